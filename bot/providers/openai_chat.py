@@ -1,0 +1,78 @@
+"""OpenAI Chat Completions streaming, as GrsAI and the other aggregators speak it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+from httpx_sse import EventSource
+
+from bot.providers import errors
+from bot.providers.base import ChatMessage
+from bot.providers.http import JsonApi, translate_transport_error
+
+
+class OpenAIChat:
+    """Chat through an OpenAI-compatible `/v1/chat/completions` endpoint."""
+
+    def __init__(self, name: str, api: JsonApi, path: str = "/v1/chat/completions") -> None:
+        self.name = name
+        self._api = api
+        self._path = path
+
+    async def stream_chat(self, model: str, messages: list[ChatMessage]) -> AsyncIterator[str]:
+        payload = {"model": model, "messages": messages, "stream": True}
+        finished = False
+        async with self._api.stream(self._path, payload) as response:
+            content_type = response.headers.get("content-type", "")
+            if "text/event-stream" not in content_type:
+                # Some gateways ignore stream=true and answer with one JSON document.
+                async for piece in _whole_answer(response):
+                    yield piece
+                return
+            try:
+                async for event in EventSource(response).aiter_sse():
+                    data = event.data.strip()
+                    if not data:
+                        continue
+                    if data == "[DONE]":
+                        finished = True
+                        break
+                    chunk = _parse_chunk(data)
+                    for choice in chunk.get("choices") or []:
+                        delta = choice.get("delta") or choice.get("message") or {}
+                        text = delta.get("content")
+                        if isinstance(text, str) and text:
+                            yield text
+                        if choice.get("finish_reason"):
+                            finished = True
+            except httpx.HTTPError as exc:
+                raise translate_transport_error(exc) from None
+        if not finished:
+            raise errors.StreamDropped("stream ended without [DONE]")
+
+
+def _parse_chunk(data: str) -> dict:
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        raise errors.ServerError("malformed stream chunk") from None
+    if isinstance(chunk, dict) and chunk.get("error"):
+        err = chunk["error"]
+        message = err.get("message", "") if isinstance(err, dict) else str(err)
+        code = err.get("code") if isinstance(err, dict) else None
+        status = code if isinstance(code, int) else 500
+        raise errors.error_for_status(status, str(message)[:200])
+    return chunk if isinstance(chunk, dict) else {}
+
+
+async def _whole_answer(response: httpx.Response) -> AsyncIterator[str]:
+    try:
+        body = json.loads(await response.aread())
+    except (ValueError, httpx.HTTPError):
+        raise errors.ServerError("malformed answer") from None
+    for choice in body.get("choices") or []:
+        text = (choice.get("message") or {}).get("content")
+        if isinstance(text, str) and text:
+            yield text

@@ -1,0 +1,51 @@
+"""Everything the handlers need, built once at start-up (no Telegram types inside)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from bot.chat.service import ChatService
+from bot.config import Settings
+from bot.providers.grsai import GrsAI
+from bot.providers.http import make_http_client
+from bot.store.conversations import Conversations
+from bot.store.db import Database
+from bot.store.users import UserPrefs
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    http: httpx.AsyncClient
+    prefs: UserPrefs
+    chat: ChatService
+    grsai: GrsAI
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Services:
+        db = Database(settings.db_path)
+        await db.open()
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+        http = make_http_client(settings.provider_connect_timeout, settings.provider_read_timeout)
+        assert settings.grsai_api_key is not None
+        grsai = GrsAI(
+            http,
+            settings.grsai_api_key.get_secret_value(),
+            [settings.grsai_base_url, settings.grsai_fallback_base_url],
+        )
+        prefs = UserPrefs(db)
+        conversations = Conversations(
+            db, settings.chat_history_messages, settings.chat_history_chars
+        )
+        chat = ChatService(
+            grsai.chat, conversations, prefs, settings.default_chat_model,
+            settings.chat_system_prompt,
+        )  # fmt: skip
+        return cls(settings, db, http, prefs, chat, grsai)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.db.close()

@@ -1,0 +1,110 @@
+"""Builds the PTB Application: one visible place where every handler is registered."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts
+from bot.config import Settings
+from bot.services import Services
+from bot.tg import chat_handlers, commands
+from bot.tg.ratelimit import ChatBudgetRateLimiter
+
+log = logging.getLogger(__name__)
+
+NEW_MESSAGES = filters.UpdateType.MESSAGE  # edited messages are deliberately ignored
+
+
+def build_application(settings: Settings) -> Application:
+    assert settings.telegram_bot_token is not None
+    app = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .rate_limiter(
+            ChatBudgetRateLimiter(
+                private_interval=settings.private_chat_interval,
+                group_max_per_minute=settings.group_messages_per_minute,
+            )
+        )
+        .concurrent_updates(64)
+        .connect_timeout(10)
+        .read_timeout(30)
+        .write_timeout(60)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data["settings"] = settings
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    app.add_handler(CommandHandler("start", commands.on_start, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("help", commands.on_help, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("new", commands.on_new, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("model", commands.on_model, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("ask", chat_handlers.on_ask, filters=NEW_MESSAGES))
+    app.add_handler(CallbackQueryHandler(commands.on_model_chosen, pattern=r"^model\|"))
+    app.add_handler(
+        MessageHandler(NEW_MESSAGES & private & filters.TEXT & ~filters.COMMAND,
+                       chat_handlers.on_private_text)
+    )  # fmt: skip
+    app.add_handler(
+        MessageHandler(NEW_MESSAGES & groups & filters.TEXT & ~filters.COMMAND,
+                       chat_handlers.on_group_text)
+    )  # fmt: skip
+    app.add_handler(MessageHandler(NEW_MESSAGES & filters.PHOTO, chat_handlers.on_photo))
+    app.add_handler(
+        MessageHandler(NEW_MESSAGES & private & ~filters.COMMAND, commands.on_unsupported)
+    )
+    app.add_handler(CallbackQueryHandler(commands.on_unknown_button))
+    app.add_error_handler(on_error)
+
+
+async def _post_init(app: Application) -> None:
+    settings: Settings = app.bot_data["settings"]
+    app.bot_data["services"] = await Services.open(settings)
+    menu = [BotCommand(name, description) for name, description in texts.COMMANDS]
+    try:
+        await app.bot.set_my_commands(menu, scope=BotCommandScopeAllPrivateChats())
+        await app.bot.set_my_commands(menu, scope=BotCommandScopeAllGroupChats())
+    except TelegramError:
+        log.warning("could not set the command menu", exc_info=True)
+
+
+async def _post_shutdown(app: Application) -> None:
+    services: Services | None = app.bot_data.get("services")
+    if services is not None:
+        await services.close()
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure and tell the user something went wrong instead of going silent."""
+    log.error("handler failed", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        try:
+            await update.effective_message.reply_text(texts.ERR_INTERNAL)
+        except TelegramError:
+            pass

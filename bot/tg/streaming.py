@@ -1,0 +1,268 @@
+"""Show a growing answer in a chat, then leave it complete and formatted.
+
+Private chats preview the answer with `sendMessageDraft` and persist it with `sendMessage`;
+groups send one message and edit it. Visible updates are throttled (and paced again per chat by
+the rate limiter); intermediate updates that hit a 429 are skipped — the next one carries newer
+text — while the final text is retried until it is through. Long answers continue in further
+messages, and a message the user deleted meanwhile is simply sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from telegram import Bot, MessageEntity, ReplyParameters
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, RetryAfter, TelegramError
+
+from bot import texts
+from bot.error_text import describe_error
+from bot.providers.errors import ProviderError, StreamDropped
+from bot.render.markdown import RenderedChunk, render_chunks
+
+log = logging.getLogger(__name__)
+
+TYPING_EVERY = 4.5  # Telegram shows "typing" for about 5 s
+
+
+@dataclass
+class _Shown:
+    message_id: int
+    chunk: RenderedChunk | None  # None: its content is unknown (e.g. sent as plain fallback)
+
+
+@dataclass
+class StreamStats:
+    """Numbers the benchmark reads: latency to first visible text and Telegram calls made."""
+
+    started: float = field(default_factory=time.monotonic)
+    first_token_at: float | None = None
+    first_visible_at: float | None = None
+    updates: int = 0  # drafts + edits + sends for this answer
+
+
+@dataclass
+class StreamResult:
+    text: str
+    error: ProviderError | None
+    message_ids: list[int]
+    stats: StreamStats
+
+
+def _entities(chunk: RenderedChunk) -> list[MessageEntity]:
+    return [
+        MessageEntity(
+            type=e.type, offset=e.offset, length=e.length, url=e.url, language=e.language,
+            custom_emoji_id=e.custom_emoji_id,
+        )
+        for e in chunk.entities
+    ]  # fmt: skip
+
+
+class ReplyStream:
+    """One streamed answer in one chat."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        chat_id: int,
+        *,
+        reply_to: int | None = None,
+        thread_id: int | None = None,
+        use_draft: bool = False,
+        interval: float = 1.0,
+    ) -> None:
+        self.bot = bot
+        self.chat_id = chat_id
+        self.reply_to = reply_to
+        self.thread_id = thread_id
+        self.use_draft = use_draft
+        self.interval = interval
+        self.stats = StreamStats()
+        self._text = ""
+        self._shown: list[_Shown] = []
+        self._draft_id = random.randint(1, 2**31 - 1)
+        self._draft_shown: RenderedChunk | None = None
+        self._changed = asyncio.Event()
+        self._done = asyncio.Event()
+        self._visible = asyncio.Event()
+
+    async def run(self, pieces: AsyncIterator[str]) -> StreamResult:
+        painter = asyncio.create_task(self._paint_loop())
+        typing = asyncio.create_task(self._typing_loop())
+        error: ProviderError | None = None
+        try:
+            async for piece in pieces:
+                if self.stats.first_token_at is None:
+                    self.stats.first_token_at = time.monotonic()
+                self._text += piece
+                self._changed.set()
+        except ProviderError as exc:
+            error = exc
+        finally:
+            self._done.set()
+            self._changed.set()
+            typing.cancel()
+            with contextlib.suppress(Exception):
+                await painter
+        final = self._text
+        if error is not None and final.strip():
+            reason = (
+                texts.ERR_STREAM_DROPPED
+                if isinstance(error, StreamDropped)
+                else (describe_error(error))
+            )
+            final = final + texts.STREAM_INTERRUPTED.format(reason=reason)
+        elif error is not None:
+            final = describe_error(error)
+        elif not final.strip():
+            final = texts.EMPTY_ANSWER
+        await self._paint(final, final_pass=True)
+        return StreamResult(self._text, error, [s.message_id for s in self._shown], self.stats)
+
+    # -- loops -------------------------------------------------------------------------------
+
+    async def _typing_loop(self) -> None:
+        with contextlib.suppress(TelegramError):
+            while not self._visible.is_set():
+                await self.bot.send_chat_action(
+                    self.chat_id, ChatAction.TYPING, message_thread_id=self.thread_id
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._visible.wait(), TYPING_EVERY)
+
+    async def _paint_loop(self) -> None:
+        while True:
+            await self._changed.wait()
+            if self._done.is_set():
+                return
+            self._changed.clear()
+            try:
+                await self._paint(self._text, final_pass=False)
+            except TelegramError as exc:  # intermediate: the final pass repairs it
+                log.info("intermediate update failed: %s", exc.__class__.__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._done.wait(), self.interval)
+
+    # -- painting ------------------------------------------------------------------------------
+
+    async def _paint(self, markdown: str, *, final_pass: bool) -> None:
+        chunks = render_chunks(markdown)
+        if not chunks:
+            return
+        if final_pass:
+            for index, chunk in enumerate(chunks):
+                await self._show(index, chunk, final=True)
+            for extra in self._shown[len(chunks) :]:
+                with contextlib.suppress(TelegramError):
+                    await self.bot.delete_message(self.chat_id, extra.message_id)
+            del self._shown[len(chunks) :]
+            return
+        # While streaming only the tail changes: finish chunks that are now complete, then
+        # show the growing last one (as a draft in private chats).
+        first = max(0, len(self._shown) - 1)
+        for index in range(first, len(chunks) - 1):
+            await self._show(index, chunks[index], final=True)
+        if self.use_draft:
+            await self._show_draft(chunks[-1])
+        else:
+            await self._show(len(chunks) - 1, chunks[-1], final=False)
+
+    async def _show_draft(self, chunk: RenderedChunk) -> None:
+        if chunk == self._draft_shown:
+            return
+        try:
+            await self.bot.send_message_draft(
+                self.chat_id, self._draft_id, chunk.text, message_thread_id=self.thread_id,
+                entities=_entities(chunk), rate_limit_args=0,
+            )  # fmt: skip
+        except RetryAfter:
+            return
+        except BadRequest as exc:
+            if "parse entities" not in str(exc).lower():
+                raise
+            await self.bot.send_message_draft(
+                self.chat_id, self._draft_id, chunk.text, message_thread_id=self.thread_id,
+                rate_limit_args=0,
+            )  # fmt: skip
+        self._draft_shown = chunk
+        self._mark_visible()
+
+    async def _show(self, index: int, chunk: RenderedChunk, *, final: bool) -> None:
+        """Make message number `index` of this answer show `chunk`."""
+        if index < len(self._shown):
+            shown = self._shown[index]
+            if shown.chunk == chunk:
+                return
+            if await self._edit(shown, chunk, final=final):
+                return
+            # The user deleted it: send it again below.
+            message_id = await self._send(chunk)
+            self._shown[index] = _Shown(message_id, chunk)
+            return
+        message_id = await self._send(chunk)
+        self._shown.append(_Shown(message_id, chunk))
+
+    async def _send(self, chunk: RenderedChunk) -> int:
+        reply = (
+            ReplyParameters(self.reply_to, allow_sending_without_reply=True)
+            if self.reply_to and not self._shown
+            else None
+        )
+        try:
+            message = await self.bot.send_message(
+                self.chat_id, chunk.text, entities=_entities(chunk), reply_parameters=reply,
+                message_thread_id=self.thread_id,
+            )  # fmt: skip
+        except BadRequest as exc:
+            if "parse entities" not in str(exc).lower():
+                raise
+            message = await self.bot.send_message(
+                self.chat_id, chunk.text, reply_parameters=reply, message_thread_id=self.thread_id
+            )
+        self._mark_visible()
+        return message.message_id
+
+    async def _edit(self, shown: _Shown, chunk: RenderedChunk, *, final: bool) -> bool:
+        """Edit in place; False when the message no longer exists."""
+        retries = None if final else 0
+        try:
+            await self.bot.edit_message_text(
+                chunk.text, self.chat_id, shown.message_id, entities=_entities(chunk),
+                rate_limit_args=retries,
+            )  # fmt: skip
+        except RetryAfter:
+            if final:
+                raise
+            return True
+        except BadRequest as exc:
+            message = str(exc).lower()
+            if "not modified" in message:
+                shown.chunk = chunk
+                return True
+            if "not found" in message:
+                return False
+            if "parse entities" not in message:
+                raise
+            try:
+                await self.bot.edit_message_text(
+                    chunk.text, self.chat_id, shown.message_id, rate_limit_args=retries
+                )
+            except BadRequest as again:
+                if "not modified" not in str(again).lower():
+                    raise
+        shown.chunk = chunk
+        self._mark_visible()
+        return True
+
+    def _mark_visible(self) -> None:
+        self.stats.updates += 1
+        if self.stats.first_visible_at is None:
+            self.stats.first_visible_at = time.monotonic()
+        self._visible.set()
