@@ -57,6 +57,19 @@ class Settings(BaseSettings):
     group_messages_per_minute: int = 20
     media_group_wait: float = 1.2
 
+    # Generation jobs
+    job_poll_interval_image: float = 1.5
+    job_poll_interval_video: float = 6.0
+    job_poll_interval_character: float = 3.0
+    job_status_interval: float = 2.0  # minimum seconds between two edits of a status message
+    job_max_running: int = 200
+    job_max_per_user: int = 3
+    draw_max_references: int = 6
+    draw_max_reference_mb: int = 10
+    # Videos above the Bot API upload limit (50 MB) need a local Bot API server (2 GB).
+    telegram_local_mode: bool = False
+    telegram_upload_limit_mb: int = 50
+
     log_level: str = "INFO"
 
     @field_validator("bot_admin_ids", mode="before")

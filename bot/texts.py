@@ -92,3 +92,47 @@ ERR_TELEGRAM = "⚠️ 消息发送失败，请稍后再试。"
 
 STARTUP_MISSING_SETTING = "缺少配置 {name}：请在 .env 或环境变量中设置它（参见 .env.example）。"
 STARTUP_BAD_SETTING = "配置有误：{detail}（参见 .env.example）。"
+
+ERR_JOB_TIMEOUT = "⏱ 等待太久仍未完成，已停止等待。如果服务商稍后完成，积分按其规则处理；请稍后重新生成。"
+ERR_RESULT_TOO_LARGE = "⚠️ 生成结果太大，无法下载。"
+
+# -- Generation jobs: status message ---------------------------------------------------------
+JOB_KIND_NAMES = {"image": "🎨 绘图", "video": "🎬 视频", "character": "🧑‍🎤 角色"}
+JOB_STATE_CREATED = "⏳ 排队中…"
+JOB_STATE_QUEUED_AT = "⏳ 排队中，前面还有 {ahead} 个任务…"
+JOB_STATE_SUBMITTING = "📤 正在提交…"
+JOB_STATE_RUNNING = "{bar} {percent}%"
+JOB_STATE_RUNNING_NO_PERCENT = "⚙️ 生成中…"
+JOB_STATE_RETRYING = "🔁 服务商返回错误，已自动重新提交（第 {attempt} 次）…"
+JOB_STATE_DOWNLOADING = "📥 生成完成，正在下载结果…"
+JOB_STATE_DELIVERING = "📨 正在发送…"
+JOB_STATE_DONE = "✅ 完成！用时 {elapsed}"
+JOB_STATE_FAILED = "❌ 未完成：{reason}"
+JOB_ELAPSED = "已用时 {elapsed}"
+JOB_ESTIMATE = "预计还需约 {minutes} 分钟（视频通常需要 1～10 分钟）"
+JOB_ESTIMATE_SOON = "马上就好…"
+JOB_INTERRUPTED = (
+    "⚠️ 机器人重启时这个任务正在提交，无法确认服务商是否已收到。"
+    "为避免重复扣费，没有自动重试；如需继续，请点击下方“重新生成”。"
+)
+BUTTON_RETRY = "🔁 重新生成"
+BUTTON_AGAIN = "🎲 再来一张"
+BUTTON_USE_AS_REFERENCE = "🖼 以此为参考图"
+BUTTON_VIDEO_AGAIN = "🎲 再生成一次"
+BUTTON_REMIX = "✂️ 基于此视频继续"
+BUTTON_MAKE_CHARACTER = "🧑‍🎤 创建角色"
+
+# -- /draw ---------------------------------------------------------------------------------
+DRAW_EMPTY = (
+    "请在 /draw 后面写上画面描述，例如：\n/draw 一只戴墨镜的柴犬，赛博朋克风格\n"
+    "/draw 16:9 2K 雪山下的湖泊\n可选参数（写在描述前）：比例 {ratios}；清晰度 1K/2K/4K；模型 {models}"
+)
+DRAW_BAD_COMBINATION_VIP = "⚠️ 模型 nano-banana-pro-vip 只支持 1K 和 2K，请改用 1K/2K，或换用 4kvip 模型画 4K。"
+DRAW_BAD_COMBINATION_4KVIP = "⚠️ 模型 nano-banana-pro-4k-vip 只支持 4K，请加上 4K，或换用其他模型。"
+DRAW_TOO_MANY_REFERENCES = "⚠️ 参考图最多 {limit} 张，请减少后再试。"
+DRAW_REFERENCE_NOT_IMAGE = "⚠️ 这个文件不是图片（支持 JPG/PNG/WebP/GIF），请发送图片作为参考图。"
+DRAW_REFERENCE_TOO_BIG = "⚠️ 参考图太大（超过 {limit_mb} MB），请压缩后再发。"
+DRAW_SIZE_MISMATCH = "ℹ️ 服务商返回的图片为 {width}×{height}，与要求的{asked}不一致（网关可能忽略了该参数）。"
+DRAW_CAPTION = "🎨 {prompt}"
+DRAW_ORIGINAL_FILE = "📎 原图文件（{width}×{height}，未压缩）"
+TOO_MANY_JOBS = "⏳ 你已有 {count} 个任务在进行中，请等它们完成后再提交。"

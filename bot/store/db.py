@@ -14,7 +14,7 @@ MIGRATIONS: list[str] = [
         user_id     INTEGER PRIMARY KEY,
         chat_model  TEXT,
         prefs_json  TEXT NOT NULL DEFAULT '{}',
-        updated_at  REAL NOT NULL DEFAULT (unixepoch('subsec'))
+        updated_at  REAL NOT NULL DEFAULT (((julianday('now') - 2440587.5) * 86400.0))
     );
     CREATE TABLE chat_messages (
         id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -22,9 +22,49 @@ MIGRATIONS: list[str] = [
         role        TEXT NOT NULL,
         content     TEXT NOT NULL,
         chars       INTEGER NOT NULL,
-        created_at  REAL NOT NULL DEFAULT (unixepoch('subsec'))
+        created_at  REAL NOT NULL DEFAULT (((julianday('now') - 2440587.5) * 86400.0))
     );
     CREATE INDEX chat_messages_conv ON chat_messages (conv_key, id);
+    """,
+    # 2: durable generation jobs and the Telegram messages that carry their results
+    """
+    CREATE TABLE jobs (
+        id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind                TEXT NOT NULL,
+        state               TEXT NOT NULL,
+        provider            TEXT NOT NULL,
+        task_id             TEXT,
+        user_id             INTEGER NOT NULL,
+        chat_id             INTEGER NOT NULL,
+        thread_id           INTEGER,
+        reply_to_id         INTEGER,
+        status_message_id   INTEGER,
+        request_json        TEXT NOT NULL,
+        progress            INTEGER NOT NULL DEFAULT 0,
+        attempts            INTEGER NOT NULL DEFAULT 0,
+        results_json        TEXT NOT NULL DEFAULT '[]',
+        files_json          TEXT NOT NULL DEFAULT '[]',
+        failure             TEXT,
+        failure_detail      TEXT,
+        created_at          REAL NOT NULL DEFAULT (((julianday('now') - 2440587.5) * 86400.0)),
+        updated_at          REAL NOT NULL DEFAULT (((julianday('now') - 2440587.5) * 86400.0)),
+        finished_at         REAL
+    );
+    CREATE INDEX jobs_state ON jobs (state);
+    CREATE INDEX jobs_user ON jobs (user_id, created_at);
+    CREATE TABLE result_messages (
+        chat_id         INTEGER NOT NULL,
+        message_id      INTEGER NOT NULL,
+        job_id          INTEGER NOT NULL REFERENCES jobs (id),
+        kind            TEXT NOT NULL,
+        file_id         TEXT,
+        path            TEXT,
+        pid             TEXT,
+        width           INTEGER,
+        height          INTEGER,
+        duration        INTEGER,
+        PRIMARY KEY (chat_id, message_id)
+    );
     """,
 ]
 

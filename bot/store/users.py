@@ -23,7 +23,7 @@ class UserPrefs:
         await self._db.conn.execute(
             "INSERT INTO users (user_id, chat_model) VALUES (?, ?) "
             "ON CONFLICT(user_id) DO UPDATE SET chat_model = excluded.chat_model, "
-            "updated_at = unixepoch('subsec')",
+            "updated_at = ((julianday('now') - 2440587.5) * 86400.0)",
             (user_id, model),
         )
         await self._db.conn.commit()
@@ -40,7 +40,7 @@ class UserPrefs:
         await self._db.conn.execute(
             "INSERT INTO users (user_id, prefs_json) VALUES (?, ?) "
             "ON CONFLICT(user_id) DO UPDATE SET prefs_json = excluded.prefs_json, "
-            "updated_at = unixepoch('subsec')",
+            "updated_at = ((julianday('now') - 2440587.5) * 86400.0)",
             (user_id, json.dumps(prefs, ensure_ascii=False)),
         )
         await self._db.conn.commit()

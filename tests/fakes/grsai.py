@@ -395,8 +395,15 @@ class FakeGrsAI:
         server = self._runner.server if self._runner else None
         for handler in server.connections if server else []:
             transport = handler.transport
-            if transport is not None:
-                transport.abort()
+            if transport is None:
+                continue
+            # abort() closes the socket only on the next loop turn; shut it down now so a
+            # client reusing a pooled connection already sees EOF and reconnects (→ refused).
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            transport.abort()
 
     # ------------------------------------------------------------------ scripting API
 

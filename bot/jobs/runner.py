@@ -1,0 +1,258 @@
+"""The one runner that owns every in-flight generation job (images, videos, characters).
+
+Durability rules (never lose a paid result, never pay twice):
+- the job row exists before anything goes upstream; `submitting` is committed before the
+  request and `submitted` + task id right after it;
+- on start-up every active job is resumed from its state; only `submitting` is not resumed
+  automatically, because the provider may or may not have the task: the user is asked;
+- a submit that timed out is treated the same way (the provider may have the task);
+- results are downloaded as soon as they are ready (URLs expire) and only then delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+
+from bot.error_text import failure_reason
+from bot.media.download import download_result, save_bytes
+from bot.providers import errors
+from bot.providers.base import GenerationProvider, ResultItem, TaskState
+from bot.store.jobs import Job, JobStore, SavedFile
+
+log = logging.getLogger(__name__)
+
+# Polling errors that do not end a job: the task is still upstream, try again later.
+TRANSIENT = (errors.Timeout, errors.Unreachable, errors.ServerError, errors.RateLimited,
+             errors.StreamDropped)  # fmt: skip
+
+
+class JobEvents(Protocol):
+    """What the runner needs from the chat side (implemented by the Telegram adapter)."""
+
+    async def on_change(self, job: Job) -> None:
+        """The job's state or progress changed: show it (the adapter throttles)."""
+        ...
+
+    async def deliver(self, job: Job) -> None:
+        """Send the saved result files to the chat and record the messages."""
+        ...
+
+
+@dataclass
+class RunnerConfig:
+    poll_interval: Mapping[str, float] = field(
+        default_factory=lambda: {"image": 1.5, "video": 6.0, "character": 3.0}
+    )
+    max_wait: Mapping[str, float] = field(
+        default_factory=lambda: {"image": 15 * 60, "video": 45 * 60, "character": 15 * 60}
+    )
+    max_bytes: Mapping[str, int] = field(
+        default_factory=lambda: {"image": 50 << 20, "video": 2 << 30}
+    )
+    max_running: int = 200  # jobs driven at once; more wait their turn (durable meanwhile)
+    auto_resubmits: int = 1  # failure_reason "error" is resubmitted this often (it's refunded)
+
+
+class JobRunner:
+    def __init__(
+        self,
+        store: JobStore,
+        providers: Mapping[str, GenerationProvider],
+        http: httpx.AsyncClient,
+        media_dir: Path,
+        config: RunnerConfig | None = None,
+    ) -> None:
+        self.store = store
+        self.providers = providers
+        self.http = http
+        self.media_dir = media_dir
+        self.config = config or RunnerConfig()
+        self.events: JobEvents | None = None
+        self._slots = asyncio.Semaphore(self.config.max_running)
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._waiting: list[int] = []  # job ids waiting for a slot, in order
+        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    # -- public -------------------------------------------------------------------------------
+
+    async def resume(self) -> list[Job]:
+        """Pick up every active job after a start: poll, download or deliver as saved."""
+        resumed = []
+        for job in await self.store.active():
+            if job.state == "submitting":
+                await self._finish(job, "interrupted", "")
+                continue
+            self.start(job)
+            resumed.append(job)
+        return resumed
+
+    def start(self, job: Job) -> None:
+        if job.id in self._tasks:
+            return
+        self._waiting.append(job.id)
+        task = asyncio.create_task(self._drive(job), name=f"job-{job.id}")
+        self._tasks[job.id] = task
+        task.add_done_callback(lambda _t, jid=job.id: self._tasks.pop(jid, None))
+
+    def queue_position(self, job_id: int) -> int:
+        """How many jobs wait before this one (0 = running or next)."""
+        try:
+            return self._waiting.index(job_id)
+        except ValueError:
+            return 0
+
+    async def stop(self) -> None:
+        """Stop driving jobs; their rows stay and the next start resumes them."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def wait_all(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    async def _drive(self, job: Job) -> None:
+        async with self._slots:
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(job.id)
+            try:
+                if job.state == "created":
+                    await self._submit(job)
+                if job.state == "submitted":
+                    await self._poll_until_done(job)
+                if job.state == "downloading":
+                    await self._download(job)
+                if job.state == "delivering":
+                    assert self.events is not None
+                    await self.events.deliver(job)
+                    await self.store.update(job, state="done", progress=100)
+                    await self._notify(job)
+            except asyncio.CancelledError:
+                raise
+            except errors.ProviderError as exc:
+                log.info("job %s failed: %s", job.id, type(exc).__name__)
+                await self._finish(job, failure_reason(exc), exc.detail)
+            except Exception:
+                log.exception("job %s crashed", job.id)
+                await self._finish(job, "internal", "")
+
+    async def _submit(self, job: Job) -> None:
+        provider = self.providers[job.provider]
+        await self.store.update(job, state="submitting", attempts=job.attempts + 1)
+        await self._notify(job)
+        try:
+            task_id = await provider.submit(job.request)
+        except (errors.Timeout, errors.StreamDropped):
+            # The request may have reached the provider: resubmitting could pay twice.
+            await self._finish(job, "interrupted", "")
+            return
+        await self.store.update(job, state="submitted", task_id=task_id, progress=0)
+        log.info("job %s submitted to %s as %s", job.id, job.provider, task_id)
+        await self._notify(job)
+
+    async def _poll_until_done(self, job: Job) -> None:
+        provider = self.providers[job.provider]
+        interval = self.config.poll_interval.get(job.kind, 3.0)
+        deadline = job.updated_at + self.config.max_wait.get(job.kind, 3600)
+        failures = 0
+        while True:
+            await self._sleep(interval)
+            if time.time() > deadline:
+                await self._finish(job, "job_timeout", "")
+                return
+            assert job.task_id is not None
+            try:
+                state = await provider.poll(job.task_id)
+            except TRANSIENT as exc:
+                failures += 1
+                log.info("job %s poll failed (%s), retrying", job.id, type(exc).__name__)
+                await self._sleep(min(60.0, interval * 2**min(failures, 5)))
+                continue
+            failures = 0
+            if state.status == "running":
+                progress = state.progress if state.progress is not None else job.progress
+                if progress != job.progress:
+                    await self.store.update(job, progress=progress)
+                    await self._notify(job)
+                continue
+            if state.status == "failed":
+                if await self._maybe_resubmit(job, state):
+                    continue
+                raise _failure_of(state)
+            await self.store.update(
+                job, state="downloading", results=list(state.results), progress=100
+            )
+            await self._notify(job)
+            return
+
+    async def _maybe_resubmit(self, job: Job, state: TaskState) -> bool:
+        """failure_reason "error" is worth one more try (the provider advises it, refunds it)."""
+        if state.failure_reason != "error" or job.attempts > self.config.auto_resubmits:
+            return False
+        log.info("job %s: provider error, resubmitting (attempt %d)", job.id, job.attempts + 1)
+        await self.store.update(job, state="created", task_id=None, progress=0)
+        await self._submit(job)
+        return job.state == "submitted"
+
+    async def _download(self, job: Job) -> None:
+        files: list[SavedFile] = list(job.files)
+        media_kind = "video" if job.kind == "video" else "image"
+        for index, item in enumerate(job.results):
+            if index < len(files) and Path(files[index].path).exists():
+                continue  # done before a restart
+            if job.kind == "character":
+                continue
+            files.append(await self._save(job, index, item, media_kind))
+        if job.kind != "character" and not files:
+            raise errors.TaskFailed("no result")
+        await self.store.update(job, state="delivering", files=files)
+        await self._notify(job)
+
+    async def _save(self, job: Job, index: int, item: ResultItem, kind: str) -> SavedFile:
+        dest = self.media_dir / f"job{job.id}-{index}{'.mp4' if kind == 'video' else '.img'}"
+        limit = self.config.max_bytes.get(kind, 2 << 30)
+        if item.data is not None:  # providers that answer with the bytes themselves
+            media = await save_bytes(item.data, dest, kind=kind, max_bytes=limit)
+        elif item.url:
+            media = await download_result(self.http, item.url, dest, kind=kind, max_bytes=limit)
+        else:
+            raise errors.TaskFailed("result without file")
+        return SavedFile(
+            str(media.path), media.size, media.sha256, media.mime, media.width, media.height,
+            item.url,
+        )  # fmt: skip
+
+    async def _finish(self, job: Job, reason: str, detail: str) -> None:
+        state = "interrupted" if reason == "interrupted" else "failed"
+        await self.store.update(job, state=state, failure=reason, failure_detail=detail[:300])
+        await self._notify(job)
+
+    async def _notify(self, job: Job) -> None:
+        if self.events is None:
+            return
+        try:
+            await self.events.on_change(job)
+        except Exception:  # showing progress must never break the job
+            log.warning("status update for job %s failed", job.id, exc_info=True)
+
+
+def _failure_of(state: TaskState) -> errors.ProviderError:
+    if state.failure_reason == "input_moderation":
+        return errors.ModerationRejected("input", state.error)
+    if state.failure_reason == "output_moderation":
+        return errors.ModerationRejected("output", state.error)
+    return errors.TaskFailed(state.error or state.failure_reason or "")

@@ -1,0 +1,102 @@
+"""The text of a job's status message (pure: job in, Chinese text out)."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.error_text import describe_failure
+from bot.store.jobs import Job
+
+BAR_CELLS = 10
+# Typical durations (seconds) for the wait estimate; videos: 1–3 min for 10 s, more for 15 s/HD.
+TYPICAL_SECONDS = {"image": 40, "character": 60}
+
+
+def format_elapsed(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} 秒"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} 分 {rest:02d} 秒"
+
+
+def progress_bar(percent: int) -> str:
+    filled = max(0, min(BAR_CELLS, round(percent / 100 * BAR_CELLS)))
+    return "▓" * filled + "░" * (BAR_CELLS - filled)
+
+
+def typical_seconds(job: Job) -> float:
+    if job.kind != "video":
+        return TYPICAL_SECONDS.get(job.kind, 60)
+    params = job.request.params
+    seconds = 150.0 if int(params.get("duration", 10)) == 10 else 270.0
+    if params.get("size") == "large":
+        seconds += 240
+    return seconds
+
+
+def estimate_line(job: Job) -> str:
+    remaining = typical_seconds(job) - job.elapsed
+    if job.progress:  # blend in what the provider reports
+        by_progress = job.elapsed * (100 - job.progress) / max(job.progress, 1)
+        remaining = (remaining + by_progress) / 2 if remaining > 0 else by_progress
+    if remaining < 20:
+        return texts.JOB_ESTIMATE_SOON
+    return texts.JOB_ESTIMATE.format(minutes=max(1, round(remaining / 60)))
+
+
+def option_summary(job: Job) -> str:
+    p = job.request.params
+    if job.kind == "image":
+        parts = [p.get("aspect_ratio"), p.get("image_size"), p.get("model")]
+    elif job.kind == "video":
+        parts = [p.get("aspect_ratio"), f"{p.get('duration')}秒" if p.get("duration") else None,
+                 "高清" if p.get("size") == "large" else None]  # fmt: skip
+    else:
+        parts = [f"{p.get('timestamps')} 秒" if p.get("timestamps") else None]
+    return " · ".join(str(x) for x in parts if x)
+
+
+def status_text(job: Job, queue_ahead: int = 0) -> str:
+    prompt = job.request.prompt.strip().replace("\n", " ")
+    if len(prompt) > 60:
+        prompt = prompt[:60] + "…"
+    header = texts.JOB_KIND_NAMES.get(job.kind, "")
+    if prompt:
+        header += f"：{prompt}"
+    summary = option_summary(job)
+    lines = [header] + ([summary] if summary else [])
+    lines.append(_state_line(job, queue_ahead))
+    if job.state in ("submitting", "submitted") and job.kind == "video":
+        lines.append(texts.JOB_ELAPSED.format(elapsed=format_elapsed(job.elapsed)))
+        lines.append(estimate_line(job))
+    elif job.state == "submitted":
+        lines.append(texts.JOB_ELAPSED.format(elapsed=format_elapsed(job.elapsed)))
+    return "\n".join(lines)
+
+
+def _state_line(job: Job, queue_ahead: int) -> str:
+    match job.state:
+        case "created":
+            if queue_ahead:
+                return texts.JOB_STATE_QUEUED_AT.format(ahead=queue_ahead)
+            return texts.JOB_STATE_CREATED
+        case "submitting":
+            if job.attempts > 1:
+                return texts.JOB_STATE_RETRYING.format(attempt=job.attempts)
+            return texts.JOB_STATE_SUBMITTING
+        case "submitted":
+            if job.progress:
+                return texts.JOB_STATE_RUNNING.format(
+                    bar=progress_bar(job.progress), percent=job.progress
+                )
+            return texts.JOB_STATE_RUNNING_NO_PERCENT
+        case "downloading":
+            return texts.JOB_STATE_DOWNLOADING
+        case "delivering":
+            return texts.JOB_STATE_DELIVERING
+        case "done":
+            return texts.JOB_STATE_DONE.format(elapsed=format_elapsed(job.elapsed))
+        case "interrupted":
+            return texts.JOB_INTERRUPTED
+    reason = describe_failure(job.failure or "internal", job.failure_detail)
+    return texts.JOB_STATE_FAILED.format(reason=reason)

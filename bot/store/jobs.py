@@ -1,0 +1,224 @@
+"""Durable generation jobs: every state change is committed before the next step is taken."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiosqlite
+
+from bot.providers.base import GenerationRequest, ResultItem
+from bot.store.db import Database
+
+# Life cycle (see shared/docs/jobs.md):
+# created → submitting → submitted → downloading → delivering → done
+#                 └── (crash) interrupted          any state → failed
+ACTIVE_STATES = ("created", "submitting", "submitted", "downloading", "delivering")
+TERMINAL_STATES = ("done", "failed", "interrupted")
+
+
+@dataclass
+class SavedFile:
+    path: str
+    size: int
+    sha256: str
+    mime: str
+    width: int | None = None
+    height: int | None = None
+    url: str | None = None  # the upstream URL it came from (valid ~2 h)
+
+
+@dataclass
+class Job:
+    id: int
+    kind: str
+    state: str
+    provider: str
+    task_id: str | None
+    user_id: int
+    chat_id: int
+    thread_id: int | None
+    reply_to_id: int | None
+    status_message_id: int | None
+    request: GenerationRequest
+    progress: int = 0
+    attempts: int = 0
+    results: list[ResultItem] = field(default_factory=list)
+    files: list[SavedFile] = field(default_factory=list)
+    failure: str | None = None
+    failure_detail: str | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    finished_at: float | None = None
+
+    @property
+    def elapsed(self) -> float:
+        return (self.finished_at or time.time()) - self.created_at
+
+
+@dataclass
+class ResultMessage:
+    """A Telegram message that carries a job's result; found again from replies."""
+
+    chat_id: int
+    message_id: int
+    job_id: int
+    kind: str
+    file_id: str | None
+    path: str | None
+    pid: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: int | None = None
+
+
+def _request_to_json(request: GenerationRequest) -> str:
+    return json.dumps(
+        {
+            "kind": request.kind,
+            "prompt": request.prompt,
+            "params": request.params,
+            "references": request.references,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _row_to_job(row: aiosqlite.Row) -> Job:
+    req = json.loads(row["request_json"])
+    return Job(
+        id=row["id"],
+        kind=row["kind"],
+        state=row["state"],
+        provider=row["provider"],
+        task_id=row["task_id"],
+        user_id=row["user_id"],
+        chat_id=row["chat_id"],
+        thread_id=row["thread_id"],
+        reply_to_id=row["reply_to_id"],
+        status_message_id=row["status_message_id"],
+        request=GenerationRequest(
+            kind=req["kind"],
+            prompt=req.get("prompt", ""),
+            params=req.get("params", {}),
+            references=req.get("references", []),
+        ),
+        progress=row["progress"],
+        attempts=row["attempts"],
+        results=[ResultItem(**item) for item in json.loads(row["results_json"])],
+        files=[SavedFile(**item) for item in json.loads(row["files_json"])],
+        failure=row["failure"],
+        failure_detail=row["failure_detail"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        finished_at=row["finished_at"],
+    )
+
+
+class JobStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        *,
+        request: GenerationRequest,
+        provider: str,
+        user_id: int,
+        chat_id: int,
+        thread_id: int | None,
+        reply_to_id: int | None,
+        status_message_id: int | None = None,
+    ) -> Job:
+        cur = await self._db.conn.execute(
+            "INSERT INTO jobs (kind, state, provider, user_id, chat_id, thread_id, reply_to_id, "
+            "status_message_id, request_json) VALUES (?, 'created', ?, ?, ?, ?, ?, ?, ?)",
+            (
+                request.kind, provider, user_id, chat_id, thread_id, reply_to_id,
+                status_message_id, _request_to_json(request),
+            ),
+        )  # fmt: skip
+        await self._db.conn.commit()
+        job = await self.get(int(cur.lastrowid or 0))
+        assert job is not None
+        return job
+
+    async def get(self, job_id: int) -> Job | None:
+        async with self._db.conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)) as cur:
+            row = await cur.fetchone()
+        return _row_to_job(row) if row else None
+
+    async def active(self) -> list[Job]:
+        marks = ",".join("?" * len(ACTIVE_STATES))
+        async with self._db.conn.execute(
+            f"SELECT * FROM jobs WHERE state IN ({marks}) ORDER BY id", ACTIVE_STATES
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_row_to_job(row) for row in rows]
+
+    async def update(self, job: Job, **changes: Any) -> Job:
+        """Write the given fields (and keep `job` in step); committed before returning."""
+        columns: dict[str, Any] = {}
+        for name, value in changes.items():
+            setattr(job, name, value)
+            if name == "results":
+                columns["results_json"] = json.dumps(
+                    [item.__dict__ for item in value], ensure_ascii=False
+                )
+            elif name == "files":
+                columns["files_json"] = json.dumps([f.__dict__ for f in value], ensure_ascii=False)
+            elif name == "request":
+                columns["request_json"] = _request_to_json(value)
+            else:
+                columns[name] = value
+        if changes.get("state") in TERMINAL_STATES:
+            job.finished_at = time.time()
+            columns["finished_at"] = job.finished_at
+        job.updated_at = time.time()
+        columns["updated_at"] = job.updated_at
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        await self._db.conn.execute(
+            f"UPDATE jobs SET {assignments} WHERE id = ?", (*columns.values(), job.id)
+        )
+        await self._db.conn.commit()
+        return job
+
+    async def count_active_for_user(self, user_id: int) -> int:
+        marks = ",".join("?" * len(ACTIVE_STATES))
+        async with self._db.conn.execute(
+            f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state IN ({marks})",
+            (user_id, *ACTIVE_STATES),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # -- result messages ---------------------------------------------------------------------
+
+    async def add_result_message(self, message: ResultMessage) -> None:
+        await self._db.conn.execute(
+            "INSERT OR REPLACE INTO result_messages (chat_id, message_id, job_id, kind, file_id, "
+            "path, pid, width, height, duration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                message.chat_id, message.message_id, message.job_id, message.kind,
+                message.file_id, message.path, message.pid, message.width, message.height,
+                message.duration,
+            ),
+        )  # fmt: skip
+        await self._db.conn.commit()
+
+    async def result_message(self, chat_id: int, message_id: int) -> ResultMessage | None:
+        async with self._db.conn.execute(
+            "SELECT * FROM result_messages WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return ResultMessage(**dict(row)) if row else None
+
+    async def result_messages_of(self, job_id: int) -> list[ResultMessage]:
+        async with self._db.conn.execute(
+            "SELECT * FROM result_messages WHERE job_id = ? ORDER BY message_id", (job_id,)
+        ) as cur:
+            rows = await cur.fetchall()
+        return [ResultMessage(**dict(row)) for row in rows]
