@@ -8,10 +8,12 @@ import httpx
 
 from bot.chat.service import ChatService
 from bot.config import Settings
+from bot.jobs.runner import JobRunner, RunnerConfig
 from bot.providers.grsai import GrsAI
 from bot.providers.http import make_http_client
 from bot.store.conversations import Conversations
 from bot.store.db import Database
+from bot.store.jobs import JobStore
 from bot.store.users import UserPrefs
 
 
@@ -23,6 +25,8 @@ class Services:
     prefs: UserPrefs
     chat: ChatService
     grsai: GrsAI
+    jobs: JobStore
+    runner: JobRunner
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
@@ -44,8 +48,24 @@ class Services:
             grsai.chat, conversations, prefs, settings.default_chat_model,
             settings.chat_system_prompt,
         )  # fmt: skip
-        return cls(settings, db, http, prefs, chat, grsai)
+        jobs = JobStore(db)
+        runner = JobRunner(
+            jobs,
+            {grsai.tasks.name: grsai.tasks},
+            http,
+            settings.media_dir,
+            RunnerConfig(
+                poll_interval={
+                    "image": settings.job_poll_interval_image,
+                    "video": settings.job_poll_interval_video,
+                    "character": settings.job_poll_interval_character,
+                },
+                max_running=settings.job_max_running,
+            ),
+        )
+        return cls(settings, db, http, prefs, chat, grsai, jobs, runner)
 
     async def close(self) -> None:
+        await self.runner.stop()
         await self.http.aclose()
         await self.db.close()

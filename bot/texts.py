@@ -93,7 +93,9 @@ ERR_TELEGRAM = "⚠️ 消息发送失败，请稍后再试。"
 STARTUP_MISSING_SETTING = "缺少配置 {name}：请在 .env 或环境变量中设置它（参见 .env.example）。"
 STARTUP_BAD_SETTING = "配置有误：{detail}（参见 .env.example）。"
 
-ERR_JOB_TIMEOUT = "⏱ 等待太久仍未完成，已停止等待。如果服务商稍后完成，积分按其规则处理；请稍后重新生成。"
+ERR_JOB_TIMEOUT = (
+    "⏱ 等待太久仍未完成，已停止等待。如果服务商稍后完成，积分按其规则处理；请稍后重新生成。"
+)
 ERR_RESULT_TOO_LARGE = "⚠️ 生成结果太大，无法下载。"
 
 # -- Generation jobs: status message ---------------------------------------------------------
@@ -127,12 +129,39 @@ DRAW_EMPTY = (
     "请在 /draw 后面写上画面描述，例如：\n/draw 一只戴墨镜的柴犬，赛博朋克风格\n"
     "/draw 16:9 2K 雪山下的湖泊\n可选参数（写在描述前）：比例 {ratios}；清晰度 1K/2K/4K；模型 {models}"
 )
-DRAW_BAD_COMBINATION_VIP = "⚠️ 模型 nano-banana-pro-vip 只支持 1K 和 2K，请改用 1K/2K，或换用 4kvip 模型画 4K。"
+DRAW_BAD_COMBINATION_VIP = (
+    "⚠️ 模型 nano-banana-pro-vip 只支持 1K 和 2K，请改用 1K/2K，或换用 4kvip 模型画 4K。"
+)
 DRAW_BAD_COMBINATION_4KVIP = "⚠️ 模型 nano-banana-pro-4k-vip 只支持 4K，请加上 4K，或换用其他模型。"
 DRAW_TOO_MANY_REFERENCES = "⚠️ 参考图最多 {limit} 张，请减少后再试。"
 DRAW_REFERENCE_NOT_IMAGE = "⚠️ 这个文件不是图片（支持 JPG/PNG/WebP/GIF），请发送图片作为参考图。"
 DRAW_REFERENCE_TOO_BIG = "⚠️ 参考图太大（超过 {limit_mb} MB），请压缩后再发。"
-DRAW_SIZE_MISMATCH = "ℹ️ 服务商返回的图片为 {width}×{height}，与要求的{asked}不一致（网关可能忽略了该参数）。"
+DRAW_SIZE_MISMATCH = (
+    "ℹ️ 服务商返回的图片为 {width}×{height}，与要求的{asked}不一致（网关可能忽略了该参数）。"
+)
 DRAW_CAPTION = "🎨 {prompt}"
 DRAW_ORIGINAL_FILE = "📎 原图文件（{width}×{height}，未压缩）"
 TOO_MANY_JOBS = "⏳ 你已有 {count} 个任务在进行中，请等它们完成后再提交。"
+DRAW_REFERENCE_PROMPT = "✏️ 请直接回复这条消息，写出想对这张图做的修改，例如：把背景换成海边日落"
+REFERENCE_DOWNLOAD_FAILED = (
+    "⚠️ 参考图下载失败（Telegram 机器人只能下载 20 MB 以内的文件），请换一张再试。"
+)
+JOB_NOT_FOUND = "这个任务已经不存在了。"
+JOB_RETRY_STARTED = "已重新提交"
+JOB_AGAIN_STARTED = "已开始生成"
+REFERENCE_ORIGINAL_MISSING = "原图文件已不存在，请重新发送图片。"
+
+# -- /settings -------------------------------------------------------------------------------
+SETTINGS_TITLE = (
+    "⚙️ 我的默认设置（直接 /draw、/video 时使用）\n\n"
+    "🎨 绘图：比例 {ratio} · 清晰度 {size} · 模型 {model}\n"
+    "🎬 视频：比例 {video_ratio} · 时长 {duration} 秒 · {quality}\n"
+    "💬 对话模型：{chat_model}\n\n点击下方按钮修改："
+)
+SETTINGS_SAVED = "已保存"
+SETTINGS_ADJUSTED = "已保存（{model} 只支持 {sizes}，清晰度已自动调整）"
+SETTINGS_SECTION_RATIO = "— 绘图比例 —"
+SETTINGS_SECTION_SIZE = "— 绘图清晰度 —"
+SETTINGS_SECTION_MODEL = "— 绘图模型 —"
+SETTINGS_SECTION_VIDEO = "— 视频 —"
+VIDEO_QUALITY_NAMES = {"small": "标清", "large": "高清"}

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-IMAGE_RATIOS = ("auto", "1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "5:4", "4:5", "21:9")
-IMAGE_SIZES = ("1K", "2K", "4K")
+from bot.providers.grsai_tasks import ASPECT_RATIOS as IMAGE_RATIOS
+from bot.providers.grsai_tasks import (
+    IMAGE_MODELS,
+    IMAGE_SIZES,
+    VIDEO_ASPECT_RATIOS,
+    VIDEO_DURATIONS,
+)
+
 # Short names users type → GrsAI model ids.
 IMAGE_MODEL_SHORTHANDS = {
     "pro": "nano-banana-pro",
@@ -16,11 +22,8 @@ IMAGE_MODEL_SHORTHANDS = {
     "4k-vip": "nano-banana-pro-4k-vip",
     "fast": "nano-banana-fast",
 }
-IMAGE_MODELS = tuple(dict.fromkeys(IMAGE_MODEL_SHORTHANDS.values()))
 DEFAULT_IMAGE = {"aspect_ratio": "auto", "image_size": "1K", "model": "nano-banana-pro"}
 
-VIDEO_RATIOS = ("9:16", "16:9")
-VIDEO_DURATIONS = (10, 15)
 DEFAULT_VIDEO = {"aspect_ratio": "9:16", "duration": 10, "size": "small", "model": "sora-2"}
 
 
@@ -51,26 +54,16 @@ def parse_image_options(text: str, defaults: dict[str, object]) -> ParsedOptions
     return ParsedOptions(params, " ".join(tokens[used:]).strip() if used else text.strip())
 
 
-def image_combination_problem(params: dict[str, object]) -> str | None:
-    """The provider's forbidden model/size pairs, refused before anything is submitted."""
-    model, size = params.get("model"), params.get("image_size")
-    if model == "nano-banana-pro-vip" and size not in ("1K", "2K"):
-        return "vip_sizes"
-    if model == "nano-banana-pro-4k-vip" and size != "4K":
-        return "4k_vip_size"
-    return None
-
-
 def parse_video_options(text: str, defaults: dict[str, object]) -> ParsedOptions:
     params = {**DEFAULT_VIDEO, **defaults}
     tokens = text.split()
     used = 0
     for token in tokens:
         lower = token.lower()
-        if token in VIDEO_RATIOS:
+        if token in VIDEO_ASPECT_RATIOS:
             params["aspect_ratio"] = token
-        elif lower in ("10s", "15s", "10秒", "15秒"):
-            params["duration"] = int(lower[:2])
+        elif lower.rstrip("s秒").isdigit() and int(lower.rstrip("s秒")) in VIDEO_DURATIONS:
+            params["duration"] = int(lower.rstrip("s秒"))
         elif token in ("高清", "hd", "HD", "large"):
             params["size"] = "large"
         elif token in ("标清", "sd", "small"):

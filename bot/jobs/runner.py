@@ -180,7 +180,7 @@ class JobRunner:
             except TRANSIENT as exc:
                 failures += 1
                 log.info("job %s poll failed (%s), retrying", job.id, type(exc).__name__)
-                await self._sleep(min(60.0, interval * 2**min(failures, 5)))
+                await self._sleep(min(60.0, interval * 2 ** min(failures, 5)))
                 continue
             failures = 0
             if state.status == "running":

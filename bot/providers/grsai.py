@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from bot.providers.grsai_tasks import GrsAITasks
 from bot.providers.http import FailoverHosts, JsonApi
 from bot.providers.openai_chat import OpenAIChat
 
@@ -14,3 +15,4 @@ class GrsAI:
     def __init__(self, http: httpx.AsyncClient, api_key: str, base_urls: list[str]) -> None:
         self.api = JsonApi(http, api_key, FailoverHosts(base_urls))
         self.chat = OpenAIChat("grsai", self.api)
+        self.tasks = GrsAITasks(self.api)

@@ -24,7 +24,15 @@ from telegram.ext import (
 from bot import texts
 from bot.config import Settings
 from bot.services import Services
-from bot.tg import chat_handlers, commands
+from bot.tg import (
+    chat_handlers,
+    commands,
+    draw_handlers,
+    generation,
+    media_router,
+    settings_handlers,
+)
+from bot.tg.job_events import TelegramJobEvents
 from bot.tg.ratelimit import ChatBudgetRateLimiter
 
 log = logging.getLogger(__name__)
@@ -66,7 +74,11 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("new", commands.on_new, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("model", commands.on_model, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("ask", chat_handlers.on_ask, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("draw", draw_handlers.on_draw, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("settings", settings_handlers.on_settings, filters=NEW_MESSAGES))
     app.add_handler(CallbackQueryHandler(commands.on_model_chosen, pattern=r"^model\|"))
+    app.add_handler(CallbackQueryHandler(settings_handlers.on_setting_chosen, pattern=r"^set\|"))
+    app.add_handler(CallbackQueryHandler(generation.on_job_button, pattern=r"^job\|"))
     app.add_handler(
         MessageHandler(NEW_MESSAGES & private & filters.TEXT & ~filters.COMMAND,
                        chat_handlers.on_private_text)
@@ -75,7 +87,8 @@ def register_handlers(app: Application) -> None:
         MessageHandler(NEW_MESSAGES & groups & filters.TEXT & ~filters.COMMAND,
                        chat_handlers.on_group_text)
     )  # fmt: skip
-    app.add_handler(MessageHandler(NEW_MESSAGES & filters.PHOTO, chat_handlers.on_photo))
+    media = filters.PHOTO | filters.Document.IMAGE | filters.VIDEO | filters.Document.VIDEO
+    app.add_handler(MessageHandler(NEW_MESSAGES & media, media_router.on_media))
     app.add_handler(
         MessageHandler(NEW_MESSAGES & private & ~filters.COMMAND, commands.on_unsupported)
     )
@@ -85,7 +98,14 @@ def register_handlers(app: Application) -> None:
 
 async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
-    app.bot_data["services"] = await Services.open(settings)
+    services = await Services.open(settings)
+    app.bot_data["services"] = services
+    services.runner.events = TelegramJobEvents(
+        app.bot, services.jobs, services.runner, settings.job_status_interval
+    )
+    resumed = await services.runner.resume()
+    if resumed:
+        log.info("resumed %d unfinished jobs", len(resumed))
     menu = [BotCommand(name, description) for name, description in texts.COMMANDS]
     try:
         await app.bot.set_my_commands(menu, scope=BotCommandScopeAllPrivateChats())

@@ -12,9 +12,9 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.chat.service import ImageInput, conversation_key
+from bot.media.download import IMAGE_MIMES, sniff_mime
 from bot.tg.common import (
     command_argument,
-    is_private,
     is_reply_to_bot,
     mentions_bot,
     services,
@@ -32,6 +32,8 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """A plain message in a private chat is one chat turn."""
     message = update.effective_message
     assert message is not None and message.text is not None
+    if await _continue_reference_prompt(message, context):
+        return
     await _answer(message, context, message.text, [])
 
 
@@ -41,6 +43,8 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert message is not None and message.text is not None
     bot = context.bot
     if not (mentions_bot(message, bot.username) or is_reply_to_bot(message, bot.id)):
+        return
+    if await _continue_reference_prompt(message, context):
         return
     question = strip_bot_mention(message.text, bot.username)
     if not question:
@@ -63,55 +67,17 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _answer(message, context, question, [])
 
 
-async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A photo (or an album) with a caption is a question about the picture(s)."""
-    message = update.effective_message
-    assert message is not None
-    if message.media_group_id:
-        _collect_album(message, context)
-        return
-    if not is_private(update) and not _addressed_in_group(message, context):
-        return
-    await _answer_about_images(context, [message])
-
-
-def _addressed_in_group(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    caption = message.caption or ""
+def addressed_in_group(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A group message meant for the bot: @mention, reply to the bot, or a bot command."""
+    caption = message.caption or message.text or ""
     return (
         mentions_bot(message, context.bot.username)
         or is_reply_to_bot(message, context.bot.id)
-        or caption.startswith("/ask")
+        or caption.startswith("/")
     )
 
 
-def _collect_album(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Albums arrive as one update per photo: wait briefly, then answer once for all."""
-    albums: dict[str, list[Message]] = context.application.bot_data.setdefault("albums", {})
-    key = f"{message.chat_id}:{message.media_group_id}"
-    if key in albums:
-        albums[key].append(message)
-        return
-    albums[key] = [message]
-    wait = services(context).settings.media_group_wait
-    assert context.job_queue is not None
-    context.job_queue.run_once(_album_complete, wait, data=key, name=f"album:{key}")
-
-
-async def _album_complete(context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert context.job is not None
-    albums: dict[str, list[Message]] = context.application.bot_data.get("albums", {})
-    parts = sorted(albums.pop(str(context.job.data), []), key=lambda m: m.message_id)
-    if not parts:
-        return
-    first = parts[0]
-    if first.chat.type != first.chat.PRIVATE and not any(
-        _addressed_in_group(m, context) for m in parts
-    ):
-        return
-    await _answer_about_images(context, parts)
-
-
-async def _answer_about_images(context: ContextTypes.DEFAULT_TYPE, parts: list[Message]) -> None:
+async def answer_about_images(context: ContextTypes.DEFAULT_TYPE, parts: list[Message]) -> None:
     anchor = next((m for m in parts if m.caption), parts[0])
     caption = (
         command_argument(anchor)
@@ -124,21 +90,40 @@ async def _answer_about_images(context: ContextTypes.DEFAULT_TYPE, parts: list[M
         return
     images: list[ImageInput] = []
     for part in parts:
-        if not part.photo:
+        media = part.photo[-1] if part.photo else part.document
+        if media is None:
             continue
-        size = part.photo[-1]
-        if size.file_size and size.file_size > MAX_IMAGE_BYTES:
+        if media.file_size and media.file_size > MAX_IMAGE_BYTES:
             await anchor.reply_text(texts.IMAGE_TOO_BIG.format(limit_mb=MAX_IMAGE_BYTES >> 20))
             return
         try:
-            file = await size.get_file()
+            file = await media.get_file()
             data = bytes(await file.download_as_bytearray())
         except TelegramError:
             log.warning("photo download failed", exc_info=True)
             await anchor.reply_text(texts.IMAGE_DOWNLOAD_FAILED)
             return
-        images.append(ImageInput(data, "image/jpeg"))
+        mime = sniff_mime(data[:64])
+        if mime not in IMAGE_MIMES:
+            await anchor.reply_text(texts.DRAW_REFERENCE_NOT_IMAGE)
+            return
+        images.append(ImageInput(data, mime))
     await _answer(anchor, context, caption, images)
+
+
+async def _continue_reference_prompt(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A reply to "write how to change this image" is a /draw with that image."""
+    replied = message.reply_to_message
+    if replied is None or not is_reply_to_bot(message, context.bot.id):
+        return False
+    link = await services(context).jobs.result_message(replied.chat_id, replied.message_id)
+    if link is None or link.kind != "reference_prompt" or not link.path:
+        return False
+    from bot.tg.draw_handlers import draw_from
+
+    text = strip_bot_mention(message.text or "", context.bot.username)
+    await draw_from(context, [message], text, extra_references=[link.path])
+    return True
 
 
 async def _answer(

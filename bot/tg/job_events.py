@@ -1,0 +1,201 @@
+"""The Telegram side of generation jobs: the status message and the delivered results."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from pathlib import Path
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram.error import BadRequest, RetryAfter, TelegramError
+
+from bot import texts
+from bot.jobs.runner import JobRunner
+from bot.jobs.status import status_text
+from bot.store.jobs import Job, JobStore, ResultMessage, SavedFile
+
+log = logging.getLogger(__name__)
+
+# Telegram's photo rules: at most 10 MB, width + height ≤ 10000, ratio ≤ 20; above ~1280 px
+# on the long side the photo is visibly recompressed, so the original goes out as a file too.
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_SIDE_SUM = 10000
+PHOTO_MAX_RATIO = 20
+PHOTO_LOSSLESS_SIDE = 1280
+# Failures where pressing "retry" is sensible (the provider refunds failed tasks).
+RETRYABLE_FAILURES = frozenset(
+    {"error", "upstream", "unreachable", "timeout", "rate_limited", "expired", "not_found",
+     "interrupted", "job_timeout", "internal", "output_moderation", "dropped"}
+)  # fmt: skip
+EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
+
+
+def job_button(label: str, action: str, job: Job) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=f"job|{action}|{job.id}")
+
+
+def photo_fits(file: SavedFile) -> bool:
+    if file.size > PHOTO_MAX_BYTES or not file.width or not file.height:
+        return False
+    w, h = file.width, file.height
+    return w + h <= PHOTO_MAX_SIDE_SUM and max(w, h) / max(1, min(w, h)) <= PHOTO_MAX_RATIO
+
+
+def photo_would_be_recompressed(file: SavedFile, image_size: str | None) -> bool:
+    longest = max(file.width or 0, file.height or 0)
+    return image_size in ("2K", "4K") or longest > PHOTO_LOSSLESS_SIDE or not photo_fits(file)
+
+
+class TelegramJobEvents:
+    """Implements the runner's JobEvents with one status message per job."""
+
+    def __init__(self, bot: Bot, store: JobStore, runner: JobRunner, min_interval: float) -> None:
+        self.bot = bot
+        self.store = store
+        self.runner = runner
+        self.min_interval = min_interval
+        self._shown: dict[int, tuple[str, float]] = {}
+
+    # -- status ------------------------------------------------------------------------------
+
+    async def on_change(self, job: Job) -> None:
+        text = status_text(job, self.runner.queue_position(job.id))
+        final = job.state in ("done", "failed", "interrupted")
+        last_text, last_at = self._shown.get(job.id, ("", 0.0))
+        if text == last_text:
+            return
+        if not final and time.monotonic() - last_at < self.min_interval:
+            return  # a later change (or the final one) will show it
+        markup = None
+        if job.state in ("failed", "interrupted") and (job.failure or "") in RETRYABLE_FAILURES:
+            markup = InlineKeyboardMarkup([[job_button(texts.BUTTON_RETRY, "retry", job)]])
+        await self._show_status(job, text, markup, final)
+        self._shown[job.id] = (text, time.monotonic())
+        if final:
+            self._shown.pop(job.id, None)
+
+    async def _show_status(
+        self, job: Job, text: str, markup: InlineKeyboardMarkup | None, final: bool
+    ) -> None:
+        if job.status_message_id is not None:
+            try:
+                await self.bot.edit_message_text(
+                    text, job.chat_id, job.status_message_id, reply_markup=markup,
+                    rate_limit_args=None if final else 0,
+                )  # fmt: skip
+                return
+            except RetryAfter:
+                if final:
+                    raise
+                return
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    return
+                if "not found" not in str(exc).lower():
+                    raise
+        # No status message yet, or the user deleted it: post a fresh one.
+        message = await self.bot.send_message(
+            job.chat_id, text, reply_markup=markup, message_thread_id=job.thread_id,
+            reply_parameters=self._reply_to(job),
+        )  # fmt: skip
+        await self.store.update(job, status_message_id=message.message_id)
+
+    @staticmethod
+    def _reply_to(job: Job) -> ReplyParameters | None:
+        if job.reply_to_id is None:
+            return None
+        return ReplyParameters(job.reply_to_id, allow_sending_without_reply=True)
+
+    # -- results -----------------------------------------------------------------------------
+
+    async def deliver(self, job: Job) -> None:
+        already = {m.path for m in await self.store.result_messages_of(job.id)}
+        if job.kind == "image":
+            for file in job.files:
+                if file.path not in already:
+                    await self._deliver_image(job, file)
+        else:  # video and character delivery live with their handlers
+            from bot.tg.video_delivery import deliver_video_job
+
+            await deliver_video_job(self, job, already)
+
+    async def _deliver_image(self, job: Job, file: SavedFile) -> None:
+        image_size = job.request.params.get("image_size")
+        caption = self._image_caption(job, file)
+        buttons = InlineKeyboardMarkup(
+            [[job_button(texts.BUTTON_AGAIN, "again", job),
+              job_button(texts.BUTTON_USE_AS_REFERENCE, "ref", job)]]
+        )  # fmt: skip
+        name = Path(file.path).stem + EXTENSIONS.get(file.mime, ".png")
+        sent_photo: Message | None = None
+        if photo_fits(file):
+            with open(file.path, "rb") as handle:
+                sent_photo = await self.bot.send_photo(
+                    job.chat_id, handle, caption=caption, reply_markup=buttons,
+                    reply_parameters=self._reply_to(job), message_thread_id=job.thread_id,
+                )  # fmt: skip
+            await self._remember(job, sent_photo, file, sent_photo.photo[-1].file_id)
+        if sent_photo is None or photo_would_be_recompressed(file, image_size):
+            with open(file.path, "rb") as handle:
+                sent_doc = await self.bot.send_document(
+                    job.chat_id, handle, filename=name,
+                    caption=texts.DRAW_ORIGINAL_FILE.format(width=file.width, height=file.height)
+                    if sent_photo else caption,
+                    reply_markup=None if sent_photo else buttons,
+                    reply_parameters=ReplyParameters(sent_photo.message_id)
+                    if sent_photo else self._reply_to(job),
+                    message_thread_id=job.thread_id, disable_content_type_detection=True,
+                )  # fmt: skip
+            assert sent_doc.document is not None
+            await self._remember(job, sent_doc, file, sent_doc.document.file_id)
+
+    def _image_caption(self, job: Job, file: SavedFile) -> str:
+        prompt = job.request.prompt
+        caption = texts.DRAW_CAPTION.format(
+            prompt=prompt if len(prompt) <= 700 else prompt[:700] + "…"
+        )
+        note = size_mismatch_note(job, file)
+        return caption + ("\n\n" + note if note else "")
+
+    async def _remember(self, job: Job, message: Message, file: SavedFile, file_id: str) -> None:
+        await self.store.add_result_message(
+            ResultMessage(
+                chat_id=message.chat_id, message_id=message.message_id, job_id=job.id,
+                kind=job.kind, file_id=file_id, path=file.path, width=file.width,
+                height=file.height,
+            )
+        )  # fmt: skip
+
+    async def send_plain(self, job: Job, text: str) -> None:
+        with contextlib.suppress(TelegramError):
+            await self.bot.send_message(
+                job.chat_id, text, reply_parameters=self._reply_to(job),
+                message_thread_id=job.thread_id,
+            )  # fmt: skip
+
+
+# Nano Banana's output sizes: the long side is about 1024 / 2048 / 4096 px.
+_SIZE_LONG_SIDE = {"1K": 1024, "2K": 2048, "4K": 4096}
+
+
+def size_mismatch_note(job: Job, file: SavedFile) -> str:
+    """Gateways sometimes ignore aspectRatio/imageSize silently: say so when it happened."""
+    if not file.width or not file.height:
+        return ""
+    params = job.request.params
+    asked: list[str] = []
+    ratio = str(params.get("aspect_ratio") or "auto")
+    if ratio != "auto":
+        rw, rh = (int(x) for x in ratio.split(":"))
+        if abs(file.width / file.height - rw / rh) > 0.03 * (rw / rh):
+            asked.append(f"比例 {ratio}")
+    size = str(params.get("image_size") or "")
+    expected = _SIZE_LONG_SIDE.get(size)
+    if expected and not 0.7 * expected <= max(file.width, file.height) <= 1.3 * expected:
+        asked.append(f"清晰度 {size}")
+    if not asked:
+        return ""
+    return texts.DRAW_SIZE_MISMATCH.format(
+        width=file.width, height=file.height, asked="、".join(asked)
+    )
