@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 GRSAI_DOMESTIC_HOST = "https://grsai.dakka.com.cn"
 GRSAI_OVERSEAS_HOST = "https://grsaiapi.com"
+RESHI_DEFAULT_BASE_URL = "https://www.reshi123.com/api/v1"
+
+PROXY_SCHEMES = ("http://", "https://", "socks5://", "socks5h://")
+WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 CHAT_MODELS = ("gemini-3-pro", "gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite")
 
@@ -35,6 +40,22 @@ class Settings(BaseSettings):
     grsai_base_url: str = GRSAI_DOMESTIC_HOST
     grsai_fallback_base_url: str = GRSAI_OVERSEAS_HOST
 
+    # Providers: each is switched on by its key; the routing lists pick who serves what, in
+    # order (comma-separated names from grsai, reshi, unified, juhe). See docs/providers.md.
+    reshi_api_key: SecretStr | None = None
+    reshi_base_url: str = RESHI_DEFAULT_BASE_URL
+    unified_api_key: SecretStr | None = None
+    unified_base_url: str | None = None  # seed 003 names no host: required with the key
+    unified_video_format: str = "v2"  # "v2" (/v2/videos/generations) or "openai" (/v1/videos)
+    juhe_api_key: SecretStr | None = None
+    juhe_base_url: str | None = None  # seed 004 names no host: required with the key
+    chat_providers: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["grsai"])
+    image_providers: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["grsai"])
+    video_providers: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["grsai"])
+    provider_models_ttl: float = 3600.0  # seconds a provider's /v1/models answer is reused
+    provider_models_menu_max: int = 12  # chat models per provider shown by /model
+    provider_sync_timeout: float = 300.0  # synchronous generations (reshi images) answer late
+
     bot_data_dir: Path = Path("./data")
     bot_admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
@@ -53,6 +74,7 @@ class Settings(BaseSettings):
 
     # Telegram pacing: seconds between visible updates of one streamed answer
     stream_edit_interval: float = 1.0
+    group_stream_edit_interval: float = 3.0
     private_chat_interval: float = 1.0
     group_messages_per_minute: int = 20
     media_group_wait: float = 1.2
@@ -72,10 +94,54 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
-    @field_validator("bot_admin_ids", mode="before")
+    # Access, quotas, deployment
+    # Users and groups (negative ids) allowed besides the admins; /allow and /deny add to it.
+    bot_allowed_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    bot_public: bool = False  # true: everyone may use the bot, within the quotas
+    quota_chat_per_day: int = 200
+    quota_images_per_day: int = 50
+    quota_videos_per_day: int = 10
+    # (concurrent jobs per user: job_max_per_user above; the global cap: job_max_running)
+    quota_timezone: str = "Asia/Shanghai"  # where a quota "day" starts and ends
+    group_user_cooldown: float = 5.0  # seconds between two requests of one user in a group
+    telegram_proxy: str | None = None  # http://… or socks5://…, for Telegram traffic only
+    webhook_url: str | None = None  # set → webhook mode instead of long polling
+    webhook_secret: SecretStr | None = None  # checked on every webhook request
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    log_format: str = "text"  # text | json (one JSON object per line)
+
+    @field_validator("bot_admin_ids", "bot_allowed_ids", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:
         return _split_ids(value)
+
+    @field_validator("telegram_proxy", "webhook_url", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_proxy")
+    @classmethod
+    def _check_proxy(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(PROXY_SCHEMES):
+            raise ValueError("TELEGRAM_PROXY must start with http://, https:// or socks5://")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts 1-256 characters A-Z a-z 0-9 _ - as the secret token.
+        if value is not None and not WEBHOOK_SECRET_RE.fullmatch(value.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET: 1-256 characters of A-Z a-z 0-9 _ -")
+        return value
+
+    @field_validator("chat_providers", "image_providers", "video_providers", mode="before")
+    @classmethod
+    def _parse_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def db_path(self) -> Path:

@@ -344,3 +344,47 @@ async def test_two_users_are_served_concurrently(
     tg.send_text(fast, 2, "快问题")
     await tg.wait_for(lambda: texts_of(tg, 2) == ["快回答"], timeout=1.2)
     await tg.wait_for(lambda: texts_of(tg, 1) == ["慢回答"], timeout=5)
+
+
+def _unused_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class TestDomesticHostDown:
+    @pytest.fixture
+    def settings_overrides(self, grsai: FakeGrsAI) -> dict:
+        return {
+            "grsai_base_url": f"http://127.0.0.1:{_unused_port()}",
+            "grsai_fallback_base_url": grsai.base_url,
+        }
+
+    async def test_chat_fails_over_to_the_overseas_host(
+        self, tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
+    ) -> None:
+        grsai.script_chat(ChatScript(text="来自备用线路"))
+        chat = await ask_private(tg, "你好")
+        assert texts_of(tg, chat["id"])[-1] == "来自备用线路"
+
+
+class TestDomesticHostErrors:
+    @pytest.fixture
+    def settings_overrides(self, grsai: FakeGrsAI) -> dict:
+        # Two names for the same fake: "domestic" and "overseas" hosts.
+        return {
+            "grsai_base_url": grsai.base_url.replace("127.0.0.1", "localhost"),
+            "grsai_fallback_base_url": grsai.base_url,
+        }
+
+    async def test_5xx_on_the_domestic_host_fails_over(
+        self, tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
+    ) -> None:
+        grsai.script_chat(ChatScript(status=502))
+        grsai.script_chat(ChatScript(text="第二条线路答复"))
+        chat = await ask_private(tg, "你好")
+        assert texts_of(tg, chat["id"])[-1] == "第二条线路答复"
+        hosts = [r.headers.get("Host") for r in grsai.requests_to("/v1/chat/completions")]
+        assert hosts[0].startswith("localhost") and hosts[1].startswith("127.0.0.1")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections import defaultdict
+from collections.abc import AsyncIterator
 
 from telegram import Message, Update
 from telegram.error import TelegramError
@@ -25,7 +26,30 @@ from bot.tg.streaming import ReplyStream
 log = logging.getLogger(__name__)
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
-_conversation_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+
+class _KeyedLocks:
+    """One lock per conversation, forgotten when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+_conversation_locks = _KeyedLocks()
 
 
 async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -138,21 +162,34 @@ async def _answer(
     assert user is not None
     private = message.chat.type == message.chat.PRIVATE
     key = conversation_key(message.chat_id, user.id, private)
-    async with _conversation_locks[key]:  # one answer at a time per conversation, in order
-        turn = await svc.chat.start_turn(key, user.id, question, images)
-        stream = ReplyStream(
-            context.bot,
-            message.chat_id,
-            reply_to=None if private else message.message_id,
-            thread_id=message.message_thread_id if message.is_topic_message else None,
-            use_draft=private,
-            interval=svc.settings.stream_edit_interval if private else 3.0,
-        )
-        result = await stream.run(svc.chat.stream(turn))
-        if result.error is None and result.text.strip():
-            await svc.chat.remember(turn, result.text)
-        log.info(
-            "chat answered chat=%s user=%s model=%s chars=%d updates=%d error=%s",
-            message.chat_id, user.id, turn.model, len(result.text), result.stats.updates,
-            type(result.error).__name__ if result.error else "-",
-        )  # fmt: skip
+    async with _conversation_locks.hold(key):  # one answer at a time per conversation, in order
+        await _stream_turn(message, context, key, question, images)
+
+
+async def _stream_turn(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, key: str, question: str,
+    images: list[ImageInput],
+) -> None:  # fmt: skip
+    svc = services(context)
+    user = message.from_user
+    assert user is not None
+    private = message.chat.type == message.chat.PRIVATE
+    turn = await svc.chat.start_turn(key, user.id, question, images)
+    stream = ReplyStream(
+        context.bot,
+        message.chat_id,
+        reply_to=None if private else message.message_id,
+        thread_id=message.message_thread_id if message.is_topic_message else None,
+        use_draft=private,
+        interval=svc.settings.stream_edit_interval
+        if private
+        else svc.settings.group_stream_edit_interval,
+    )
+    result = await stream.run(svc.chat.stream(turn))
+    if result.error is None and result.text.strip():
+        await svc.chat.remember(turn, result.text)
+    log.info(
+        "chat answered chat=%s user=%s model=%s chars=%d updates=%d error=%s",
+        message.chat_id, user.id, turn.model, len(result.text), result.stats.updates,
+        type(result.error).__name__ if result.error else "-",
+    )  # fmt: skip

@@ -43,7 +43,11 @@ class ChatBudgetRateLimiter(AIORateLimiter):
         retries: int = DEFAULT_RETRIES,
     ) -> None:
         # max_retries=0: the parent raises RetryAfter at once and we handle it per chat.
-        super().__init__(group_max_rate=group_max_per_minute, group_time_period=60, max_retries=0)
+        # Groups get an even pace (1 per 60/N s) rather than a bucket of N: a burst of 20 plus
+        # the refill would exceed 20 in one minute.
+        super().__init__(
+            group_max_rate=1, group_time_period=60 / group_max_per_minute, max_retries=0
+        )
         self._private_interval = private_interval
         self._retries = retries
         self._chat_limiters: dict[int | str, AsyncLimiter] = {}
