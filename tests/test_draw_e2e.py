@@ -27,7 +27,8 @@ def documents(tg: FakeTelegram, chat_id: int) -> list[dict]:
 
 
 def last_text(tg: FakeTelegram, chat_id: int) -> str:
-    return tg.bot_messages(chat_id)[-1].get("text") or ""
+    messages = tg.bot_messages(chat_id)
+    return (messages[-1].get("text") or "") if messages else ""
 
 
 async def draw_and_wait(tg: FakeTelegram, text: str, chat: dict | None = None, **kw) -> dict:
@@ -386,3 +387,17 @@ async def test_job_interrupted_while_submitting_is_not_resent(
     tg.press_button(notice, notice["reply_markup"]["inline_keyboard"][0][0]["callback_data"], USER)
     await tg.wait_for(lambda: len(photos(tg, chat["id"])) == 1, timeout=15)
     assert len(grsai.submissions("image")) == 1
+
+
+async def test_reference_file_too_big_is_refused(
+    tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
+) -> None:
+    chat = tg.private_chat(USER)
+    huge = make_png(8, 8, "big") + b"\0" * (11 * 1024 * 1024)
+    tg.send_document(chat, USER, huge, file_name="big.png", mime_type="image/png",
+                     caption="/draw 改成黑白")  # fmt: skip
+    await tg.wait_for(
+        lambda: last_text(tg, chat["id"]) == texts.DRAW_REFERENCE_TOO_BIG.format(limit_mb=10)
+    )
+    assert grsai.submissions("image") == []
+    assert tg.calls_to("getFile") == [], "refused from the size Telegram reports, not downloaded"

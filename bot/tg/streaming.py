@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from telegram import Bot, MessageEntity, ReplyParameters
 from telegram.constants import ChatAction
@@ -41,7 +41,6 @@ class _Shown:
 class StreamStats:
     """Numbers the benchmark reads: latency to first visible text and Telegram calls made."""
 
-    started: float = field(default_factory=time.monotonic)
     first_token_at: float | None = None
     first_visible_at: float | None = None
     updates: int = 0  # drafts + edits + sends for this answer
@@ -109,6 +108,8 @@ class ReplyStream:
             self._done.set()
             self._changed.set()
             typing.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await typing
             with contextlib.suppress(Exception):
                 await painter
         final = self._text
@@ -147,6 +148,8 @@ class ReplyStream:
                 await self._paint(self._text, final_pass=False)
             except TelegramError as exc:  # intermediate: the final pass repairs it
                 log.info("intermediate update failed: %s", exc.__class__.__name__)
+            except Exception:  # never let a bug stop the preview silently
+                log.exception("intermediate update crashed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._done.wait(), self.interval)
 
