@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import logging
 import os
 import platform
@@ -104,8 +105,7 @@ def make_answer(chars: int = ANSWER_CHARS) -> str:
         "1. 在协程里调用阻塞函数（例如 `time.sleep`）会卡住整个事件循环。\n",
         "2. 忘记 `await` 会得到一个协程对象，而不是结果。\n",
         "3. 创建任务后不保存引用，任务可能被垃圾回收。\n\n",
-        "> 提示：CPU 密集的工作应放到线程池或进程池中执行，"
-        "例如使用 `loop.run_in_executor()`。\n\n",
+        "> 提示：CPU 密集的工作应放到线程池或进程池中执行，例如使用 `loop.run_in_executor()`。\n\n",
         "## 在机器人中的应用\n\n",
         "机器人需要同时处理许多用户的消息，每条消息都是一个独立的协程。"
         "流式输出时，机器人一边接收模型的输出，一边按照 **限速规则** 更新消息，"
@@ -263,7 +263,7 @@ async def _drive(
         return RunResult(ok=False, note="nothing visible")
     final_at = max(c.at for c in persistent)
     times = sorted(c.at for c in visible)
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
 
     probe = PROBES[-1] if len(PROBES) > probes_before else None
     last_token = (
@@ -375,7 +375,34 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "ptb": ptb,
+        "code": code_version(),
     }
+
+
+def code_version() -> str:
+    """HEAD plus whether the streaming path has uncommitted changes (read-only git)."""
+
+    def git(*args: str) -> str:
+        try:
+            out = subprocess.run(
+                ["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return out.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "?"
+    watched = ["bot/tg/streaming.py", "bot/tg/ratelimit.py", "bot/tg/chat_handlers.py"]
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", *watched).splitlines()]
+    others = len(git("status", "--porcelain", "--", "bot").splitlines()) - len(dirty)
+    text = f"HEAD {head}"
+    if dirty:
+        text += f"; uncommitted changes in {', '.join(dirty)}"
+    else:
+        text += "; streaming.py / ratelimit.py / chat_handlers.py as committed"
+    if others > 0:
+        text += f" ({others} other uncommitted paths under bot/)"
+    return text
 
 
 def command(argv: list[str]) -> str:
@@ -404,11 +431,13 @@ def section(
 Markdown（标题、列表、粗体、行内代码、代码块、引用、链接），上游首字前等待 {FIRST_DELAY} s
 （已从所有数字中扣除）。每个场景 {runs} 次，每次全新的 bot 与 fakes；表中为 **中位数 / 最大值**。
 
-- 首字时间 = 对话请求到达 FakeGrsAI 的 `Recorded.at` + `first_delay`；首次可见 = FakeTelegram 中该
-  聊天第一个成功的 sendMessageDraft/sendMessage/editMessageText 的 `Call.at`；完整消息 = 最后一个成功的
-  sendMessage/editMessageText（并校验聊天中最终文本与渲染结果一致）。均为 `time.monotonic()`。
+- 首字时间 = 对话请求到达 FakeGrsAI 的 `Recorded.at` + `first_delay`；首次可见 = FakeTelegram
+  中该聊天第一个成功的 sendMessageDraft/sendMessage/editMessageText 的 `Call.at`；完整消息 =
+  最后一个成功的 sendMessage/editMessageText（并校验聊天中最终文本与渲染结果一致）。
+  均为 `time.monotonic()`。
 - 末字时间取 bot 实际收到最后一个上游片段的时刻（包装 `ReplyStream.run` 读取，不改 bot 代码）。
-- 429 = FakeTelegram `flood_events`（私聊两次可见更新间隔 < 0.3 s，群组 60 s 滑动窗口内 ≥ 20 条）。
+- 429 = FakeTelegram `flood_events`（私聊两次可见更新间隔 < 0.3 s；群组 60 s 滑动窗口内
+  已有 20 条时再发）。
 - fakes 与 bot 运行在同一进程、同一事件循环中，fakes 的 CPU 时间也计入延迟。
 
 {table(results)}
@@ -419,6 +448,7 @@ Markdown（标题、列表、粗体、行内代码、代码块、引用、链接
 {failures}
 - 机器 machine: nproc={info["nproc"]}, Python {info["python"]}, {info["platform"]},
   python-telegram-bot {info["ptb"]}
+- 代码 code: {info["code"]}
 - 日期 date: {when}
 - 命令 command: `{cmd}`
 {END}"""
