@@ -1,0 +1,194 @@
+"""Who may use the bot and how much: the allow list, daily quotas, usage and prices.
+
+Pure domain code (no Telegram types). Rules:
+- closed by default: admins, BOT_ALLOWED_IDS and ids allowed with /allow may use the bot;
+  BOT_PUBLIC=true opens it to everyone. A /deny wins over everything except being an admin.
+- quotas count per user and per day in QUOTA_TIMEZONE; admins have none. A job counts from
+  the moment it is created and stops counting if it fails (see UNCOUNTED_JOB_STATES).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.config import Settings
+from bot.store.db import Database
+from bot.store.jobs import Job, JobStore
+from bot.store.usage import AccessList, DayStats, QuotaOverrides, UsageLog, UsageRecord
+
+# Quota kinds an admin can set with /quota: daily counts plus concurrent jobs.
+DAILY_KINDS = ("chat", "image", "video")
+QUOTA_KINDS = (*DAILY_KINDS, "jobs")
+# Which daily quota a job kind uses (character creation has no daily limit of its own).
+JOB_KIND_QUOTA = {"image": "image", "video": "video"}
+
+
+@dataclass(frozen=True)
+class Price:
+    amount: float
+    unit: str  # the provider's own unit, e.g. "grsai" (its price list) or "reshi" (credits)
+
+
+# Only prices the providers' docs state (shared/docs/upstream-apis.md); images are unpriced.
+PRICES: dict[tuple[str, str, str | None], Price] = {
+    ("grsai", "video", None): Price(0.08, "grsai"),
+    ("grsai", "character", None): Price(0.01, "grsai"),
+    ("reshi", "video", "sora-2"): Price(15, "reshi"),
+    ("reshi", "video", "sora-2-pro"): Price(150, "reshi"),
+}
+
+
+def price_of(provider: str, capability: str, model: str | None) -> Price | None:
+    return PRICES.get((provider, capability, model)) or PRICES.get((provider, capability, None))
+
+
+@dataclass(frozen=True)
+class QuotaExceeded:
+    kind: str  # one of QUOTA_KINDS
+    used: int
+    limit: int
+
+
+def _zone(name: str) -> dt.tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.timezone(dt.timedelta(hours=8))  # China has no DST: a fixed offset is exact
+
+
+class AccessControl:
+    def __init__(self, settings: Settings, db: Database, jobs: JobStore) -> None:
+        self.settings = settings
+        self.jobs = jobs
+        self.access_list = AccessList(db)
+        self.overrides = QuotaOverrides(db)
+        self.usage = UsageLog(db)
+        self.admins = frozenset(settings.bot_admin_ids)
+        self._tz = _zone(settings.quota_timezone)
+        self._listed: dict[int, bool] = {}  # cache of access_list: read on every update
+
+    async def load(self) -> None:
+        self._listed = await self.access_list.all()
+
+    # -- access ------------------------------------------------------------------------------
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.admins
+
+    def is_allowed(self, user_id: int, chat_id: int | None) -> bool:
+        if self.is_admin(user_id):
+            return True
+        ids = [user_id] + ([chat_id] if chat_id is not None and chat_id != user_id else [])
+        if any(self._listed.get(i) is False for i in ids):
+            return False
+        if self.settings.bot_public:
+            return True
+        configured = set(self.settings.bot_allowed_ids)
+        return any(self._listed.get(i) is True or i in configured for i in ids)
+
+    async def set_allowed(self, target_id: int, allowed: bool, changed_by: int) -> None:
+        await self.access_list.set(target_id, allowed, changed_by)
+        self._listed[target_id] = allowed
+
+    # -- quotas ------------------------------------------------------------------------------
+
+    def today(self, now: float | None = None) -> str:
+        return dt.datetime.fromtimestamp(now or time.time(), self._tz).date().isoformat()
+
+    def day_start(self, now: float | None = None) -> float:
+        local = dt.datetime.fromtimestamp(now or time.time(), self._tz)
+        return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+
+    def default_limits(self) -> dict[str, int]:
+        s = self.settings
+        return {
+            "chat": s.quota_chat_per_day,
+            "image": s.quota_images_per_day,
+            "video": s.quota_videos_per_day,
+            "jobs": s.job_max_per_user,
+        }
+
+    async def limits(self, user_id: int) -> dict[str, int | None]:
+        """The user's limits; None = unlimited (admins)."""
+        if self.is_admin(user_id):
+            return dict.fromkeys(QUOTA_KINDS)
+        return {**self.default_limits(), **await self.overrides.of(user_id)}
+
+    async def used_today(self, user_id: int) -> dict[str, int]:
+        counts = await self.usage.counts(user_id, self.today())
+        used = {kind: counts.get(kind, 0) for kind in DAILY_KINDS}
+        used["jobs"] = await self.jobs.count_active_for_user(user_id)
+        return used
+
+    async def check(self, user_id: int, kinds: tuple[str, ...]) -> QuotaExceeded | None:
+        """The first of `kinds` the user has no room left in, or None."""
+        limits = await self.limits(user_id)
+        if all(limits.get(kind) is None for kind in kinds):
+            return None
+        used = await self.used_today(user_id)
+        for kind in kinds:
+            limit = limits.get(kind)
+            if limit is not None and used.get(kind, 0) >= limit:
+                return QuotaExceeded(kind, used.get(kind, 0), limit)
+        return None
+
+    async def check_chat(self, user_id: int) -> QuotaExceeded | None:
+        return await self.check(user_id, ("chat",))
+
+    async def check_job(self, user_id: int, job_kind: str) -> QuotaExceeded | None:
+        daily = JOB_KIND_QUOTA.get(job_kind)
+        return await self.check(user_id, ("jobs", daily) if daily else ("jobs",))
+
+    async def set_quota(self, user_id: int, kind: str, value: int | None) -> None:
+        await self.overrides.set(user_id, kind, value)
+
+    # -- usage -------------------------------------------------------------------------------
+
+    async def record_chat(self, user_id: int, chat_id: int, provider: str, model: str) -> None:
+        await self._record(UsageRecord(user_id, chat_id, "chat", provider, model))
+
+    async def record_job(self, job: Job) -> None:
+        model = job.request.params.get("model")
+        await self._record(
+            UsageRecord(job.user_id, job.chat_id, job.kind, job.provider,
+                        str(model) if model else None, job_id=job.id)
+        )  # fmt: skip
+
+    async def _record(self, item: UsageRecord) -> None:
+        price = price_of(item.provider, item.capability, item.model)
+        if price is not None:
+            item.unit_price, item.price_unit = price.amount, price.unit
+        await self.usage.record(self.today(), item)
+
+    async def stats(self) -> DayStats:
+        stats = await self.usage.day_stats(self.today(), self.day_start())
+        stats.allowed_ids += len(set(self.settings.bot_allowed_ids) - set(self._listed))
+        return stats
+
+
+class Cooldown:
+    """At most one request per `seconds` per key (user in a group); one notice per window."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last: dict[tuple[int, int], float] = {}
+        self._noticed: set[tuple[int, int]] = set()
+
+    def hit(self, key: tuple[int, int], now: float | None = None) -> tuple[bool, bool]:
+        """(accepted, tell_the_user): a refused hit asks for a notice only the first time."""
+        if self.seconds <= 0:
+            return True, False
+        now = time.monotonic() if now is None else now
+        last = self._last.get(key)
+        if last is not None and now - last < self.seconds:
+            first_refusal = key not in self._noticed
+            self._noticed.add(key)
+            return False, first_refusal
+        self._last[key] = now
+        self._noticed.discard(key)
+        if len(self._last) > 10_000:  # bound the memory: forget windows long over
+            self._last = {k: t for k, t in self._last.items() if now - t < self.seconds}
+        return True, False

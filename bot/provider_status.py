@@ -1,0 +1,48 @@
+"""A cheap, authenticated probe of each provider's key (for the admins' /providers)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.providers import errors
+from bot.providers.grsai import GrsAI
+
+
+@dataclass(frozen=True)
+class ProviderStatus:
+    name: str
+    state: str  # ok | no_credits | bad_key | forbidden | unreachable | error
+    balance: str | None = None  # None: the provider exposes no balance endpoint
+    detail: str = ""
+
+
+StatusCheck = Callable[[], Awaitable[ProviderStatus]]
+
+# A task id that cannot exist: GrsAI answers code -22 ("no such task") to a valid key.
+PROBE_TASK_ID = "status-check-0"
+
+
+def state_of(exc: errors.ProviderError) -> str:
+    if isinstance(exc, errors.AuthError):
+        return "bad_key"
+    if isinstance(exc, errors.CreditsExhausted):
+        return "no_credits"
+    if isinstance(exc, errors.KeyForbidden):
+        return "forbidden"
+    if isinstance(exc, errors.Unreachable | errors.Timeout | errors.ServerError):
+        return "unreachable"
+    return "error"
+
+
+def grsai_check(grsai: GrsAI) -> StatusCheck:
+    async def check() -> ProviderStatus:
+        try:
+            await grsai.tasks.poll(PROBE_TASK_ID)
+        except errors.TaskNotFound:
+            return ProviderStatus("GrsAI", "ok")
+        except errors.ProviderError as exc:
+            return ProviderStatus("GrsAI", state_of(exc), detail=type(exc).__name__)
+        return ProviderStatus("GrsAI", "ok")
+
+    return check

@@ -1,0 +1,365 @@
+"""The access gate, quota answers, /usage and the admin commands (thin Telegram adapters)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Message, MessageEntity, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CommandHandler,
+    ContextTypes,
+    TypeHandler,
+    filters,
+)
+
+from bot import texts
+from bot.access import QUOTA_KINDS, AccessControl, Cooldown, QuotaExceeded
+from bot.logging_setup import bind_log_context
+from bot.provider_status import ProviderStatus, StatusCheck, grsai_check
+from bot.services import Services
+from bot.store.jobs import Job
+from bot.store.usage import DayStats
+
+log = logging.getLogger(__name__)
+
+ADMIN_COMMANDS = ("allow", "deny", "quota", "stats", "providers")
+REFUSAL_INTERVAL = 10.0  # a stranger who keeps writing hears the refusal once per this long
+GATE_GROUP = -1  # runs before every other handler group
+
+
+def access(context: ContextTypes.DEFAULT_TYPE) -> AccessControl:
+    return context.application.bot_data["access"]
+
+
+async def setup(app: Application, services: Services) -> None:
+    """Called from post_init once the database is open."""
+    control = AccessControl(services.settings, services.db, services.jobs)
+    await control.load()
+    app.bot_data["access"] = control
+    app.bot_data["cooldown"] = Cooldown(services.settings.group_user_cooldown)
+    app.bot_data["refusals"] = Cooldown(REFUSAL_INTERVAL)
+    app.bot_data["cooldown_albums"] = {}
+    # Other providers append their own probe here (name → check).
+    checks: list[StatusCheck] = app.bot_data.setdefault("provider_checks", [])
+    if services.grsai is not None:  # GrsAI is optional when no routing list names it
+        checks.insert(0, grsai_check(services.grsai))
+
+
+def register(app: Application) -> None:
+    """The gate first (group -1); admin commands only match admins, others get no answer."""
+    app.add_handler(TypeHandler(Update, gate), group=GATE_GROUP)
+    admins = filters.User(user_id=app.bot_data["settings"].bot_admin_ids)
+    new = filters.UpdateType.MESSAGE
+    for name, callback in (
+        ("allow", on_allow), ("deny", on_deny), ("quota", on_quota), ("stats", on_stats),
+        ("providers", on_providers),
+    ):  # fmt: skip
+        app.add_handler(CommandHandler(name, callback, filters=new & admins))
+    app.add_handler(CommandHandler("usage", on_usage, filters=new))
+
+
+# -- the gate ------------------------------------------------------------------------------
+
+
+def _command_name(message: Message) -> str | None:
+    text = message.text or ""
+    for entity in message.entities or ():
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            return text[1 : entity.length].split("@", 1)[0].lower()
+    return None
+
+
+async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Strangers are refused before any handler (and so any provider) runs."""
+    user, chat = update.effective_user, update.effective_chat
+    bind_log_context(user=user.id if user else None, chat=chat.id if chat else None)
+    if user is None or user.is_bot:
+        raise ApplicationHandlerStop
+    control = access(context)
+    message = update.message
+    command = _command_name(message) if message is not None else None
+    if command in ADMIN_COMMANDS:
+        if not control.is_admin(user.id):
+            raise ApplicationHandlerStop  # silently: strangers need not learn these exist
+        return
+    chat_id = chat.id if chat else None
+    if not control.is_allowed(user.id, chat_id):
+        log.info("refused update user=%s chat=%s", user.id, chat_id)
+        await _refuse(update, context, user.id, chat_id)
+        raise ApplicationHandlerStop
+    if message is not None and chat is not None and chat.type != chat.PRIVATE:
+        await _group_cooldown(message, context, user.id, chat.id)
+
+
+async def _refuse(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int | None
+) -> None:
+    query = update.callback_query
+    try:
+        if query is not None:
+            await query.answer(texts.ACCESS_DENIED_BUTTON.format(user_id=user_id), show_alert=True)
+            return
+        message = update.message
+        if message is None:
+            return
+        private = message.chat.type == message.chat.PRIVATE
+        if not private:
+            from bot.tg.chat_handlers import addressed_in_group
+
+            if not addressed_in_group(message, context):
+                return  # chatter not meant for the bot: stay quiet
+        accepted, _ = context.application.bot_data["refusals"].hit((chat_id or 0, user_id))
+        if not accepted:
+            return
+        text = (
+            texts.ACCESS_DENIED.format(user_id=user_id)
+            if private
+            else texts.ACCESS_DENIED_GROUP.format(user_id=user_id, chat_id=chat_id)
+        )
+        await message.reply_text(text)
+    except TelegramError:
+        log.warning("could not send the refusal", exc_info=True)
+
+
+async def _group_cooldown(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int
+) -> None:
+    """One request per user per group per GROUP_USER_COOLDOWN seconds; album parts pass."""
+    if access(context).is_admin(user_id):
+        return
+    from bot.tg.chat_handlers import addressed_in_group
+
+    if not (addressed_in_group(message, context) or message.media_group_id):
+        return
+    key = (chat_id, user_id)
+    albums: dict[tuple[int, int], str] = context.application.bot_data["cooldown_albums"]
+    if message.media_group_id and albums.get(key) == message.media_group_id:
+        return
+    cooldown: Cooldown = context.application.bot_data["cooldown"]
+    accepted, notify = cooldown.hit(key)
+    if accepted:
+        if message.media_group_id:
+            albums[key] = message.media_group_id
+        return
+    log.info("cooldown user=%s chat=%s", user_id, chat_id)
+    if notify:
+        seconds = max(1, round(cooldown.seconds))
+        try:
+            await message.reply_text(texts.COOLDOWN_NOTICE.format(seconds=seconds))
+        except TelegramError:
+            pass
+    raise ApplicationHandlerStop
+
+
+# -- quotas used by the other handlers -----------------------------------------------------
+
+
+def quota_text(exceeded: QuotaExceeded) -> str:
+    if exceeded.kind == "jobs":
+        return texts.QUOTA_EXCEEDED_JOBS.format(used=exceeded.used, limit=exceeded.limit)
+    return texts.QUOTA_EXCEEDED_DAILY.format(
+        name=texts.QUOTA_KIND_NAMES[exceeded.kind], used=exceeded.used, limit=exceeded.limit
+    )
+
+
+async def chat_quota_refusal(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> str | None:
+    """A Chinese refusal if the user has no chat turns left today, else None."""
+    control: AccessControl | None = context.application.bot_data.get("access")
+    if control is None:
+        return None
+    exceeded = await control.check_chat(user_id)
+    return quota_text(exceeded) if exceeded else None
+
+
+async def job_quota_refusal(
+    context: ContextTypes.DEFAULT_TYPE, user_id: int, job_kind: str
+) -> str | None:
+    control: AccessControl | None = context.application.bot_data.get("access")
+    if control is None:
+        return None
+    exceeded = await control.check_job(user_id, job_kind)
+    return quota_text(exceeded) if exceeded else None
+
+
+# -- /usage --------------------------------------------------------------------------------
+
+
+async def on_usage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What the user used today and what is left."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    control = access(context)
+    limits = await control.limits(user.id)
+    used = await control.used_today(user.id)
+    lines = [texts.USAGE_TITLE.format(day=control.today())]
+    for kind in QUOTA_KINDS:
+        name, count, limit = texts.QUOTA_KIND_NAMES[kind], used.get(kind, 0), limits.get(kind)
+        if limit is None:
+            lines.append(texts.USAGE_LINE_UNLIMITED.format(name=name, used=count))
+        else:
+            left = max(0, limit - count)
+            lines.append(texts.USAGE_LINE.format(name=name, used=count, limit=limit, left=left))
+    lines.append(texts.USAGE_FOOTER)
+    await message.reply_text("\n".join(lines))
+
+
+# -- admin commands ------------------------------------------------------------------------
+
+
+def _target_name(target_id: int) -> str:
+    template = texts.ADMIN_TARGET_GROUP if target_id < 0 else texts.ADMIN_TARGET_USER
+    return template.format(id=target_id)
+
+
+def _target_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """The id argument, or the current group when there is none."""
+    args = context.args or []
+    if args:
+        try:
+            return int(args[0])
+        except ValueError:
+            return None
+    chat = update.effective_chat
+    if chat is not None and chat.type != chat.PRIVATE:
+        return chat.id
+    return None
+
+
+async def on_allow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/allow <id>: a user (>0) or a group (<0); in a group without id: this group."""
+    await _set_access(update, context, allowed=True)
+
+
+async def on_deny(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/deny <id>: overrides BOT_ALLOWED_IDS and BOT_PUBLIC for that id."""
+    await _set_access(update, context, allowed=False)
+
+
+async def _set_access(update: Update, context: ContextTypes.DEFAULT_TYPE, allowed: bool) -> None:
+    message, admin = update.effective_message, update.effective_user
+    assert message is not None and admin is not None
+    target = _target_of(update, context)
+    if target is None or target == 0:
+        await message.reply_text(texts.ADMIN_USAGE_ALLOW if allowed else texts.ADMIN_USAGE_DENY)
+        return
+    control = access(context)
+    if not allowed and control.is_admin(target):
+        await message.reply_text(texts.ADMIN_CANNOT_DENY_ADMIN.format(target=target))
+        return
+    await control.set_allowed(target, allowed, admin.id)
+    log.info("admin %s %s id=%s", admin.id, "allowed" if allowed else "denied", target)
+    template = texts.ADMIN_ALLOWED if allowed else texts.ADMIN_DENIED
+    await message.reply_text(template.format(target=_target_name(target)))
+
+
+async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/quota <id> <kind> <n|default>, or /quota <id> to show that user's limits."""
+    message, admin = update.effective_message, update.effective_user
+    assert message is not None and admin is not None
+    args = context.args or []
+    control = access(context)
+    try:
+        user_id = int(args[0])
+    except (IndexError, ValueError):
+        await message.reply_text(texts.ADMIN_USAGE_QUOTA)
+        return
+    if len(args) == 1:
+        limits = await control.limits(user_id)
+        lines = "\n".join(
+            f"{texts.QUOTA_KIND_NAMES[k]}（{k}）：{limits[k] if limits[k] is not None else '∞'}"
+            for k in QUOTA_KINDS
+        )
+        await message.reply_text(texts.ADMIN_QUOTA_SHOW.format(user_id=user_id, lines=lines))
+        return
+    kind = args[1].lower() if len(args) == 3 else ""
+    raw = args[2].lower() if len(args) == 3 else ""
+    value: int | None
+    if raw in ("default", "默认"):
+        value = None
+    elif raw.isdigit():
+        value = int(raw)
+    else:
+        kind = ""
+    if kind not in QUOTA_KINDS:
+        await message.reply_text(texts.ADMIN_USAGE_QUOTA)
+        return
+    await control.set_quota(user_id, kind, value)
+    log.info("admin %s set quota user=%s kind=%s value=%s", admin.id, user_id, kind, value)
+    name = texts.QUOTA_KIND_NAMES[kind]
+    if value is None:
+        default = control.default_limits()[kind]
+        await message.reply_text(
+            texts.ADMIN_QUOTA_RESET.format(user_id=user_id, name=name, value=default)
+        )
+    else:
+        await message.reply_text(
+            texts.ADMIN_QUOTA_SET.format(user_id=user_id, name=name, value=value)
+        )
+
+
+def stats_text(stats: DayStats) -> str:
+    def joined(parts: list[str]) -> str:
+        return "，".join(parts) if parts else texts.STATS_NONE
+
+    usage = joined(
+        [f"{texts.QUOTA_KIND_NAMES.get(k, k)} {n}" for k, n in sorted(stats.by_capability.items())]
+    )
+    jobs = joined(
+        [f"{texts.JOB_STATE_NAMES.get(s, s)} {n}" for s, n in sorted(stats.jobs_by_state.items())]
+    )
+    failures = joined([f"{reason} {n}" for reason, n in sorted(stats.failures_by_reason.items())])
+    spend_parts = [
+        f"{texts.PRICE_UNIT_NAMES.get(unit, unit)} {amount:g}"
+        for unit, amount in sorted(stats.spend.items())
+    ]
+    if stats.unpriced:
+        spend_parts.append(texts.STATS_UNPRICED.format(count=stats.unpriced))
+    return texts.STATS_TEXT.format(
+        day=stats.day, users_today=stats.users_today, users_ever=stats.users_ever,
+        allowed=stats.allowed_ids, usage=usage, jobs=jobs, failures=failures,
+        spend=joined(spend_parts),
+    )  # fmt: skip
+
+
+async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats: users, today's jobs by state, failures by reason, estimated spend."""
+    assert update.effective_message is not None
+    stats = await access(context).stats()
+    await update.effective_message.reply_text(stats_text(stats))
+
+
+async def on_providers(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Probe every provider's key (nothing is generated, nothing is paid)."""
+    assert update.effective_message is not None
+    checks: list[StatusCheck] = context.application.bot_data.get("provider_checks", [])
+    results: list[ProviderStatus] = await asyncio.gather(*(check() for check in checks))
+    lines = [texts.PROVIDERS_TITLE]
+    for status in results:
+        lines.append(
+            texts.PROVIDER_LINE.format(
+                name=status.name,
+                state=texts.PROVIDER_STATE_NAMES.get(status.state, status.state),
+                balance=status.balance or texts.PROVIDER_NO_BALANCE,
+            )
+        )
+    await update.effective_message.reply_text("\n".join(lines))
+
+
+async def record_chat_usage(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int, model: str,
+    provider: str = "grsai",
+) -> None:  # fmt: skip
+    """One answered chat turn (called only when an answer was delivered)."""
+    control: AccessControl | None = context.application.bot_data.get("access")
+    if control is not None:
+        await control.record_chat(user_id, chat_id, provider, model)
+
+
+async def record_job_usage(context: ContextTypes.DEFAULT_TYPE, job: Job) -> None:
+    control: AccessControl | None = context.application.bot_data.get("access")
+    if control is not None:
+        await control.record_job(job)
