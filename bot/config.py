@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     telegram_local_mode: bool = False
     telegram_upload_limit_mb: int = 50
 
+    # Video
+    # Videos take minutes: their status message is edited at most this often (seconds).
+    video_status_interval: float = 15.0
+    # Clips uploaded for a character are sent upstream as base64: keep them small.
+    role_max_video_mb: int = 20
+
     log_level: str = "INFO"
 
     # Access, quotas, deployment

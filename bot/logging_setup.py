@@ -7,9 +7,11 @@ secrets wherever they appear (message, arguments, tracebacks).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import TextIO
 
 MASK = "***"
@@ -38,10 +40,60 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(level: str, secrets: Iterable[str], stream: TextIO | None = None) -> None:
+# The ids of the update being handled; PTB runs each update in its own task, and tasks
+# started from a handler (e.g. a job) inherit them, so every line carries user/chat.
+_log_context: ContextVar[dict[str, int] | None] = ContextVar("log_context", default=None)
+
+
+def bind_log_context(**ids: int | None) -> None:
+    _log_context.set({key: value for key, value in ids.items() if value is not None})
+
+
+class AddContext(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.ids = dict(_log_context.get() or {})
+        return True
+
+
+class OneLineFormatter(logging.Formatter):
+    """`time level logger: message key=value…`, tracebacks folded into the same line."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        ids: dict[str, int] = getattr(record, "ids", {})
+        message = record.getMessage()
+        extra = " ".join(f"{k}={v}" for k, v in ids.items() if f"{k}=" not in message)
+        text = f"{text} {extra}" if extra else text
+        return text.rstrip("\n").replace("\n", " | ")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, msg, the update's ids, exc."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            **getattr(record, "ids", {}),
+        }
+        if record.exc_text:
+            entry["exc"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(
+    level: str, secrets: Iterable[str], stream: TextIO | None = None, fmt: str = "text"
+) -> None:
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else OneLineFormatter())
+    # Order matters: secrets are masked before anything is formatted.
     handler.addFilter(RedactSecrets(secrets))
+    handler.addFilter(AddContext())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.jobs.runner import JobRunner, RunnerConfig
 from bot.providers.grsai import GrsAI
 from bot.providers.http import make_http_client
+from bot.providers.registry import ProviderSet, build_providers
 from bot.store.conversations import Conversations
 from bot.store.db import Database
 from bot.store.jobs import JobStore
@@ -24,9 +25,10 @@ class Services:
     http: httpx.AsyncClient
     prefs: UserPrefs
     chat: ChatService
-    grsai: GrsAI
+    grsai: GrsAI | None
     jobs: JobStore
     runner: JobRunner
+    providers: ProviderSet
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
@@ -34,24 +36,21 @@ class Services:
         await db.open()
         settings.media_dir.mkdir(parents=True, exist_ok=True)
         http = make_http_client(settings.provider_connect_timeout, settings.provider_read_timeout)
-        assert settings.grsai_api_key is not None
-        grsai = GrsAI(
-            http,
-            settings.grsai_api_key.get_secret_value(),
-            [settings.grsai_base_url, settings.grsai_fallback_base_url],
-        )
+        # Providers and routing: which provider serves chat, images and videos (registry.py).
+        providers = build_providers(settings, http)
+        grsai = providers.clients.get("grsai")
         prefs = UserPrefs(db)
         conversations = Conversations(
             db, settings.chat_history_messages, settings.chat_history_chars
         )
         chat = ChatService(
-            grsai.chat, conversations, prefs, settings.default_chat_model,
+            providers.chat, conversations, prefs, settings.default_chat_model,
             settings.chat_system_prompt,
         )  # fmt: skip
         jobs = JobStore(db)
         runner = JobRunner(
             jobs,
-            {grsai.tasks.name: grsai.tasks},
+            providers.tasks,
             http,
             settings.media_dir,
             RunnerConfig(
@@ -62,10 +61,12 @@ class Services:
                 },
                 max_running=settings.job_max_running,
             ),
+            fallback=providers.next_after,
         )
-        return cls(settings, db, http, prefs, chat, grsai, jobs, runner)
+        return cls(settings, db, http, prefs, chat, grsai, jobs, runner, providers)
 
     async def close(self) -> None:
         await self.runner.stop()
+        await self.providers.close()  # open 聚合API video streams
         await self.http.aclose()
         await self.db.close()

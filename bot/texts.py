@@ -14,7 +14,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("remix", "回复视频，继续创作"),
     ("role", "回复视频，创建角色"),
     ("roles", "我的角色"),
+    ("story", "多镜头故事板视频"),
     ("settings", "绘图与视频默认设置"),
+    ("usage", "今日用量与剩余次数"),
 ]
 
 WELCOME = (
@@ -45,6 +47,9 @@ HELP = """📖 使用帮助
 /remix 提示词 —— 回复我生成的视频，在它的基础上继续创作
 /role 1,3 —— 回复视频，截取第 1～3 秒创建角色
 /roles —— 查看和使用我的角色
+/story —— 多镜头故事板视频，每行一个镜头（发送 /story 查看格式）
+
+📊 /usage —— 查看今天已用和剩余的次数
 
 👥 群组中：用 /ask、@我 或回复我的消息来对话。"""
 
@@ -165,3 +170,186 @@ SETTINGS_SECTION_SIZE = "— 绘图清晰度 —"
 SETTINGS_SECTION_MODEL = "— 绘图模型 —"
 SETTINGS_SECTION_VIDEO = "— 视频 —"
 VIDEO_QUALITY_NAMES = {"small": "标清", "large": "高清"}
+
+# -- /video, /remix, /role, /roles ---------------------------------------------------------
+VIDEO_EMPTY = (
+    "请在 /video 后面写上视频描述，例如：\n/video 海边日落，镜头缓慢推进\n"
+    "/video 16:9 15s 高清 城市夜景延时摄影\n"
+    "可选参数（写在描述前）：比例 9:16（默认）或 16:9；时长 10s（默认）或 15s；高清\n"
+    "发送图片并以 /video 作为说明，或回复一张图片发送 /video，可以让图片动起来。"
+)
+VIDEO_NEEDS_IMAGE = (
+    "⚠️ /video 只能用图片作为参考。想用视频片段创建角色，请回复视频发送 /role 开始秒,结束秒。"
+)
+VIDEO_CAPTION = "🎬 {prompt}"
+VIDEO_REAL_PERSON_REJECTED = (
+    "🚫 参考图未被接受：Sora 2 不支持真人照片作为参考图（含真人面孔的图片会被服务商拒绝）。"
+    "请换用插画、卡通、风景或物体图片再试。"
+)
+VIDEO_UNKNOWN_CHARACTER = "⚠️ 没有找到名为 @{name} 的角色。发送 /roles 查看你的角色。"
+VIDEO_TOO_BIG_LINK = (
+    "🎬 {prompt}\n\n"
+    "⚠️ 视频有 {size_mb} MB，超过 Telegram 机器人 {limit_mb} MB 的上传限制，无法直接发送。\n"
+    "🔗 下载链接（服务商提供，约 {expires} 前有效）：\n{url}\n\n"
+    "文件已保存在机器人服务器上，链接过期后可请管理员取回。"
+)
+VIDEO_TOO_BIG_NO_LINK = (
+    "🎬 {prompt}\n\n"
+    "⚠️ 视频有 {size_mb} MB，超过 Telegram 机器人 {limit_mb} MB 的上传限制，无法直接发送，"
+    "服务商的下载链接也已过期。文件已保存在机器人服务器上，可请管理员取回。"
+)
+REMIX_USAGE = (
+    "✂️ 用法：回复一条我生成的视频，发送 /remix 接下来的内容，例如：\n"
+    "/remix 镜头拉远，主角转身走向远方\n"
+    "只能续写我生成的视频（需要服务商返回的视频编号）。"
+)
+REMIX_EMPTY = "请在 /remix 后面写上接下来的内容，例如：/remix 镜头拉远，主角转身离开"
+REMIX_TARGET_MISSING = (
+    "⚠️ 这条视频没有可用的视频编号（服务商未返回），无法续写。请用 /video 重新生成。"
+)
+REMIX_TARGET_UNAVAILABLE = (
+    "❌ 服务商找不到要续写的视频（可能已过期、被删除或不公开），无法续写。请用 /video 重新生成。"
+)
+REMIX_PROMPT = "✂️ 请直接回复这条消息，写出接下来的内容，例如：镜头拉远，主角转身离开"
+ROLE_PROMPT = (
+    "🧑‍🎤 请直接回复这条消息，写出要截取的时间段（秒），例如：1,3\n"
+    "最长 3 秒，视频共 {duration} 秒。"
+)
+ROLE_USAGE = (
+    "🧑‍🎤 用法：回复一条视频，发送 /role 开始秒,结束秒，例如 /role 1,3\n"
+    "· 回复我生成的视频：从该视频创建角色\n"
+    "· 回复你发送的视频，或发送视频时以 /role 1,3 作为说明：上传片段创建角色"
+    "（仅支持卡通、动物、物体角色，不支持真人）\n"
+    "截取的片段最长 3 秒。"
+)
+ROLE_BAD_RANGE = "⚠️ 时间段格式不对，请写成 开始秒,结束秒，例如 /role 1,3"
+ROLE_RANGE_ORDER = "⚠️ 开始时间要小于结束时间，例如 /role 1,3"
+ROLE_RANGE_TOO_LONG = "⚠️ 角色片段最长 3 秒，你选了 {length} 秒。请缩短后再试，例如 /role 1,3"
+ROLE_RANGE_OUTSIDE = "⚠️ 时间段超出了视频长度（视频共 {duration} 秒），请重新选择。"
+ROLE_VIDEO_TOO_BIG = "⚠️ 视频太大（超过 {limit_mb} MB），无法下载。请先剪短再发送。"
+ROLE_VIDEO_DOWNLOAD_FAILED = "⚠️ 视频下载失败，我拿不到这个文件。请重新发送视频后再试。"
+ROLE_VIDEO_MISSING = "⚠️ 找不到这条视频的原始文件，无法创建角色。请重新生成或发送视频。"
+ROLE_CREATED = (
+    "✅ 角色已创建！\n角色 ID：{character_id}\n名称：@{name}\n\n"
+    "在 /video 的描述里写 @{name} 即可让角色出场，例如：\n/video @{name} 在海边散步\n"
+    "想改名？回复这条消息发送 /role 新名字。发送 /roles 管理全部角色。"
+)
+ROLE_REJECTED = (
+    "🚫 角色未被接受：上传的片段只支持卡通、动物或物体角色，不支持真人。"
+    "可以改用我生成的视频创建角色（回复视频发送 /role 1,3）。"
+)
+ROLE_CLIP_REJECTED = "❌ 服务商不接受这个片段：{detail}。请确认片段最长 3 秒且在视频范围内。"
+ROLE_RENAMED = "✅ 角色已改名为 @{name}。在 /video 的描述里写 @{name} 即可使用。"
+ROLE_BAD_NAME = "⚠️ 名字只能包含中文、字母、数字或下划线，最长 {limit} 个字。"
+ROLE_NAME_TAKEN = "⚠️ 你已经有叫 @{name} 的角色了，请换一个名字。"
+ROLE_NOT_FOUND = "这个角色已经不存在了。"
+ROLES_EMPTY = "你还没有角色。回复一条视频发送 /role 1,3 即可创建。"
+ROLES_TITLE = "🧑‍🎤 我的角色（在 /video 描述里写 @名称 即可使用）："
+ROLES_LINE = "{index}. @{name} — {character_id}"
+BUTTON_ROLE_INSERT = "➕ 使用 @{name}"
+BUTTON_ROLE_DELETE = "🗑 删除"
+ROLE_INSERT_PROMPT = (
+    "🎬 请直接回复这条消息，写出视频描述，角色 @{name} 会自动出场。\n"
+    "也可以复制命令：/video @{name} 描述"
+)
+ROLE_DELETED = "已删除 @{name}"
+
+# -- access, quotas, admin ---
+ACCESS_DENIED = (
+    "🔒 抱歉，这个机器人目前只对受邀用户开放。\n如需使用，请把你的用户 ID 发给管理员：{user_id}"
+)
+ACCESS_DENIED_GROUP = (
+    "🔒 抱歉，这个机器人还没有在本群开放。\n"
+    "请把以下 ID 发给管理员：你的用户 ID {user_id}，本群 ID {chat_id}"
+)
+ACCESS_DENIED_BUTTON = "🔒 你没有使用权限，请联系管理员（你的用户 ID：{user_id}）。"
+COOLDOWN_NOTICE = "🐢 发得太快了，请 {seconds} 秒后再试。"
+QUOTA_KIND_NAMES = {"chat": "对话", "image": "绘图", "video": "视频", "jobs": "同时进行的任务"}
+QUOTA_EXCEEDED_DAILY = "📊 你今天的{name}次数已用完（{used}/{limit}），明天 0 点（北京时间）恢复。发送 /usage 查看用量。"
+QUOTA_EXCEEDED_JOBS = "⏳ 你已有 {used} 个任务在进行中（上限 {limit} 个），请等它们完成后再提交。"
+USAGE_TITLE = "📊 今日用量（{day}）"
+USAGE_LINE = "{name}：已用 {used} / {limit}，剩余 {left}"
+USAGE_LINE_UNLIMITED = "{name}：已用 {used}（不限）"
+USAGE_FOOTER = "失败的任务不计入用量。每日 0 点（北京时间）重置。"
+ADMIN_USAGE_ALLOW = "用法：/allow 用户ID 或 群组ID（在群里直接发送 /allow 即开放本群）"
+ADMIN_USAGE_DENY = "用法：/deny 用户ID 或 群组ID（在群里直接发送 /deny 即关闭本群）"
+ADMIN_ALLOWED = "✅ 已允许 {target} 使用机器人。"
+ADMIN_DENIED = "⛔ 已禁止 {target} 使用机器人。"
+ADMIN_CANNOT_DENY_ADMIN = "⚠️ {target} 是管理员（BOT_ADMIN_IDS），不能禁止。"
+ADMIN_TARGET_USER = "用户 {id}"
+ADMIN_TARGET_GROUP = "群组 {id}"
+ADMIN_USAGE_QUOTA = (
+    "用法：/quota 用户ID 类型 数量\n类型：chat（每日对话）、image（每日绘图）、video（每日视频）、"
+    "jobs（同时进行的任务）\n数量写 default 恢复默认值。例如：/quota 123456 image 100"
+)
+ADMIN_QUOTA_SET = "✅ 已把用户 {user_id} 的{name}上限设为 {value}。"
+ADMIN_QUOTA_RESET = "✅ 已把用户 {user_id} 的{name}上限恢复为默认值（{value}）。"
+ADMIN_QUOTA_SHOW = "用户 {user_id} 的上限：\n{lines}"
+STATS_TEXT = (
+    "📈 今日统计（{day}）\n"
+    "用户：今日活跃 {users_today}，累计 {users_ever}，白名单 {allowed}\n"
+    "用量：{usage}\n"
+    "任务：{jobs}\n"
+    "失败原因：{failures}\n"
+    "预估花费：{spend}"
+)
+STATS_NONE = "无"
+STATS_UNPRICED = "另有 {count} 项无公开单价"
+PRICE_UNIT_NAMES = {"grsai": "GrsAI 计价", "reshi": "reshi 积分"}
+JOB_STATE_NAMES = {
+    "created": "排队",
+    "submitting": "提交中",
+    "submitted": "生成中",
+    "downloading": "下载中",
+    "delivering": "发送中",
+    "done": "完成",
+    "failed": "失败",
+    "interrupted": "中断",
+}
+PROVIDERS_TITLE = "🔌 服务商状态"
+PROVIDER_STATE_NAMES = {
+    "ok": "✅ 密钥有效",
+    "no_credits": "💳 密钥有效，但积分不足",
+    "bad_key": "❌ 密钥无效（401）",
+    "forbidden": "⛔ 密钥被禁用（403）",
+    "unreachable": "🌐 连接失败或服务出错",
+    "error": "⚠️ 检查失败",
+}
+PROVIDER_LINE = "{name}：{state}；余额：{balance}"
+PROVIDER_NO_BALANCE = "该服务商未提供余额查询接口"
+
+# -- providers, /story ---------------------------------------------------------------------
+PROVIDER_NAMES = {"grsai": "GrsAI", "reshi": "reshi123", "unified": "统一任务聚合",
+                  "juhe": "聚合API"}  # fmt: skip
+STARTUP_UNKNOWN_PROVIDER = "配置有误：{detail} 不是可用的服务商（可选：{names}）。"
+STARTUP_PROVIDER_CANNOT = "配置有误：{detail} —— 该服务商不提供这项功能（参见 docs/providers.md）。"
+JUHE_NO_LINK = "服务商的回答里没有视频链接（回答：{answer}）"
+JUHE_EMPTY_ANSWER = "空"
+JUHE_STREAM_LOST = "机器人重启时视频仍在生成，与服务商的连接已断开，无法取回结果"
+MODEL_GROUP_LINE = "· {provider}：{count} 个模型"
+MODEL_GROUP_UNAVAILABLE = "· {provider}：暂时无法获取模型列表"
+MODEL_SERVED_BY = "上次回答由 {provider}（{model}）提供。"
+MODEL_PROVIDER_BUTTON = "{provider} · {model}"
+SETTINGS_PROVIDERS = (
+    "\n\n🔌 服务商（按顺序尝试，出错时自动换下一个）：\n"
+    "💬 对话：{chat}\n🎨 绘图：{image}\n🎬 视频：{video}"
+)
+SETTINGS_LAST_SERVED = "\n最近一次{kind}由 {provider} 完成。"
+STORY_HELP = (
+    "🎞 /story —— 多镜头故事板视频\n"
+    "第一行写 /story 和可选参数（比例 16:9/9:16、pro、高清、私密、水印），"
+    "之后每行一个镜头：时长（秒）+ 画面描述。例如：\n"
+    "/story 16:9\n7.5秒 清晨的城市街道，阳光洒在湿润的路面上\n7.5秒 主角推门走进咖啡馆\n\n"
+    "所有镜头的总时长须为 10、15 或 25 秒（25 秒自动使用 sora-2-pro）。"
+)
+STORY_BAD_LINE = (
+    "⚠️ 第 {number} 行看不懂：“{line}”。每行请写成“时长 画面描述”，例如：5秒 主角推门走进咖啡馆"
+)
+STORY_TOO_FEW = "⚠️ 故事板至少需要 2 个镜头。\n\n" + STORY_HELP
+STORY_TOO_MANY = "⚠️ 镜头太多了（最多 {limit} 个），请合并一些镜头。"
+STORY_BAD_TOTAL = (
+    "⚠️ 所有镜头加起来是 {total} 秒，需要正好 10、15 或 25 秒（25 秒自动使用 sora-2-pro）。"
+    "请调整各镜头时长。"
+)
+STORY_BAD_DURATION = "⚠️ 第 {number} 个镜头的时长 {seconds} 秒不合适（每个镜头 1～25 秒）。"
+STORY_UNAVAILABLE = "⚠️ 当前配置的视频服务商都不支持故事板（需要统一任务聚合服务商）。请联系管理员。"

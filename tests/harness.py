@@ -33,6 +33,9 @@ def make_settings(tg: FakeTelegram, grsai: FakeGrsAI, data_dir: Path, **override
         "job_poll_interval_video": 0.05,
         "job_poll_interval_character": 0.05,
         "job_status_interval": 0.0,
+        # Open bot, no group cooldown: tests about access and cooldown set these explicitly.
+        "bot_public": True,
+        "group_user_cooldown": 0.0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -55,7 +55,8 @@ def uploaded_photo_bytes(tg: FakeTelegram, message: dict) -> bytes:
 async def test_draw_shows_progress_and_delivers_the_exact_image(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
-    grsai.script_task(TaskScript(kind="image", progress=[10, 40, 70, 100]))
+    # Enough steps (one per 50 ms poll) that some progress edits get through the chat's pace.
+    grsai.script_task(TaskScript(kind="image", progress=[*range(5, 100, 5), 100]))
     chat = await draw_and_wait(tg, "/draw 一只戴墨镜的柴犬")
     [submitted] = grsai.submissions("image")
     assert submitted["prompt"] == "一只戴墨镜的柴犬" and submitted["webHook"] == "-1"
@@ -348,7 +349,7 @@ async def test_settings_change_the_defaults(
 async def test_restart_mid_job_delivers_once_and_submits_once(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
-    grsai.script_task(TaskScript(kind="image", progress=list(range(2, 100, 2)) + [100]))
+    grsai.script_task(TaskScript(kind="image", progress=[*range(2, 100, 2), 100]))
     chat = tg.private_chat(USER)
     tg.send_text(chat, USER, "/draw 慢慢画")
     await tg.wait_for(lambda: any("%" in (c.params.get("text") or "")

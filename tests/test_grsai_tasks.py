@@ -291,9 +291,12 @@ async def test_parameter_error_is_bad_request(fake: FakeGrsAI, tasks: GrsAITasks
         )
 
 
-async def test_missing_task_id_is_server_error(fake: FakeGrsAI, tasks: GrsAITasks) -> None:
+async def test_missing_task_id_is_ambiguous_so_never_sent_elsewhere(
+    fake: FakeGrsAI, tasks: GrsAITasks
+) -> None:
+    # A 2xx without an id: the task may exist, so no fallback to another provider (paid twice).
     fake.fail_next(DRAW, 200, body={"code": 0, "msg": "success", "data": {}})
-    with pytest.raises(errors.ServerError):
+    with pytest.raises(errors.AmbiguousSubmit):
         await tasks.submit(GenerationRequest(kind="image", prompt="x"))
 
 

@@ -43,7 +43,9 @@ async def test_missing_token_is_named_in_chinese_and_exits_2(tmp_path: Path) -> 
     assert out.decode().strip() == texts.STARTUP_MISSING_SETTING.format(name="TELEGRAM_BOT_TOKEN")
 
 
-async def test_missing_key_is_named_in_chinese_and_exits_2(tmp_path: Path, tg: FakeTelegram) -> None:
+async def test_missing_key_is_named_in_chinese_and_exits_2(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
     proc = await run_bot(bot_env(tg, None, tmp_path / "data"), tmp_path)
     out, _ = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 2

@@ -31,6 +31,7 @@ class ChatTurn:
     question: str
     images: list[ImageInput] = field(default_factory=list)
     messages: list[ChatMessage] = field(default_factory=list)
+    user_id: int = 0
 
 
 def conversation_key(chat_id: int, user_id: int, is_private: bool) -> str:
@@ -52,16 +53,23 @@ class ChatService:
         self.prefs = prefs
         self.default_model = default_model
         self.system_prompt = system_prompt
+        # user → (provider, model) of their last answer; shown only when they ask (/model).
+        self.served: dict[int, tuple[str, str]] = {}
 
     async def model_for(self, user_id: int) -> str:
         model = await self.prefs.chat_model(user_id)
-        return model if model in CHAT_MODELS else self.default_model
+        return model if model and await self.knows(model) else self.default_model
 
     async def set_model(self, user_id: int, model: str) -> bool:
-        if model not in CHAT_MODELS:
+        if not await self.knows(model):
             return False
         await self.prefs.set_chat_model(user_id, model)
         return True
+
+    async def knows(self, model: str) -> bool:
+        """Whether a configured provider offers `model` (`provider:model` or a plain id)."""
+        knows = getattr(self.provider, "knows", None)
+        return model in CHAT_MODELS if knows is None else bool(await knows(model))
 
     async def start_turn(
         self, conv_key: str, user_id: int, question: str, images: list[ImageInput]
@@ -75,10 +83,18 @@ class ChatService:
         messages: list[ChatMessage] = [{"role": "system", "content": self.system_prompt}]
         messages += history
         messages.append({"role": "user", "content": content})
-        return ChatTurn(conv_key, await self.model_for(user_id), question, images, messages)
+        return ChatTurn(conv_key, await self.model_for(user_id), question, images, messages,
+                        user_id=user_id)  # fmt: skip
 
     def stream(self, turn: ChatTurn) -> AsyncIterator[str]:
-        return self.provider.stream_chat(turn.model, turn.messages)
+        noting = getattr(self.provider, "stream_noting", None)
+        if noting is None:
+            return self.provider.stream_chat(turn.model, turn.messages)
+
+        def served(provider: str, model: str) -> None:
+            self.served[turn.user_id] = (provider, model)
+
+        return noting(turn.model, turn.messages, served)
 
     async def remember(self, turn: ChatTurn, answer: str) -> None:
         """Store the turn. Pictures are remembered as a note, not as bytes (keeps memory small)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 
 from bot.providers.grsai_tasks import ASPECT_RATIOS as IMAGE_RATIOS
@@ -72,3 +74,56 @@ def parse_video_options(text: str, defaults: dict[str, object]) -> ParsedOptions
             break
         used += 1
     return ParsedOptions(params, " ".join(tokens[used:]).strip() if used else text.strip())
+
+
+# -- character clips: `/role 1,3` -------------------------------------------------------------
+
+MAX_CLIP_SECONDS = 3.0  # the upstream limit for a character clip
+
+
+@dataclass(frozen=True)
+class ClipRange:
+    start: float
+    end: float
+
+    @property
+    def timestamps(self) -> str:
+        """The upstream's "a,b" form, without needless decimals ("1,3", "0.5,2.5")."""
+        return f"{self.start:g},{self.end:g}"
+
+
+@dataclass(frozen=True)
+class ClipProblem:
+    """Why a range was refused: "format", "order", "too_long" (with `length`) or "outside"."""
+
+    reason: str
+    length: float = 0.0
+
+
+def parse_clip_range(text: str, video_seconds: float | None) -> ClipRange | ClipProblem:
+    """`1,3`, `1-3`, `1 3` or `1，3` (seconds) → a range of at most 3 s inside the video.
+
+    `video_seconds` None means the length is unknown: only the upstream can check the end.
+    """
+    text = text.strip().removesuffix("秒")
+    parts = [p for p in re.split(r"[,，\-~～\s]+", text) if p]
+    if len(parts) != 2 or not text[:1].isdigit():  # "-1,2" is not "1,2"
+        return ClipProblem("format")
+    try:
+        start, end = (float(p.removesuffix("s").removesuffix("秒")) for p in parts)
+    except ValueError:
+        return ClipProblem("format")
+    if not all(math.isfinite(x) for x in (start, end)) or start < 0:
+        return ClipProblem("format")
+    if start >= end:
+        return ClipProblem("order")
+    if end - start > MAX_CLIP_SECONDS + 1e-9:
+        return ClipProblem("too_long", end - start)
+    if video_seconds is not None and end > video_seconds + 0.05:  # container rounding
+        return ClipProblem("outside")
+    return ClipRange(start, end)
+
+
+def looks_like_clip_range(text: str) -> bool:
+    """True when `text` is meant as a time range (digits first), not a character name."""
+    return bool(re.match(r"^\s*\d", text))

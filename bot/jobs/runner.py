@@ -25,7 +25,8 @@ import httpx
 from bot.error_text import failure_reason
 from bot.media.download import download_result, save_bytes
 from bot.providers import errors
-from bot.providers.base import GenerationProvider, ResultItem, TaskState
+from bot.providers.base import GenerationProvider, GenerationRequest, ResultItem, TaskState
+from bot.providers.staging import local_path
 from bot.store.jobs import Job, JobStore, SavedFile
 
 log = logging.getLogger(__name__)
@@ -33,17 +34,26 @@ log = logging.getLogger(__name__)
 # Polling errors that do not end a job: the task is still upstream, try again later.
 TRANSIENT = (errors.Timeout, errors.Unreachable, errors.ServerError, errors.RateLimited,
              errors.StreamDropped)  # fmt: skip
+# Submit failures that are the provider's, not the request's: the job may move to the next
+# provider for its kind. Not Timeout/StreamDropped: the task may exist upstream.
+PROVIDER_SIDE = (errors.Unreachable, errors.ServerError, errors.RateLimited,
+                 errors.CreditsExhausted)  # fmt: skip
 
 
 class JobEvents(Protocol):
     """What the runner needs from the chat side (implemented by the Telegram adapter)."""
 
     async def on_change(self, job: Job) -> None:
-        """The job's state or progress changed: show it (the adapter throttles)."""
+        """The job's state or progress changed: show it. Must return at once (the adapter
+        shows it in the background, throttled) so that showing never delays the job."""
         ...
 
     async def deliver(self, job: Job) -> None:
         """Send the saved result files to the chat and record the messages."""
+        ...
+
+    async def close(self) -> None:
+        """Stop showing anything (shutdown)."""
         ...
 
 
@@ -58,7 +68,11 @@ class RunnerConfig:
     max_bytes: Mapping[str, int] = field(
         default_factory=lambda: {"image": 50 << 20, "video": 2 << 30}
     )
+    # Without new progress, the status is still refreshed this often (seconds), so a video's
+    # elapsed time and estimate keep moving during minutes of "running".
+    heartbeat: Mapping[str, float] = field(default_factory=lambda: {"video": 30.0})
     max_running: int = 200  # jobs driven at once; more wait their turn (durable meanwhile)
+    max_delivering: int = 8  # results uploaded to Telegram at once (bounds memory, see bench/)
     auto_resubmits: int = 1  # failure_reason "error" is resubmitted this often (it's refunded)
 
 
@@ -70,16 +84,23 @@ class JobRunner:
         http: httpx.AsyncClient,
         media_dir: Path,
         config: RunnerConfig | None = None,
+        fallback: Callable[[GenerationRequest, str], str | None] | None = None,
     ) -> None:
         self.store = store
+        # (request, failed provider) → the next provider to try, or None (see registry.py)
+        self.fallback = fallback
         self.providers = providers
         self.http = http
         self.media_dir = media_dir
         self.config = config or RunnerConfig()
         self.events: JobEvents | None = None
         self._slots = asyncio.Semaphore(self.config.max_running)
+        self._delivering = asyncio.Semaphore(self.config.max_delivering)
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._waiting: list[int] = []  # job ids waiting for a slot, in order
+        self._queued: dict[int, Job] = {}  # the same jobs, to refresh their queue position
+        self._queue_notice: asyncio.Task[None] | None = None
+        self._queue_dirty = False
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     # -- public -------------------------------------------------------------------------------
@@ -99,9 +120,16 @@ class JobRunner:
         if job.id in self._tasks:
             return
         self._waiting.append(job.id)
+        self._queued[job.id] = job
         task = asyncio.create_task(self._drive(job), name=f"job-{job.id}")
+        if self._slots.locked():
+            self._refresh_queue()  # show its place: the text it was created with may be stale
         self._tasks[job.id] = task
         task.add_done_callback(lambda _t, jid=job.id: self._tasks.pop(jid, None))
+
+    def queue_ahead_of_new(self) -> int:
+        """How many jobs a job started now would wait behind (0 while a slot is free)."""
+        return len(self._waiting) if self._slots.locked() else 0
 
     def queue_position(self, job_id: int) -> int:
         """How many jobs wait before this one (0 = running or next)."""
@@ -112,12 +140,16 @@ class JobRunner:
 
     async def stop(self) -> None:
         """Stop driving jobs; their rows stay and the next start resumes them."""
+        if self._queue_notice is not None:
+            self._queue_notice.cancel()
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if self.events is not None:
+            await self.events.close()
 
     async def wait_all(self) -> None:
         while self._tasks:
@@ -129,6 +161,9 @@ class JobRunner:
         async with self._slots:
             with contextlib.suppress(ValueError):
                 self._waiting.remove(job.id)
+            self._queued.pop(job.id, None)
+            if self._queued:
+                self._refresh_queue()  # everyone behind moved up one place
             try:
                 if job.state == "created":
                     await self._submit(job)
@@ -138,7 +173,8 @@ class JobRunner:
                     await self._download(job)
                 if job.state == "delivering":
                     assert self.events is not None
-                    await self.events.deliver(job)
+                    async with self._delivering:  # uploads hold the file in memory: few at once
+                        await self.events.deliver(job)
                     await self.store.update(job, state="done", progress=100)
                     await self._notify(job)
             except asyncio.CancelledError:
@@ -160,6 +196,16 @@ class JobRunner:
             # The request may have reached the provider: resubmitting could pay twice.
             await self._finish(job, "interrupted", "")
             return
+        except PROVIDER_SIDE as exc:
+            following = self.fallback(job.request, job.provider) if self.fallback else None
+            if following is None:
+                raise
+            log.info("job %s: %s failed (%s), moving to %s", job.id, job.provider,
+                     type(exc).__name__, following)  # fmt: skip
+            # Persisted before the next submit, so a restart resumes on the new provider.
+            await self.store.update(job, provider=following, state="created")
+            await self._submit(job)
+            return
         await self.store.update(job, state="submitted", task_id=task_id, progress=0)
         log.info("job %s submitted to %s as %s", job.id, job.provider, task_id)
         await self._notify(job)
@@ -169,6 +215,8 @@ class JobRunner:
         interval = self.config.poll_interval.get(job.kind, 3.0)
         deadline = job.updated_at + self.config.max_wait.get(job.kind, 3600)
         failures = 0
+        heartbeat = self.config.heartbeat.get(job.kind)
+        last_notice = time.time()
         while True:
             await self._sleep(interval)
             if time.time() > deadline:
@@ -188,6 +236,10 @@ class JobRunner:
                 if progress != job.progress:
                     await self.store.update(job, progress=progress)
                     await self._notify(job)
+                    last_notice = time.time()
+                elif heartbeat is not None and time.time() - last_notice >= heartbeat:
+                    await self._notify(job)
+                    last_notice = time.time()
                 continue
             if state.status == "failed":
                 if await self._maybe_resubmit(job, state):
@@ -225,8 +277,15 @@ class JobRunner:
     async def _save(self, job: Job, index: int, item: ResultItem, kind: str) -> SavedFile:
         dest = self.media_dir / f"job{job.id}-{index}{'.mp4' if kind == 'video' else '.img'}"
         limit = self.config.max_bytes.get(kind, 2 << 30)
+        staged = local_path(item.url) if item.url else None
         if item.data is not None:  # providers that answer with the bytes themselves
             media = await save_bytes(item.data, dest, kind=kind, max_bytes=limit)
+        elif staged is not None:  # synchronous providers stage their bytes on disk
+            try:
+                data = await asyncio.to_thread(staged.read_bytes)
+            except OSError:
+                raise errors.ResultExpired("staged result missing") from None
+            media = await save_bytes(data, dest, kind=kind, max_bytes=limit)
         elif item.url:
             media = await download_result(self.http, item.url, dest, kind=kind, max_bytes=limit)
         else:
@@ -240,6 +299,18 @@ class JobRunner:
         state = "interrupted" if reason == "interrupted" else "failed"
         await self.store.update(job, state=state, failure=reason, failure_detail=detail[:300])
         await self._notify(job)
+
+    def _refresh_queue(self) -> None:
+        """Re-show the "前面还有 N 个" line of every waiting job, in one background task."""
+        self._queue_dirty = True
+        if self._queue_notice is None or self._queue_notice.done():
+            self._queue_notice = asyncio.create_task(self._notify_queued())
+
+    async def _notify_queued(self) -> None:
+        while self._queue_dirty:
+            self._queue_dirty = False
+            for queued in list(self._queued.values()):
+                await self._notify(queued)
 
     async def _notify(self, job: Job) -> None:
         if self.events is None:

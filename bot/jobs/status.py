@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot import texts
 from bot.error_text import describe_failure
 from bot.store.jobs import Job
@@ -9,6 +11,7 @@ from bot.store.jobs import Job
 BAR_CELLS = 10
 # Typical durations (seconds) for the wait estimate; videos: 1–3 min for 10 s, more for 15 s/HD.
 TYPICAL_SECONDS = {"image": 40, "character": 60}
+VIDEO_USUAL_MAX_SECONDS = 600
 
 
 def format_elapsed(seconds: float) -> str:
@@ -39,6 +42,8 @@ def estimate_line(job: Job) -> str:
     if job.progress:  # blend in what the provider reports
         by_progress = job.elapsed * (100 - job.progress) / max(job.progress, 1)
         remaining = (remaining + by_progress) / 2 if remaining > 0 else by_progress
+    if job.kind == "video":  # early percentages crawl; Sora videos finish within ~10 minutes
+        remaining = min(remaining, max(60.0, VIDEO_USUAL_MAX_SECONDS - job.elapsed))
     if remaining < 20:
         return texts.JOB_ESTIMATE_SOON
     return texts.JOB_ESTIMATE.format(minutes=max(1, round(remaining / 60)))
@@ -98,5 +103,39 @@ def _state_line(job: Job, queue_ahead: int) -> str:
             return texts.JOB_STATE_DONE.format(elapsed=format_elapsed(job.elapsed))
         case "interrupted":
             return texts.JOB_INTERRUPTED
-    reason = describe_failure(job.failure or "internal", job.failure_detail)
+    reason = video_failure(job) or describe_failure(job.failure or "internal", job.failure_detail)
     return texts.JOB_STATE_FAILED.format(reason=reason)
+
+
+# What GrsAI's error texts say in the failures that need a more specific answer for Sora.
+_REAL_PERSON_RE = re.compile(r"real|person|human|face|celebrit|真人|人脸|人物|肖像", re.IGNORECASE)
+_REMIX_TARGET_RE = re.compile(r"remix|pid|target|not found|不存在|私有|private", re.IGNORECASE)
+_CLIP_RE = re.compile(r"timestamps|too long|duration|时长|秒|范围", re.IGNORECASE)
+
+
+def video_failure(job: Job) -> str | None:
+    """The Sora-specific explanation of a failed video/character job, if there is one."""
+    failure, detail = job.failure or "", job.failure_detail or ""
+    params = job.request.params
+    upstream_refusal = failure in ("input_moderation", "error", "bad_request", "not_found")
+    if job.kind == "video":
+        if (
+            params.get("remix_target")
+            and upstream_refusal
+            and (failure == "not_found" or _REMIX_TARGET_RE.search(detail))
+        ):
+            return texts.REMIX_TARGET_UNAVAILABLE
+        if (
+            job.request.references
+            and upstream_refusal
+            and (failure == "input_moderation" or _REAL_PERSON_RE.search(detail))
+        ):
+            return texts.VIDEO_REAL_PERSON_REJECTED
+    elif job.kind == "character" and upstream_refusal:
+        if job.request.references and (
+            failure == "input_moderation" or _REAL_PERSON_RE.search(detail)
+        ):
+            return texts.ROLE_REJECTED
+        if _CLIP_RE.search(detail):
+            return texts.ROLE_CLIP_REJECTED.format(detail=detail[:120])
+    return None

@@ -94,3 +94,8 @@ def error_for_status(status: int, detail: str = "") -> ProviderError:
     if status >= 500:
         return ServerError(detail, status=status)
     return BadRequest(detail, status=status)
+
+
+class AmbiguousSubmit(StreamDropped):
+    """A submit got a 2xx answer without a usable task id: the task may exist upstream, so it
+    must be neither retried nor moved to another provider (that could pay twice)."""

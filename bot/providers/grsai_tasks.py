@@ -104,6 +104,22 @@ class GrsAITasks:
         # Kept only to scrub it from upstream messages before they become error details.
         self._key = api.headers.get("Authorization", "").removeprefix("Bearer ").strip()
 
+    def supports(self, request: GenerationRequest) -> bool:
+        """Whether GrsAI can run `request` (routing asks before choosing a provider)."""
+        p = request.params
+        if request.kind != "video":
+            return request.kind in ("image", "character")
+        try:
+            duration = int(p.get("duration") or 10)
+        except (TypeError, ValueError):
+            return False
+        return (
+            not p.get("storyboard")  # no storyboard format in GrsAI's doc
+            and str(p.get("model") or VIDEO_MODEL) == VIDEO_MODEL
+            and duration in VIDEO_DURATIONS
+            and str(p.get("aspect_ratio") or "9:16") in VIDEO_ASPECT_RATIOS
+        )
+
     async def submit(self, request: GenerationRequest) -> str:
         """Start the task described by `request` and return GrsAI's task id.
 
@@ -115,7 +131,8 @@ class GrsAITasks:
         data = self._check_envelope(envelope)
         task_id = data.get("id") if isinstance(data, dict) else None
         if not isinstance(task_id, str | int) or isinstance(task_id, bool) or task_id == "":
-            raise errors.ServerError("submit answer without a task id")
+            # The task may exist upstream: never retried elsewhere (see AmbiguousSubmit).
+            raise errors.AmbiguousSubmit("submit answer without a task id")
         return str(task_id)
 
     async def poll(self, task_id: str) -> TaskState:

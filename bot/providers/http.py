@@ -110,10 +110,41 @@ class JsonApi:
     def http(self) -> httpx.AsyncClient:
         return self._http
 
-    async def post(self, path: str, payload: dict[str, Any]) -> Any:
+    async def post(
+        self, path: str, payload: dict[str, Any], read_timeout: float | None = None
+    ) -> Any:
+        return await self.request("POST", path, json=payload, read_timeout=read_timeout)
+
+    async def get(self, path: str) -> Any:
+        return await self.request("GET", path)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        data: dict[str, str] | None = None,
+        files: dict[str, Any] | None = None,
+        read_timeout: float | None = None,
+    ) -> Any:
+        """One JSON-answering call; `read_timeout` overrides the client's for slow endpoints,
+        `data`/`files` send multipart instead of JSON."""
+        headers = self._headers
+        if files is not None or data is not None:
+            # httpx sets the multipart boundary itself; our JSON content type must not win.
+            headers = {k: v for k, v in headers.items() if k != "Content-Type"}
+        extra: dict[str, Any] = {}
+        if read_timeout is not None:
+            extra["timeout"] = httpx.Timeout(self._http.timeout.connect, read=read_timeout,
+                                             write=60.0, pool=10.0)  # fmt: skip
+
         async def attempt(base: str) -> Any:
             try:
-                response = await self._http.post(base + path, json=payload, headers=self._headers)
+                response = await self._http.request(
+                    method, base + path, json=json, data=data, files=files, headers=headers,
+                    **extra,
+                )  # fmt: skip
             except httpx.HTTPError as exc:
                 raise translate_transport_error(exc) from None
             raise_for_status(response)
@@ -125,8 +156,15 @@ class JsonApi:
         return await self.hosts.run(attempt)
 
     @asynccontextmanager
-    async def stream(self, path: str, payload: dict[str, Any]) -> AsyncIterator[httpx.Response]:
-        """Open a streamed POST on the first host that answers 2xx; failover only before data."""
+    async def stream(
+        self, path: str, payload: dict[str, Any], read_timeout: float | None = None
+    ) -> AsyncIterator[httpx.Response]:
+        """Open a streamed POST on the first host that answers 2xx; failover only before data.
+        `read_timeout` overrides the client's gap allowed between two pieces of the stream."""
+        extra: dict[str, Any] = {}
+        if read_timeout is not None:
+            extra["timeout"] = httpx.Timeout(self._http.timeout.connect, read=read_timeout,
+                                             write=60.0, pool=10.0)  # fmt: skip
 
         async def attempt(base: str) -> httpx.Response:
             request = self._http.build_request(
@@ -134,6 +172,7 @@ class JsonApi:
                 base + path,
                 json=payload,
                 headers={**self._headers, "Accept": "text/event-stream"},
+                **extra,
             )
             try:
                 response = await self._http.send(request, stream=True)

@@ -16,15 +16,22 @@ from bot.providers.http import JsonApi, translate_transport_error
 class OpenAIChat:
     """Chat through an OpenAI-compatible `/v1/chat/completions` endpoint."""
 
-    def __init__(self, name: str, api: JsonApi, path: str = "/v1/chat/completions") -> None:
+    def __init__(
+        self,
+        name: str,
+        api: JsonApi,
+        path: str = "/v1/chat/completions",
+        read_timeout: float | None = None,
+    ) -> None:
         self.name = name
         self._api = api
         self._path = path
+        self._read_timeout = read_timeout  # None: the shared client's
 
     async def stream_chat(self, model: str, messages: list[ChatMessage]) -> AsyncIterator[str]:
         payload = {"model": model, "messages": messages, "stream": True}
         finished = False
-        async with self._api.stream(self._path, payload) as response:
+        async with self._api.stream(self._path, payload, self._read_timeout) as response:
             content_type = response.headers.get("content-type", "")
             if "text/event-stream" not in content_type:
                 # Some gateways ignore stream=true and answer with one JSON document.

@@ -66,6 +66,50 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (chat_id, message_id)
     );
     """,
+    # 3: Sora characters a user created, under a name they chose
+    """
+    CREATE TABLE characters (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id         INTEGER NOT NULL,
+        character_id    TEXT NOT NULL,
+        name            TEXT NOT NULL,
+        source_job_id   INTEGER REFERENCES jobs (id),
+        created_at      REAL NOT NULL DEFAULT (((julianday('now') - 2440587.5) * 86400.0)),
+        UNIQUE (user_id, name)
+    );
+    CREATE INDEX characters_user ON characters (user_id, created_at);
+    """,
+    # 4: access list, per-user quota overrides, usage per user/day/capability/provider
+    """
+    CREATE TABLE access_list (
+        id          INTEGER PRIMARY KEY,
+        allowed     INTEGER NOT NULL,
+        changed_by  INTEGER,
+        changed_at  REAL NOT NULL DEFAULT (((julianday('now') - 2440587.5) * 86400.0))
+    );
+    CREATE TABLE quota_overrides (
+        user_id     INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        value       INTEGER NOT NULL,
+        PRIMARY KEY (user_id, kind)
+    );
+    CREATE TABLE usage (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        day         TEXT NOT NULL,
+        user_id     INTEGER NOT NULL,
+        chat_id     INTEGER,
+        capability  TEXT NOT NULL,
+        provider    TEXT NOT NULL,
+        model       TEXT,
+        unit_price  REAL,
+        price_unit  TEXT,
+        job_id      INTEGER,
+        created_at  REAL NOT NULL DEFAULT (((julianday('now') - 2440587.5) * 86400.0))
+    );
+    CREATE INDEX usage_user_day ON usage (user_id, day, capability);
+    CREATE INDEX usage_day ON usage (day);
+    CREATE UNIQUE INDEX usage_job ON usage (job_id) WHERE job_id IS NOT NULL;
+    """,
 ]
 
 

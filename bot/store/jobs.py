@@ -121,6 +121,11 @@ class JobStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    @property
+    def db(self) -> Database:
+        """For stores of job-related records (e.g. characters) that share the connection."""
+        return self._db
+
     async def create(
         self,
         *,

@@ -25,12 +25,16 @@ from bot import texts
 from bot.config import Settings
 from bot.services import Services
 from bot.tg import (
+    access_handlers,
+    character_handlers,
     chat_handlers,
     commands,
     draw_handlers,
     generation,
     media_router,
     settings_handlers,
+    story_handlers,
+    video_handlers,
 )
 from bot.tg.job_events import TelegramJobEvents
 from bot.tg.ratelimit import ChatBudgetRateLimiter
@@ -42,7 +46,7 @@ NEW_MESSAGES = filters.UpdateType.MESSAGE  # edited messages are deliberately ig
 
 def build_application(settings: Settings) -> Application:
     assert settings.telegram_bot_token is not None
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
@@ -53,20 +57,24 @@ def build_application(settings: Settings) -> Application:
                 group_max_per_minute=settings.group_messages_per_minute,
             )
         )
+        .local_mode(settings.telegram_local_mode)  # files up to 2 GB via a local Bot API server
         .concurrent_updates(64)
         .connect_timeout(10)
         .read_timeout(30)
         .write_timeout(60)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .build()
     )
+    if proxy := settings.telegram_proxy:  # Telegram traffic only; providers stay direct
+        builder = builder.proxy(proxy).get_updates_proxy(proxy)
+    app = builder.build()
     app.bot_data["settings"] = settings
     register_handlers(app)
     return app
 
 
 def register_handlers(app: Application) -> None:
+    access_handlers.register(app)  # the gate (group -1), /usage and the admin commands
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     app.add_handler(CommandHandler("start", commands.on_start, filters=NEW_MESSAGES))
@@ -78,6 +86,20 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("settings", settings_handlers.on_settings, filters=NEW_MESSAGES))
     app.add_handler(CallbackQueryHandler(commands.on_model_chosen, pattern=r"^model\|"))
     app.add_handler(CallbackQueryHandler(settings_handlers.on_setting_chosen, pattern=r"^set\|"))
+    app.add_handler(CommandHandler("video", video_handlers.on_video, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("remix", video_handlers.on_remix, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("story", story_handlers.on_story, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("role", character_handlers.on_role, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("roles", character_handlers.on_roles, filters=NEW_MESSAGES))
+    app.add_handler(
+        CallbackQueryHandler(character_handlers.on_video_button, pattern=r"^job\|(remix|role)\|")
+    )
+    app.add_handler(CallbackQueryHandler(character_handlers.on_role_button, pattern=r"^role\|"))
+    # Before the chat handlers: a text reply to a video/character prompt continues that prompt.
+    app.add_handler(
+        MessageHandler(NEW_MESSAGES & ~filters.COMMAND & video_handlers.PROMPT_REPLY,
+                       video_handlers.on_prompt_reply)
+    )  # fmt: skip
     app.add_handler(CallbackQueryHandler(generation.on_job_button, pattern=r"^job\|"))
     app.add_handler(
         MessageHandler(NEW_MESSAGES & private & filters.TEXT & ~filters.COMMAND,
@@ -100,9 +122,12 @@ async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     services = await Services.open(settings)
     app.bot_data["services"] = services
+    await access_handlers.setup(app, services)
     services.runner.events = TelegramJobEvents(
-        app.bot, services.jobs, services.runner, settings.job_status_interval
-    )
+        app.bot, services.jobs, services.runner, settings.job_status_interval,
+        kind_intervals={"video": settings.video_status_interval},
+        upload_limit_mb=settings.telegram_upload_limit_mb,
+    )  # fmt: skip
     resumed = await services.runner.resume()
     if resumed:
         log.info("resumed %d unfinished jobs", len(resumed))

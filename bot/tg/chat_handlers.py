@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.chat.service import ImageInput, conversation_key
 from bot.media.download import IMAGE_MIMES, sniff_mime
+from bot.tg.access_handlers import chat_quota_refusal, record_chat_usage
 from bot.tg.common import (
     command_argument,
     is_reply_to_bot,
@@ -160,6 +161,9 @@ async def _answer(
         return
     user = message.from_user
     assert user is not None
+    if refusal := await chat_quota_refusal(context, user.id):
+        await message.reply_text(refusal)
+        return
     private = message.chat.type == message.chat.PRIVATE
     key = conversation_key(message.chat_id, user.id, private)
     async with _conversation_locks.hold(key):  # one answer at a time per conversation, in order
@@ -188,6 +192,7 @@ async def _stream_turn(
     result = await stream.run(svc.chat.stream(turn))
     if result.error is None and result.text.strip():
         await svc.chat.remember(turn, result.text)
+        await record_chat_usage(context, message.chat_id, user.id, turn.model)
     log.info(
         "chat answered chat=%s user=%s model=%s chars=%d updates=%d error=%s",
         message.chat_id, user.id, turn.model, len(result.text), result.stats.updates,

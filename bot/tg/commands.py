@@ -7,7 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.chat.service import conversation_key
-from bot.config import CHAT_MODELS
+from bot.services import Services
 from bot.tg.common import is_private, services
 
 
@@ -36,18 +36,41 @@ async def on_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(texts.NEW_CONVERSATION if removed else texts.NEW_CONVERSATION_EMPTY)
 
 
-def _model_keyboard(current: str, owner: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    (texts.MODEL_MARK if model == current else "") + model,
-                    callback_data=f"model|{model}|{owner}",
-                )
-            ]
-            for model in CHAT_MODELS
-        ]
-    )
+CALLBACK_LIMIT = 64  # bytes Telegram allows in callback_data
+
+
+async def _model_menu(
+    svc: Services, current: str, owner: int
+) -> tuple[list[str], InlineKeyboardMarkup]:
+    """Lines naming each provider's models, and one button per model, grouped by provider in
+    the CHAT_PROVIDERS order. GrsAI's models keep their plain names (`model|<name>|<owner>`);
+    other providers' are `provider:model`."""
+    chat = svc.providers.chat
+    lines: list[str] = []
+    rows: list[list[InlineKeyboardButton]] = []
+    limit = svc.settings.provider_models_menu_max
+    for provider in chat.order:
+        label = texts.PROVIDER_NAMES.get(provider, provider)
+        models = await chat.catalog.models(provider)
+        if models is None:
+            lines.append(texts.MODEL_GROUP_UNAVAILABLE.format(provider=label))
+            continue
+        shown = list(models if provider == "grsai" else models[:limit])
+        lines.append(texts.MODEL_GROUP_LINE.format(provider=label, count=len(shown)))
+        for model in shown:
+            ref = model if provider == "grsai" else f"{provider}:{model}"
+            data = f"model|{ref}|{owner}"
+            if len(data.encode()) > CALLBACK_LIMIT:
+                continue  # too long for a button; still listed in the text
+            text = model if provider == "grsai" else texts.MODEL_PROVIDER_BUTTON.format(
+                provider=label, model=model)  # fmt: skip
+            mark = texts.MODEL_MARK if ref == current else ""
+            rows.append([InlineKeyboardButton(mark + text, callback_data=data)])
+    served = svc.chat.served.get(owner)
+    if served:
+        lines.append(texts.MODEL_SERVED_BY.format(
+            provider=texts.PROVIDER_NAMES.get(served[0], served[0]), model=served[1]))  # fmt: skip
+    return lines, InlineKeyboardMarkup(rows)
 
 
 async def on_model(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -55,9 +78,11 @@ async def on_model(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    current = await services(context).chat.model_for(user.id)
+    svc = services(context)
+    current = await svc.chat.model_for(user.id)
+    lines, keyboard = await _model_menu(svc, current, user.id)
     await message.reply_text(
-        texts.MODEL_CHOOSE.format(current=current), reply_markup=_model_keyboard(current, user.id)
+        "\n".join([texts.MODEL_CHOOSE.format(current=current), *lines]), reply_markup=keyboard
     )
 
 
@@ -69,15 +94,14 @@ async def on_model_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if owner and owner != str(query.from_user.id):
         await query.answer(texts.BUTTON_FORBIDDEN, show_alert=True)
         return
-    if not await services(context).chat.set_model(query.from_user.id, model):
+    svc = services(context)
+    if not await svc.chat.set_model(query.from_user.id, model):
         await query.answer(texts.MODEL_UNKNOWN, show_alert=True)
         return
     await query.answer(texts.MODEL_SET.format(model=model))
     if query.message is not None:
-        await query.edit_message_text(
-            texts.MODEL_SET.format(model=model),
-            reply_markup=_model_keyboard(model, query.from_user.id),
-        )
+        _, keyboard = await _model_menu(svc, model, query.from_user.id)
+        await query.edit_message_text(texts.MODEL_SET.format(model=model), reply_markup=keyboard)
 
 
 async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

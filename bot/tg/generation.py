@@ -8,11 +8,14 @@ from telegram import ForceReply, Message, ReplyParameters, Update
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.jobs.routing import choose_provider
 from bot.jobs.status import status_text
 from bot.providers.base import GenerationRequest
 from bot.services import Services
 from bot.store.jobs import Job, ResultMessage
+from bot.tg.access_handlers import job_quota_refusal, record_job_usage
 from bot.tg.common import services
+from bot.tg.job_events import TelegramJobEvents
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +27,9 @@ async def start_job(
 ) -> Job | None:
     """Row first, then the status message, then the runner: nothing upstream before the row."""
     svc = services(context)
-    active = await svc.jobs.count_active_for_user(user_id)
-    if active >= svc.settings.job_max_per_user:
-        await message.reply_text(texts.TOO_MANY_JOBS.format(count=active))
+    # Concurrent jobs (default JOB_MAX_PER_USER) and the daily quota of this kind.
+    if refusal := await job_quota_refusal(context, user_id, request.kind):
+        await message.reply_text(refusal)
         return None
     return await launch(svc, context, request, user_id, message.chat_id,
                         message.message_thread_id if message.is_topic_message else None,
@@ -42,19 +45,26 @@ async def launch(
     thread_id: int | None,
     reply_to_id: int | None,
 ) -> Job:
+    # Routing lists + pinning to the provider of an earlier result (bot/jobs/routing.py).
+    provider, request = await choose_provider(svc.providers, svc.jobs, request)
     job = await svc.jobs.create(
-        request=request, provider=PROVIDER, user_id=user_id, chat_id=chat_id,
+        request=request, provider=provider, user_id=user_id, chat_id=chat_id,
         thread_id=thread_id, reply_to_id=reply_to_id,
     )  # fmt: skip
+    await record_job_usage(context, job)  # counts until the job fails
+    first_text = status_text(job, svc.runner.queue_ahead_of_new())
     status = await context.bot.send_message(
         chat_id,
-        status_text(job, svc.runner.queue_position(job.id)),
+        first_text,
         reply_parameters=ReplyParameters(reply_to_id, allow_sending_without_reply=True)
         if reply_to_id
         else None,
         message_thread_id=thread_id,
     )
     await svc.jobs.update(job, status_message_id=status.message_id)
+    if isinstance(svc.runner.events, TelegramJobEvents):
+        # The next edit then waits the status interval instead of racing this message.
+        svc.runner.events.note_shown(job, first_text)
     svc.runner.start(job)
     log.info("job %s started kind=%s user=%s chat=%s", job.id, job.kind, user_id, chat_id)
     return job
@@ -74,9 +84,8 @@ async def on_job_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.answer(texts.BUTTON_FORBIDDEN, show_alert=True)
         return
     if action in ("retry", "again"):
-        active = await svc.jobs.count_active_for_user(job.user_id)
-        if active >= svc.settings.job_max_per_user:
-            await query.answer(texts.TOO_MANY_JOBS.format(count=active), show_alert=True)
+        if refusal := await job_quota_refusal(context, job.user_id, job.kind):
+            await query.answer(refusal, show_alert=True)
             return
         await query.answer(
             texts.JOB_RETRY_STARTED if action == "retry" else texts.JOB_AGAIN_STARTED

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
@@ -28,7 +30,14 @@ RETRYABLE_FAILURES = frozenset(
     {"error", "upstream", "unreachable", "timeout", "rate_limited", "expired", "not_found",
      "interrupted", "job_timeout", "internal", "output_moderation", "dropped"}
 )  # fmt: skip
+FINAL_STATES = ("done", "failed", "interrupted")
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
+
+
+def _hidden_state(job: Job) -> bool:
+    # Downloading and sending an image take well under a second; an edit saying so would only
+    # queue ahead of the photo in the chat's pace.
+    return job.kind == "image" and job.state in ("downloading", "delivering")
 
 
 def job_button(label: str, action: str, job: Job) -> InlineKeyboardButton:
@@ -50,30 +59,96 @@ def photo_would_be_recompressed(file: SavedFile, image_size: str | None) -> bool
 class TelegramJobEvents:
     """Implements the runner's JobEvents with one status message per job."""
 
-    def __init__(self, bot: Bot, store: JobStore, runner: JobRunner, min_interval: float) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        store: JobStore,
+        runner: JobRunner,
+        min_interval: float,
+        *,
+        kind_intervals: Mapping[str, float] | None = None,
+        upload_limit_mb: int = 50,
+    ) -> None:
         self.bot = bot
         self.store = store
         self.runner = runner
         self.min_interval = min_interval
-        self._shown: dict[int, tuple[str, float]] = {}
+        # Per kind, a longer minimum between status edits (videos run for minutes).
+        self.kind_intervals = dict(kind_intervals or {})
+        self.upload_limit_mb = upload_limit_mb  # the Bot API's upload limit without a local server
+        self._shown: dict[int, tuple[str, float]] = {}  # job id → (text, when) on screen
+        self._jobs: dict[int, Job] = {}  # the newest state of each job being shown
+        self._painters: dict[int, asyncio.Task[None]] = {}
+        self._dirty: set[int] = set()  # changed while its painter was busy
+        self._wake: dict[int, asyncio.Event] = {}  # set on each change, ends a throttle wait
 
     # -- status ------------------------------------------------------------------------------
 
     async def on_change(self, job: Job) -> None:
-        text = status_text(job, self.runner.queue_position(job.id))
-        final = job.state in ("done", "failed", "interrupted")
-        last_text, last_at = self._shown.get(job.id, ("", 0.0))
-        if text == last_text:
-            return
-        if not final and time.monotonic() - last_at < self.min_interval:
-            return  # a later change (or the final one) will show it
-        markup = None
-        if job.state in ("failed", "interrupted") and (job.failure or "") in RETRYABLE_FAILURES:
-            markup = InlineKeyboardMarkup([[job_button(texts.BUTTON_RETRY, "retry", job)]])
-        await self._show_status(job, text, markup, final)
+        """Note the new state; a per-job painter shows the latest one in the background.
+
+        Never waits for Telegram: a status edit queued behind the chat's pace must not delay
+        the submit, the polling or the delivery of the result itself.
+        """
+        self._jobs[job.id] = job
+        painter = self._painters.get(job.id)
+        if painter is None or painter.done():
+            self._painters[job.id] = asyncio.create_task(self._paint(job.id))
+        else:
+            self._dirty.add(job.id)
+            self._wake.setdefault(job.id, asyncio.Event()).set()
+
+    def note_shown(self, job: Job, text: str) -> None:
+        """The status message was just sent with `text` (by the handler that started the job)."""
         self._shown[job.id] = (text, time.monotonic())
-        if final:
-            self._shown.pop(job.id, None)
+
+    async def close(self) -> None:
+        for painter in list(self._painters.values()):
+            painter.cancel()
+        for painter in list(self._painters.values()):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await painter
+        self._painters.clear()
+
+    async def _paint(self, job_id: int) -> None:
+        try:
+            while True:
+                self._dirty.discard(job_id)
+                job = self._jobs[job_id]
+                final = job.state in FINAL_STATES
+                last_text, last_at = self._shown.get(job_id, ("", 0.0))
+                interval = max(self.min_interval, self.kind_intervals.get(job.kind, 0.0))
+                wait = last_at + interval - time.monotonic()
+                if not final and wait > 0:
+                    # Wait out the interval, but wake for each change: a final state is shown
+                    # at once, and the clock is read again (tests run on a fake clock).
+                    wake = self._wake.setdefault(job_id, asyncio.Event())
+                    wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wake.wait(), wait)
+                    continue
+                text = status_text(job, self.runner.queue_position(job.id))
+                if _hidden_state(job):
+                    text = last_text
+                if text != last_text:
+                    await self._show_status(job, text, self._markup(job), final)
+                    self._shown[job_id] = (text, time.monotonic())
+                if final or job_id not in self._dirty:
+                    break
+        except Exception:  # showing progress must never break anything else
+            log.warning("status update for job %s failed", job_id, exc_info=True)
+        finally:
+            if self._jobs.get(job_id) is not None and self._jobs[job_id].state in FINAL_STATES:
+                self._jobs.pop(job_id, None)
+                self._shown.pop(job_id, None)
+            self._painters.pop(job_id, None)
+            self._wake.pop(job_id, None)
+
+    @staticmethod
+    def _markup(job: Job) -> InlineKeyboardMarkup | None:
+        if job.state in ("failed", "interrupted") and (job.failure or "") in RETRYABLE_FAILURES:
+            return InlineKeyboardMarkup([[job_button(texts.BUTTON_RETRY, "retry", job)]])
+        return None
 
     async def _show_status(
         self, job: Job, text: str, markup: InlineKeyboardMarkup | None, final: bool

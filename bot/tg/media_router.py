@@ -74,6 +74,11 @@ async def route(context: ContextTypes.DEFAULT_TYPE, parts: list[Message]) -> Non
         await video_from(context, [anchor, *[m for m in parts if m is not anchor]],
                          command_argument(anchor))  # fmt: skip
         return
+    if command == "role":
+        from bot.tg.character_handlers import role_from
+
+        await role_from(context, anchor, command_argument(anchor))
+        return
     images = [m for m in parts if m.photo or _is_image_document(m)]
     if not images:
         if private:

@@ -9,6 +9,7 @@ from bot import texts
 from bot.jobs.options import DEFAULT_IMAGE, DEFAULT_VIDEO, IMAGE_MODEL_SHORTHANDS, IMAGE_RATIOS
 from bot.providers.grsai_tasks import IMAGE_SIZES, VIDEO_ASPECT_RATIOS, VIDEO_DURATIONS
 from bot.tg.common import services
+from bot.tg.provider_info import provider_summary
 
 MODEL_SIZES = {"nano-banana-pro-vip": ("1K", "2K"), "nano-banana-pro-4k-vip": ("4K",)}
 MARK = "✅"
@@ -79,6 +80,7 @@ async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     text, markup = settings_view(*await _current(context, user.id), owner=user.id)
+    text += await provider_summary(services(context), user.id)  # routing, last provider used
     await message.reply_text(text, reply_markup=markup)
 
 
@@ -114,4 +116,5 @@ async def on_setting_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await query.answer(note)
     text, markup = settings_view(*await _current(context, query.from_user.id),
                                  owner=query.from_user.id)  # fmt: skip
+    text += await provider_summary(services(context), query.from_user.id)
     await query.edit_message_text(text, reply_markup=markup)

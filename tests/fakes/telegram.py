@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import unquote, urlparse
 
 import imagesize
 from aiohttp import web
@@ -36,6 +37,7 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_PHOTO_UPLOAD = 10 * MB
 MAX_UPLOAD = 50 * MB
+MAX_LOCAL_UPLOAD = 2000 * MB  # a local Bot API server (--local) reads files up to 2 GB
 MAX_DOWNLOAD = 20 * MB
 
 NOT_MODIFIED = (
@@ -593,8 +595,11 @@ class FakeTelegram:
         token: str = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz",
         bot_username: str = "banana_test_bot",
         bot_id: int = 123456,
+        local_mode: bool = False,
     ) -> None:
         self.token = token
+        # Like a local Bot API server: file:// URIs of files on this machine are accepted.
+        self.local_mode = local_mode
         self.bot_username = bot_username
         self.bot_id = bot_id
         self.bot_user: dict[str, Any] = {
@@ -1407,6 +1412,14 @@ class FakeTelegram:
             if up_opt is None:
                 raise _bad(f'can\'t find attached file "{value}"')
             up = up_opt
+        elif isinstance(value, str) and value.startswith("file://") and self.local_mode:
+            local = Path(unquote(urlparse(value).path))
+            if not local.is_absolute() or not local.is_file():
+                raise _bad("wrong file identifier/HTTP URL specified")
+            if local.stat().st_size > MAX_LOCAL_UPLOAD:
+                raise ApiError(413, "Request Entity Too Large")
+            up = _Upload(local.read_bytes(), local.name, mimetypes.guess_type(local.name)[0])
+            limit = MAX_LOCAL_UPLOAD
         elif isinstance(value, str) and value in self._files:
             f = self._files[value]
             compatible = {kind} | ({"document", "animation"} if kind == "document" else set())
