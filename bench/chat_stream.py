@@ -426,8 +426,8 @@ def section(
 ## 对话流式输出 (chat streaming)
 
 真实的 bot Application 通过 HTTP 对接 `tests/fakes` 中的 FakeTelegram 与 FakeGrsAI；
-生产默认间隔 `stream_edit_interval=1.0`、`private_chat_interval=1.0`（群组编辑间隔在
-`bot/tg/chat_handlers.py` 中固定为 3.0 s，群组限额 20 条/分钟）。回答为 {ANSWER_CHARS} 字的中文
+生产默认间隔 `stream_edit_interval=1.0`、`private_chat_interval=1.0`、
+`group_stream_edit_interval=3.0`，群组限额 20 条/分钟（限速器按约 3.15 s 一条均匀放行，“正在输入”不占名额）。回答为 {ANSWER_CHARS} 字的中文
 Markdown（标题、列表、粗体、行内代码、代码块、引用、链接），上游首字前等待 {FIRST_DELAY} s
 （已从所有数字中扣除）。每个场景 {runs} 次，每次全新的 bot 与 fakes；表中为 **中位数 / 最大值**。
 

@@ -686,9 +686,8 @@ def interpretation(latency: dict[str, list[LatencyResult]]) -> str:
     return (
         f"解读：seen→photo 中 bot 自身的下载+校验+fsync 中位数仅 {_ms(statistics.median(work))}，"
         f"其余约 {_ms(statistics.median(wait))} 是 sendPhoto 在等待该私聊的 1 s 节奏——"
-        "紧挨在前面的是 “生成完成，正在下载结果…” 状态编辑（见 “期间状态编辑” 列）；"
-        "2K 的原图 sendDocument 再等一个节奏。/draw→提交 同理：提交前的 “正在提交…” "
-        "编辑紧跟在 “排队中” 消息之后。"
+        "占用上一个节奏的是此前最后一次进度编辑（状态编辑在后台进行，不阻塞提交、轮询和下载；"
+        "“下载中/发送中” 对图片不再显示）；2K 的原图 sendDocument 再等一个节奏。"
     )
 
 

@@ -388,3 +388,16 @@ class TestDomesticHostErrors:
         assert texts_of(tg, chat["id"])[-1] == "第二条线路答复"
         hosts = [r.headers.get("Host") for r in grsai.requests_to("/v1/chat/completions")]
         assert hosts[0].startswith("localhost") and hosts[1].startswith("127.0.0.1")
+
+
+async def test_typing_takes_no_slot_of_the_group_budget(
+    tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
+) -> None:
+    group = tg.group_chat(-100900)
+    grsai.script_chat(ChatScript(text="马上回答", first_delay=0.2))
+    tg.send_text(group, USER, "/ask 快")
+    await tg.wait_for(lambda: len(tg.bot_messages(group["id"])) == 1)
+    typing = tg.calls_to("sendChatAction")[0]
+    first = next(c for c in tg.calls_to("sendMessage") if c.ok)
+    # The group's pace is one visible message per ~3 s; "typing" must not spend it.
+    assert first.at - typing.at < 1.0

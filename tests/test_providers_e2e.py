@@ -125,6 +125,11 @@ async def test_chat_falls_back_when_the_first_provider_is_down(
     juhe.script_chat(ChatReply(text="备用线路的回答"))
     assert await ask(tg, "你好") == "备用线路的回答"
     assert len(juhe.requests_to("/v1/chat/completions")) == 1
+    # Usage is booked against the provider that actually answered.
+    async with bot.services.db.conn.execute(
+        "SELECT provider FROM usage WHERE capability = 'chat'"
+    ) as cur:
+        assert [row[0] for row in await cur.fetchall()] == ["juhe"]
     # Told only when asked: /model names who answered.
     assert texts.MODEL_SERVED_BY.format(provider="聚合API", model="gemini-2.5-flash") in await ask(
         tg, "/model"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any, Literal
 from bot.media.download import IMAGE_MIMES, sniff_mime
 from bot.providers import errors
 from bot.providers.base import GenerationRequest, ResultItem, TaskState
+from bot.providers.common import percent
 from bot.providers.http import JsonApi
 
 DRAW_PATH = "/v1/draw/nano-banana"
@@ -258,25 +258,11 @@ def parse_task_state(data: dict[str, Any]) -> TaskState:
     results = tuple(_result_item(item) for item in items if isinstance(item, dict))
     return TaskState(
         status=status,
-        progress=_progress(data.get("progress")),
+        progress=percent(data.get("progress")),
         results=results,
         failure_reason=_text(data.get("failure_reason")),
         error=_text(data.get("error")),
     )
-
-
-def _progress(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        value = value.strip().removesuffix("%").strip()
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    if not math.isfinite(number):
-        return None
-    return max(0, min(100, int(number)))
 
 
 def _text(value: Any) -> str:

@@ -24,7 +24,7 @@ from bot.services import Services
 from bot.store.characters import Character, CharacterStore
 from bot.store.jobs import ResultMessage
 from bot.tg.common import command_argument, services
-from bot.tg.generation import start_job
+from bot.tg.generation import owned_job_button, start_job
 from bot.tg.video_handlers import bot_video_replied_to, send_prompt
 
 log = logging.getLogger(__name__)
@@ -226,16 +226,12 @@ async def on_role_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def on_video_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """job|remix|<id> and job|role|<id>: ask for the continuation or the clip's time range."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    _, action, raw_id = ([*query.data.split("|"), "", "", ""])[:3]
+    assert query is not None
+    pressed = await owned_job_button(query, context)
+    if pressed is None:
+        return
+    action, job = pressed
     svc = services(context)
-    job = await svc.jobs.get(int(raw_id)) if raw_id.isdigit() else None
-    if job is None:
-        await query.answer(texts.JOB_NOT_FOUND, show_alert=True)
-        return
-    if query.from_user.id != job.user_id:
-        await query.answer(texts.BUTTON_FORBIDDEN, show_alert=True)
-        return
     message = query.message
     source = None
     if isinstance(message, Message):

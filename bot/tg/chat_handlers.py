@@ -192,7 +192,9 @@ async def _stream_turn(
     result = await stream.run(svc.chat.stream(turn))
     if result.error is None and result.text.strip():
         await svc.chat.remember(turn, result.text)
-        await record_chat_usage(context, message.chat_id, user.id, turn.model)
+        # Recorded against whoever actually answered (the chat router may have fallen back).
+        provider, model = svc.chat.served.get(user.id, ("grsai", turn.model))
+        await record_chat_usage(context, message.chat_id, user.id, model, provider)
     log.info(
         "chat answered chat=%s user=%s model=%s chars=%d updates=%d error=%s",
         message.chat_id, user.id, turn.model, len(result.text), result.stats.updates,

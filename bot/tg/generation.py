@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ForceReply, Message, ReplyParameters, Update
+from telegram import CallbackQuery, ForceReply, Message, ReplyParameters, Update
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -70,19 +70,32 @@ async def launch(
     return job
 
 
+async def owned_job_button(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[str, Job] | None:
+    """(action, job) of a `job|<action>|<id>` button pressed by the job's owner; anyone else,
+    or a job that no longer exists, gets an alert and None."""
+    assert query.data is not None
+    _, action, raw_id = ([*query.data.split("|"), "", "", ""])[:3]
+    job = await services(context).jobs.get(int(raw_id)) if raw_id.isdigit() else None
+    if job is None:
+        await query.answer(texts.JOB_NOT_FOUND, show_alert=True)
+        return None
+    if query.from_user.id != job.user_id:
+        await query.answer(texts.BUTTON_FORBIDDEN, show_alert=True)
+        return None
+    return action, job
+
+
 async def on_job_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """retry / again / ref under a job's status or result — only for the job's owner."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    _, action, raw_id = ([*query.data.split("|"), "", "", ""])[:3]
+    assert query is not None
+    pressed = await owned_job_button(query, context)
+    if pressed is None:
+        return
+    action, job = pressed
     svc = services(context)
-    job = await svc.jobs.get(int(raw_id)) if raw_id.isdigit() else None
-    if job is None:
-        await query.answer(texts.JOB_NOT_FOUND, show_alert=True)
-        return
-    if query.from_user.id != job.user_id:
-        await query.answer(texts.BUTTON_FORBIDDEN, show_alert=True)
-        return
     if action in ("retry", "again"):
         if refusal := await job_quota_refusal(context, job.user_id, job.kind):
             await query.answer(refusal, show_alert=True)

@@ -91,7 +91,10 @@ class ChatBudgetRateLimiter(AIORateLimiter):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
         if chat_id is None or endpoint not in PACED_ENDPOINTS:
-            return await super().process_request(callback, args, kwargs, endpoint, data, None)
+            # "typing", getFile, answerCallbackQuery…: nothing appears in the chat, so they must
+            # not take a slot of the group's 20/min (the parent would count any chat_id).
+            unpaced = {k: v for k, v in data.items() if k != "chat_id"}
+            return await super().process_request(callback, args, kwargs, endpoint, unpaced, None)
         retries = self._retries if rate_limit_args is None else rate_limit_args
         try:
             chat_key: int | str = int(chat_id)
