@@ -27,32 +27,38 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import itertools
 import logging
-import os
-import platform
-import re
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.report import (
+    DOC,
+    REPO,
+    code_version,
+    command,
+    machine,
+    med_max,
+    ms,
+    num,
+    secs,
+    write_section,
+)
 from bot.render.markdown import render_chunks
 from tests.fakes.grsai import CHAT_PATH, ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
 
-REPO = Path(__file__).resolve().parent.parent
-DOC = REPO / "docs" / "benchmarks.md"
 START = "<!-- chat_stream:start -->"
 END = "<!-- chat_stream:end -->"
+WATCHED = ["bot/tg/streaming.py", "bot/tg/ratelimit.py", "bot/tg/chat_handlers.py"]
+WATCHED_CLEAN = "streaming.py / ratelimit.py / chat_handlers.py as committed"
 
 ANSWER_CHARS = 2000
 FIRST_DELAY = 0.5  # upstream "thinking" before the first token; subtracted from every number
@@ -293,25 +299,6 @@ async def _drive(
 # --------------------------------------------------------------------------------- report
 
 
-def _med_max(values: list[float], fmt: Callable[[float], str]) -> str:
-    vals = [v for v in values if v == v]  # drop NaN
-    if not vals:
-        return "–"
-    return f"{fmt(statistics.median(vals))} / {fmt(max(vals))}"
-
-
-def _ms(v: float) -> str:
-    return f"{v * 1000:.0f} ms"
-
-
-def _s(v: float) -> str:
-    return f"{v:.2f} s"
-
-
-def _n(v: float) -> str:
-    return f"{v:g}"
-
-
 def table(results: dict[Case, list[RunResult]]) -> str:
     head = (
         "| 场景 case | 成功 ok | 首字可见 first token→first visible | "
@@ -328,14 +315,14 @@ def table(results: dict[Case, list[RunResult]]) -> str:
                 [
                     case.label,
                     f"{len(ok)}/{len(runs)}",
-                    _med_max([r.first_visible for r in ok], _ms),
-                    _med_max([r.total for r in ok], _s),
-                    _med_max([r.after_last_token for r in ok], _ms),
-                    _med_max([r.max_gap for r in ok], _s),
-                    _med_max([float(r.drafts) for r in ok], _n),
-                    _med_max([float(r.sends) for r in ok], _n),
-                    _med_max([float(r.edits) for r in ok], _n),
-                    _med_max([float(r.failed) for r in ok], _n),
+                    med_max([r.first_visible for r in ok], ms),
+                    med_max([r.total for r in ok], secs),
+                    med_max([r.after_last_token for r in ok], ms),
+                    med_max([r.max_gap for r in ok], secs),
+                    med_max([float(r.drafts) for r in ok], num),
+                    med_max([float(r.sends) for r in ok], num),
+                    med_max([float(r.edits) for r in ok], num),
+                    med_max([float(r.failed) for r in ok], num),
                     str(sum(r.floods for r in ok)),
                 ]
             )
@@ -353,64 +340,10 @@ def cross_check(results: dict[Case, list[RunResult]]) -> str:
     for case, runs in results.items():
         ok = [r for r in runs if r.ok]
         rows.append(
-            f"| {case.label} | {_med_max([r.bot_first_visible for r in ok], _ms)} | "
-            f"{_med_max([r.upstream_stream for r in ok], _s)} |"
+            f"| {case.label} | {med_max([r.bot_first_visible for r in ok], ms)} | "
+            f"{med_max([r.upstream_stream for r in ok], secs)} |"
         )
     return "\n".join(rows)
-
-
-def machine() -> dict[str, str]:
-    try:
-        nproc = subprocess.run(["nproc"], capture_output=True, text=True, timeout=5).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        nproc = str(os.cpu_count())
-    try:
-        import telegram
-
-        ptb = telegram.__version__
-    except (ImportError, AttributeError):
-        ptb = "?"
-    return {
-        "nproc": nproc,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "ptb": ptb,
-        "code": code_version(),
-    }
-
-
-def code_version() -> str:
-    """HEAD plus whether the streaming path has uncommitted changes (read-only git)."""
-
-    def git(*args: str) -> str:
-        try:
-            out = subprocess.run(
-                ["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10
-            )
-        except (OSError, subprocess.SubprocessError):
-            return ""
-        return out.stdout.strip()
-
-    head = git("rev-parse", "--short", "HEAD") or "?"
-    watched = ["bot/tg/streaming.py", "bot/tg/ratelimit.py", "bot/tg/chat_handlers.py"]
-    dirty = [line[3:] for line in git("status", "--porcelain", "--", *watched).splitlines()]
-    others = len(git("status", "--porcelain", "--", "bot").splitlines()) - len(dirty)
-    text = f"HEAD {head}"
-    if dirty:
-        text += f"; uncommitted changes in {', '.join(dirty)}"
-    else:
-        text += "; streaming.py / ratelimit.py / chat_handlers.py as committed"
-    if others > 0:
-        text += f" ({others} other uncommitted paths under bot/)"
-    return text
-
-
-def command(argv: list[str]) -> str:
-    exe = Path(sys.executable)
-    with contextlib.suppress(ValueError):
-        exe = exe.relative_to(REPO)
-    args = " ".join(argv)
-    return f"cd {REPO} && {exe} -m bench.chat_stream" + (f" {args}" if args else "")
 
 
 def section(
@@ -427,7 +360,8 @@ def section(
 
 真实的 bot Application 通过 HTTP 对接 `tests/fakes` 中的 FakeTelegram 与 FakeGrsAI；
 生产默认间隔 `stream_edit_interval=1.0`、`private_chat_interval=1.0`、
-`group_stream_edit_interval=3.0`，群组限额 20 条/分钟（限速器按约 3.15 s 一条均匀放行，“正在输入”不占名额）。回答为 {ANSWER_CHARS} 字的中文
+`group_stream_edit_interval=3.0`，群组限额 20 条/分钟（限速器按约 3.15 s 一条均匀放行，\
+“正在输入”不占名额）。回答为 {ANSWER_CHARS} 字的中文
 Markdown（标题、列表、粗体、行内代码、代码块、引用、链接），上游首字前等待 {FIRST_DELAY} s
 （已从所有数字中扣除）。每个场景 {runs} 次，每次全新的 bot 与 fakes；表中为 **中位数 / 最大值**。
 
@@ -454,20 +388,6 @@ Markdown（标题、列表、粗体、行内代码、代码块、引用、链接
 {END}"""
 
 
-def write_doc(text: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    if DOC.exists():
-        old = DOC.read_text(encoding="utf-8")
-        pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
-        if pattern.search(old):
-            new = pattern.sub(lambda _m: text, old, count=1)
-        else:
-            new = old.rstrip("\n") + "\n\n" + text + "\n"
-    else:
-        new = "# 基准测试 (benchmarks)\n\n" + text + "\n"
-    DOC.write_text(new, encoding="utf-8")
-
-
 # --------------------------------------------------------------------------------- main
 
 
@@ -486,10 +406,10 @@ async def main_async(args: argparse.Namespace) -> dict[Case, list[RunResult]]:
             print(
                 f"{case.name:18} run {i + 1}/{args.runs}: "
                 + (
-                    f"first visible {_ms(r.first_visible)}, total {_s(r.total)}, "
-                    f"after last token {_ms(r.after_last_token)}, drafts {r.drafts}, "
+                    f"first visible {ms(r.first_visible)}, total {secs(r.total)}, "
+                    f"after last token {ms(r.after_last_token)}, drafts {r.drafts}, "
                     f"sends {r.sends}, edits {r.edits}, failed {r.failed}, 429 {r.floods} "
-                    f"(bot side first visible {_ms(r.bot_first_visible)})"
+                    f"(bot side first visible {ms(r.bot_first_visible)})"
                     if r.ok
                     else f"FAILED: {r.note}"
                 )
@@ -520,7 +440,13 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(cross_check(results))
     if not args.no_doc:
-        write_doc(section(results, args.runs, machine(), command(argv), when))
+        info = {**machine(), "code": code_version(WATCHED, WATCHED_CLEAN)}
+        write_section(
+            DOC,
+            START,
+            END,
+            section(results, args.runs, info, command("bench.chat_stream", argv), when),
+        )
         print(f"\nwrote {DOC.relative_to(REPO)}")
     ok = all(r.ok and r.floods == 0 for rs in results.values() for r in rs)
     return 0 if ok else 1

@@ -43,7 +43,6 @@ import hashlib
 import itertools
 import logging
 import os
-import platform
 import random
 import re
 import signal
@@ -60,13 +59,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.report import (
+    DOC,
+    REPO,
+    code_version,
+    command,
+    machine,
+    mb,
+    med_max,
+    ms,
+    num,
+    secs,
+    vals,
+    write_section,
+)
 from bot.config import Settings
 from tests.fakes.grsai import RESULT_PATH, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
 
-REPO = Path(__file__).resolve().parent.parent
-DOC = REPO / "docs" / "benchmarks.md"
 START = "<!-- draw_jobs:start -->"
 END = "<!-- draw_jobs:end -->"
 
@@ -95,6 +106,7 @@ WATCHED = [
     "bot/tg/ratelimit.py",
     "bot/providers/grsai_tasks.py",
 ]
+WATCHED_CLEAN = "the /draw path (runner, job_events, download, ratelimit) as committed"
 
 
 # --------------------------------------------------------------------------------- fakes
@@ -575,29 +587,6 @@ async def _memory_drive(
 # --------------------------------------------------------------------------------- report
 
 
-def _vals(values: list[float]) -> list[float]:
-    return [v for v in values if v == v]
-
-
-def _med_max(values: list[float], fmt: Callable[[float], str]) -> str:
-    vals = _vals(values)
-    if not vals:
-        return "–"
-    return f"{fmt(statistics.median(vals))} / {fmt(max(vals))}"
-
-
-def _ms(v: float) -> str:
-    return f"{v * 1000:.0f} ms"
-
-
-def _s(v: float) -> str:
-    return f"{v:.2f} s"
-
-
-def _mb(kb: float) -> str:
-    return f"{kb / 1024:.1f} MB"
-
-
 def _size_label(size: str, nbytes: int) -> str:
     side = SIDES[size]
     return f"{size} ({side}×{side} PNG, {nbytes / 1024:.0f} KB)"
@@ -621,18 +610,18 @@ def latency_table(results: dict[str, list[LatencyResult]], sizes: dict[str, int]
                 [
                     _size_label(size, sizes[size]),
                     f"{len(ok)}/{len(runs)}",
-                    _med_max([r.completed_to_photo for r in ok], _s),
-                    _med_max([r.polling for r in ok], _ms),
-                    _med_max([r.seen_to_photo for r in ok], _ms),
-                    _med_max([r.seen_to_download for r in ok], _ms),
-                    _med_max([r.download_to_photo for r in ok], _ms),
-                    _med_max([r.download for r in ok], _ms),
-                    _med_max([r.download_end_to_photo for r in ok], _ms),
-                    _med_max([r.seen_to_document for r in ok], _ms),
-                    _med_max([r.photo_to_document for r in ok], _ms),
-                    _med_max([r.max_poll_gap for r in ok], _s),
-                    _med_max([float(r.status_edits_between) for r in ok], lambda v: f"{v:g}"),
-                    _med_max([r.draw_to_submit for r in ok], _ms),
+                    med_max([r.completed_to_photo for r in ok], secs),
+                    med_max([r.polling for r in ok], ms),
+                    med_max([r.seen_to_photo for r in ok], ms),
+                    med_max([r.seen_to_download for r in ok], ms),
+                    med_max([r.download_to_photo for r in ok], ms),
+                    med_max([r.download for r in ok], ms),
+                    med_max([r.download_end_to_photo for r in ok], ms),
+                    med_max([r.seen_to_document for r in ok], ms),
+                    med_max([r.photo_to_document for r in ok], ms),
+                    med_max([r.max_poll_gap for r in ok], secs),
+                    med_max([float(r.status_edits_between) for r in ok], num),
+                    med_max([r.draw_to_submit for r in ok], ms),
                     str(sum(r.floods for r in ok)),
                 ]
             )
@@ -657,14 +646,14 @@ def memory_table(results: list[MemoryResult]) -> str:
                     _size_label(r.size, r.file_bytes),
                     str(r.users),
                     f"{r.delivered}/{r.users}",
-                    _mb(r.baseline_kb),
-                    _mb(r.peak_kb),
-                    _mb(r.peak_kb - r.baseline_kb),
-                    f"{_mb(r.end_hwm_kb)} ({_mb(r.start_hwm_kb)})",
-                    _mb(r.end_rss_kb),
-                    _s(r.wall_photos),
-                    _s(r.wall_documents) if r.wall_documents == r.wall_documents else "–",
-                    _med_max(r.per_job, _s),
+                    mb(r.baseline_kb),
+                    mb(r.peak_kb),
+                    mb(r.peak_kb - r.baseline_kb),
+                    f"{mb(r.end_hwm_kb)} ({mb(r.start_hwm_kb)})",
+                    mb(r.end_rss_kb),
+                    secs(r.wall_photos),
+                    secs(r.wall_documents) if r.wall_documents == r.wall_documents else "–",
+                    med_max(r.per_job, secs),
                     f"{r.cpu_seconds:.1f} s",
                     str(r.floods),
                     str(r.failed_calls),
@@ -679,67 +668,16 @@ def memory_table(results: list[MemoryResult]) -> str:
 def interpretation(latency: dict[str, list[LatencyResult]]) -> str:
     """One computed line: how much of seen→photo is the bot's own work vs. chat pacing."""
     ok = [r for rs in latency.values() for r in rs if r.ok]
-    work = _vals([r.download for r in ok])
-    wait = _vals([r.download_end_to_photo for r in ok])
+    work = vals([r.download for r in ok])
+    wait = vals([r.download_end_to_photo for r in ok])
     if not work or not wait:
         return ""
     return (
-        f"解读：seen→photo 中 bot 自身的下载+校验+fsync 中位数仅 {_ms(statistics.median(work))}，"
-        f"其余约 {_ms(statistics.median(wait))} 是 sendPhoto 在等待该私聊的 1 s 节奏——"
+        f"解读：seen→photo 中 bot 自身的下载+校验+fsync 中位数仅 {ms(statistics.median(work))}，"
+        f"其余约 {ms(statistics.median(wait))} 是 sendPhoto 在等待该私聊的 1 s 节奏——"
         "占用上一个节奏的是此前最后一次进度编辑（状态编辑在后台进行，不阻塞提交、轮询和下载；"
         "“下载中/发送中” 对图片不再显示）；2K 的原图 sendDocument 再等一个节奏。"
     )
-
-
-def git(*args: str) -> str:
-    try:
-        out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return out.stdout.rstrip()  # keep the leading blank of a porcelain " M path" line
-
-
-def code_version() -> str:
-    head = git("rev-parse", "--short", "HEAD") or "?"
-    dirty = [line[3:] for line in git("status", "--porcelain", "--", *WATCHED).splitlines()]
-    others = len(git("status", "--porcelain", "--", "bot").splitlines()) - len(dirty)
-    text = f"HEAD {head}"
-    if dirty:
-        text += f"; uncommitted changes in {', '.join(dirty)}"
-    else:
-        text += "; the /draw path (runner, job_events, download, ratelimit) as committed"
-    if others > 0:
-        text += f" ({others} other uncommitted paths under bot/)"
-    return text
-
-
-def machine() -> dict[str, str]:
-    try:
-        import telegram
-
-        ptb = telegram.__version__
-    except (ImportError, AttributeError):
-        ptb = "?"
-    mem = "?"
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        with open("/proc/meminfo", encoding="ascii") as f:
-            mem = f"{int(f.readline().split()[1]) / 1024**2:.0f} GB RAM"
-    return {
-        "nproc": str(os.cpu_count()),
-        "mem": mem,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "ptb": ptb,
-        "code": code_version(),
-    }
-
-
-def command(argv: list[str]) -> str:
-    exe = Path(sys.executable)
-    with contextlib.suppress(ValueError):
-        exe = exe.relative_to(REPO)
-    args = " ".join(argv)
-    return f"cd {REPO} && {exe} -m bench.draw_jobs" + (f" {args}" if args else "")
 
 
 def section(
@@ -831,20 +769,6 @@ def section(
     return "\n".join(parts)
 
 
-def write_doc(text: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    if DOC.exists():
-        old = DOC.read_text(encoding="utf-8")
-        pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
-        if pattern.search(old):
-            new = pattern.sub(lambda _m: text, old, count=1)
-        else:
-            new = old.rstrip("\n") + "\n\n" + text + "\n"
-    else:
-        new = "# 基准测试 (benchmarks)\n\n" + text + "\n"
-    DOC.write_text(new, encoding="utf-8")
-
-
 # --------------------------------------------------------------------------------- main
 
 
@@ -870,12 +794,12 @@ async def main_async(
                     f"latency {size} run {k + 1}/{args.runs} "
                     f"(completes at +{complete_after:.2f} s): "
                     + (
-                        f"completed→photo {_s(r.completed_to_photo)}, polling {_ms(r.polling)}, "
-                        f"seen→photo {_ms(r.seen_to_photo)} (→GET {_ms(r.seen_to_download)}, "
-                        f"download {_ms(r.download)}), "
-                        + (f"seen→document {_ms(r.seen_to_document)}, " if size != "1K" else "")
-                        + f"max poll gap {_s(r.max_poll_gap)}, edits {r.status_edits_between}, "
-                        f"/draw→submit {_ms(r.draw_to_submit)}, "
+                        f"completed→photo {secs(r.completed_to_photo)}, polling {ms(r.polling)}, "
+                        f"seen→photo {ms(r.seen_to_photo)} (→GET {ms(r.seen_to_download)}, "
+                        f"download {ms(r.download)}), "
+                        + (f"seen→document {ms(r.seen_to_document)}, " if size != "1K" else "")
+                        + f"max poll gap {secs(r.max_poll_gap)}, edits {r.status_edits_between}, "
+                        f"/draw→submit {ms(r.draw_to_submit)}, "
                         f"bytes {'ok' if r.bytes_ok else 'DIFFER'}, 429 {r.floods}"
                         + (f" [{r.note}]" if r.note else "")
                         if r.ok
@@ -904,10 +828,10 @@ async def main_async(
             print(
                 f"memory {size} x{args.users}: "
                 + (
-                    f"baseline {_mb(m.baseline_kb)}, peak {_mb(m.peak_kb)}, "
-                    f"VmHWM {_mb(m.end_hwm_kb)} (start {_mb(m.start_hwm_kb)}), "
-                    f"all photos {_s(m.wall_photos)}, all documents {_s(m.wall_documents)}, "
-                    f"per job {_med_max(m.per_job, _s)}, cpu {m.cpu_seconds:.1f} s, "
+                    f"baseline {mb(m.baseline_kb)}, peak {mb(m.peak_kb)}, "
+                    f"VmHWM {mb(m.end_hwm_kb)} (start {mb(m.start_hwm_kb)}), "
+                    f"all photos {secs(m.wall_photos)}, all documents {secs(m.wall_documents)}, "
+                    f"per job {med_max(m.per_job, secs)}, cpu {m.cpu_seconds:.1f} s, "
                     f"429 {m.floods}, failed calls {m.failed_calls}, "
                     f"log W/E {m.log_warnings}/{m.log_errors}, exit {m.exit_code}"
                     + (f", failed: {m.failed_kinds}" if m.failed_kinds else "")
@@ -952,7 +876,9 @@ def main(argv: list[str] | None = None) -> int:
     if memory:
         print(memory_table(memory))
     if not args.no_doc:
-        write_doc(section(latency, memory, sizes, args.runs, machine(), command(argv), when))
+        info = {**machine(), "code": code_version(WATCHED, WATCHED_CLEAN)}
+        cmd = command("bench.draw_jobs", argv)
+        write_section(DOC, START, END, section(latency, memory, sizes, args.runs, info, cmd, when))
         print(f"\nwrote {DOC.relative_to(REPO)}")
     ok = all(r.ok and r.floods == 0 and r.bytes_ok for rs in latency.values() for r in rs) and all(
         m.ok and m.floods == 0 for m in memory

@@ -27,7 +27,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -38,8 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-DOC = REPO / "docs" / "benchmarks.md"
+from bench.report import DOC, REPO, command, machine, med_max, secs, write_section
+
 START = "<!-- video_delivery:start -->"
 END = "<!-- video_delivery:end -->"
 MB = 1024 * 1024
@@ -239,13 +238,12 @@ def table(results: dict[Case, list[dict[str, Any]]]) -> str:
         if not good:
             rows.append(f"| {case.label} | 0/{len(runs)} | – | – | – | – |")
             continue
-        secs = [r["seconds"] for r in good]
-        growth = [r["growth_mb"] for r in good]
+        growth = med_max([r["growth_mb"] for r in good], lambda v: f"{v:.1f} MB")
         peak = [r["peak_mb"] for r in good]
         rows.append(
             f"| {case.label} | {len(good)}/{len(runs)} "
-            f"| {statistics.median(secs):.2f} s / {max(secs):.2f} s "
-            f"| {statistics.median(growth):.1f} MB / {max(growth):.1f} MB "
+            f"| {med_max([r['seconds'] for r in good], secs)} "
+            f"| {growth} "
             f"| {statistics.median(peak):.0f} MB | {good[0]['method']} |"
         )
     return "\n".join(rows)
@@ -258,12 +256,11 @@ def _filesystem(path: str) -> str:
 
 
 def section(results: dict[Case, list[dict[str, Any]]], argv: list[str]) -> str:
-    import telegram
-
+    info = machine()
     runs = max(len(r) for r in results.values())
 
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    command = " ".join(["cd /work/main && .venv/bin/python -m bench.video_delivery", *argv])
+    cmd = command("bench.video_delivery", argv)
     return f"""{START}
 ## 视频送达 (video delivery)
 
@@ -282,22 +279,11 @@ FakeGrsAI 即时生成确定性的 MP4 内容（不占内存），bot 把它流�
 
 {table(results)}
 
-- 机器 machine: nproc={os.cpu_count()}, Python {platform.python_version()}, {platform.platform()},
-  python-telegram-bot {telegram.__version__}
+- 机器 machine: nproc={info["nproc"]}, Python {info["python"]}, {info["platform"]},
+  python-telegram-bot {info["ptb"]}
 - 日期 date: {when}
-- 命令 command: `{command}`
+- 命令 command: `{cmd}`
 {END}"""
-
-
-def write_doc(text: str) -> None:
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# 基准测试 (benchmarks)\n"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        tail = rest.split(END, 1)[1]
-        new = head + text + tail
-    else:
-        new = current.rstrip("\n") + "\n\n" + text + "\n"
-    DOC.write_text(new, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{case.name} run {i + 1}: {r}", file=sys.stderr, flush=True)
     print(table(results))
     if not args.no_doc:
-        write_doc(section(results, argv))
+        write_section(DOC, START, END, section(results, argv))
     return 0 if all(r.get("ok") for runs in results.values() for r in runs) else 1
 
 

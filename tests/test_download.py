@@ -18,24 +18,11 @@ from bot.media.download import download_result, image_info, save_bytes, sniff_mi
 from bot.providers import errors
 from bot.providers.base import GenerationRequest, JobKind
 from bot.providers.grsai_tasks import GrsAITasks
-from bot.providers.http import FailoverHosts, JsonApi, make_http_client
+from bot.providers.http import FailoverHosts, JsonApi
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 
 MB = 1024 * 1024
 MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomavc1"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeGrsAI]:
-    async with FakeGrsAI() as g:
-        yield g
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    client = make_http_client(connect_timeout=2.0, read_timeout=10.0)
-    yield client
-    await client.aclose()
 
 
 async def finished(fake: FakeGrsAI, http: httpx.AsyncClient, script: TaskScript) -> tuple[str, str]:

@@ -6,7 +6,6 @@ import base64
 import socket
 import struct
 import zlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from bot.providers.grsai_tasks import (
     error_for_code,
     parse_task_state,
 )
-from bot.providers.http import FailoverHosts, JsonApi, make_http_client
+from bot.providers.http import FailoverHosts, JsonApi
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 
 DRAW = "/v1/draw/nano-banana"
@@ -48,19 +47,6 @@ def png_bytes(width: int = 2, height: int = 2) -> bytes:
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 32
 MP4 = struct.pack(">I", 24) + b"ftypisom" + b"\x00\x00\x02\x00isomavc1" + b"\x00" * 200
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeGrsAI]:
-    async with FakeGrsAI() as g:
-        yield g
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    client = make_http_client(connect_timeout=2.0, read_timeout=10.0)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture
