@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from bot.media.download import IMAGE_MIMES, sniff_mime
 from bot.providers import errors
+from bot.providers.http import JsonApi
 
 T = TypeVar("T")
 
@@ -30,6 +31,29 @@ async def refined(call: Awaitable[T]) -> T:
         if _CREDITS_RE.search(exc.detail or ""):
             raise errors.CreditsExhausted(exc.detail, status=exc.status) from None
         raise
+
+
+def task_id_from(answer: Any, *keys: str) -> str:
+    """The task id under the first of `keys` that is set. A 2xx answer without one is
+    ambiguous — the task may exist upstream — so it is never retried elsewhere."""
+    value = next((answer.get(k) for k in keys if answer.get(k)), None) if isinstance(
+        answer, dict) else None  # fmt: skip
+    if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
+        raise errors.AmbiguousSubmit("submit answer without a task id")
+    return str(value)
+
+
+async def get_task_status(api: JsonApi, path: str) -> dict[str, Any]:
+    """GET a task's status object; 404 means the provider does not know the task."""
+    try:
+        body = await refined(api.get(path))
+    except errors.BadRequest as exc:
+        if exc.status == 404:
+            raise errors.TaskNotFound(exc.detail) from None
+        raise
+    if not isinstance(body, dict):
+        raise errors.ServerError("status answer is not an object")
+    return body
 
 
 def percent(value: Any) -> int | None:

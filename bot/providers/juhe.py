@@ -136,9 +136,7 @@ class JuheTasks:
         live = self._live.get(task_id)
         if live is not None:
             return live
-        state = await self._staging.load_state(task_id)
-        if state is None:
-            raise errors.TaskNotFound("unknown task")
+        state = await self._staging.state_of(task_id)
         if state.status == "running":
             # Staged as running but nobody reads its stream: the bot restarted meanwhile.
             return TaskState(status="failed", failure_reason="stream_lost",

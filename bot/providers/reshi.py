@@ -22,12 +22,14 @@ import httpx
 from bot.providers import errors
 from bot.providers.base import GenerationRequest, ResultItem, TaskState
 from bot.providers.common import (
+    get_task_status,
     image_mime,
     moderation_or,
     percent,
     read_reference,
     refined,
     scrub,
+    task_id_from,
 )
 from bot.providers.http import FailoverHosts, JsonApi
 from bot.providers.openai_chat import OpenAIChat
@@ -106,27 +108,13 @@ class ReshiTasks:
             return await self._draw(request)
         if request.kind == "video":
             body = await refined(self._api.post(VIDEO_PATH, await self._video_body(request)))
-            task_id = body.get("id") or body.get("task_id") if isinstance(body, dict) else None
-            if not isinstance(task_id, str | int) or isinstance(task_id, bool) or task_id == "":
-                raise errors.AmbiguousSubmit("submit answer without a task id")
-            return str(task_id)
+            return task_id_from(body, "id", "task_id")
         raise errors.BadRequest(f"reshi cannot do {request.kind}")
 
     async def poll(self, task_id: str) -> TaskState:
         if Staging.owns(task_id):
-            state = await self._staging.load_state(task_id)
-            if state is None:
-                raise errors.TaskNotFound("staged result missing")
-            return state
-        try:
-            body = await refined(self._api.get(f"{VIDEO_PATH}/{task_id}"))
-        except errors.BadRequest as exc:
-            if exc.status == 404:
-                raise errors.TaskNotFound(exc.detail) from None
-            raise
-        if not isinstance(body, dict):
-            raise errors.ServerError("status answer is not an object")
-        return self._video_state(body)
+            return await self._staging.state_of(task_id)
+        return self._video_state(await get_task_status(self._api, f"{VIDEO_PATH}/{task_id}"))
 
     # -- images (synchronous) -----------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bot.providers import errors
 from bot.providers.base import ResultItem, TaskState
 
 FILE_SCHEME = "file://"
@@ -52,6 +53,13 @@ class Staging:
         }
         raw = json.dumps(body, ensure_ascii=False).encode()
         await asyncio.to_thread(_write_atomic, self.root / f"{_safe(task_id)}.json", raw)
+
+    async def state_of(self, task_id: str) -> TaskState:
+        """The staged state; TaskNotFound when nothing was staged under this id."""
+        state = await self.load_state(task_id)
+        if state is None:
+            raise errors.TaskNotFound("staged result missing")
+        return state
 
     async def load_state(self, task_id: str) -> TaskState | None:
         path = self.root / f"{_safe(task_id)}.json"

@@ -23,6 +23,7 @@ import httpx
 from bot.providers import errors
 from bot.providers.base import GenerationRequest, ResultItem, TaskState
 from bot.providers.common import (
+    get_task_status,
     image_data_url,
     image_mime,
     moderation_or,
@@ -30,6 +31,7 @@ from bot.providers.common import (
     read_reference,
     refined,
     scrub,
+    task_id_from,
 )
 from bot.providers.http import FailoverHosts, JsonApi
 from bot.providers.openai_chat import OpenAIChat
@@ -116,20 +118,10 @@ class UnifiedTasks:
 
     async def poll(self, task_id: str) -> TaskState:
         if Staging.owns(task_id):
-            state = await self._staging.load_state(task_id)
-            if state is None:
-                raise errors.TaskNotFound("staged result missing")
-            return state
+            return await self._staging.state_of(task_id)
         family, _, raw = task_id.partition(":")
         path = f"{OA_PATH}/{raw}" if family == "oa" else f"{V2_PATH}/{raw}"
-        try:
-            body = await refined(self._api.get(path))
-        except errors.BadRequest as exc:
-            if exc.status == 404:
-                raise errors.TaskNotFound(exc.detail) from None
-            raise
-        if not isinstance(body, dict):
-            raise errors.ServerError("status answer is not an object")
+        body = await get_task_status(self._api, path)
         return self._oa_state(body) if family == "oa" else self._v2_state(body)
 
     # -- creating -----------------------------------------------------------------------------
@@ -149,7 +141,7 @@ class UnifiedTasks:
         if request.references:
             body["images"] = [await image_data_url(ref) for ref in request.references]
         answer = await refined(self._api.post(V2_PATH, body))
-        return "v2:" + _task_id(answer, "task_id")
+        return "v2:" + task_id_from(answer, "task_id", "id")
 
     async def _create_openai(self, request: GenerationRequest) -> str:
         p = request.params
@@ -170,7 +162,7 @@ class UnifiedTasks:
             mime = image_mime(data)
             parts["input_reference"] = (f"reference.{mime.split('/')[-1]}", data, mime)
         answer = await refined(self._api.request("POST", OA_PATH, files=parts))
-        return "oa:" + _task_id(answer, "id")
+        return "oa:" + task_id_from(answer, "id", "task_id")
 
     async def _remix(self, request: GenerationRequest) -> str:
         target = str(request.params["remix_target"]).partition(":")[2] or str(
@@ -179,7 +171,7 @@ class UnifiedTasks:
         answer = await refined(
             self._api.post(f"{OA_PATH}/{target}/remix", {"prompt": request.prompt})
         )
-        return "oa:" + _task_id(answer, "id")
+        return "oa:" + task_id_from(answer, "id", "task_id")
 
     async def _character(self, request: GenerationRequest) -> str:
         p = request.params
@@ -248,11 +240,3 @@ def _model_options(p: dict[str, Any]) -> tuple[bool, bool, int]:
     large = p.get("size") == "large"
     pro = p.get("model") == "sora-2-pro" or large or duration == 25
     return pro, large and duration != 25, duration
-
-
-def _task_id(answer: Any, key: str) -> str:
-    value = answer.get(key) or answer.get("task_id") or answer.get("id") if isinstance(
-        answer, dict) else None  # fmt: skip
-    if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
-        raise errors.AmbiguousSubmit("submit answer without a task id")
-    return str(value)

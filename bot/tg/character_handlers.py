@@ -25,12 +25,12 @@ from bot.store.characters import Character, CharacterStore
 from bot.store.jobs import ResultMessage
 from bot.tg.common import command_argument, services
 from bot.tg.generation import owned_job_button, start_job
+from bot.tg.references import TELEGRAM_DOWNLOAD_LIMIT_MB
 from bot.tg.video_handlers import bot_video_replied_to, send_prompt
 
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-TELEGRAM_DOWNLOAD_LIMIT_MB = 20  # getFile refuses larger files without a local server
 
 
 async def on_role(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

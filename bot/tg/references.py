@@ -21,7 +21,7 @@ from bot.store.jobs import JobStore
 
 log = logging.getLogger(__name__)
 
-TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses larger files
+TELEGRAM_DOWNLOAD_LIMIT_MB = 20  # getFile refuses larger files without a local server
 
 
 @dataclass
