@@ -104,12 +104,13 @@ def machine() -> dict[str, str]:
 
 
 def command(module: str, argv: list[str]) -> str:
-    """The shell command that reruns `module` with `argv` from the repo root."""
+    """The shell command that reruns `module` with `argv`, run from the repo root (no absolute
+    path: the docs must not name the machine they were measured on)."""
     exe = Path(sys.executable)
     with contextlib.suppress(ValueError):
         exe = exe.relative_to(REPO)
     args = " ".join(argv)
-    return f"cd {REPO} && {exe} -m {module}" + (f" {args}" if args else "")
+    return f"{exe} -m {module}" + (f" {args}" if args else "")
 
 
 # --------------------------------------------------------------------------------- docs

@@ -32,7 +32,7 @@ class Price:
     unit: str  # the provider's own unit, e.g. "grsai" (its price list) or "reshi" (credits)
 
 
-# Only prices the providers' docs state (shared/docs/upstream-apis.md); images are unpriced.
+# Only prices the providers' docs state (docs/upstream/upstream-apis.md); images are unpriced.
 PRICES: dict[tuple[str, str, str | None], Price] = {
     ("grsai", "video", None): Price(0.08, "grsai"),
     ("grsai", "character", None): Price(0.01, "grsai"),

@@ -12,7 +12,7 @@ import aiosqlite
 from bot.providers.base import GenerationRequest, ResultItem
 from bot.store.db import Database
 
-# Life cycle (see shared/docs/jobs.md):
+# Life cycle (see docs/upstream/jobs.md):
 # created → submitting → submitted → downloading → delivering → done
 #                 └── (crash) interrupted          any state → failed
 ACTIVE_STATES = ("created", "submitting", "submitted", "downloading", "delivering")
