@@ -1,6 +1,7 @@
 """A strict in-process fake of the GrsAI aggregator API (chat, Nano Banana, Sora 2, characters).
 
-Contract: docs/upstream/upstream-apis.md §1 and the original Chinese doc (docs/upstream/seed-000-grsai.txt).
+Contract: docs/upstream/upstream-apis.md §1 and the original Chinese doc
+(docs/upstream/seed-000-grsai.txt).
 Where the real API is undocumented the fake picks one behaviour and sticks to it:
 
 * chat errors use the OpenAI error shape ``{"error": {"message", "type", "param", "code"}}``;
