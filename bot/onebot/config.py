@@ -1,0 +1,56 @@
+"""Where the reverse-WebSocket server listens and which token it demands.
+
+The wiring fills `OneBotConfig` from ONEBOT_WS_HOST / ONEBOT_WS_PORT / ONEBOT_ACCESS_TOKEN;
+`validate()` refuses an open server: a host other than loopback needs a token.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PATH = "/onebot/v11/ws"
+
+# TEXT: operator-facing startup error; move into bot/texts.py at wiring time.
+NEEDS_TOKEN = (
+    "ONEBOT_WS_HOST 不是本机回环地址（{host}），必须同时设置 ONEBOT_ACCESS_TOKEN，"
+    "否则任何人都能冒充 QQ 机器人连接。"
+    "请设置访问令牌，并在 NapCat 的 WebSocket 客户端里填写同一个 token。"
+)
+
+
+class OneBotConfigError(ValueError):
+    """The OneBot settings cannot be used as they are (message is for the operator)."""
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name or "0.0.0.0"-like wildcard: treat as reachable from outside
+
+
+@dataclass(frozen=True)
+class OneBotConfig:
+    """Settings of the reverse-WebSocket server (port 0 = any free port, for tests)."""
+
+    port: int
+    host: str = DEFAULT_HOST
+    access_token: str | None = None
+    path: str = DEFAULT_PATH
+
+    def validate(self) -> OneBotConfig:
+        if not self.access_token and not is_loopback(self.host):
+            raise OneBotConfigError(NEEDS_TOKEN.format(host=self.host))
+        if not self.path.startswith("/"):
+            raise OneBotConfigError(f"ONEBOT path must start with '/': {self.path!r}")
+        return self
+
+    def __repr__(self) -> str:  # never show the token
+        token = "set" if self.access_token else "none"
+        return (
+            f"OneBotConfig(host={self.host!r}, port={self.port}, path={self.path!r}, token={token})"
+        )
