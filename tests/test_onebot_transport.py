@@ -365,3 +365,30 @@ def test_chat_ref_keys_round_trip() -> None:
     with pytest.raises(ValueError):
         ChatRef.parse("tg:1")
     assert base64.b64decode(seg.image(PNG)["data"]["file"][9:]) == PNG
+
+
+async def test_request_that_could_not_be_written_waits_for_the_next_connection(
+    server: OneBotServer, qq: FakeNapCat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from websockets.exceptions import ConnectionClosedError
+
+    dying = server._api[qq.self_id].ws
+
+    async def closed(*_: object, **__: object) -> None:
+        raise ConnectionClosedError(None, None)
+
+    monkeypatch.setattr(dying, "send", closed)
+    pending = asyncio.create_task(server.send(ChatRef("private", 42), [seg.text("只发一次")]))
+    await asyncio.sleep(0.1)
+    assert not pending.done()
+    await qq.restart()
+    await asyncio.wait_for(pending, 5)
+    assert [m.text for m in qq.sent] == ["只发一次"]
+
+
+async def test_heartbeats_are_tracked_per_account(server: OneBotServer, qq: FakeNapCat,
+                                                  inbox: Inbox) -> None:  # fmt: skip
+    assert server.last_heartbeat(qq.self_id) is None
+    await qq.heartbeat()
+    await inbox.wait(HeartbeatEvent)
+    assert server.last_heartbeat(qq.self_id) is not None

@@ -211,20 +211,45 @@ def _cut_point(chunk: str) -> int:
 
 
 def split_text(value: str, limit: int = QQ_TEXT_LIMIT) -> list[str]:
-    """Cut a long text into parts of at most `limit` characters at natural boundaries."""
-    if limit < 2:
+    """Cut a long text into parts of at most `limit` characters at natural boundaries.
+
+    A code block cut in two is closed at the end of one part and reopened in the next, so
+    both halves still read as code.
+    """
+    if limit < 40:
         raise ValueError("limit too small")
+    fenced = "```" in value
+    room = limit - 24 if fenced else limit  # space for closing/reopening a fence
     parts: list[str] = []
     rest = value.strip()
-    while len(rest) > limit:
-        cut = _cut_point(rest[:limit])
+    while len(rest) > room:
+        cut = _cut_point(rest[:room])
         part = rest[:cut].rstrip()
         if part:
             parts.append(part)
         rest = rest[cut:].lstrip("\n ")
     if rest:
         parts.append(rest)
-    return parts
+    return _balance_fences(parts) if fenced else parts
+
+
+_FENCE = re.compile(r"^```(.*)$", re.MULTILINE)
+
+
+def _balance_fences(parts: list[str]) -> list[str]:
+    out: list[str] = []
+    reopen = None  # the fence line to reopen the next part with
+    for part in parts:
+        if reopen is not None:
+            part = reopen + "\n" + part
+        fences = _FENCE.findall(part)
+        if len(fences) % 2:
+            reopen = "```" + fences[-1][:20]
+            part += "\n```"
+        else:
+            reopen = None
+        out.append(part)
+    return out
 
 
 def forward_nodes(parts: list[str], *, user_id: int | str, nickname: str) -> list[Segment]:
