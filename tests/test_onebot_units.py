@@ -295,3 +295,24 @@ async def test_idle_chats_are_forgotten() -> None:
         await pacer.wait(f"qq:{i}")
         clock.now += 60  # every chat is idle again before the next one
     assert len(pacer._chats) < 10
+
+
+# --- boundaries -----------------------------------------------------------------------
+
+
+def test_the_onebot_package_imports_nothing_of_telegram_or_other_bot_modules() -> None:
+    import ast
+
+    package = Path(__file__).resolve().parent.parent / "bot" / "onebot"
+    offenders = []
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                if name.startswith(("telegram", "bot.")) and not name.startswith("bot.onebot"):
+                    offenders.append(f"{path.name}: {name}")
+    assert offenders == []
