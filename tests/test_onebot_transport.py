@@ -392,3 +392,22 @@ async def test_heartbeats_are_tracked_per_account(server: OneBotServer, qq: Fake
     await qq.heartbeat()
     await inbox.wait(HeartbeatEvent)
     assert server.last_heartbeat(qq.self_id) is not None
+
+
+async def test_napcat_reconnects_by_itself_after_the_bot_restarts(inbox: Inbox) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = OneBotConfig(port=port, access_token=TOKEN)
+    url = f"ws://127.0.0.1:{port}/onebot/v11/ws"
+    async with FakeNapCat(url, token=TOKEN) as fake:
+        async with OneBotServer(config, inbox) as first:
+            fake.keep_connected(interval=0.05)
+            await first.wait_connected(5)
+        # the bot is down for a moment; NapCat keeps trying
+        await asyncio.sleep(0.2)
+        async with OneBotServer(config, inbox, connect_wait=5) as second:
+            message_id = await second.send(ChatRef("private", 42), [seg.text("重启后送达")])
+        assert fake.sent[-1].message_id == message_id and fake.connections >= 2

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import hashlib
 import itertools
 import json
@@ -29,7 +30,7 @@ from urllib.request import url2pathname
 import aiohttp
 from aiohttp import web
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 MEDIA_TYPES = ("image", "video", "record", "file")
 SEND_TYPES = frozenset({"text", "at", "reply", "face", "image", "video", "record", "file"})
@@ -153,6 +154,7 @@ class FakeNapCat:
         self._runner: web.AppRunner | None = None
         self._media_base = ""
         self._http: aiohttp.ClientSession | None = None
+        self._keeper: asyncio.Task[None] | None = None
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -169,6 +171,7 @@ class FakeNapCat:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        await self.stop_reconnecting()
         await self.disconnect()
         for task in list(self._tasks):
             task.cancel()
@@ -221,6 +224,26 @@ class FakeNapCat:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
             self._reader = None
+
+    def keep_connected(self, interval: float = 0.1) -> None:
+        """Reconnect whenever the connection is gone, like NapCat's reconnect_interval (also
+        across a restart of the bot itself)."""
+
+        async def loop() -> None:
+            while True:
+                if self.ws is None:
+                    with contextlib.suppress(OSError, InvalidHandshake, TimeoutError):
+                        await self.connect()
+                await asyncio.sleep(interval)
+
+        if self._keeper is None:
+            self._keeper = asyncio.create_task(loop())
+
+    async def stop_reconnecting(self) -> None:
+        if self._keeper is not None:
+            self._keeper.cancel()
+            await asyncio.gather(self._keeper, return_exceptions=True)
+            self._keeper = None
 
     async def restart(self, gap: float = 0.0) -> None:
         """A NapCat restart: drop, wait `gap` seconds, reconnect."""
