@@ -411,3 +411,20 @@ async def test_napcat_reconnects_by_itself_after_the_bot_restarts(inbox: Inbox) 
         async with OneBotServer(config, inbox, connect_wait=5) as second:
             message_id = await second.send(ChatRef("private", 42), [seg.text("重启后送达")])
         assert fake.sent[-1].message_id == message_id and fake.connections >= 2
+
+
+async def test_the_access_token_never_reaches_the_log(
+    server: OneBotServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    for in_query in (False, True):
+        async with FakeNapCat(ws_url(server), token=TOKEN, token_in_query=in_query) as fake:
+            await fake.connect()
+            await server.wait_connected(5)
+            await server.get_login_info()
+            with pytest.raises(InvalidStatus):
+                await fake.connect(token=TOKEN + "x")
+    server_side = [r for r in caplog.records if r.name != "websockets.client"]  # not the fake's
+    assert server_side and [r.name for r in server_side if TOKEN in r.getMessage()] == []

@@ -43,6 +43,10 @@ from bot.onebot.config import OneBotConfig
 from bot.onebot.events import Event, HeartbeatEvent, parse_event
 
 log = logging.getLogger(__name__)
+# websockets logs request lines and headers at DEBUG (Authorization, ?access_token=…): its
+# records go through a logger of ours that never goes below INFO.
+_ws_log = logging.getLogger(__name__ + ".websockets")
+_ws_log.setLevel(logging.INFO)
 
 ROLES = {"universal": "Universal", "api": "API", "event": "Event"}
 MAX_FRAME = 16 * 1024 * 1024  # incoming frames (events, get_msg answers); sends are not capped
@@ -159,6 +163,7 @@ class OneBotServer:
             max_size=MAX_FRAME,
             ping_interval=self._ping_interval,
             server_header=None,
+            logger=_ws_log,
         )
         log.info("OneBot reverse WebSocket listening on %s:%s%s",
                  self.config.host, self.port, self.config.path)  # fmt: skip
