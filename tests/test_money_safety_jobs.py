@@ -22,8 +22,10 @@ from bot.providers.base import GenerationRequest
 from bot.providers.grsai_tasks import GrsAITasks
 from bot.providers.http import FailoverHosts, JsonApi, translate_transport_error
 from tests.fakes.grsai import FakeGrsAI, TaskScript
+from tests.fakes.juhe import FakeJuhe
 from tests.fakes.reshi import FakeReshi
 from tests.fakes.telegram import FakeTelegram
+from tests.fakes.unified import FakeUnified
 from tests.harness import RunningBot
 
 USER = 1001
@@ -108,6 +110,8 @@ async def test_partly_delivered_image_resumes_after_restart_with_the_original_fi
     tg.send_text(chat, USER, "/draw 2K 雪山")
     await tg.wait_for(lambda: len(media(tg, chat["id"], "photo")) == 1, timeout=15)
     await tg.wait_for(lambda: len([c for c in tg.calls_to("sendDocument") if not c.ok]) >= 2)
+    # The status says what is happening (edits still work, only uploads of files fail).
+    await tg.wait_for(lambda: texts.JOB_STATE_DELIVERY_RETRY in first_text(tg, chat["id"]))
     job = await bot.services.jobs.get(1)
     assert job is not None and job.state == "delivering"
     await bot.stop()
@@ -124,6 +128,40 @@ async def test_partly_delivered_image_resumes_after_restart_with_the_original_fi
     assert job is not None and job.state == "done"
     assert first_text(tg, chat["id"]).splitlines()[-1].startswith("✅")
     assert len(grsai.submissions("image")) == 1
+
+
+async def test_rate_limit_beyond_the_limiters_retries_delays_delivery_only(
+    tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
+) -> None:
+    # The limiter retries a 429 five times, then gives up: the job waits and tries again.
+    tg.fail_next("sendPhoto", 429, "Too Many Requests: retry after 1", retry_after=1, times=6)
+    chat = tg.private_chat(USER)
+    tg.send_text(chat, USER, "/draw 猫")
+    await tg.wait_for(lambda: len(media(tg, chat["id"], "photo")) == 1, timeout=25)
+    await tg.wait_for(lambda: status_done(tg, chat["id"]))
+    job = await bot.services.jobs.get(1)
+    assert job is not None and job.state == "done" and job.delivery_failures == 1
+    assert len(media(tg, chat["id"], "photo")) == 1
+
+
+async def test_video_delivery_waits_out_a_telegram_outage(
+    tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
+) -> None:
+    grsai.script_task(TaskScript(kind="video", progress=[50, 100], result_size=40_000))
+    tg.start_outage("reset", "502", methods={"sendVideo"})
+    chat = tg.private_chat(USER)
+    tg.send_text(chat, USER, "/video 海边日落")
+    await tg.wait_for(lambda: len(tg.calls_to("sendVideo")) >= 3, timeout=20)
+    job = await bot.services.jobs.get(1)
+    assert job is not None and job.state == "delivering"
+    tg.end_outage()
+    await tg.wait_for(lambda: len(media(tg, chat["id"], "video")) == 1, timeout=20)
+    await tg.wait_idle(quiet=0.6)
+    [video] = media(tg, chat["id"], "video")
+    [task_id] = grsai.task_ids("video")
+    assert len(tg.uploaded_file(video["video"]["file_id"])) == grsai.result_size(task_id)
+    job = await bot.services.jobs.get(1)
+    assert job is not None and job.state == "done"
 
 
 async def test_user_who_blocked_the_bot_ends_delivery_without_retrying(
@@ -259,6 +297,35 @@ async def test_refused_submit_moves_to_the_next_provider(
         assert len(reshi.images) == 1
     finally:
         await running.stop()
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [("reshi", "/videos/generations"), ("unified", "/v2/videos/generations"),
+     ("juhe", "/v1/chat/completions")],
+)  # fmt: skip
+async def test_every_providers_video_submit_with_a_5xx_is_left_to_the_user(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path, name: str, path: str
+) -> None:
+    from tests.harness import make_settings
+
+    fakes = {"reshi": FakeReshi, "unified": FakeUnified, "juhe": FakeJuhe}
+    async with fakes[name]() as fake:
+        settings = make_settings(
+            tg, grsai, tmp_path / "data", video_providers=[name, "grsai"],
+            **{f"{name}_api_key": SecretStr(fake.api_key), f"{name}_base_url": fake.base_url},
+        )  # fmt: skip
+        running = RunningBot(settings)
+        await running.start()
+        try:
+            fake.fail_next(path, 502)
+            chat = tg.private_chat(USER)
+            tg.send_text(chat, USER, "/video 海边日落")
+            await tg.wait_for(lambda: texts.JOB_SUBMIT_UNCLEAR in first_text(tg, chat["id"]))
+            assert len(fake.requests_to(path, "POST")) == 1
+            assert grsai.submissions("video") == []  # not moved to the next provider
+        finally:
+            await running.stop()
 
 
 async def test_submit_that_never_left_moves_to_the_other_host(
