@@ -157,7 +157,7 @@ class TelegramJobEvents:
         self._painters.clear()
 
     async def _paint(self, job_id: int) -> None:
-        failures = 0
+        failures = migrations = 0
         try:
             while True:
                 self._dirty.discard(job_id)
@@ -181,6 +181,9 @@ class TelegramJobEvents:
                     try:
                         await self._show_status(job, text, self._markup(job), final)
                     except ChatMigrated as exc:
+                        migrations += 1
+                        if migrations > MAX_MIGRATIONS:
+                            raise
                         await self._follow_migration(job, exc.new_chat_id)
                         continue
                     except TelegramError as exc:
