@@ -71,7 +71,9 @@ class JobEvents(Protocol):
         ...
 
     async def deliver(self, job: Job) -> None:
-        """Send the saved result files to the chat and record the messages."""
+        """Send the saved result files not sent yet and record each message. Raises
+        DeliveryDelayed for a transient failure (retried later) and RecipientGone when the
+        chat can never receive it."""
         ...
 
     async def close(self) -> None:

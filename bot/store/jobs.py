@@ -14,7 +14,8 @@ from bot.store.db import Database
 
 # Life cycle (see docs/upstream/jobs.md):
 # created → submitting → submitted → downloading → delivering → done
-#                 └── (crash) interrupted          any state → failed
+#                 └── (crash or ambiguous answer) interrupted          any state → failed
+# `delivering` is left only by `done` or a chat that is gone: Telegram failures are retried.
 ACTIVE_STATES = ("created", "submitting", "submitted", "downloading", "delivering")
 TERMINAL_STATES = ("done", "failed", "interrupted")
 
