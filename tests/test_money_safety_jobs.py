@@ -382,6 +382,22 @@ async def test_pool_timeout_counts_as_not_sent_and_may_go_to_the_other_host(
         await client.aclose()
 
 
+async def test_submit_that_never_left_is_tried_again_instead_of_failing_the_job(
+    tg: FakeTelegram, grsai: FakeGrsAI, backup: FakeGrsAI, bot: RunningBot
+) -> None:
+    grsai.go_down()
+    backup.go_down()
+    chat = tg.private_chat(USER)
+    tg.send_text(chat, USER, "/draw 一只猫")
+    await tg.wait_for(lambda: first_text(tg, chat["id"]) != "")
+    await asyncio.sleep(0.3)
+    backup.come_back()
+    await tg.wait_for(lambda: len(media(tg, chat["id"], "photo")) == 1, timeout=15)
+    assert len(backup.submissions("image")) == 1
+    job = await bot.services.jobs.get(1)
+    assert job is not None and job.state == "done"
+
+
 # -- D. resumed after long downtime ----------------------------------------------------------
 
 
