@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     webhook_port: int = 8443
     log_format: str = "text"  # text | json (one JSON object per line)
 
+    # --- jobs ---
+    # A result (or status) Telegram did not take is sent again after this many seconds,
+    # doubling up to the maximum, until it gets through (also after a restart).
+    job_delivery_retry_min: float = 2.0
+    job_delivery_retry_max: float = 300.0
+
     @field_validator("bot_admin_ids", "bot_allowed_ids", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:

@@ -68,6 +68,8 @@ def describe_failure(reason: str, detail: str | None = None, status: int | None 
             return texts.ERR_JOB_TIMEOUT
         case "interrupted":
             return texts.JOB_INTERRUPTED
+        case "submit_unclear":
+            return texts.JOB_SUBMIT_UNCLEAR
         case "too_large":
             return texts.ERR_RESULT_TOO_LARGE
     return texts.ERR_INTERNAL

@@ -60,6 +60,8 @@ class Services:
                     "character": settings.job_poll_interval_character,
                 },
                 max_running=settings.job_max_running,
+                delivery_retry_min=settings.job_delivery_retry_min,
+                delivery_retry_max=settings.job_delivery_retry_max,
             ),
             fallback=providers.next_after,
         )

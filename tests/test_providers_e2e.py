@@ -171,10 +171,12 @@ async def test_draw_on_reshi_delivers_the_synchronous_image(
 
 
 @routes(image="grsai,reshi")
-async def test_draw_moves_to_the_next_provider_on_a_5xx_and_delivers_once(
+async def test_draw_moves_to_the_next_provider_when_refused_and_delivers_once(
     tg: FakeTelegram, grsai: FakeGrsAI, reshi: FakeReshi, bot: RunningBot
 ) -> None:
-    grsai.fail_next("/v1/draw/nano-banana", 503, times=2)
+    # A 429 refuses the request outright (nothing paid): the next provider may take it.
+    # A 5xx would be ambiguous and never moved on (tests/test_money_safety_jobs.py).
+    grsai.fail_next("/v1/draw/nano-banana", 429, times=2)
     chat = await send_and_wait_for(tg, "/draw 一只橘猫", "photo")
     assert len(media(tg, chat["id"], "photo")) == 1
     assert grsai.task_ids("image") == [] and len(reshi.images) == 1

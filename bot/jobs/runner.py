@@ -5,8 +5,15 @@ Durability rules (never lose a paid result, never pay twice):
   request and `submitted` + task id right after it;
 - on start-up every active job is resumed from its state; only `submitting` is not resumed
   automatically, because the provider may or may not have the task: the user is asked;
-- a submit that timed out is treated the same way (the provider may have the task);
-- results are downloaded as soon as they are ready (URLs expire) and only then delivered.
+- a submit with an ambiguous outcome (5xx, read timeout, cut connection, unreadable 2xx) is
+  treated the same way: never re-sent, neither to another host nor to another provider. Only
+  a submit that provably never left (`NotSent`) or was refused outright (401/402/403/429)
+  moves on; a `NotSent` without another provider is retried here a few times;
+- a resumed job's wait limit counts from the resume, and it is polled at least once;
+- results are downloaded as soon as they are ready (URLs expire) and only then delivered;
+- a delivery that fails for a transient reason (`DeliveryDelayed`: Telegram down, a proxy
+  error, 429) keeps the job in `delivering` and is retried with capped backoff, across
+  restarts too; only `RecipientGone` (blocked, chat deleted) ends it.
 """
 
 from __future__ import annotations
@@ -34,10 +41,25 @@ log = logging.getLogger(__name__)
 # Polling errors that do not end a job: the task is still upstream, try again later.
 TRANSIENT = (errors.Timeout, errors.Unreachable, errors.ServerError, errors.RateLimited,
              errors.StreamDropped)  # fmt: skip
-# Submit failures that are the provider's, not the request's: the job may move to the next
-# provider for its kind. Not Timeout/StreamDropped: the task may exist upstream.
-PROVIDER_SIDE = (errors.Unreachable, errors.ServerError, errors.RateLimited,
-                 errors.CreditsExhausted)  # fmt: skip
+# Submit answers that refused the request outright: nothing was created or paid, so the job
+# may move to the next provider for its kind (with `errors.NotSent`: never arrived).
+REFUSED = (errors.AuthError, errors.CreditsExhausted, errors.KeyForbidden,
+           errors.RateLimited)  # fmt: skip
+# Submit failures after which the task may exist upstream: never re-sent automatically.
+AMBIGUOUS = (errors.Timeout, errors.StreamDropped, errors.ServerError, errors.Unreachable)
+SUBMIT_UNCLEAR = "submit_unclear"  # failure reason of such jobs (state `interrupted`)
+
+
+class DeliveryDelayed(Exception):
+    """The chat side could not deliver now for a transient reason; try again later."""
+
+    def __init__(self, detail: str = "", retry_after: float = 0.0) -> None:
+        super().__init__(detail or "delivery delayed")
+        self.retry_after = retry_after  # at least this long before the next try
+
+
+class RecipientGone(Exception):
+    """The result can never be delivered (the user blocked the bot, the chat is gone)."""
 
 
 class JobEvents(Protocol):
@@ -49,7 +71,9 @@ class JobEvents(Protocol):
         ...
 
     async def deliver(self, job: Job) -> None:
-        """Send the saved result files to the chat and record the messages."""
+        """Send the saved result files not sent yet and record each message. Raises
+        DeliveryDelayed for a transient failure (retried later) and RecipientGone when the
+        chat can never receive it."""
         ...
 
     async def close(self) -> None:
@@ -74,6 +98,10 @@ class RunnerConfig:
     max_running: int = 200  # jobs driven at once; more wait their turn (durable meanwhile)
     max_delivering: int = 8  # results uploaded to Telegram at once (bounds memory, see bench/)
     auto_resubmits: int = 1  # failure_reason "error" is resubmitted this often (it's refunded)
+    # Delivery retries after a transient failure: min doubling up to max seconds, forever.
+    delivery_retry_min: float = 2.0
+    delivery_retry_max: float = 300.0
+    not_sent_retries: int = 3  # a submit that never left, without another provider to try
 
 
 class JobRunner:
@@ -172,13 +200,14 @@ class JobRunner:
                 if job.state == "downloading":
                     await self._download(job)
                 if job.state == "delivering":
-                    assert self.events is not None
-                    async with self._delivering:  # uploads hold the file in memory: few at once
-                        await self.events.deliver(job)
+                    await self._deliver(job)
                     await self.store.update(job, state="done", progress=100)
                     await self._notify(job)
             except asyncio.CancelledError:
                 raise
+            except RecipientGone as exc:
+                log.info("job %s: the chat cannot receive it any more (%s)", job.id, exc)
+                await self._finish(job, "chat_gone", "")
             except errors.ProviderError as exc:
                 log.info("job %s failed: %s", job.id, type(exc).__name__)
                 await self._finish(job, failure_reason(exc), exc.detail)
@@ -190,22 +219,31 @@ class JobRunner:
         provider = self.providers[job.provider]
         await self.store.update(job, state="submitting", attempts=job.attempts + 1)
         await self._notify(job)
-        try:
-            task_id = await provider.submit(job.request)
-        except (errors.Timeout, errors.StreamDropped):
-            # The request may have reached the provider: resubmitting could pay twice.
-            await self._finish(job, "interrupted", "")
-            return
-        except PROVIDER_SIDE as exc:
-            following = self.fallback(job.request, job.provider) if self.fallback else None
-            if following is None:
-                raise
-            log.info("job %s: %s failed (%s), moving to %s", job.id, job.provider,
-                     type(exc).__name__, following)  # fmt: skip
-            # Persisted before the next submit, so a restart resumes on the new provider.
-            await self.store.update(job, provider=following, state="created")
-            await self._submit(job)
-            return
+        not_sent = 0
+        while True:
+            try:
+                task_id = await provider.submit(job.request)
+                break
+            except (errors.NotSent, *REFUSED) as exc:
+                following = self.fallback(job.request, job.provider) if self.fallback else None
+                if following is None:
+                    if isinstance(exc, errors.NotSent) and not_sent < self.config.not_sent_retries:
+                        not_sent += 1  # nothing left this process: the same request is safe
+                        await self._sleep(self._backoff(not_sent))
+                        continue
+                    raise
+                log.info("job %s: %s failed (%s), moving to %s", job.id, job.provider,
+                         type(exc).__name__, following)  # fmt: skip
+                # Persisted before the next submit, so a restart resumes on the new provider.
+                await self.store.update(job, provider=following, state="created")
+                await self._submit(job)
+                return
+            except AMBIGUOUS as exc:
+                # The request may have reached the provider: resubmitting could pay twice.
+                log.warning("job %s: submit to %s ended ambiguously (%s); not re-sent",
+                            job.id, job.provider, type(exc).__name__)  # fmt: skip
+                await self._finish(job, SUBMIT_UNCLEAR, exc.detail)
+                return
         await self.store.update(job, state="submitted", task_id=task_id, progress=0)
         log.info("job %s submitted to %s as %s", job.id, job.provider, task_id)
         await self._notify(job)
@@ -213,13 +251,16 @@ class JobRunner:
     async def _poll_until_done(self, job: Job) -> None:
         provider = self.providers[job.provider]
         interval = self.config.poll_interval.get(job.kind, 3.0)
-        deadline = job.updated_at + self.config.max_wait.get(job.kind, 3600)
+        # From now, not from job.updated_at: a job resumed after downtime gets its full wait
+        # (the result is likely finished upstream and downloadable for hours).
+        deadline = time.time() + self.config.max_wait.get(job.kind, 3600)
+        polled = False  # every job is asked at least once before it may time out
         failures = 0
         heartbeat = self.config.heartbeat.get(job.kind)
         last_notice = time.time()
         while True:
             await self._sleep(interval)
-            if time.time() > deadline:
+            if polled and time.time() > deadline:
                 await self._finish(job, "job_timeout", "")
                 return
             assert job.task_id is not None
@@ -231,6 +272,7 @@ class JobRunner:
                 await self._sleep(min(60.0, interval * 2 ** min(failures, 5)))
                 continue
             failures = 0
+            polled = True
             if state.status == "running":
                 progress = state.progress if state.progress is not None else job.progress
                 if progress != job.progress:
@@ -244,12 +286,35 @@ class JobRunner:
             if state.status == "failed":
                 if await self._maybe_resubmit(job, state):
                     continue
+                if job.state != "submitted":
+                    return  # the resubmit itself ended the job (e.g. an ambiguous answer)
                 raise _failure_of(state)
             await self.store.update(
                 job, state="downloading", results=list(state.results), progress=100
             )
             await self._notify(job)
             return
+
+    async def _deliver(self, job: Job) -> None:
+        """Deliver until it works; transient failures wait (capped backoff), never end it."""
+        assert self.events is not None
+        while True:
+            try:
+                async with self._delivering:  # uploads hold the file in memory: few at once
+                    await self.events.deliver(job)
+                return
+            except DeliveryDelayed as exc:
+                failures = job.delivery_failures + 1
+                delay = max(self._backoff(failures), exc.retry_after)
+                log.warning("job %s: delivery failed (%s), retry %d in %.1fs", job.id, exc,
+                            failures, delay)  # fmt: skip
+                await self.store.update(job, delivery_failures=failures)
+                await self._notify(job)
+                await self._sleep(delay)
+
+    def _backoff(self, failures: int) -> float:
+        low, high = self.config.delivery_retry_min, self.config.delivery_retry_max
+        return min(high, low * 2 ** min(max(failures - 1, 0), 20))
 
     async def _maybe_resubmit(self, job: Job, state: TaskState) -> bool:
         """failure_reason "error" is worth one more try (the provider advises it, refunds it)."""
@@ -296,7 +361,7 @@ class JobRunner:
         )  # fmt: skip
 
     async def _finish(self, job: Job, reason: str, detail: str) -> None:
-        state = "interrupted" if reason == "interrupted" else "failed"
+        state = "interrupted" if reason in ("interrupted", SUBMIT_UNCLEAR) else "failed"
         await self.store.update(job, state=state, failure=reason, failure_detail=detail[:300])
         await self._notify(job)
 

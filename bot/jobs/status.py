@@ -98,10 +98,14 @@ def _state_line(job: Job, queue_ahead: int) -> str:
         case "downloading":
             return texts.JOB_STATE_DOWNLOADING
         case "delivering":
-            return texts.JOB_STATE_DELIVERING
+            if job.delivery_failures:
+                return texts.JOB_STATE_DELIVERY_RETRY
+            return texts.JOB_STATE_RESULT_SENDING
         case "done":
             return texts.JOB_STATE_DONE.format(elapsed=format_elapsed(job.elapsed))
         case "interrupted":
+            if job.failure == "submit_unclear":
+                return texts.JOB_SUBMIT_UNCLEAR
             return texts.JOB_INTERRUPTED
     reason = video_failure(job) or describe_failure(job.failure or "internal", job.failure_detail)
     return texts.JOB_STATE_FAILED.format(reason=reason)

@@ -47,6 +47,11 @@ class Unreachable(ProviderError):
     retryable = True
 
 
+class NotSent(Unreachable):
+    """The request provably never left this process or never reached the host (connection
+    refused, DNS, connect or pool timeout): safe to send again, elsewhere too."""
+
+
 class Timeout(ProviderError):
     """The provider did not answer in time."""
 

@@ -127,7 +127,9 @@ class GrsAITasks:
         unreadable/unsupported reference file, and the envelope mapping of `_check_envelope`.
         """
         path, payload = await self._build(request)
-        envelope = await self._api.post(path, payload)
+        envelope = await self._api.post(path, payload)  # paid: never repeated (http.py)
+        if not isinstance(envelope, dict):
+            raise errors.AmbiguousSubmit("submit answer is not a JSON object")
         data = self._check_envelope(envelope)
         task_id = data.get("id") if isinstance(data, dict) else None
         if not isinstance(task_id, str | int) or isinstance(task_id, bool) or task_id == "":
@@ -137,7 +139,7 @@ class GrsAITasks:
 
     async def poll(self, task_id: str) -> TaskState:
         """The task's state from `/v1/draw/result`; code -22 raises TaskNotFound."""
-        envelope = await self._api.post(RESULT_PATH, {"id": task_id})
+        envelope = await self._api.post(RESULT_PATH, {"id": task_id}, idempotent=True)
         data = self._check_envelope(envelope)
         if not isinstance(data, dict):
             raise errors.ServerError("result answer without data")

@@ -1,7 +1,19 @@
-"""HTTP plumbing shared by providers: one httpx client, JSON errors, host failover."""
+"""HTTP plumbing shared by providers: one httpx client, JSON errors, host failover.
+
+Rules it guarantees (no paid work is sent twice):
+- a request is repeated on another host only when it is safe: a caller marks requests that
+  create paid work as not idempotent (POST default), and those move on only when the request
+  provably never reached the provider (`errors.NotSent`: connection refused, DNS, connect or
+  pool timeout). 5xx, read/write timeouts, cut connections and unreadable 2xx answers are
+  ambiguous for them (the task may exist upstream) and are raised, never repeated;
+- idempotent calls (polls, status GETs, model lists, chat streams before their first byte)
+  move on after any connection problem or 5xx, as before;
+- JSON answers are read with a size cap (`JSON_MAX_BYTES`), never whole without a bound.
+"""
 
 from __future__ import annotations
 
+import json as jsonlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -15,6 +27,13 @@ T = TypeVar("T")
 
 # After a host fails, prefer the next one for this long before trying the first again.
 HOST_PENALTY_SECONDS = 60.0
+# The biggest JSON answer read; larger ones are refused (a sick gateway or an attack).
+# Endpoints that answer with base64 images pass their own, larger cap.
+JSON_MAX_BYTES = 4 << 20
+ERROR_BODY_MAX_BYTES = 64 << 10  # error bodies only feed a short detail: read this much
+# httpx errors that prove the request never left this process or never reached the host.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError,
+             httpx.UnsupportedProtocol)  # fmt: skip
 
 
 def make_http_client(connect_timeout: float, read_timeout: float) -> httpx.AsyncClient:
@@ -26,12 +45,12 @@ def make_http_client(connect_timeout: float, read_timeout: float) -> httpx.Async
     )
 
 
-def error_detail(response: httpx.Response) -> str:
-    """A short reason from an error body (OpenAI `error.message` or GrsAI `msg`), never a header."""
+def _detail(raw: bytes) -> str:
+    """A short reason from an error body (OpenAI `error.message` or GrsAI `msg`)."""
     try:
-        body = response.json()
+        body = jsonlib.loads(raw)
     except ValueError:
-        return response.text[:200]
+        return raw[:400].decode("utf-8", "replace")[:200]
     if isinstance(body, dict):
         err = body.get("error")
         if isinstance(err, dict) and err.get("message"):
@@ -44,22 +63,54 @@ def error_detail(response: httpx.Response) -> str:
     return ""
 
 
+def error_detail(response: httpx.Response) -> str:
+    """A short reason from a read error response's body, never a header."""
+    return _detail(response.content)
+
+
 def raise_for_status(response: httpx.Response) -> None:
     if response.status_code >= 400:
         raise errors.error_for_status(response.status_code, error_detail(response))
 
 
 def translate_transport_error(exc: httpx.HTTPError) -> errors.ProviderError:
-    """httpx exceptions → our hierarchy. The URL is left out on purpose (keeps logs clean)."""
+    """httpx exceptions → our hierarchy. The URL is left out on purpose (keeps logs clean).
+
+    NotSent only where the request provably did not reach the provider: a pool wait or a
+    connect that failed. Read/write timeouts and cut connections may follow a received request.
+    """
+    if isinstance(exc, _NOT_SENT):
+        return errors.NotSent(type(exc).__name__)
     if isinstance(exc, httpx.TimeoutException):
         return errors.Timeout(type(exc).__name__)
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return errors.StreamDropped(type(exc).__name__)
     return errors.Unreachable(type(exc).__name__)
 
 
+class AnswerTooLarge(Exception):
+    """A body over its cap (see read_capped); callers decide what it means."""
+
+
+async def read_capped(response: httpx.Response, limit: int, *, truncate: bool = False) -> bytes:
+    """The (decoded) body, read piece by piece; over `limit` raises AnswerTooLarge (or, with
+    `truncate`, returns the first `limit` bytes)."""
+    declared = response.headers.get("content-length", "")
+    if not truncate and declared.isdigit() and int(declared) > limit:
+        raise AnswerTooLarge
+    buffer = bytearray()
+    async for chunk in response.aiter_bytes():
+        buffer += chunk
+        if len(buffer) > limit:
+            if truncate:
+                return bytes(buffer[:limit])
+            raise AnswerTooLarge
+    return bytes(buffer)
+
+
 class FailoverHosts:
-    """Ordered base URLs of one provider. Connection errors and 5xx move on to the next host."""
+    """Ordered base URLs of one provider. Which failures move on to the next host depends on
+    whether the request may be repeated (see the module rules)."""
 
     def __init__(self, base_urls: list[str]) -> None:
         self._urls = [u.rstrip("/") for u in dict.fromkeys(base_urls) if u]
@@ -78,16 +129,23 @@ class FailoverHosts:
     def mark_ok(self, url: str) -> None:
         self._failed_at.pop(url, None)
 
-    async def run(self, attempt: Callable[[str], Awaitable[T]]) -> T:
-        """Call `attempt(base_url)` on each host in turn until one does not fail over."""
+    async def run(self, attempt: Callable[[str], Awaitable[T]], *, idempotent: bool = True) -> T:
+        """Call `attempt(base_url)` on each host in turn until one does not fail over.
+        `idempotent=False`: only a request that was never sent moves on."""
+        moves_on: tuple[type[errors.ProviderError], ...] = (
+            (errors.Unreachable, errors.ServerError) if idempotent else (errors.NotSent,)
+        )
         last: errors.ProviderError | None = None
         for url in self.ordered():
             try:
                 result = await attempt(url)
-            except (errors.Unreachable, errors.ServerError) as exc:
+            except moves_on as exc:
                 self.mark_failed(url)
                 last = exc
                 continue
+            except (errors.Unreachable, errors.ServerError, errors.Timeout, errors.StreamDropped):
+                self.mark_failed(url)  # sick for later requests; this one is not repeated
+                raise
             self.mark_ok(url)
             return result
         assert last is not None
@@ -111,12 +169,21 @@ class JsonApi:
         return self._http
 
     async def post(
-        self, path: str, payload: dict[str, Any], read_timeout: float | None = None
+        self,
+        path: str,
+        payload: dict[str, Any],
+        read_timeout: float | None = None,
+        *,
+        idempotent: bool = False,
+        max_bytes: int = JSON_MAX_BYTES,
     ) -> Any:
-        return await self.request("POST", path, json=payload, read_timeout=read_timeout)
+        """A POST; by default it may create paid work, so it is never repeated unless it was
+        never sent. Polls and other harmless POSTs pass `idempotent=True`."""
+        return await self.request("POST", path, json=payload, read_timeout=read_timeout,
+                                  idempotent=idempotent, max_bytes=max_bytes)  # fmt: skip
 
     async def get(self, path: str) -> Any:
-        return await self.request("GET", path)
+        return await self.request("GET", path, idempotent=True)
 
     async def request(
         self,
@@ -127,9 +194,12 @@ class JsonApi:
         data: dict[str, str] | None = None,
         files: dict[str, Any] | None = None,
         read_timeout: float | None = None,
+        idempotent: bool | None = None,
+        max_bytes: int = JSON_MAX_BYTES,
     ) -> Any:
         """One JSON-answering call; `read_timeout` overrides the client's for slow endpoints,
-        `data`/`files` send multipart instead of JSON."""
+        `data`/`files` send multipart instead of JSON. `idempotent` defaults to GET only."""
+        repeatable = method.upper() == "GET" if idempotent is None else idempotent
         headers = self._headers
         if files is not None or data is not None:
             # httpx sets the multipart boundary itself; our JSON content type must not win.
@@ -139,28 +209,48 @@ class JsonApi:
             extra["timeout"] = httpx.Timeout(self._http.timeout.connect, read=read_timeout,
                                              write=60.0, pool=10.0)  # fmt: skip
 
+        def unreadable(why: str, status: int) -> errors.ProviderError:
+            # A 2xx we cannot read: for a paid request the task may exist upstream.
+            if repeatable:
+                return errors.ServerError(why, status=status)
+            return errors.AmbiguousSubmit(why, status=status)
+
         async def attempt(base: str) -> Any:
+            request = self._http.build_request(
+                method, base + path, json=json, data=data, files=files, headers=headers, **extra
+            )
             try:
-                response = await self._http.request(
-                    method, base + path, json=json, data=data, files=files, headers=headers,
-                    **extra,
-                )  # fmt: skip
+                response = await self._http.send(request, stream=True)
+                try:
+                    if response.status_code >= 400:
+                        raw = await read_capped(response, ERROR_BODY_MAX_BYTES, truncate=True)
+                        raise errors.error_for_status(response.status_code, _detail(raw))
+                    raw = await read_capped(response, max_bytes)
+                finally:
+                    await response.aclose()
             except httpx.HTTPError as exc:
                 raise translate_transport_error(exc) from None
-            raise_for_status(response)
+            except AnswerTooLarge:
+                raise unreadable("answer too large", response.status_code) from None
             try:
-                return response.json()
+                return jsonlib.loads(raw)
             except ValueError:
-                raise errors.ServerError("invalid JSON", status=response.status_code) from None
+                raise unreadable("invalid JSON", response.status_code) from None
 
-        return await self.hosts.run(attempt)
+        return await self.hosts.run(attempt, idempotent=repeatable)
 
     @asynccontextmanager
     async def stream(
-        self, path: str, payload: dict[str, Any], read_timeout: float | None = None
+        self,
+        path: str,
+        payload: dict[str, Any],
+        read_timeout: float | None = None,
+        *,
+        idempotent: bool = True,
     ) -> AsyncIterator[httpx.Response]:
         """Open a streamed POST on the first host that answers 2xx; failover only before data.
-        `read_timeout` overrides the client's gap allowed between two pieces of the stream."""
+        `read_timeout` overrides the client's gap allowed between two pieces of the stream.
+        Chat turns are idempotent; a stream that creates paid work passes `idempotent=False`."""
         extra: dict[str, Any] = {}
         if read_timeout is not None:
             extra["timeout"] = httpx.Timeout(self._http.timeout.connect, read=read_timeout,
@@ -180,13 +270,15 @@ class JsonApi:
                 raise translate_transport_error(exc) from None
             if response.status_code >= 400:
                 try:
-                    await response.aread()
+                    raw = await read_capped(response, ERROR_BODY_MAX_BYTES, truncate=True)
+                except httpx.HTTPError:
+                    raw = b""
                 finally:
                     await response.aclose()
-                raise_for_status(response)
+                raise errors.error_for_status(response.status_code, _detail(raw))
             return response
 
-        response = await self.hosts.run(attempt)
+        response = await self.hosts.run(attempt, idempotent=idempotent)
         try:
             yield response
         finally:

@@ -81,7 +81,8 @@ class Juhe:
         self.api = JsonApi(http, api_key, FailoverHosts([base_url.rstrip("/").removesuffix("/v1")]))
         self.chat = OpenAIChat(NAME, self.api)
         # The video answer can pause for minutes between progress lines.
-        video_chat = OpenAIChat(NAME, self.api, read_timeout=stream_timeout)
+        # A Sora answer is paid work: not repeated on another host after an ambiguous failure.
+        video_chat = OpenAIChat(NAME, self.api, read_timeout=stream_timeout, idempotent=False)
         self.tasks = JuheTasks(video_chat, staging)
         self.models_path = MODELS_PATH
 

@@ -10,7 +10,13 @@ from httpx_sse import EventSource
 
 from bot.providers import errors
 from bot.providers.base import ChatMessage
-from bot.providers.http import JsonApi, translate_transport_error
+from bot.providers.http import (
+    JSON_MAX_BYTES,
+    AnswerTooLarge,
+    JsonApi,
+    read_capped,
+    translate_transport_error,
+)
 
 
 class OpenAIChat:
@@ -22,16 +28,21 @@ class OpenAIChat:
         api: JsonApi,
         path: str = "/v1/chat/completions",
         read_timeout: float | None = None,
+        idempotent: bool = True,
     ) -> None:
         self.name = name
         self._api = api
         self._path = path
         self._read_timeout = read_timeout  # None: the shared client's
+        # False when a "chat" creates paid work (聚合API's Sora): never repeated on a 5xx.
+        self._idempotent = idempotent
 
     async def stream_chat(self, model: str, messages: list[ChatMessage]) -> AsyncIterator[str]:
         payload = {"model": model, "messages": messages, "stream": True}
         finished = False
-        async with self._api.stream(self._path, payload, self._read_timeout) as response:
+        async with self._api.stream(
+            self._path, payload, self._read_timeout, idempotent=self._idempotent
+        ) as response:
             content_type = response.headers.get("content-type", "")
             if "text/event-stream" not in content_type:
                 # Some gateways ignore stream=true and answer with one JSON document.
@@ -76,8 +87,8 @@ def _parse_chunk(data: str) -> dict:
 
 async def _whole_answer(response: httpx.Response) -> AsyncIterator[str]:
     try:
-        body = json.loads(await response.aread())
-    except (ValueError, httpx.HTTPError):
+        body = json.loads(await read_capped(response, JSON_MAX_BYTES))
+    except (ValueError, httpx.HTTPError, AnswerTooLarge):
         raise errors.ServerError("malformed answer") from None
     for choice in body.get("choices") or []:
         text = (choice.get("message") or {}).get("content")

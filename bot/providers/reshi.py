@@ -41,6 +41,8 @@ VIDEO_PATH = "/videos/generations"
 MODELS_PATH = "/models"
 UPLOAD_PATH = "/upload.php"
 UPLOAD_MAX_BYTES = 10 << 20
+# /gemini/images answers with base64 images (a 4K PNG is ~30 MB as base64): a larger cap.
+IMAGE_ANSWER_MAX_BYTES = 160 << 20
 VIDEO_RATIOS = ("16:9", "9:16", "1:1")
 _DONE = "completed"
 _FAILED = "failed"
@@ -124,7 +126,8 @@ class ReshiTasks:
             # Not in the doc's request table; sent as URLs the way its upload API is meant for.
             payload["images"] = [await self._upload(ref, n) for n, ref in
                                  enumerate(request.references, 1)]  # fmt: skip
-        body = await refined(self._api.post(IMAGE_PATH, payload, read_timeout=self._sync_timeout))
+        body = await refined(self._api.post(IMAGE_PATH, payload, read_timeout=self._sync_timeout,
+                                            max_bytes=IMAGE_ANSWER_MAX_BYTES))  # fmt: skip
         task_id = Staging.new_id(NAME)
         items: list[ResultItem] = []
         for index, entry in enumerate(_data_list(body)):
@@ -152,7 +155,8 @@ class ReshiTasks:
             "image_base64": f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}",
             "filename": f"ref{number}.{mime.split('/')[-1]}",
         }
-        body = await refined(self._upload_api.post(UPLOAD_PATH, payload))
+        # A reference upload costs nothing: it may be repeated.
+        body = await refined(self._upload_api.post(UPLOAD_PATH, payload, idempotent=True))
         url = (body.get("data") or {}).get("url") if isinstance(body, dict) else None
         if not isinstance(body, dict) or body.get("success") is False or not url:
             raise errors.BadRequest(scrub(str(_message(body)) or "upload refused", self._key))

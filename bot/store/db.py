@@ -110,6 +110,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX usage_day ON usage (day);
     CREATE UNIQUE INDEX usage_job ON usage (job_id) WHERE job_id IS NOT NULL;
     """,
+    # 5: failed delivery attempts of a job (shown in its status), and which part of a result
+    # a message carries ("photo", "document"; NULL: the whole file), so a partly delivered
+    # result resumes where it stopped
+    """
+    ALTER TABLE jobs ADD COLUMN delivery_failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE result_messages ADD COLUMN part TEXT;
+    """,
 ]
 
 

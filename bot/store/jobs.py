@@ -14,7 +14,8 @@ from bot.store.db import Database
 
 # Life cycle (see docs/upstream/jobs.md):
 # created → submitting → submitted → downloading → delivering → done
-#                 └── (crash) interrupted          any state → failed
+#                 └── (crash or ambiguous answer) interrupted          any state → failed
+# `delivering` is left only by `done` or a chat that is gone: Telegram failures are retried.
 ACTIVE_STATES = ("created", "submitting", "submitted", "downloading", "delivering")
 TERMINAL_STATES = ("done", "failed", "interrupted")
 
@@ -52,6 +53,7 @@ class Job:
     created_at: float = 0.0
     updated_at: float = 0.0
     finished_at: float | None = None
+    delivery_failures: int = 0  # transient delivery failures so far (the job keeps trying)
 
     @property
     def elapsed(self) -> float:
@@ -72,6 +74,7 @@ class ResultMessage:
     width: int | None = None
     height: int | None = None
     duration: int | None = None
+    part: str | None = None  # "photo" / "document" of one image file; None: the whole file
 
 
 def _request_to_json(request: GenerationRequest) -> str:
@@ -114,6 +117,7 @@ def _row_to_job(row: aiosqlite.Row) -> Job:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         finished_at=row["finished_at"],
+        delivery_failures=row["delivery_failures"],
     )
 
 
@@ -204,11 +208,11 @@ class JobStore:
     async def add_result_message(self, message: ResultMessage) -> None:
         await self._db.conn.execute(
             "INSERT OR REPLACE INTO result_messages (chat_id, message_id, job_id, kind, file_id, "
-            "path, pid, width, height, duration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "path, pid, width, height, duration, part) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 message.chat_id, message.message_id, message.job_id, message.kind,
                 message.file_id, message.path, message.pid, message.width, message.height,
-                message.duration,
+                message.duration, message.part,
             ),
         )  # fmt: skip
         await self._db.conn.commit()

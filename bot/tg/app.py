@@ -127,6 +127,7 @@ async def _post_init(app: Application) -> None:
         app.bot, services.jobs, services.runner, settings.job_status_interval,
         kind_intervals={"video": settings.video_status_interval},
         upload_limit_mb=settings.telegram_upload_limit_mb,
+        retry_min=settings.job_delivery_retry_min, retry_max=settings.job_delivery_retry_max,
     )  # fmt: skip
     resumed = await services.runner.resume()
     if resumed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import CallbackQuery, ForceReply, Message, ReplyParameters, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -53,18 +54,25 @@ async def launch(
     )  # fmt: skip
     await record_job_usage(context, job)  # counts until the job fails
     first_text = status_text(job, svc.runner.queue_ahead_of_new())
-    status = await context.bot.send_message(
-        chat_id,
-        first_text,
-        reply_parameters=ReplyParameters(reply_to_id, allow_sending_without_reply=True)
-        if reply_to_id
-        else None,
-        message_thread_id=thread_id,
-    )
-    await svc.jobs.update(job, status_message_id=status.message_id)
-    if isinstance(svc.runner.events, TelegramJobEvents):
-        # The next edit then waits the status interval instead of racing this message.
-        svc.runner.events.note_shown(job, first_text)
+    try:
+        status = await context.bot.send_message(
+            chat_id,
+            first_text,
+            reply_parameters=ReplyParameters(reply_to_id, allow_sending_without_reply=True)
+            if reply_to_id
+            else None,
+            message_thread_id=thread_id,
+        )
+    except TelegramError:
+        # The job runs regardless (its row exists, the user asked for it): the painter posts
+        # a fresh status message as soon as Telegram takes one (job_events.py).
+        log.warning("job %s: status message not sent, the job runs anyway", job.id,
+                    exc_info=True)  # fmt: skip
+    else:
+        await svc.jobs.update(job, status_message_id=status.message_id)
+        if isinstance(svc.runner.events, TelegramJobEvents):
+            # The next edit then waits the status interval instead of racing this message.
+            svc.runner.events.note_shown(job, first_text)
     svc.runner.start(job)
     log.info("job %s started kind=%s user=%s chat=%s", job.id, job.kind, user_id, chat_id)
     return job

@@ -1,4 +1,12 @@
-"""The Telegram side of generation jobs: the status message and the delivered results."""
+"""The Telegram side of generation jobs: the status message and the delivered results.
+
+Rules: a transient Telegram failure (5xx, timeout, network error through the proxy, 429 after
+the limiter's retries) never ends a job — delivery raises DeliveryDelayed and the runner tries
+again later; the status painter keeps retrying too, so the user sees the outcome once Telegram
+is back. Only a chat that is gone for good (blocked, deleted, kicked) ends delivery. A group
+upgraded to a supergroup is followed (migrate_to_chat_id). Each part of a result (photo, the
+original file, a video) is recorded once sent and never sent again.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +18,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot import texts
-from bot.jobs.runner import JobRunner
+from bot.jobs.runner import DeliveryDelayed, JobRunner, RecipientGone
 from bot.jobs.status import status_text
 from bot.store.jobs import Job, JobStore, ResultMessage, SavedFile
 
@@ -28,16 +42,43 @@ PHOTO_LOSSLESS_SIDE = 1280
 # Failures where pressing "retry" is sensible (the provider refunds failed tasks).
 RETRYABLE_FAILURES = frozenset(
     {"error", "upstream", "unreachable", "timeout", "rate_limited", "expired", "not_found",
-     "interrupted", "job_timeout", "internal", "output_moderation", "dropped"}
+     "interrupted", "job_timeout", "internal", "output_moderation", "dropped",
+     "submit_unclear"}
 )  # fmt: skip
 FINAL_STATES = ("done", "failed", "interrupted")
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
+# Bad Request texts that mean the chat cannot receive anything any more.
+_CHAT_GONE = ("chat not found", "group chat was deactivated", "chat_write_forbidden",
+              "have no rights to send", "not enough rights to send", "peer_id_invalid",
+              "user is deactivated", "bot was kicked", "bot was blocked")  # fmt: skip
+MAX_MIGRATIONS = 3  # a chat is upgraded once; more hops would be a loop
+
+
+def delivery_problem(exc: TelegramError) -> DeliveryDelayed | RecipientGone | None:
+    """What a Telegram failure means for delivering a result: wait and retry, give up for
+    good, or None (a request Telegram refuses as such: not worth repeating; ChatMigrated is
+    followed by the caller)."""
+    text = str(exc).lower()
+    if isinstance(exc, Forbidden):
+        return RecipientGone(str(exc))
+    if isinstance(exc, BadRequest):
+        return RecipientGone(str(exc)) if any(t in text for t in _CHAT_GONE) else None
+    if isinstance(exc, ChatMigrated):
+        return None
+    if isinstance(exc, RetryAfter):
+        return DeliveryDelayed("429", retry_after=exc._retry_after.total_seconds())
+    # TimedOut, NetworkError (5xx, proxy and connection errors), odd answers: Telegram's side.
+    return DeliveryDelayed(type(exc).__name__)
 
 
 def _hidden_state(job: Job) -> bool:
     # Downloading and sending an image take well under a second; an edit saying so would only
-    # queue ahead of the photo in the chat's pace.
-    return job.kind == "image" and job.state in ("downloading", "delivering")
+    # queue ahead of the photo in the chat's pace. A delivery that had to wait is shown.
+    return (
+        job.kind == "image"
+        and job.state in ("downloading", "delivering")
+        and not job.delivery_failures
+    )
 
 
 def job_button(label: str, action: str, job: Job) -> InlineKeyboardButton:
@@ -68,6 +109,8 @@ class TelegramJobEvents:
         *,
         kind_intervals: Mapping[str, float] | None = None,
         upload_limit_mb: int = 50,
+        retry_min: float = 2.0,
+        retry_max: float = 300.0,
     ) -> None:
         self.bot = bot
         self.store = store
@@ -76,6 +119,9 @@ class TelegramJobEvents:
         # Per kind, a longer minimum between status edits (videos run for minutes).
         self.kind_intervals = dict(kind_intervals or {})
         self.upload_limit_mb = upload_limit_mb  # the Bot API's upload limit without a local server
+        # A status that could not be shown is tried again after min, doubling up to max seconds.
+        self.retry_min = retry_min
+        self.retry_max = retry_max
         self._shown: dict[int, tuple[str, float]] = {}  # job id → (text, when) on screen
         self._jobs: dict[int, Job] = {}  # the newest state of each job being shown
         self._painters: dict[int, asyncio.Task[None]] = {}
@@ -111,6 +157,7 @@ class TelegramJobEvents:
         self._painters.clear()
 
     async def _paint(self, job_id: int) -> None:
+        failures = migrations = 0
         try:
             while True:
                 self._dirty.discard(job_id)
@@ -131,7 +178,28 @@ class TelegramJobEvents:
                 if _hidden_state(job):
                     text = last_text
                 if text != last_text:
-                    await self._show_status(job, text, self._markup(job), final)
+                    try:
+                        await self._show_status(job, text, self._markup(job), final)
+                    except ChatMigrated as exc:
+                        migrations += 1
+                        if migrations > MAX_MIGRATIONS:
+                            raise
+                        await self._follow_migration(job, exc.new_chat_id)
+                        continue
+                    except TelegramError as exc:
+                        if not isinstance(delivery_problem(exc), DeliveryDelayed):
+                            raise
+                        # Telegram is unwell: show the newest state once it is back.
+                        failures += 1
+                        delay = min(self.retry_max, self.retry_min * 2 ** min(failures - 1, 20))
+                        log.info("status of job %s not shown (%s), retry in %.1fs", job_id,
+                                 type(exc).__name__, delay)  # fmt: skip
+                        wake = self._wake.setdefault(job_id, asyncio.Event())
+                        wake.clear()
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(wake.wait(), delay)
+                        continue
+                    failures = 0
                     self._shown[job_id] = (text, time.monotonic())
                 if final or job_id not in self._dirty:
                     break
@@ -143,6 +211,14 @@ class TelegramJobEvents:
                 self._shown.pop(job_id, None)
             self._painters.pop(job_id, None)
             self._wake.pop(job_id, None)
+
+    async def _follow_migration(self, job: Job, new_chat_id: int) -> None:
+        """The group became a supergroup: everything goes to the new chat from now on (old
+        message ids, topics and the status message do not exist there)."""
+        log.info("job %s: chat %s moved to %s", job.id, job.chat_id, new_chat_id)
+        await self.store.update(job, chat_id=new_chat_id, thread_id=None, reply_to_id=None,
+                                status_message_id=None)  # fmt: skip
+        self._shown.pop(job.id, None)
 
     @staticmethod
     def _markup(job: Job) -> InlineKeyboardMarkup | None:
@@ -185,17 +261,37 @@ class TelegramJobEvents:
     # -- results -----------------------------------------------------------------------------
 
     async def deliver(self, job: Job) -> None:
-        already = {m.path for m in await self.store.result_messages_of(job.id)}
+        """Send what is not sent yet; Telegram failures become DeliveryDelayed/RecipientGone."""
+        for _ in range(MAX_MIGRATIONS):
+            try:
+                await self._deliver_missing(job)
+                return
+            except ChatMigrated as exc:
+                await self._follow_migration(job, exc.new_chat_id)
+            except TelegramError as exc:
+                problem = delivery_problem(exc)
+                if problem is None:
+                    raise
+                raise problem from exc
+        raise DeliveryDelayed("chat migrated repeatedly")
+
+    async def _deliver_missing(self, job: Job) -> None:
+        sent = await self.store.result_messages_of(job.id)
         if job.kind == "image":
             for file in job.files:
-                if file.path not in already:
-                    await self._deliver_image(job, file)
+                parts = {m.part: m for m in sent if m.path == file.path}
+                if None not in parts:  # None: recorded whole before parts were kept
+                    await self._deliver_image(job, file, parts)
         else:  # video and character delivery live with their handlers
             from bot.tg.video_delivery import deliver_video_job
 
-            await deliver_video_job(self, job, already)
+            await deliver_video_job(self, job, {m.path for m in sent})
 
-    async def _deliver_image(self, job: Job, file: SavedFile) -> None:
+    async def _deliver_image(
+        self, job: Job, file: SavedFile, done: Mapping[str | None, ResultMessage]
+    ) -> None:
+        """The photo, then (if the photo would lose detail) the original as a file; a part
+        recorded in `done` was sent before and is skipped."""
         image_size = job.request.params.get("image_size")
         caption = self._image_caption(job, file)
         buttons = InlineKeyboardMarkup(
@@ -203,27 +299,30 @@ class TelegramJobEvents:
               job_button(texts.BUTTON_USE_AS_REFERENCE, "ref", job)]]
         )  # fmt: skip
         name = Path(file.path).stem + EXTENSIONS.get(file.mime, ".png")
-        sent_photo: Message | None = None
-        if photo_fits(file):
+        photo_id: int | None = done["photo"].message_id if "photo" in done else None
+        if photo_fits(file) and photo_id is None:
             with open(file.path, "rb") as handle:
                 sent_photo = await self.bot.send_photo(
                     job.chat_id, handle, caption=caption, reply_markup=buttons,
                     reply_parameters=self._reply_to(job), message_thread_id=job.thread_id,
                 )  # fmt: skip
-            await self._remember(job, sent_photo, file, sent_photo.photo[-1].file_id)
-        if sent_photo is None or photo_would_be_recompressed(file, image_size):
+            await self._remember(job, sent_photo, file, sent_photo.photo[-1].file_id, "photo")
+            photo_id = sent_photo.message_id
+        if "document" in done:
+            return
+        if photo_id is None or photo_would_be_recompressed(file, image_size):
             with open(file.path, "rb") as handle:
                 sent_doc = await self.bot.send_document(
                     job.chat_id, handle, filename=name,
                     caption=texts.DRAW_ORIGINAL_FILE.format(width=file.width, height=file.height)
-                    if sent_photo else caption,
-                    reply_markup=None if sent_photo else buttons,
-                    reply_parameters=ReplyParameters(sent_photo.message_id)
-                    if sent_photo else self._reply_to(job),
+                    if photo_id else caption,
+                    reply_markup=None if photo_id else buttons,
+                    reply_parameters=ReplyParameters(photo_id, allow_sending_without_reply=True)
+                    if photo_id else self._reply_to(job),
                     message_thread_id=job.thread_id, disable_content_type_detection=True,
                 )  # fmt: skip
             assert sent_doc.document is not None
-            await self._remember(job, sent_doc, file, sent_doc.document.file_id)
+            await self._remember(job, sent_doc, file, sent_doc.document.file_id, "document")
 
     def _image_caption(self, job: Job, file: SavedFile) -> str:
         prompt = job.request.prompt
@@ -233,12 +332,14 @@ class TelegramJobEvents:
         note = size_mismatch_note(job, file)
         return caption + ("\n\n" + note if note else "")
 
-    async def _remember(self, job: Job, message: Message, file: SavedFile, file_id: str) -> None:
+    async def _remember(
+        self, job: Job, message: Message, file: SavedFile, file_id: str, part: str
+    ) -> None:
         await self.store.add_result_message(
             ResultMessage(
                 chat_id=message.chat_id, message_id=message.message_id, job_id=job.id,
                 kind=job.kind, file_id=file_id, path=file.path, width=file.width,
-                height=file.height,
+                height=file.height, part=part,
             )
         )  # fmt: skip
 

@@ -11,6 +11,10 @@ Where the real API is undocumented the fake picks one behaviour and sticks to it
 * a task submitted without ``webHook`` answers an SSE stream (``data: {json}\\n\\n`` per
   progress object) and closes it; ``webHook`` set to a URL makes the fake POST the progress
   objects there; ``"-1"`` answers the task id at once (poll ``/v1/draw/result``);
+* ``fault_next(path, mode)`` answers the way a sick gateway does, after recording the request:
+  ``"html_502"`` (an HTML Bad Gateway page), ``"html_200"`` (a 2xx that is not JSON),
+  ``"hang"`` (never answers: the client's read timeout fires) or ``"reset"`` (the connection
+  is cut after the request arrived);
 * ``go_down()`` stops listening (new connections are refused → ``httpx.ConnectError``) and
   aborts open connections, like a host that became unreachable.
 
@@ -323,6 +327,7 @@ class FakeGrsAI:
         self._png_cache: dict[str, bytes] = {}
         self._pids: set[str] = set()
         self._failures: dict[str, deque[tuple[int, dict | None]]] = defaultdict(deque)
+        self._faults: dict[str, deque[str]] = defaultdict(deque)
         self._down = False
         self._closing = asyncio.Event()
         self._bg: set[asyncio.Task[Any]] = set()
@@ -420,6 +425,11 @@ class FakeGrsAI:
         for _ in range(times):
             self._failures[path].append((status, body))
 
+    def fault_next(self, path: str, mode: str, times: int = 1) -> None:
+        assert mode in ("html_502", "html_200", "hang", "reset"), mode
+        for _ in range(times):
+            self._faults[path].append(mode)
+
     def go_down(self) -> None:
         """Host unreachable: refuse new connections, cut the open ones."""
         self._down = True
@@ -514,6 +524,19 @@ class FakeGrsAI:
         if self._down:
             # A request that slipped in on a live connection: drop it unanswered.
             return await self._drop(request)
+        faults = self._faults.get(request.path)
+        if faults:
+            mode = faults.popleft()
+            if mode == "html_502":
+                return web.Response(status=502, content_type="text/html",
+                                    text="<html><h1>502 Bad Gateway</h1></html>")  # fmt: skip
+            if mode == "html_200":
+                return web.Response(status=200, content_type="text/html",
+                                    text="<html>维护中</html>")  # fmt: skip
+            if mode == "reset":
+                return await self._drop(request)
+            await self._closing.wait()  # "hang": until the client gives up (cancels us)
+            raise asyncio.CancelledError
         queue = self._failures.get(request.path)
         if queue:
             status, body = queue.popleft()

@@ -94,11 +94,18 @@ class Call:
 class ApiError(Exception):
     """Raised inside handlers; turned into Telegram's error JSON."""
 
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
 
 def _bad(description: str) -> ApiError:
@@ -565,7 +572,9 @@ class FakeTelegram:
     Beyond the Bot API it offers user actions (``send_text``, ``press_button``, ...) that push
     updates for the bot's getUpdates loop, and observation helpers (``chat_messages``,
     ``calls``, ``wait_for``, ``wait_idle``). Knobs: ``flood_private_interval``,
-    ``flood_group_per_minute``, ``flood_methods``, ``privacy_mode`` and ``fail_next``.
+    ``flood_group_per_minute``, ``flood_methods``, ``privacy_mode`` and ``fail_next``; faults:
+    ``start_outage`` / ``end_outage`` (502 pages, 504s, connection resets, like a proxy or
+    Telegram having a bad minute) and ``migrate_chat`` (a group upgraded to a supergroup).
     """
 
     # Calls that make a user-visible message change and so count against flood limits.
@@ -634,6 +643,10 @@ class FakeTelegram:
         self._poll_generation = 0
         self._open_queries: set[str] = set()
         self._scripted: dict[str, deque[ApiError]] = {}
+        self._outage_modes: tuple[str, ...] = ()  # empty: no outage
+        self._outage_methods: frozenset[str] | None = None
+        self._outage_count = 0
+        self._migrated: dict[int, int] = {}  # old group id -> new supergroup id
         self._flood_hist: dict[int, deque[float]] = {}
         self._inflight = 0
         self._last_activity = time.monotonic()
@@ -970,6 +983,54 @@ class FakeTelegram:
         for _ in range(times):
             queue.append(ApiError(error_code, description, retry_after))
 
+    def start_outage(self, *modes: str, methods: set[str] | None = None) -> None:
+        """Until end_outage(): each call to `methods` (default: every method but getUpdates, so
+        users can still talk to the bot) fails in turn with one of `modes`:
+        "502" (a proxy's HTML Bad Gateway page), "504" (Gateway Timeout, JSON) or "reset"
+        (the connection is cut without an answer)."""
+        assert modes and set(modes) <= {"502", "504", "reset"}, modes
+        self._outage_modes = modes
+        self._outage_methods = None
+        if methods is not None:
+            self._outage_methods = frozenset(self._spec.methods[m.lower()] for m in methods)
+
+    def end_outage(self) -> None:
+        self._outage_modes = ()
+
+    def migrate_chat(self, old_id: int, new_id: int, title: str = "超级群组") -> dict[str, Any]:
+        """The group `old_id` became the supergroup `new_id`: calls naming the old id answer
+        400 with parameters.migrate_to_chat_id, as Telegram does."""
+        self._migrated[old_id] = new_id
+        return self.group_chat(new_id, title)
+
+    def _outage_hits(self, method: str) -> str | None:
+        if not self._outage_modes:
+            return None
+        if self._outage_methods is None:
+            if method == "getUpdates":
+                return None
+        elif method not in self._outage_methods:
+            return None
+        mode = self._outage_modes[self._outage_count % len(self._outage_modes)]
+        self._outage_count += 1
+        return mode
+
+    async def _outage_answer(self, request: web.Request, call: Call, mode: str) -> web.Response:
+        call.ok, call.error_code, call.description = False, 0, f"outage: {mode}"
+        self.calls.append(call)
+        if mode == "502":
+            call.error_code = 502
+            return web.Response(status=502, content_type="text/html",
+                                text="<html><body><h1>502 Bad Gateway</h1></body></html>")
+        if mode == "504":
+            call.error_code = 504
+            return web.json_response(
+                {"ok": False, "error_code": 504, "description": "Gateway Timeout"}, status=504
+            )
+        if request.transport is not None:  # "reset": cut the connection, answer nothing
+            request.transport.abort()
+        raise asyncio.CancelledError
+
     # ----------------------------------------------------------------------------- storage
 
     def _store(
@@ -1065,6 +1126,8 @@ class FakeTelegram:
             body = {"ok": False, "error_code": err.code, "description": err.description}
             if err.retry_after is not None:
                 body["parameters"] = {"retry_after": err.retry_after}
+            if err.migrate_to_chat_id is not None:
+                body["parameters"] = {"migrate_to_chat_id": err.migrate_to_chat_id}
             status = err.code
         self.calls.append(call)
         return web.json_response(
@@ -1098,8 +1161,15 @@ class FakeTelegram:
             self._inflight += 1
             self._last_activity = at
         try:
+            if (mode := self._outage_hits(canonical)) is not None:
+                return await self._outage_answer(request, call, mode)
             req = await self._read_request(request, canonical)
             call.params = _with_files(req.params, req.uploads)
+            new_chat = self._migrated.get(req.params.get("chat_id"))  # type: ignore[arg-type]
+            if new_chat is not None:
+                return self._respond(call, err=ApiError(
+                    400, "Bad Request: group chat was upgraded to a supergroup chat",
+                    migrate_to_chat_id=new_chat))  # fmt: skip
             scripted = self._scripted.get(canonical)
             if scripted:
                 return self._respond(call, err=scripted.popleft())
