@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import shutil
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -270,8 +273,6 @@ def settings_lines(tg: FakeTelegram, grsai: FakeGrsAI, data_dir: Path) -> str:
 
 
 def bare_env(**extra: str) -> dict[str, str]:
-    import os
-
     return {"PATH": os.environ.get("PATH", ""), **extra}
 
 
@@ -338,5 +339,30 @@ async def test_running_bot_keeps_a_heartbeat_file_fresh(
             break
         await asyncio.sleep(0.1)
     assert (data / "heartbeat").exists()
+    assert await container_health(data) == 0  # the image's HEALTHCHECK, run against this folder
     code, _ = await proc.terminate()
     assert code == 0
+
+
+async def container_health(data: Path) -> int:
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text("utf-8").replace("\\\n", " ")
+    [line] = [ln for ln in dockerfile.splitlines() if ln.startswith("HEALTHCHECK")]
+    command = json.loads(line.split(" CMD ", 1)[1])
+    command = [part.replace("/data/", f"{data}/") for part in command]
+    proc = await asyncio.create_subprocess_exec(*command)
+    return await proc.wait()
+
+
+async def test_container_is_unhealthy_without_a_fresh_heartbeat(tmp_path: Path) -> None:
+    assert await container_health(tmp_path) != 0  # never started (e.g. held on a config error)
+    (tmp_path / "heartbeat").touch()
+    assert await container_health(tmp_path) == 0
+    stale = time.time() - 600
+    os.utime(tmp_path / "heartbeat", (stale, stale))
+    assert await container_health(tmp_path) != 0
+
+
+def test_container_holds_on_config_errors_instead_of_restarting_for_ever() -> None:
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text("utf-8")
+    [cmd] = [ln for ln in dockerfile.splitlines() if ln.startswith("CMD ")]
+    assert json.loads(cmd[4:]) == ["python", "-m", "bot", "--hold-on-config-error"]
