@@ -7,6 +7,7 @@ allowed; nothing here prints, exits or touches the network.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ REQUIRED = (("telegram_bot_token", "TELEGRAM_BOT_TOKEN"),)
 # Chat models known without asking a provider; the others list theirs over the network.
 FIXED_CHAT_MODELS = {"grsai": CHAT_MODELS}
 SECRET_NAMES = ("TOKEN", "KEY", "SECRET", "PASSWORD")
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")  # a proxy URL's password
 
 
 @dataclass
@@ -59,7 +61,8 @@ def bad_value(name: str, value: object) -> str:
     if isinstance(value, SecretStr) or any(word in env_name for word in SECRET_NAMES):
         detail = texts.STARTUP_BAD_HIDDEN.format(name=env_name, allowed=allowed(name))
     else:
-        detail = texts.STARTUP_BAD_VALUE.format(name=env_name, value=value, allowed=allowed(name))
+        shown = _URL_PASSWORD.sub(r"\1***@", str(value))
+        detail = texts.STARTUP_BAD_VALUE.format(name=env_name, value=shown, allowed=allowed(name))
     return texts.STARTUP_BAD_SETTING.format(detail=detail)
 
 

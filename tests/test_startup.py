@@ -148,6 +148,7 @@ def test_systemd_unit_does_not_restart_on_exit_code_2() -> None:
         ("WEBHOOK_PORT", "70000", True),
         ("TELEGRAM_BASE_URL", "api.telegram.org/bot", True),
         ("BOT_ADMIN_IDS", "me", True),
+        ("TELEGRAM_PROXY", "sock5://alice:proxy-pw-9@127.0.0.1:1080", False),
         ("TELEGRAM_BOT_TOKEN", "not-a-token-secret-value", False),
     ],
 )  # fmt: skip
@@ -160,7 +161,7 @@ async def test_bad_setting_is_one_chinese_line_with_the_value_and_what_is_allowe
     [line] = out.strip().splitlines()
     assert line.startswith("配置有误：") and name in line and "应为" in line, line
     assert (value in line) is shown, line
-    assert_clean(out)
+    assert_clean(out, "proxy-pw-9", "secret-value")
 
 
 async def test_default_chat_model_from_the_catalog_is_accepted(
