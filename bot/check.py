@@ -9,6 +9,7 @@ the settings and the data folder only (for a container health check).
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import uuid
 from pathlib import Path
@@ -40,6 +41,8 @@ class Checklist:
 
 
 def run_check(offline: bool) -> int:
+    # Only the checklist is printed: library warnings (which might name a URL) go nowhere.
+    logging.getLogger().addHandler(logging.NullHandler())
     checklist = Checklist()
     loaded = load()
     if loaded.problems or loaded.settings is None:

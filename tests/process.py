@@ -57,7 +57,10 @@ def bot_env(tg: FakeTelegram, grsai: FakeGrsAI, data_dir: Path, **extra: str) ->
 
 
 async def run_once(
-    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 30.0  # noqa: ASYNC109
+    args: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    timeout: float = 30.0,  # noqa: ASYNC109
 ) -> tuple[int, str]:
     """`python -m bot <args>` to its end: (exit code, stdout and stderr together)."""
     cwd.mkdir(parents=True, exist_ok=True)
