@@ -1,13 +1,22 @@
-"""Settings from the environment and `.env` (pydantic-settings). Secrets live only here."""
+"""Settings from the environment and `.env` (pydantic-settings). Secrets live only here.
+
+Every setting is checked when it is read: a wrong value never starts the bot, and
+`allowed(name)` says in Chinese what the setting accepts (the startup message quotes it).
+"""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot import texts
 
 GRSAI_DOMESTIC_HOST = "https://grsai.dakka.com.cn"
 GRSAI_OVERSEAS_HOST = "https://grsaiapi.com"
@@ -17,6 +26,91 @@ PROXY_SCHEMES = ("http://", "https://", "socks5://", "socks5h://")
 WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 CHAT_MODELS = ("gemini-3-pro", "gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite")
+
+# The folder above bot/: its `.env` is read whatever the working directory.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE_VARIABLE = "BOT_ENV_FILE"
+
+# What each setting allows (checked by the validators at the end of Settings).
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+CHOICES: dict[str, tuple[str, ...]] = {
+    "log_level": LOG_LEVELS,
+    "log_format": ("text", "json"),
+    "unified_video_format": ("v2", "openai"),
+}
+# name -> (minimum, whether the minimum itself is allowed)
+MINIMUMS: dict[str, tuple[float, bool]] = {
+    **dict.fromkeys(
+        ("provider_sync_timeout", "provider_connect_timeout", "provider_read_timeout",
+         "stream_edit_interval", "group_stream_edit_interval", "media_group_wait",
+         "job_poll_interval_image", "job_poll_interval_video", "job_poll_interval_character"),
+        (0, False),
+    ),
+    **dict.fromkeys(
+        ("provider_models_ttl", "private_chat_interval", "job_status_interval",
+         "video_status_interval", "group_user_cooldown", "quota_chat_per_day",
+         "quota_images_per_day", "quota_videos_per_day"),
+        (0, True),
+    ),
+    **dict.fromkeys(
+        ("provider_models_menu_max", "chat_history_messages", "chat_history_chars",
+         "chat_max_prompt_chars", "group_messages_per_minute", "job_max_running",
+         "job_max_per_user", "draw_max_references", "draw_max_reference_mb",
+         "telegram_upload_limit_mb", "role_max_video_mb"),
+        (1, True),
+    ),
+}  # fmt: skip
+URL_SETTINGS = (
+    "telegram_base_url", "telegram_base_file_url", "grsai_base_url", "grsai_fallback_base_url",
+    "reshi_base_url", "unified_base_url", "juhe_base_url", "webhook_url",
+)  # fmt: skip
+NOT_EMPTY = ("default_chat_model", "webhook_listen")
+# A token from @BotFather: the bot's numeric id, a colon, 35 characters (30+ to be lenient).
+TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
+
+
+def allowed(name: str) -> str:
+    """What setting `name` (field name) accepts, in Chinese, for the startup message."""
+    if name in CHOICES:
+        return texts.ALLOWED_CHOICES.format(choices="、".join(CHOICES[name]))
+    if name in MINIMUMS:
+        minimum, inclusive = MINIMUMS[name]
+        field = Settings.model_fields[name]
+        if field.annotation is int:
+            return texts.ALLOWED_INT_MIN.format(min=int(minimum))
+        return texts.ALLOWED_NUMBER_MIN.format(min=minimum) if inclusive else (
+            texts.ALLOWED_NUMBER_POSITIVE
+        )  # fmt: skip
+    special = {
+        "telegram_bot_token": texts.ALLOWED_TOKEN,
+        "telegram_proxy": texts.ALLOWED_PROXY,
+        "webhook_secret": texts.ALLOWED_WEBHOOK_SECRET,
+        "webhook_port": texts.ALLOWED_PORT,
+        "quota_timezone": texts.ALLOWED_TIMEZONE,
+        "bot_admin_ids": texts.ALLOWED_IDS,
+        "bot_allowed_ids": texts.ALLOWED_IDS,
+        "bot_data_dir": texts.ALLOWED_PATH,
+    }
+    if name in special:
+        return special[name]
+    if name in URL_SETTINGS:
+        return texts.ALLOWED_URL
+    field = Settings.model_fields.get(name)
+    if field is not None and field.annotation is bool:
+        return texts.ALLOWED_BOOL
+    if field is not None and field.annotation is int:
+        return texts.ALLOWED_INT_MIN.format(min=0)
+    return texts.ALLOWED_NOT_EMPTY
+
+
+def env_file() -> Path:
+    """The settings file: BOT_ENV_FILE, else `.env` at the repository root when there is one,
+    else `.env` in the working directory (an installed package has no repository root)."""
+    named = os.environ.get(ENV_FILE_VARIABLE, "").strip()
+    if named:
+        return Path(named).expanduser()
+    root = REPO_ROOT / ".env"
+    return root if root.is_file() else Path(".env")
 
 
 def _split_ids(value: object) -> object:
@@ -136,7 +230,7 @@ class Settings(BaseSettings):
     @field_validator("telegram_proxy")
     @classmethod
     def _check_proxy(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(PROXY_SCHEMES):
+        if value is not None and not _is_url(value, PROXY_SCHEMES):
             raise ValueError("TELEGRAM_PROXY must start with http://, https:// or socks5://")
         return value
 
@@ -155,6 +249,62 @@ class Settings(BaseSettings):
             return [part.strip().lower() for part in value.split(",") if part.strip()]
         return value
 
+    # --- startup: value checks (the message comes from allowed(name)) ---
+    @field_validator("unified_base_url", "juhe_base_url", mode="before")
+    @classmethod
+    def _blank_url_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level", "log_format", "unified_video_format", mode="before")
+    @classmethod
+    def _check_choice(cls, value: object, info: ValidationInfo) -> object:
+        assert info.field_name is not None
+        choices = CHOICES[info.field_name]
+        text = str(value).strip()
+        for choice in choices:
+            if text.lower() == choice.lower():
+                return choice
+        raise ValueError(f"{info.field_name}: one of {choices}")
+
+    @field_validator(*MINIMUMS)
+    @classmethod
+    def _check_minimum(cls, value: float, info: ValidationInfo) -> float:
+        assert info.field_name is not None
+        minimum, inclusive = MINIMUMS[info.field_name]
+        if value < minimum or (value == minimum and not inclusive):
+            raise ValueError(f"{info.field_name}: too small")
+        return value
+
+    @field_validator(*URL_SETTINGS)
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is not None and not _is_url(value, ("http://", "https://")):
+            raise ValueError("an http(s) URL")
+        return value
+
+    @field_validator(*NOT_EMPTY)
+    @classmethod
+    def _check_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("empty")
+        return value.strip()
+
+    @field_validator("webhook_port")
+    @classmethod
+    def _check_port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError("port out of range")
+        return value
+
+    @field_validator("quota_timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone") from None
+        return value.strip()
+
     @property
     def db_path(self) -> Path:
         return self.bot_data_dir / "bot.sqlite3"
@@ -162,3 +312,10 @@ class Settings(BaseSettings):
     @property
     def media_dir(self) -> Path:
         return self.bot_data_dir / "media"
+
+
+def _is_url(url: str, schemes: tuple[str, ...]) -> bool:
+    try:
+        return url.startswith(schemes) and bool(urlsplit(url).hostname)
+    except ValueError:
+        return False

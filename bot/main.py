@@ -1,60 +1,95 @@
-"""`python -m bot`: check the configuration, then run the bot (long polling or webhook)."""
+"""`python -m bot [run|check] [--help] [--version]`: check the configuration, reach Telegram,
+then run the bot (long polling or webhook).
+
+Exit codes: 0 stopped by a signal (or `check` passed), 1 `check` found a problem or an
+unexpected crash, 2 the configuration is wrong (bad or missing setting, token rejected): the
+systemd unit does not restart on 2 (RestartPreventExitStatus=2).
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import logging
 import secrets
+import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from bot import texts
 from bot.config import Settings
 from bot.logging_setup import setup_logging
+from bot.settings_check import load
 
 if TYPE_CHECKING:
-    from telegram.ext import Application
+    from telegram.ext import Application, ContextTypes
 
-# Provider keys are required only for providers named in a routing list: check_providers().
-REQUIRED = (("telegram_bot_token", "TELEGRAM_BOT_TOKEN"),)
+log = logging.getLogger("bot.startup")
+
+CONFIG_ERROR = 2
+HEARTBEAT_FILE = "heartbeat"  # touched while the bot runs: the container health check reads it
+HEARTBEAT_SECONDS = 30.0
 
 
-def load_settings() -> Settings:
-    """Settings, or a one-line Chinese message and exit code 2."""
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, prefix=texts.CLI_USAGE)
+
+
+class ChineseParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, texts.CLI_ERROR.format(prog=self.prog, message=" ".join(sys.argv[1:])) + "\n")
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
-        settings = Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "_".join(str(p) for p in first.get("loc", ())).upper() or "?"
-        print(texts.STARTUP_BAD_SETTING.format(detail=name), file=sys.stderr)
-        raise SystemExit(2) from None
-    for attr, env_name in REQUIRED:
-        value = getattr(settings, attr)
-        if value is None or not value.get_secret_value().strip():
-            print(texts.STARTUP_MISSING_SETTING.format(name=env_name), file=sys.stderr)
-            raise SystemExit(2)
-    check_providers(settings)
-    return settings
+        return version("banana-sora-bot")
+    except PackageNotFoundError:  # run from a copy of the sources without installing
+        return "0+unknown"
 
 
-def check_providers(settings: Settings) -> None:
-    """CHAT/IMAGE/VIDEO_PROVIDERS name known providers that can do the work and whose key (and
-    base URL, where the docs give none) is set; else a Chinese message and exit code 2."""
-    from bot.providers.registry import PROVIDERS, routing_problem
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = ChineseParser(
+        prog="python -m bot", description=texts.CLI_DESCRIPTION, epilog=texts.CLI_EPILOG,
+        formatter_class=ChineseHelpFormatter, add_help=False,
+    )  # fmt: skip
+    parser._positionals.title = texts.CLI_ARGUMENTS
+    parser._optionals.title = texts.CLI_OPTIONS
+    parser.add_argument("command", nargs="?", choices=("run", "check"), default="run",
+                        help=texts.CLI_HELP_COMMAND)  # fmt: skip
+    parser.add_argument("-h", "--help", action="help", help=texts.CLI_HELP_HELP)
+    parser.add_argument("--version", action="version", help=texts.CLI_HELP_VERSION,
+                        version=f"banana-sora-bot {package_version()}")  # fmt: skip
+    parser.add_argument("--offline", action="store_true", help=texts.CLI_HELP_OFFLINE)
+    parser.add_argument("--hold-on-config-error", action="store_true", help=texts.CLI_HELP_HOLD)
+    return parser.parse_args(argv)
 
-    problem = routing_problem(settings)
-    if problem is None:
-        return
-    kind, detail = problem
-    if kind == "missing":
-        message = texts.STARTUP_MISSING_SETTING.format(name=detail)
-    elif kind == "cannot":
-        message = texts.STARTUP_PROVIDER_CANNOT.format(detail=detail)
-    else:
-        message = texts.STARTUP_UNKNOWN_PROVIDER.format(detail=detail, names=", ".join(PROVIDERS))
-    print(message, file=sys.stderr)
-    raise SystemExit(2)
+
+def config_error(lines: list[str], hold: bool) -> NoReturn:
+    """Each problem on one line, then exit 2, or (in a container) wait for a stop signal so
+    the container does not restart for ever on a configuration error."""
+    for line in lines:
+        print(line, file=sys.stderr, flush=True)
+    if hold:
+        print(texts.STARTUP_HOLDING, file=sys.stderr, flush=True)
+        stop = {signal.SIGTERM, signal.SIGINT}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # also works as PID 1 in a container
+        signal.sigwait(stop)
+    raise SystemExit(CONFIG_ERROR)
+
+
+def load_settings(hold: bool = False) -> Settings:
+    """Settings, or one Chinese line per problem and exit code 2."""
+    loaded = load()
+    if loaded.problems or loaded.settings is None:
+        config_error(loaded.problems, hold)
+    return loaded.settings
 
 
 def secrets_of(settings: Settings) -> list[str]:
@@ -99,12 +134,58 @@ def run(app: Application, settings: Settings) -> None:
     app.run_polling(allowed_updates=allowed)
 
 
-def main() -> None:
-    settings = load_settings()
+def reach_telegram(app: Application, settings: Settings) -> bool:
+    """Wait (on the loop PTB will run on) until Telegram answers; False if stopped first.
+    Raises TokenRejected."""
+    from bot.telegram_start import wait_for_telegram
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # run_polling/run_webhook pick this loop up
+    stop = asyncio.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        return loop.run_until_complete(wait_for_telegram(app, settings, stop))
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
+def keep_heartbeat(app: Application, settings: Settings) -> None:
+    """Touch BOT_DATA_DIR/heartbeat while the bot runs (Docker HEALTHCHECK looks at its age)."""
+    path = settings.bot_data_dir / HEARTBEAT_FILE
+
+    async def beat(_: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            path.touch()
+        except OSError as exc:
+            log.warning("cannot touch %s: %s", path, exc)
+
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(beat, interval=HEARTBEAT_SECONDS, first=0.5)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.command == "check":
+        from bot.check import run_check
+
+        raise SystemExit(run_check(offline=args.offline))
+    settings = load_settings(hold=args.hold_on_config_error)
     setup_logging(settings.log_level, secrets_of(settings), fmt=settings.log_format)
+    from bot.telegram_start import TokenRejected
     from bot.tg.app import build_application  # after logging: PTB logs while importing
 
-    run(build_application(settings), settings)
+    app = build_application(settings)
+    try:
+        if not reach_telegram(app, settings):
+            return  # stopped while waiting: nothing was started
+    except TokenRejected:
+        line = texts.STARTUP_TOKEN_INVALID.format(base=settings.telegram_base_url)
+        config_error([line], args.hold_on_config_error)
+    keep_heartbeat(app, settings)
+    run(app, settings)
 
 
 if __name__ == "__main__":

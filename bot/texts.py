@@ -362,3 +362,83 @@ JOB_SUBMIT_UNCLEAR = (
 )
 JOB_STATE_RESULT_SENDING = "📨 结果已生成，正在发送…"
 JOB_STATE_DELIVERY_RETRY = "📨 结果已生成，但暂时发送失败（网络问题），稍后自动重试…"
+
+# --- startup ---
+# What `python -m bot` tells the operator (console, journal): one line each, never a secret.
+STARTUP_BAD_VALUE = "{name}={value}，应为{allowed}"  # inside STARTUP_BAD_SETTING
+STARTUP_BAD_HIDDEN = "{name} 的格式不对（密钥内容不显示），应为{allowed}"
+ALLOWED_INT_MIN = "不小于 {min} 的整数"
+ALLOWED_NUMBER_MIN = "不小于 {min} 的数字"
+ALLOWED_NUMBER_POSITIVE = "大于 0 的数字"
+ALLOWED_CHOICES = "以下之一：{choices}"
+ALLOWED_BOOL = " true 或 false"
+ALLOWED_URL = "以 http:// 或 https:// 开头的完整网址"
+ALLOWED_PROXY = "以 http://、https://、socks5:// 或 socks5h:// 开头的代理地址，例如 socks5h://127.0.0.1:1080"
+ALLOWED_PORT = " 1～65535 之间的端口号"
+ALLOWED_IDS = "用逗号分隔的数字 ID，例如 123456789,-1001234567890"
+ALLOWED_TIMEZONE = " IANA 时区名，例如 Asia/Shanghai、Asia/Hong_Kong、UTC"
+ALLOWED_TOKEN = " @BotFather 给出的令牌，形如 123456789:AAH…（数字、冒号、30 位以上字母数字）"
+ALLOWED_MODEL = "已配置服务商的对话模型之一：{models}"
+ALLOWED_WEBHOOK_SECRET = " 1～256 位字母、数字、_ 或 -"
+ALLOWED_NOT_EMPTY = "非空的值"
+ALLOWED_PATH = "一个目录路径"
+STARTUP_ENV_FILE_MISSING = (
+    "找不到配置文件 {path}（BOT_ENV_FILE 指定）。请检查路径，或删除 BOT_ENV_FILE 以使用仓库根目录的 .env。"
+)
+STARTUP_ROUTE_PROXY = "经代理 {proxy} 访问 {base}"
+STARTUP_ROUTE_DIRECT = "直连 {base}，未设置代理"
+STARTUP_TELEGRAM_UNREACHABLE = (
+    "无法连接 Telegram（{route}；{reason}）。请检查 TELEGRAM_PROXY（代理）和 TELEGRAM_BASE_URL"
+    "（Bot API 地址）；机器人会自动重试，连上后即开始工作。"
+)
+STARTUP_TELEGRAM_RETRY = "第 {attempt} 次连接 Telegram 仍失败（{reason}），{delay} 秒后重试。"
+STARTUP_TELEGRAM_CONNECTED = "已连接 Telegram：@{username}（{route}）。"
+STARTUP_REASON_TIMEOUT = "连接超时"
+STARTUP_REASON_NETWORK = "网络不通，或代理无法使用"
+STARTUP_REASON_FLOOD = "Telegram 要求稍后再试"
+STARTUP_REASON_OTHER = "Telegram 返回了错误"
+STARTUP_TOKEN_INVALID = (
+    "令牌无效：Telegram（{base}）拒绝了 TELEGRAM_BOT_TOKEN。请在 @BotFather 的 /mybots → API Token "
+    "中复制完整令牌，填入 .env 的 TELEGRAM_BOT_TOKEN；如果改过 TELEGRAM_BASE_URL，也请确认它指向 Bot API。"
+)
+STARTUP_HOLDING = "机器人未启动，正在等待停止信号：修正上面的配置后重新启动（docker compose up -d）。"
+CLI_DESCRIPTION = "Banana Sora 机器人：Gemini 对话、Nano Banana 绘图、Sora 2 视频。不带参数即启动机器人。"
+CLI_EPILOG = "配置写在仓库根目录的 .env（参见 .env.example），或用 BOT_ENV_FILE 指定文件。"
+CLI_HELP_HELP = "显示本帮助并退出"
+CLI_HELP_VERSION = "显示版本号并退出"
+CLI_HELP_COMMAND = "run：启动机器人（默认）；check：检查配置、Telegram、服务商密钥和数据目录"
+CLI_HELP_OFFLINE = "check 时只检查配置和数据目录，不联网"
+CLI_HELP_HOLD = "配置有误时不退出、等待停止信号（容器用，避免无休止地重启）"
+CLI_USAGE = "用法："
+CLI_ARGUMENTS = "参数"
+CLI_OPTIONS = "选项"
+CLI_ERROR = "{prog}：参数有误：{message}"
+CHECK_TITLE = "🔎 启动前检查"
+CHECK_OK = "✅ {what}"
+CHECK_FAIL = "❌ {what} —— {fix}"
+CHECK_SETTINGS_OK = "配置：{source}"
+CHECK_SETTINGS_FILE = "已读取 {path}"
+CHECK_SETTINGS_ENV_ONLY = "未找到 .env，只使用环境变量"
+CHECK_SETTINGS_BAD = "配置"
+CHECK_TELEGRAM_OK = "Telegram：已连接 @{username}（{route}）"
+CHECK_TELEGRAM_UNREACHABLE = "Telegram：无法连接（{route}；{reason}）"
+CHECK_TELEGRAM_UNREACHABLE_FIX = "检查 TELEGRAM_PROXY（代理）和 TELEGRAM_BASE_URL（Bot API 地址）"
+CHECK_TOKEN_INVALID = "Telegram：令牌无效"
+CHECK_TOKEN_INVALID_FIX = "在 @BotFather 的 /mybots → API Token 中复制完整令牌，填入 TELEGRAM_BOT_TOKEN"
+CHECK_PROVIDER_OK = "{name}：密钥有效"
+CHECK_PROVIDER_BAD = "{name}：{state}"
+CHECK_PROVIDER_FIX = {
+    "bad_key": "检查 {key}（从服务商后台复制完整密钥）",
+    "no_credits": "到服务商后台充值",
+    "forbidden": "该密钥被禁用或无权使用此接口，请在服务商后台检查或更换 {key}",
+    "unreachable": "检查服务器的网络，以及服务商地址 {base}",
+    "error": "稍后再试；仍失败请查看日志",
+}
+CHECK_DATA_OK = "数据目录 {path}：可写，剩余 {free} GB"
+CHECK_DATA_NOT_WRITABLE = "数据目录 {path}：无法写入"
+CHECK_DATA_NOT_WRITABLE_FIX = "把 BOT_DATA_DIR 设为运行机器人的用户可写的目录，或修改该目录的权限"
+CHECK_DATA_LOW_SPACE = "数据目录 {path}：剩余空间只有 {free} MB"
+CHECK_DATA_LOW_SPACE_FIX = "清理磁盘，或把 BOT_DATA_DIR 换到空间更大的磁盘（至少 {need} MB）"
+CHECK_OFFLINE = "（--offline：未检查 Telegram 和服务商密钥）"
+CHECK_PASSED = "全部通过，可以启动：python -m bot"
+CHECK_FAILED = "有 {count} 项未通过，按提示修改后再运行 python -m bot check"

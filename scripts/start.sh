@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Set up .venv (if needed) and start the bot (settings from .env or the environment).
+# Start the bot (settings from .env or the environment); arguments go to `python -m bot`,
+# e.g. scripts/start.sh check. Installs only when .venv is missing/broken or pyproject.toml
+# changed, so a restart needs no package index.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
-fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e .
+. scripts/venv.sh
+ensure_venv ""
 exec .venv/bin/python -m bot "$@"

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Set up .venv (if needed) and run every test.
+# Lint and run every test. Installs (with the dev tools) only when .venv is missing/broken or
+# pyproject.toml changed: a fresh clone (CI) installs, a second run needs no package index.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
-fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+. scripts/venv.sh
+ensure_venv "[dev]"
 .venv/bin/python -m ruff check bot tests bench
 .venv/bin/python -m pytest -q "$@"

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 
@@ -23,8 +25,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def empty_env_file(folder: Path) -> Path:
+    """A `.env` with nothing in it: the repository's own `.env` (if a developer has one) must
+    not configure the bot under test."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "empty.env"
+    path.touch()
+    return path
+
+
 def bot_env(tg: FakeTelegram, grsai: FakeGrsAI, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {
+        "BOT_ENV_FILE": str(empty_env_file(data_dir.parent)),
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(REPO),
         "PTB_TIMEDELTA": "1",
@@ -44,8 +56,96 @@ def bot_env(tg: FakeTelegram, grsai: FakeGrsAI, data_dir: Path, **extra: str) ->
     return env
 
 
+async def run_once(
+    args: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    timeout: float = 30.0,  # noqa: ASYNC109
+) -> tuple[int, str]:
+    """`python -m bot <args>` to its end: (exit code, stdout and stderr together)."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, env=env, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        proc.kill()
+        out, _ = await proc.communicate()
+        raise AssertionError(f"python -m bot {args} still running:\n{out.decode()}") from None
+    assert proc.returncode is not None
+    return proc.returncode, out.decode("utf-8", "replace")
+
+
+class ForwardProxy:
+    """A minimal HTTP forward proxy on 127.0.0.1 that records where each connection went.
+    `port` fixes the port, so a proxy can come up after the bot was told about it."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.port = port
+        self.targets: list[str] = []  # the absolute URL of each connection's first request
+        self.url = f"http://127.0.0.1:{port}" if port else ""
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> ForwardProxy:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            writer.close()
+            return
+        target = head.split(b" ", 2)[1].decode()
+        self.targets.append(target)
+        hostport = httpx.URL(target)
+        up_reader, up_writer = await asyncio.open_connection(hostport.host, hostport.port)
+        # The fake servers accept absolute-form request targets, so bytes pass through as is.
+        up_writer.write(head)
+        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+
+
+class TcpRelay:
+    """Bytes from 127.0.0.1:`port` to `target_port`: an address that starts answering late."""
+
+    def __init__(self, port: int, target_port: int) -> None:
+        self.port = port
+        self.target_port = target_port
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> TcpRelay:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+
+
+async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(Exception):
+        while data := await src.read(65536):
+            dst.write(data)
+            await dst.drain()
+    with contextlib.suppress(Exception):
+        dst.close()
+
+
 class BotProcess:
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, args: tuple[str, ...] = ()) -> None:
+        self.args = args
         self.env = env
         self.cwd = cwd  # no .env there: only the environment configures the bot
         self.proc: asyncio.subprocess.Process | None = None
@@ -55,7 +155,7 @@ class BotProcess:
     async def start(self) -> None:
         self.cwd.mkdir(parents=True, exist_ok=True)
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", env=self.env, cwd=self.cwd,
+            sys.executable, "-m", "bot", *self.args, env=self.env, cwd=self.cwd,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
         self._reader = asyncio.create_task(self._read())
@@ -68,6 +168,19 @@ class BotProcess:
     @property
     def log(self) -> str:
         return "".join(self.output)
+
+    async def wait_for_output(self, text: str, timeout: float = 20.0) -> None:  # noqa: ASYNC109
+        deadline = time.monotonic() + timeout
+        while text not in self.log:
+            if self.proc is not None and self.proc.returncode is not None:
+                await asyncio.sleep(0.2)  # let the reader catch up with the last lines
+                if text in self.log:
+                    return
+                code = self.proc.returncode
+                raise AssertionError(f"bot exited ({code}) without {text!r}:\n{self.log}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {text!r} within {timeout}s:\n{self.log}")
+            await asyncio.sleep(0.05)
 
     async def terminate(self, timeout: float = 15.0) -> tuple[int, float]:  # noqa: ASYNC109
         """SIGTERM; (exit code, seconds it took to exit)."""

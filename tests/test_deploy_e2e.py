@@ -20,7 +20,7 @@ from bot.main import secrets_of
 from tests.fakes.grsai import CHAT_PATH, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
-from tests.process import REPO, BotProcess, bot_env, free_port
+from tests.process import REPO, BotProcess, ForwardProxy, bot_env, free_port
 
 USER = 1001
 
@@ -117,48 +117,6 @@ async def test_webhook_accepts_the_right_secret_and_rejects_a_wrong_one(
     code, took = await proc.terminate()
     assert code == 0 and took < 10, proc.log
     assert secret not in proc.log and tg.token not in proc.log
-
-
-class ForwardProxy:
-    """A minimal HTTP forward proxy on 127.0.0.1 that records where each connection went."""
-
-    def __init__(self) -> None:
-        self.targets: list[str] = []  # the absolute URL of each connection's first request
-        self.url = ""
-        self._server: asyncio.Server | None = None
-
-    async def __aenter__(self) -> ForwardProxy:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            writer.close()
-            return
-        target = head.split(b" ", 2)[1].decode()
-        self.targets.append(target)
-        hostport = httpx.URL(target)
-        up_reader, up_writer = await asyncio.open_connection(hostport.host, hostport.port)
-        # The fake servers accept absolute-form request targets, so bytes pass through as is.
-        up_writer.write(head)
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(Exception):
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            with contextlib.suppress(Exception):
-                dst.close()
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
 
 async def test_telegram_proxy_carries_telegram_traffic_only(

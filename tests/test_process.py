@@ -11,6 +11,7 @@ from pathlib import Path
 from bot import texts
 from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
+from tests.process import empty_env_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def bot_env(tg: FakeTelegram | None, grsai: FakeGrsAI | None, data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "GRSAI_", "BOT_"))}
     env["BOT_DATA_DIR"] = str(data_dir)
+    env["BOT_ENV_FILE"] = str(empty_env_file(data_dir.parent))  # not the repository's .env
     env["BOT_PUBLIC"] = "true"
     env["LOG_LEVEL"] = "DEBUG"
     if tg is not None:
@@ -40,7 +42,11 @@ async def test_missing_token_is_named_in_chinese_and_exits_2(tmp_path: Path) -> 
     proc = await run_bot(bot_env(None, None, tmp_path / "data"), tmp_path)
     out, _ = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 2
-    assert out.decode().strip() == texts.STARTUP_MISSING_SETTING.format(name="TELEGRAM_BOT_TOKEN")
+    # every problem at once, one line each: the token first, then the provider key
+    assert out.decode().strip().splitlines() == [
+        texts.STARTUP_MISSING_SETTING.format(name="TELEGRAM_BOT_TOKEN"),
+        texts.STARTUP_MISSING_SETTING.format(name="GRSAI_API_KEY"),
+    ]
 
 
 async def test_missing_key_is_named_in_chinese_and_exits_2(
