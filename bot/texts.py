@@ -353,3 +353,10 @@ STORY_BAD_TOTAL = (
 )
 STORY_BAD_DURATION = "⚠️ 第 {number} 个镜头的时长 {seconds} 秒不合适（每个镜头 1～25 秒）。"
 STORY_UNAVAILABLE = "⚠️ 当前配置的视频服务商都不支持故事板（需要统一任务聚合服务商）。请联系管理员。"
+
+# --- limits ---
+BUTTON_ALREADY_HANDLED = "已处理"
+ADMIN_DISK_FULL = (
+    "⚠️ 机器人的数据盘已满，保存文件失败。进行中的任务会暂停并自动重试，不会丢失；"
+    "请尽快清理磁盘或调小 MEDIA_RETENTION_DAYS。"
+)

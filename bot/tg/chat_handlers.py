@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.chat.service import ImageInput, conversation_key
 from bot.media.download import IMAGE_MIMES, sniff_mime
-from bot.tg.access_handlers import chat_quota_refusal, record_chat_usage
+from bot.tg.access_handlers import chat_quota_refusal, record_chat_usage, release_chat_turn
 from bot.tg.common import (
     command_argument,
     is_reply_to_bot,
@@ -166,8 +166,11 @@ async def _answer(
         return
     private = message.chat.type == message.chat.PRIVATE
     key = conversation_key(message.chat_id, user.id, private)
-    async with _conversation_locks.hold(key):  # one answer at a time per conversation, in order
-        await _stream_turn(message, context, key, question, images)
+    try:
+        async with _conversation_locks.hold(key):  # one answer at a time per conversation, in order
+            await _stream_turn(message, context, key, question, images)
+    finally:  # the turn held a chat slot since the check: in-flight turns count
+        release_chat_turn(context)
 
 
 async def _stream_turn(
