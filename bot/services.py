@@ -12,6 +12,8 @@ from bot.jobs.runner import JobRunner, RunnerConfig
 from bot.providers.grsai import GrsAI
 from bot.providers.http import make_http_client
 from bot.providers.registry import ProviderSet, build_providers
+from bot.redact import register as register_secrets
+from bot.redact import secrets_of
 from bot.store.conversations import Conversations
 from bot.store.db import Database
 from bot.store.jobs import JobStore
@@ -32,6 +34,7 @@ class Services:
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
+        register_secrets(secrets_of(settings))  # scrubbed from every error detail and log
         db = Database(settings.db_path)
         await db.open()
         settings.media_dir.mkdir(parents=True, exist_ok=True)

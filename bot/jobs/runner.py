@@ -27,6 +27,7 @@ from bot.media.download import download_result, save_bytes
 from bot.providers import errors
 from bot.providers.base import GenerationProvider, GenerationRequest, ResultItem, TaskState
 from bot.providers.staging import local_path
+from bot.redact import scrub
 from bot.store.jobs import Job, JobStore, SavedFile
 
 log = logging.getLogger(__name__)
@@ -297,7 +298,8 @@ class JobRunner:
 
     async def _finish(self, job: Job, reason: str, detail: str) -> None:
         state = "interrupted" if reason == "interrupted" else "failed"
-        await self.store.update(job, state=state, failure=reason, failure_detail=detail[:300])
+        detail = scrub(detail)[:300]  # providers may echo our key in their error text
+        await self.store.update(job, state=state, failure=reason, failure_detail=detail)
         await self._notify(job)
 
     def _refresh_queue(self) -> None:
