@@ -9,6 +9,7 @@ import httpx
 from bot.chat.service import ChatService
 from bot.config import Settings
 from bot.jobs.runner import JobRunner, RunnerConfig
+from bot.media.download import policies_for
 from bot.providers.grsai import GrsAI
 from bot.providers.http import make_http_client
 from bot.providers.registry import ProviderSet, build_providers
@@ -66,6 +67,13 @@ class Services:
             ),
             fallback=providers.next_after,
         )
+        # Where each provider's result URLs may point (private hosts only for private providers).
+        runner.url_policies = await policies_for(
+            {name: [str(getattr(settings, f"{name}_base_url", "") or ""),
+                    str(getattr(settings, f"{name}_fallback_base_url", "") or "")]
+             for name in providers.clients},
+            settings.bot_data_dir / "staged",
+        )  # fmt: skip
         return cls(settings, db, http, prefs, chat, grsai, jobs, runner, providers)
 
     async def close(self) -> None:
