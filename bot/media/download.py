@@ -317,7 +317,7 @@ async def _read_body(
     head = b""
     _check_status(response.status_code, response.headers.get("retry-after"))
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isdecimal() and int(declared) > max_bytes:
         raise errors.BadRequest("result too large")
     f = await asyncio.to_thread(part.open, "wb")
     try:

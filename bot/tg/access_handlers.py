@@ -311,7 +311,7 @@ async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     value: int | None
     if raw in ("default", "默认"):
         value = None
-    elif raw.isdigit():
+    elif raw.isdecimal():  # not isdigit: "²".isdigit() is True but int("²") fails
         value = int(raw)
     else:
         kind = ""

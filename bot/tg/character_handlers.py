@@ -193,7 +193,7 @@ async def on_role_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     assert query is not None and query.data is not None
     _, action, raw_id = ([*query.data.split("|"), "", "", ""])[:3]
     store = CharacterStore(services(context).db)
-    character = await store.get(int(raw_id)) if raw_id.isdigit() else None
+    character = await store.get(int(raw_id)) if raw_id.isdecimal() else None
     if character is None:
         await query.answer(texts.ROLE_NOT_FOUND, show_alert=True)
         return

@@ -85,7 +85,7 @@ async def owned_job_button(
     or a job that no longer exists, gets an alert and None."""
     assert query.data is not None
     _, action, raw_id = ([*query.data.split("|"), "", "", ""])[:3]
-    job = await services(context).jobs.get(int(raw_id)) if raw_id.isdigit() else None
+    job = await services(context).jobs.get(int(raw_id)) if raw_id.isdecimal() else None
     if job is None:
         await query.answer(texts.JOB_NOT_FOUND, show_alert=True)
         return None
