@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     webhook_port: int = 8443
     log_format: str = "text"  # text | json (one JSON object per line)
 
+    # --- limits ---
+    # Days a result, reference photo, clip or staged file is kept on disk (0 = forever); files
+    # of unfinished jobs are always kept, replies to older results use Telegram's copy.
+    media_retention_days: float = Field(default=14.0, ge=0)
+
     @field_validator("bot_admin_ids", "bot_allowed_ids", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:

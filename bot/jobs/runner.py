@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -282,8 +283,24 @@ class JobRunner:
 
     # Per provider: where its result URLs may point (set by Services.open; default strict).
     url_policies: Mapping[str, UrlPolicy] = {}
+    # A full disk while saving never ends a job: it waits this long and tries again, and
+    # `on_disk_full` (set by the chat side) tells the admins.
+    disk_full_retry: float = 60.0
+    on_disk_full: Callable[[], None] | None = None
 
     async def _save(self, job: Job, index: int, item: ResultItem, kind: str) -> SavedFile:
+        while True:
+            try:
+                return await self._save_once(job, index, item, kind)
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+                log.warning("job %s: disk full while saving, waiting", job.id)
+                if self.on_disk_full is not None:
+                    self.on_disk_full()
+                await self._sleep(self.disk_full_retry)
+
+    async def _save_once(self, job: Job, index: int, item: ResultItem, kind: str) -> SavedFile:
         dest = self.media_dir / f"job{job.id}-{index}{'.mp4' if kind == 'video' else '.img'}"
         limit = self.config.max_bytes.get(kind, 2 << 30)
         policy = self.url_policies.get(job.provider, UrlPolicy())

@@ -87,6 +87,11 @@ def _item_dict(item: ResultItem) -> dict[str, Any]:
     return {k: v for k, v in item.__dict__.items() if k != "data"}
 
 
+def safe_name(task_id: str) -> str:
+    """The file name stem of a task's staged files (`<stem>.json`, `<stem>-<n>.bin`)."""
+    return _safe(task_id)
+
+
 def _safe(task_id: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in task_id)
 

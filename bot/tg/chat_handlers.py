@@ -147,7 +147,16 @@ async def _continue_reference_prompt(message: Message, context: ContextTypes.DEF
     from bot.tg.draw_handlers import draw_from
 
     text = strip_bot_mention(message.text or "", context.bot.username)
-    await draw_from(context, [message], text, extra_references=[link.path])
+    from bot.tg.references import saved_or_telegram_copy
+
+    settings = services(context).settings  # the saved file may be gone (media retention)
+    refs = await saved_or_telegram_copy(message, link.path, link.file_id,
+                                        settings.media_dir / "refs",
+                                        settings.draw_max_reference_mb)  # fmt: skip
+    if refs.problem:
+        await message.reply_text(refs.problem)
+        return True
+    await draw_from(context, [message], text, extra_references=refs.paths)
     return True
 
 
