@@ -93,3 +93,33 @@ async def test_lookups_done_per_delivery_use_an_index(
     assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
     first_table_scan = re.search(r"SCAN (result_messages|r|characters)\b", plan)
     assert first_table_scan is None, plan
+
+
+async def test_staging_a_paid_answer_waits_for_disk_space_instead_of_losing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from bot.providers import staging as staging_module
+    from bot.providers.base import ResultItem, TaskState
+
+    real_write = staging_module._write_atomic
+    left = {"n": 3}
+    alerts: list[int] = []
+
+    def full_then_free(path: Path, data: bytes) -> None:
+        if left["n"] > 0:
+            left["n"] -= 1
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, data)
+
+    monkeypatch.setattr(staging_module, "_write_atomic", full_then_free)
+    monkeypatch.setattr(staging_module.Staging, "disk_full_retry", 0.01, raising=False)
+    monkeypatch.setattr(staging_module.Staging, "on_disk_full",
+                        staticmethod(lambda: alerts.append(1)), raising=False)  # fmt: skip
+    staging = staging_module.Staging(tmp_path / "staged")
+    url = await staging.save_bytes("sync-x-1", 0, b"paid bytes")
+    await staging.save_state("sync-x-1", TaskState("succeeded", 100, (ResultItem(url=url),)))
+    assert (await staging.state_of("sync-x-1")).results[0].url == url
+    assert staging_module.local_path(url).read_bytes() == b"paid bytes"  # type: ignore[union-attr]
+    assert len(alerts) == 3

@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import texts
+from bot.providers.staging import Staging
 from bot.retention import SWEEP_INTERVAL, MediaRetention
 from bot.services import Services
 
@@ -39,6 +40,7 @@ def setup(app: Application, services: Services) -> None:
         )
     alert = DiskFullAlert(app, retention, settings.bot_admin_ids)
     services.runner.on_disk_full = alert
+    Staging.on_disk_full = alert  # the staging folder is shared by every provider
 
 
 async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
