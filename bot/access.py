@@ -5,13 +5,19 @@ Pure domain code (no Telegram types). Rules:
   BOT_PUBLIC=true opens it to everyone. A /deny wins over everything except being an admin.
 - quotas count per user and per day in QUOTA_TIMEZONE; admins have none. A job counts from
   the moment it is created and stops counting if it fails (see UNCOUNTED_JOB_STATES).
+- checking and reserving room is one step per user (`reserve`, under that user's lock): a
+  request in flight (a chat turn being answered, a job being created) holds a Reservation
+  that counts like a used item until the usage row exists or the request gave up.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import itertools
 import time
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import Settings
@@ -52,11 +58,32 @@ class QuotaExceeded:
     limit: int
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """Room held for one request in flight; counts against `kinds` until released."""
+
+    user_id: int
+    kinds: tuple[str, ...]
+    expires: float  # a leak guard only: every path that reserves also releases
+    number: int = field(default=0)
+
+
+# A reservation nobody released (the request crashed before recording) stops counting after
+# this long; requests themselves release far sooner.
+RESERVATION_TTL = 15 * 60
+_numbers = itertools.count(1)
+
+
 def _zone(name: str) -> dt.tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return dt.timezone(dt.timedelta(hours=8))  # China has no DST: a fixed offset is exact
+
+
+def job_quota_kinds(job_kind: str) -> tuple[str, ...]:
+    daily = JOB_KIND_QUOTA.get(job_kind)
+    return ("jobs", daily) if daily else ("jobs",)
 
 
 class AccessControl:
@@ -69,6 +96,8 @@ class AccessControl:
         self.admins = frozenset(settings.bot_admin_ids)
         self._tz = _zone(settings.quota_timezone)
         self._listed: dict[int, bool] = {}  # cache of access_list: read on every update
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._held: defaultdict[int, set[Reservation]] = defaultdict(set)
 
     async def load(self) -> None:
         self._listed = await self.access_list.all()
@@ -124,23 +153,64 @@ class AccessControl:
         return used
 
     async def check(self, user_id: int, kinds: tuple[str, ...]) -> QuotaExceeded | None:
-        """The first of `kinds` the user has no room left in, or None."""
+        """The first of `kinds` the user has no room left in (requests in flight count), or
+        None. Only a look: `reserve` is what requests that spend use."""
         limits = await self.limits(user_id)
         if all(limits.get(kind) is None for kind in kinds):
             return None
         used = await self.used_today(user_id)
         for kind in kinds:
             limit = limits.get(kind)
-            if limit is not None and used.get(kind, 0) >= limit:
-                return QuotaExceeded(kind, used.get(kind, 0), limit)
+            count = used.get(kind, 0) + self._in_flight(user_id, kind)
+            if limit is not None and count >= limit:
+                return QuotaExceeded(kind, count, limit)
         return None
+
+    async def reserve(
+        self, user_id: int, kinds: tuple[str, ...]
+    ) -> QuotaExceeded | Reservation | None:
+        """Check and hold room in `kinds` in one step: QuotaExceeded, a Reservation to
+        release later, or None when the user has no limits (nothing to hold)."""
+        async with self._locks[user_id]:  # no other request of this user checks meanwhile
+            exceeded = await self.check(user_id, kinds)
+            if exceeded is not None:
+                return exceeded
+            if all(limit is None for limit in (await self.limits(user_id)).values()):
+                return None
+            held = Reservation(user_id, kinds, time.monotonic() + RESERVATION_TTL, next(_numbers))
+            self._held[user_id].add(held)
+            return held
+
+    def release(self, reservation: Reservation | None) -> None:
+        """The request recorded its usage or gave up; releasing twice is harmless."""
+        if reservation is None:
+            return
+        held = self._held.get(reservation.user_id)
+        if held is not None:
+            held.discard(reservation)
+            if not held:
+                self._held.pop(reservation.user_id, None)
+
+    def _in_flight(self, user_id: int, kind: str) -> int:
+        held = self._held.get(user_id)
+        if not held:
+            return 0
+        now = time.monotonic()
+        for stale in [r for r in held if r.expires < now]:
+            held.discard(stale)
+        return sum(1 for r in held if kind in r.kinds)
 
     async def check_chat(self, user_id: int) -> QuotaExceeded | None:
         return await self.check(user_id, ("chat",))
 
     async def check_job(self, user_id: int, job_kind: str) -> QuotaExceeded | None:
-        daily = JOB_KIND_QUOTA.get(job_kind)
-        return await self.check(user_id, ("jobs", daily) if daily else ("jobs",))
+        return await self.check(user_id, job_quota_kinds(job_kind))
+
+    async def reserve_chat(self, user_id: int) -> QuotaExceeded | Reservation | None:
+        return await self.reserve(user_id, ("chat",))
+
+    async def reserve_job(self, user_id: int, job_kind: str) -> QuotaExceeded | Reservation | None:
+        return await self.reserve(user_id, job_quota_kinds(job_kind))
 
     async def set_quota(self, user_id: int, kind: str, value: int | None) -> None:
         await self.overrides.set(user_id, kind, value)

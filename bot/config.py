@@ -216,6 +216,10 @@ class Settings(BaseSettings):
     # doubling up to the maximum, until it gets through (also after a restart).
     job_delivery_retry_min: float = 2.0
     job_delivery_retry_max: float = 300.0
+    # --- limits ---
+    # Days a result, reference photo, clip or staged file is kept on disk (0 = forever); files
+    # of unfinished jobs are always kept, replies to older results use Telegram's copy.
+    media_retention_days: float = Field(default=14.0, ge=0)
 
     @field_validator("bot_admin_ids", "bot_allowed_ids", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bot import texts
 from bot.providers import errors
+from bot.redact import scrub
 
 _REASONS: list[tuple[type[errors.ProviderError], str]] = [
     (errors.AuthError, "auth"),
@@ -34,7 +35,7 @@ def failure_reason(exc: BaseException) -> str:
 
 
 def describe_failure(reason: str, detail: str | None = None, status: int | None = None) -> str:
-    detail = (detail or "").strip()
+    detail = scrub((detail or "").strip())  # providers may echo our key in their text
     match reason:
         case "auth":
             return texts.ERR_AUTH

@@ -9,25 +9,22 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import TextIO
 
-MASK = "***"
-# A Telegram token in a URL path even if it is not one of ours (e.g. a test token).
-_TOKEN_IN_URL = re.compile(r"/(file/)?bot\d+:[A-Za-z0-9_-]+")
+from bot import redact
 
 
 class RedactSecrets(logging.Filter):
+    """Masks the given secrets and every secret the running bot registered (bot/redact.py)."""
+
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        redact.register(secrets)
 
     def _clean(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, MASK)
-        return _TOKEN_IN_URL.sub(lambda m: f"/{m.group(1) or ''}bot{MASK}", text)
+        return redact.scrub(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self._clean(record.getMessage())

@@ -9,9 +9,12 @@ import httpx
 from bot.chat.service import ChatService
 from bot.config import Settings
 from bot.jobs.runner import JobRunner, RunnerConfig
+from bot.media.download import policies_for
 from bot.providers.grsai import GrsAI
 from bot.providers.http import make_http_client
 from bot.providers.registry import ProviderSet, build_providers
+from bot.redact import register as register_secrets
+from bot.redact import secrets_of
 from bot.store.conversations import Conversations
 from bot.store.db import Database
 from bot.store.jobs import JobStore
@@ -32,6 +35,7 @@ class Services:
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
+        register_secrets(secrets_of(settings))  # scrubbed from every error detail and log
         db = Database(settings.db_path)
         await db.open()
         settings.media_dir.mkdir(parents=True, exist_ok=True)
@@ -65,6 +69,13 @@ class Services:
             ),
             fallback=providers.next_after,
         )
+        # Where each provider's result URLs may point (private hosts only for private providers).
+        runner.url_policies = await policies_for(
+            {name: [str(getattr(settings, f"{name}_base_url", "") or ""),
+                    str(getattr(settings, f"{name}_fallback_base_url", "") or "")]
+             for name in providers.clients},
+            settings.bot_data_dir / "staged",
+        )  # fmt: skip
         return cls(settings, db, http, prefs, chat, grsai, jobs, runner, providers)
 
     async def close(self) -> None:

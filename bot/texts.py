@@ -442,3 +442,10 @@ CHECK_DATA_LOW_SPACE_FIX = "清理磁盘，或把 BOT_DATA_DIR 换到空间更�
 CHECK_OFFLINE = "（--offline：未检查 Telegram 和服务商密钥）"
 CHECK_PASSED = "全部通过，可以启动：python -m bot"
 CHECK_FAILED = "有 {count} 项未通过，按提示修改后再运行 python -m bot check"
+
+# --- limits ---
+BUTTON_ALREADY_HANDLED = "已处理"
+ADMIN_DISK_FULL = (
+    "⚠️ 机器人的数据盘已满，保存文件失败。进行中的任务会暂停并自动重试，不会丢失；"
+    "请尽快清理磁盘或调小 MEDIA_RETENTION_DAYS。"
+)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -14,7 +15,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.media.download import download_result, image_info, save_bytes, sniff_mime
+from bot.media import download
+from bot.media.download import UrlPolicy, image_info, save_bytes, sniff_mime
 from bot.providers import errors
 from bot.providers.base import GenerationRequest, JobKind
 from bot.providers.grsai_tasks import GrsAITasks
@@ -22,6 +24,13 @@ from bot.providers.http import FailoverHosts, JsonApi
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 
 MB = 1024 * 1024
+# The fakes listen on 127.0.0.1: like a provider whose own base URL is loopback.
+LOCAL = UrlPolicy(allow_private=True)
+
+
+async def download_result(*args: Any, **kwargs: Any) -> download.DownloadedMedia:
+    kwargs.setdefault("policy", LOCAL)
+    return await download.download_result(*args, **kwargs)
 MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomavc1"
 
 
@@ -139,15 +148,16 @@ async def test_500_then_success_is_retried(
     assert len(fake.requests_to(path)) == 2
 
 
-async def test_persistent_500_gives_server_error_after_three_attempts(
+async def test_persistent_500_gives_server_error_once_the_url_is_near_expiry(
     fake: FakeGrsAI, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     _, url = await finished(fake, http, TaskScript(kind="image", width=16, height=16))
     path = urlsplit(url).path
-    fake.fail_next(path, 503, times=5)
+    fake.fail_next(path, 503, times=50)
     with pytest.raises(errors.ServerError):
-        await download_result(http, url, tmp_path / "x.png", kind="image", max_bytes=MB)
-    assert len(fake.requests_to(path)) == 3
+        await download_result(http, url, tmp_path / "x.png", kind="image", max_bytes=MB,
+                              retry_until=time.time() + 1.2)  # fmt: skip
+    assert 2 <= len(fake.requests_to(path)) < 50
     assert leftovers(tmp_path) == []
 
 
@@ -280,3 +290,113 @@ async def test_save_bytes_validates_and_writes_atomically(tmp_path: Path) -> Non
     with pytest.raises(errors.BadRequest, match="result too large"):
         await save_bytes(MP4_HEAD * 10, tmp_path / "c.mp4", kind="video", max_bytes=100)
     assert leftovers(tmp_path) == ["d"]
+
+
+# -- retries until the URL is near expiry ----------------------------------------------------
+
+
+async def test_429_with_retry_after_is_waited_out_and_retried(
+    http: httpx.AsyncClient, tmp_path: Path, serve: Callable[[Handler], Awaitable[str]]
+) -> None:
+    body = MP4_HEAD + b"x" * 1000
+    calls: list[float] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            return web.Response(status=429, headers={"Retry-After": "1"})
+        return web.Response(body=body)
+
+    url = await serve(handler)
+    await download_result(http, url, tmp_path / "v.mp4", kind="video", max_bytes=MB)
+    assert len(calls) == 2 and calls[1] - calls[0] >= 0.9
+    assert (tmp_path / "v.mp4").read_bytes() == body
+
+
+async def test_transient_failures_are_retried_for_longer_than_a_few_seconds(
+    http: httpx.AsyncClient, tmp_path: Path, serve: Callable[[Handler], Awaitable[str]]
+) -> None:
+    body = MP4_HEAD + b"y" * 1000
+    started = time.monotonic()
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if time.monotonic() - started < 3.5:  # a hiccup longer than the old ~2 s of retries
+            return web.Response(status=503)
+        return web.Response(body=body)
+
+    url = await serve(handler)
+    await download_result(http, url, tmp_path / "v.mp4", kind="video", max_bytes=MB)
+    assert (tmp_path / "v.mp4").read_bytes() == body
+
+
+# -- untrusted URLs --------------------------------------------------------------------------
+
+
+async def test_loopback_url_is_refused_for_a_provider_on_a_public_host(
+    http: httpx.AsyncClient, tmp_path: Path, serve: Callable[[Handler], Awaitable[str]]
+) -> None:
+    calls = 0
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        nonlocal calls
+        calls += 1
+        return web.Response(body=MP4_HEAD)
+
+    url = await serve(handler)
+    with pytest.raises(errors.TaskFailed):
+        await download_result(http, url, tmp_path / "v.mp4", kind="video", max_bytes=MB,
+                              policy=UrlPolicy())  # fmt: skip
+    assert calls == 0 and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/", "ftp://x.example/a",
+     "file:///etc/passwd", "http://100.100.100.200/latest/meta-data/", "http://0.0.0.0/"],
+)  # fmt: skip
+async def test_redirect_hops_are_checked_before_they_are_requested(
+    http: httpx.AsyncClient, tmp_path: Path, serve: Callable[[Handler], Awaitable[str]],
+    target: str,
+) -> None:  # fmt: skip
+    async def handler(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(target)
+
+    url = await serve(handler)
+    with pytest.raises(errors.TaskFailed):
+        await download_result(http, url, tmp_path / "v.mp4", kind="video", max_bytes=MB)
+    assert leftovers(tmp_path) == []
+
+
+async def test_allowed_redirects_are_followed_up_to_a_limit(
+    http: httpx.AsyncClient, tmp_path: Path, serve: Callable[[Handler], Awaitable[str]]
+) -> None:
+    hops = 0
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        nonlocal hops
+        hops += 1
+        left = int(request.query.get("n", "0"))
+        if left:
+            raise web.HTTPFound(f"/f?n={left - 1}")
+        return web.Response(body=MP4_HEAD)
+
+    url = await serve(handler)
+    await download_result(http, url + "?n=3", tmp_path / "v.mp4", kind="video", max_bytes=MB)
+    assert hops == 4
+    with pytest.raises(errors.TaskFailed):
+        await download_result(http, url + "?n=50", tmp_path / "w.mp4", kind="video",
+                              max_bytes=MB)  # fmt: skip
+
+
+def test_file_urls_are_accepted_only_inside_the_staging_folder(tmp_path: Path) -> None:
+    root = tmp_path / "staged"
+    root.mkdir()
+    inside = root / "sync-x-0.bin"
+    policy = UrlPolicy(staging_root=root)
+    assert policy.staged_file(f"file://{inside}") == inside
+    assert policy.staged_file("https://example.com/a.png") is None
+    for outside in (tmp_path / "media" / "a.png", root / ".." / "media" / "a.png"):
+        with pytest.raises(errors.TaskFailed):
+            policy.staged_file(f"file://{outside}")
+    with pytest.raises(errors.TaskFailed):
+        UrlPolicy().staged_file(f"file://{inside}")

@@ -64,7 +64,8 @@ def parse_video_options(text: str, defaults: dict[str, object]) -> ParsedOptions
         lower = token.lower()
         if token in VIDEO_ASPECT_RATIOS:
             params["aspect_ratio"] = token
-        elif lower.rstrip("s秒").isdigit() and int(lower.rstrip("s秒")) in VIDEO_DURATIONS:
+        # isdecimal, not isdigit: "²".isdigit() is True but int("²") fails.
+        elif lower.rstrip("s秒").isdecimal() and int(lower.rstrip("s秒")) in VIDEO_DURATIONS:
             params["duration"] = int(lower.rstrip("s秒"))
         elif token in ("高清", "hd", "HD", "large"):
             params["size"] = "large"
@@ -107,7 +108,7 @@ def parse_clip_range(text: str, video_seconds: float | None) -> ClipRange | Clip
     """
     text = text.strip().removesuffix("秒")
     parts = [p for p in re.split(r"[,，\-~～\s]+", text) if p]
-    if len(parts) != 2 or not text[:1].isdigit():  # "-1,2" is not "1,2"
+    if len(parts) != 2 or not text[:1].isdecimal():  # "-1,2" is not "1,2"
         return ClipProblem("format")
     try:
         start, end = (float(p.removesuffix("s").removesuffix("秒")) for p in parts)

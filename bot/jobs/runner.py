@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -30,10 +31,16 @@ from typing import Protocol
 import httpx
 
 from bot.error_text import failure_reason
-from bot.media.download import download_result, save_bytes
+from bot.media.download import (
+    EXPIRY_MARGIN,
+    RESULT_URL_TTL,
+    UrlPolicy,
+    download_result,
+    save_bytes,
+)
 from bot.providers import errors
 from bot.providers.base import GenerationProvider, GenerationRequest, ResultItem, TaskState
-from bot.providers.staging import local_path
+from bot.redact import scrub
 from bot.store.jobs import Job, JobStore, SavedFile
 
 log = logging.getLogger(__name__)
@@ -339,10 +346,30 @@ class JobRunner:
         await self.store.update(job, state="delivering", files=files)
         await self._notify(job)
 
+    # Per provider: where its result URLs may point (set by Services.open; default strict).
+    url_policies: Mapping[str, UrlPolicy] = {}
+    # A full disk while saving never ends a job: it waits this long and tries again, and
+    # `on_disk_full` (set by the chat side) tells the admins.
+    disk_full_retry: float = 60.0
+    on_disk_full: Callable[[], None] | None = None
+
     async def _save(self, job: Job, index: int, item: ResultItem, kind: str) -> SavedFile:
+        while True:
+            try:
+                return await self._save_once(job, index, item, kind)
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+                log.warning("job %s: disk full while saving, waiting", job.id)
+                if self.on_disk_full is not None:
+                    self.on_disk_full()
+                await self._sleep(self.disk_full_retry)
+
+    async def _save_once(self, job: Job, index: int, item: ResultItem, kind: str) -> SavedFile:
         dest = self.media_dir / f"job{job.id}-{index}{'.mp4' if kind == 'video' else '.img'}"
         limit = self.config.max_bytes.get(kind, 2 << 30)
-        staged = local_path(item.url) if item.url else None
+        policy = self.url_policies.get(job.provider, UrlPolicy())
+        staged = policy.staged_file(item.url) if item.url else None  # file:// in staging only
         if item.data is not None:  # providers that answer with the bytes themselves
             media = await save_bytes(item.data, dest, kind=kind, max_bytes=limit)
         elif staged is not None:  # synchronous providers stage their bytes on disk
@@ -352,7 +379,10 @@ class JobRunner:
                 raise errors.ResultExpired("staged result missing") from None
             media = await save_bytes(data, dest, kind=kind, max_bytes=limit)
         elif item.url:
-            media = await download_result(self.http, item.url, dest, kind=kind, max_bytes=limit)
+            # URLs stay valid ~2 h after the task finished (when the job entered downloading).
+            until = job.updated_at + RESULT_URL_TTL - EXPIRY_MARGIN
+            media = await download_result(self.http, item.url, dest, kind=kind, max_bytes=limit,
+                                          policy=policy, retry_until=until)  # fmt: skip
         else:
             raise errors.TaskFailed("result without file")
         return SavedFile(
@@ -362,7 +392,8 @@ class JobRunner:
 
     async def _finish(self, job: Job, reason: str, detail: str) -> None:
         state = "interrupted" if reason in ("interrupted", SUBMIT_UNCLEAR) else "failed"
-        await self.store.update(job, state=state, failure=reason, failure_detail=detail[:300])
+        detail = scrub(detail)[:300]  # providers may echo our key in their error text
+        await self.store.update(job, state=state, failure=reason, failure_detail=detail)
         await self._notify(job)
 
     def _refresh_queue(self) -> None:

@@ -3,6 +3,12 @@
 Upstream result URLs expire after about two hours, so results are copied at once. The body is
 streamed to a `.part` file, fsynced and renamed into place, so `dest` either holds a complete,
 validated file or does not exist. No Telegram types here.
+
+The URL comes from the provider and is not trusted (see UrlPolicy): only http(s), every
+redirect hop is checked before it is requested, link-local and cloud metadata addresses are
+always refused, private and loopback ones only allowed for a provider that itself lives on
+one. Transient failures (5xx, 429, timeouts, resets) are retried with capped backoff until
+shortly before the URL expires.
 """
 
 from __future__ import annotations
@@ -10,17 +16,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import ipaddress
 import os
+import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import imagesize
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     retry_if_exception_type,
-    stop_after_attempt,
+    stop_before_delay,
     wait_exponential,
     wait_random,
 )
@@ -30,10 +41,23 @@ from bot.providers.http import translate_transport_error
 
 CHUNK_SIZE = 64 * 1024
 HEAD_SIZE = 64  # enough for every signature sniffed below
-DOWNLOAD_ATTEMPTS = 3
+# Result URLs are valid this long after the task finished; retries stop this much earlier
+# (a download that starts just before expiry would fail half-way anyway).
+RESULT_URL_TTL = 2 * 3600.0
+EXPIRY_MARGIN = 10 * 60.0
+RETRY_WAIT_FIRST = 0.5  # seconds; doubles per attempt …
+RETRY_WAIT_MAX = 60.0  # … up to this (Retry-After may ask for more, capped at 10 min)
+MAX_REDIRECTS = 5
 
 # Failures worth another try: the host or the connection hiccuped, not the URL itself.
-_TRANSIENT = (errors.ServerError, errors.Unreachable, errors.Timeout, errors.StreamDropped)
+_TRANSIENT = (errors.ServerError, errors.Unreachable, errors.Timeout, errors.StreamDropped,
+              errors.RateLimited)  # fmt: skip
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Cloud metadata services (AWS/GCP/Azure, Alibaba, AWS IPv6): never a result's home.
+_METADATA = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "100.100.100.200", "fd00:ec2::254")
+)
+REFUSED_DETAIL = "结果地址不安全，已拒绝下载"
 # What an expired or revoked signed OSS/S3 URL answers.
 _EXPIRED_STATUSES = frozenset({403, 404, 410})
 
@@ -93,6 +117,103 @@ def image_info(path: Path) -> tuple[int, int, str] | None:
     return width, height, mime
 
 
+@dataclass(frozen=True)
+class UrlPolicy:
+    """Where one provider's result URLs may point."""
+
+    allow_private: bool = False  # loopback/private/shared addresses (the provider is on one)
+    staging_root: Path | None = None  # file:// URLs are accepted only inside this folder
+
+    def check_address(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        """True when a connection to `ip` is acceptable."""
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if (ip in _METADATA or ip.is_link_local or ip.is_multicast or ip.is_unspecified
+                or ip.is_reserved):  # fmt: skip
+            return False
+        return ip.is_global or self.allow_private
+
+    def staged_file(self, url: str) -> Path | None:
+        """The local file behind a `file://` URL inside the staging folder; None for other
+        schemes; TaskFailed for a file URL anywhere else."""
+        if not url.startswith("file://"):
+            return None
+        root = self.staging_root
+        path = Path(url[len("file://") :])
+        if root is None or not path.resolve().is_relative_to(root.resolve()):
+            raise errors.TaskFailed(REFUSED_DETAIL)
+        return path
+
+
+async def policy_for_base_url(base_url: str, staging_root: Path | None) -> UrlPolicy:
+    """A provider on a private or loopback address may hand out URLs on such addresses too."""
+    private = False
+    try:
+        for ip in await _resolve(urlsplit(base_url).hostname or "", 443):
+            private = private or not ip.is_global
+    except errors.ProviderError:
+        pass  # unknown: stay strict
+    return UrlPolicy(allow_private=private, staging_root=staging_root)
+
+
+async def policies_for(
+    base_urls: dict[str, list[str]], staging_root: Path
+) -> dict[str, UrlPolicy]:
+    """One policy per provider name from its configured base URL(s): private addresses are
+    allowed only when every one of its own hosts is private or loopback."""
+    policies = {}
+    for name, urls in base_urls.items():
+        found = [await policy_for_base_url(u, staging_root) for u in urls if u]
+        private = bool(found) and all(p.allow_private for p in found)
+        policies[name] = UrlPolicy(allow_private=private, staging_root=staging_root)
+    return policies
+
+
+async def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise errors.Unreachable("result host not resolvable") from None
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
+async def check_url(url: str, policy: UrlPolicy) -> None:
+    """TaskFailed unless `url` is http(s) and every address its host resolves to is allowed.
+
+    (A host could still resolve differently a moment later; the hop check narrows the window,
+    and a private address is only reachable at all for providers that live on one.)
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise errors.TaskFailed(REFUSED_DETAIL)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    addresses = await _resolve(parts.hostname, port)
+    if not addresses or not all(policy.check_address(ip) for ip in addresses):
+        raise errors.TaskFailed(REFUSED_DETAIL)
+
+
+class _Wait:
+    """tenacity wait: capped exponential backoff with jitter, at least a 429's Retry-After,
+    never past the deadline."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.backoff = wait_exponential(multiplier=RETRY_WAIT_FIRST, max=RETRY_WAIT_MAX)
+        self.jitter = wait_random(0, 0.2)
+
+    def __call__(self, state: RetryCallState) -> float:
+        wait = self.backoff(state) + self.jitter(state)
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            wait = max(wait, min(float(retry_after), 600.0))
+        return max(0.0, min(wait, self.deadline - time.time()))
+
+
 async def download_result(
     http: httpx.AsyncClient,
     url: str,
@@ -100,30 +221,38 @@ async def download_result(
     *,
     kind: Literal["image", "video"],
     max_bytes: int,
+    policy: UrlPolicy | None = None,
+    retry_until: float | None = None,
 ) -> DownloadedMedia:
     """Download `url` to `dest` and check it really is an image/video of `kind`.
 
     Streams to `dest.with_suffix(".part")` in 64 KiB chunks (hashing as it goes), fsyncs and
-    atomically renames. Connection errors, read errors, timeouts and 5xx are retried (3 attempts
-    in all, short exponential backoff). Raises `ResultExpired` for 403/404/410,
-    `BadRequest("result too large")` above `max_bytes`, `TaskFailed("invalid image" |
-    "invalid video")` when the bytes are not what `kind` promises; the part file is removed on
-    every failure and `dest` is only ever created complete.
+    atomically renames. `url` and each redirect hop must pass `policy` (default: public
+    addresses only), else TaskFailed. Connection errors, read errors, timeouts, 5xx and 429
+    (honouring Retry-After) are retried with capped exponential backoff until `retry_until`
+    (a time.time(); default: the URL's lifetime from now minus a margin). Raises
+    `ResultExpired` for 403/404/410, `BadRequest("result too large")` above `max_bytes`,
+    `TaskFailed("invalid image" | "invalid video")` when the bytes are not what `kind`
+    promises; the part file is removed on every failure and `dest` is only ever created
+    complete.
     """
+    policy = policy or UrlPolicy()
+    if retry_until is None:
+        retry_until = time.time() + RESULT_URL_TTL - EXPIRY_MARGIN
     part = dest.with_suffix(".part")
     await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
     try:
         # tenacity rather than a hand-written loop: stop/wait/retry predicates are declarative,
         # jitter is built in, and `reraise` hands back our own error after the last attempt.
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(DOWNLOAD_ATTEMPTS),
-            wait=wait_exponential(multiplier=0.5, max=4) + wait_random(0, 0.2),
+            stop=stop_before_delay(max(0.0, retry_until - time.time())),
+            wait=_Wait(retry_until),
             retry=retry_if_exception_type(_TRANSIENT),
             reraise=True,
         )
         async for attempt in retrying:
             with attempt:
-                size, digest, head = await _fetch_once(http, url, part, max_bytes)
+                size, digest, head = await _fetch_once(http, url, part, max_bytes, policy)
         mime, width, height = await _validate(part, head, kind)
         await asyncio.to_thread(_commit, part, dest)
     except BaseException:
@@ -162,47 +291,70 @@ def _write_all(part: Path, data: bytes) -> None:
 
 
 async def _fetch_once(
-    http: httpx.AsyncClient, url: str, part: Path, max_bytes: int
+    http: httpx.AsyncClient, url: str, part: Path, max_bytes: int, policy: UrlPolicy
 ) -> tuple[int, str, bytes]:
-    """One GET into `part` (truncated first). Returns (size, sha256 hex, first bytes)."""
+    """One GET into `part` (truncated first), following at most MAX_REDIRECTS redirects, each
+    checked before it is requested. Returns (size, sha256 hex, first bytes)."""
+    for _ in range(MAX_REDIRECTS + 1):
+        await check_url(url, policy)
+        try:
+            async with http.stream("GET", url, follow_redirects=False) as response:
+                location = response.headers.get("location")
+                if response.status_code in _REDIRECTS and location:
+                    url = urljoin(url, location)
+                    continue
+                return await _read_body(response, part, max_bytes)
+        except httpx.HTTPError as exc:
+            raise translate_transport_error(exc) from None
+    raise errors.TaskFailed("too many redirects")
+
+
+async def _read_body(
+    response: httpx.Response, part: Path, max_bytes: int
+) -> tuple[int, str, bytes]:
     hasher = hashlib.sha256()
     size = 0
     head = b""
+    _check_status(response.status_code, response.headers.get("retry-after"))
+    declared = response.headers.get("content-length", "")
+    if declared.isdecimal() and int(declared) > max_bytes:
+        raise errors.BadRequest("result too large")
+    f = await asyncio.to_thread(part.open, "wb")
     try:
-        async with http.stream("GET", url) as response:
-            _check_status(response.status_code)
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
+        async for chunk in response.aiter_bytes(CHUNK_SIZE):
+            size += len(chunk)
+            # Counted too: Content-Length may be absent or wrong (chunked, gzip).
+            if size > max_bytes:
                 raise errors.BadRequest("result too large")
-            f = await asyncio.to_thread(part.open, "wb")
-            try:
-                async for chunk in response.aiter_bytes(CHUNK_SIZE):
-                    size += len(chunk)
-                    # Counted too: Content-Length may be absent or wrong (chunked, gzip).
-                    if size > max_bytes:
-                        raise errors.BadRequest("result too large")
-                    hasher.update(chunk)
-                    if len(head) < HEAD_SIZE:
-                        head += chunk[: HEAD_SIZE - len(head)]
-                    # Plain blocking write on purpose: measured 15-70 µs per 64 KiB chunk
-                    # (worst ~200 µs) versus 130-210 µs through asyncio.to_thread, and the
-                    # loop stall it costs is far below anything a user could notice.
-                    f.write(chunk)
-                await asyncio.to_thread(_sync, f)
-            finally:
-                await asyncio.to_thread(f.close)
-    except httpx.HTTPError as exc:
-        raise translate_transport_error(exc) from None
+            hasher.update(chunk)
+            if len(head) < HEAD_SIZE:
+                head += chunk[: HEAD_SIZE - len(head)]
+            # Plain blocking write on purpose: measured 15-70 µs per 64 KiB chunk
+            # (worst ~200 µs) versus 130-210 µs through asyncio.to_thread, and the
+            # loop stall it costs is far below anything a user could notice.
+            f.write(chunk)
+        await asyncio.to_thread(_sync, f)
+    finally:
+        await asyncio.to_thread(f.close)
     return size, hasher.hexdigest(), head
 
 
-def _check_status(status: int) -> None:
+class _RateLimited(errors.RateLimited):
+    """429 with the server's Retry-After (seconds), which the retry wait honours."""
+
+    def __init__(self, retry_after: float | None) -> None:
+        super().__init__("result download HTTP 429", status=429)
+        self.retry_after = retry_after
+
+
+def _check_status(status: int, retry_after: str | None = None) -> None:
     if status < 400:
         return
     if status in _EXPIRED_STATUSES:
         raise errors.ResultExpired(f"result URL answered HTTP {status}", status=status)
     if status == 429:
-        raise errors.RateLimited(status=status)
+        seconds = retry_after.strip() if retry_after else ""
+        raise _RateLimited(float(seconds) if seconds.isdecimal() else None)
     if status >= 500:
         raise errors.ServerError(f"result download HTTP {status}", status=status)
     raise errors.BadRequest(f"result download HTTP {status}", status=status)

@@ -35,7 +35,7 @@ def mp4_info(path: Path | str) -> VideoInfo | None:
         return None
     try:
         return _parse_moov(moov)
-    except struct.error:
+    except (struct.error, IndexError):  # truncated or empty boxes (e.g. a 0-byte mvhd)
         return None
 
 

@@ -10,20 +10,33 @@ finds the file, and nothing is ever requested twice. No Telegram types here.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import logging
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bot.providers import errors
 from bot.providers.base import ResultItem, TaskState
 
+log = logging.getLogger(__name__)
+
 FILE_SCHEME = "file://"
 
 
 class Staging:
-    """Files under `root`: `<id>.json` (the state) and `<id>-<n>.bin` (result bytes)."""
+    """Files under `root`: `<id>.json` (the state) and `<id>-<n>.bin` (result bytes).
+
+    What is staged was already paid for, so a full disk never drops it: the write waits
+    `disk_full_retry` seconds and tries again, calling `on_disk_full` (the admins' alert,
+    installed by bot/tg/maintenance.py) each time.
+    """
+
+    disk_full_retry: float = 30.0
+    on_disk_full: Callable[[], None] | None = None
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -40,7 +53,7 @@ class Staging:
     async def save_bytes(self, task_id: str, index: int, data: bytes) -> str:
         """Write one result file durably; returns the file:// URL the runner reads it from."""
         path = self.root / f"{_safe(task_id)}-{index}.bin"
-        await asyncio.to_thread(_write_atomic, path, data)
+        await self._write(path, data)
         return FILE_SCHEME + str(path.resolve())
 
     async def save_state(self, task_id: str, state: TaskState) -> None:
@@ -52,7 +65,21 @@ class Staging:
             "error": state.error,
         }
         raw = json.dumps(body, ensure_ascii=False).encode()
-        await asyncio.to_thread(_write_atomic, self.root / f"{_safe(task_id)}.json", raw)
+        await self._write(self.root / f"{_safe(task_id)}.json", raw)
+
+    async def _write(self, path: Path, data: bytes) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(_write_atomic, path, data)
+                return
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+                log.warning("disk full while staging %s, waiting", path.name)
+                hook = type(self).on_disk_full
+                if hook is not None:
+                    hook()
+                await asyncio.sleep(self.disk_full_retry)
 
     async def state_of(self, task_id: str) -> TaskState:
         """The staged state; TaskNotFound when nothing was staged under this id."""
@@ -87,6 +114,11 @@ def _item_dict(item: ResultItem) -> dict[str, Any]:
     return {k: v for k, v in item.__dict__.items() if k != "data"}
 
 
+def safe_name(task_id: str) -> str:
+    """The file name stem of a task's staged files (`<stem>.json`, `<stem>-<n>.bin`)."""
+    return _safe(task_id)
+
+
 def _safe(task_id: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in task_id)
 
@@ -94,8 +126,12 @@ def _safe(task_id: str) -> str:
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_suffix(path.suffix + ".part")
-    with part.open("wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    part.replace(path)
+    try:
+        with part.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        part.replace(path)
+    except OSError:
+        part.unlink(missing_ok=True)  # a half-written part only takes more of a full disk
+        raise

@@ -1,8 +1,11 @@
-"""Sora characters a user created, stored under a name the user can type as `@name`."""
+"""Sora characters a user created, stored under a name the user can type as `@name`.
+
+The connection is shared by every coroutine, so nothing here may roll it back (that would
+discard other coroutines' uncommitted writes): a taken name is found by the statement itself.
+"""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from bot.jobs.characters import default_name
@@ -33,12 +36,17 @@ class CharacterStore:
             row = await cur.fetchone()
         if row is not None:  # delivered before a restart
             return Character(**dict(row))
-        taken = {c.name for c in await self.of_user(user_id)}
-        cur = await self._db.conn.execute(
-            "INSERT INTO characters (user_id, character_id, name, source_job_id) "
-            "VALUES (?, ?, ?, ?)",
-            (user_id, character_id, default_name(taken), source_job_id),
-        )
+        while True:
+            taken = {c.name for c in await self.of_user(user_id)}
+            # OR IGNORE: a name taken meanwhile by another coroutine fails only this statement
+            # (no rollback of the shared connection); then the next free name is tried.
+            cur = await self._db.conn.execute(
+                "INSERT OR IGNORE INTO characters (user_id, character_id, name, source_job_id) "
+                "VALUES (?, ?, ?, ?)",
+                (user_id, character_id, default_name(taken), source_job_id),
+            )
+            if cur.rowcount == 1:
+                break
         await self._db.conn.commit()
         found = await self.get(int(cur.lastrowid or 0))
         assert found is not None
@@ -69,15 +77,14 @@ class CharacterStore:
 
     async def rename(self, row_id: int, name: str) -> bool:
         """False when the user already has a character with that name."""
-        try:
-            await self._db.conn.execute(
-                "UPDATE characters SET name = ? WHERE id = ?", (name, row_id)
-            )
-        except sqlite3.IntegrityError:
-            await self._db.conn.rollback()
-            return False
+        # One statement checks and renames: nothing fails, nothing needs rolling back.
+        cur = await self._db.conn.execute(
+            "UPDATE characters SET name = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM "
+            "characters o WHERE o.user_id = characters.user_id AND o.name = ? AND o.id != ?)",
+            (name, row_id, name, row_id),
+        )
         await self._db.conn.commit()
-        return True
+        return cur.rowcount == 1
 
     async def delete(self, row_id: int) -> None:
         await self._db.conn.execute("DELETE FROM characters WHERE id = ?", (row_id,))

@@ -1,4 +1,9 @@
-"""The SQLite database: one connection, schema created and migrated on start."""
+"""The SQLite database: one connection, schema created and migrated on start.
+
+Rules: the connection is shared by every coroutine, so no store ever calls rollback() (it
+would discard other coroutines' pending writes); a write that may conflict checks inside the
+statement itself (ON CONFLICT / OR IGNORE / NOT EXISTS). Commits are synchronous=FULL.
+"""
 
 from __future__ import annotations
 
@@ -117,6 +122,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN delivery_failures INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE result_messages ADD COLUMN part TEXT;
     """,
+    # 6: the lookups done per delivery and per reply to a result
+    """
+    CREATE INDEX IF NOT EXISTS result_messages_job ON result_messages (job_id, message_id);
+    CREATE INDEX IF NOT EXISTS result_messages_pid ON result_messages (pid, message_id)
+        WHERE pid IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS characters_source_job ON characters (source_job_id);
+    """,
 ]
 
 
@@ -138,7 +150,9 @@ class Database:
         self._conn = await aiosqlite.connect(self.path)
         self._conn.row_factory = aiosqlite.Row
         await self._conn.execute("PRAGMA journal_mode=WAL")
-        await self._conn.execute("PRAGMA synchronous=NORMAL")
+        # FULL: in WAL mode NORMAL may lose the last commits on power loss; a job's state
+        # transition (e.g. "submitted" + task id) must survive it, so every commit is synced.
+        await self._conn.execute("PRAGMA synchronous=FULL")
         await self._conn.execute("PRAGMA foreign_keys=ON")
         await self._migrate()
 

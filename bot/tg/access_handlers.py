@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextvars import ContextVar
 
 from telegram import Message, MessageEntity, Update
 from telegram.error import TelegramError
@@ -17,7 +18,7 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.access import QUOTA_KINDS, AccessControl, Cooldown, QuotaExceeded
+from bot.access import QUOTA_KINDS, AccessControl, Cooldown, QuotaExceeded, Reservation
 from bot.logging_setup import bind_log_context
 from bot.provider_status import ProviderStatus, StatusCheck, grsai_check
 from bot.services import Services
@@ -166,23 +167,53 @@ def quota_text(exceeded: QuotaExceeded) -> str:
     )
 
 
+# The room the current update holds (PTB runs each update in its own task, so each has its
+# own copy): set by the *_quota_refusal checks, released by record_* or release_*.
+_held_chat: ContextVar[Reservation | None] = ContextVar("held_chat", default=None)
+_held_job: ContextVar[Reservation | None] = ContextVar("held_job", default=None)
+
+
 async def chat_quota_refusal(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> str | None:
-    """A Chinese refusal if the user has no chat turns left today, else None."""
+    """A Chinese refusal if the user has no chat turns left today, else None — and then this
+    turn holds one until `record_chat_usage` or `release_chat_turn` (in-flight turns count)."""
     control: AccessControl | None = context.application.bot_data.get("access")
     if control is None:
         return None
-    exceeded = await control.check_chat(user_id)
-    return quota_text(exceeded) if exceeded else None
+    held = await control.reserve_chat(user_id)
+    if isinstance(held, QuotaExceeded):
+        return quota_text(held)
+    _held_chat.set(held)
+    return None
+
+
+def release_chat_turn(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The turn ended (answered and recorded, or failed without spending): free its room."""
+    control: AccessControl | None = context.application.bot_data.get("access")
+    if control is not None:
+        control.release(_held_chat.get())
+    _held_chat.set(None)
 
 
 async def job_quota_refusal(
     context: ContextTypes.DEFAULT_TYPE, user_id: int, job_kind: str
 ) -> str | None:
+    """A Chinese refusal, or None and a slot held for this job until `record_job_usage`
+    (the job row then counts) or `release_job_slot`."""
     control: AccessControl | None = context.application.bot_data.get("access")
     if control is None:
         return None
-    exceeded = await control.check_job(user_id, job_kind)
-    return quota_text(exceeded) if exceeded else None
+    held = await control.reserve_job(user_id, job_kind)
+    if isinstance(held, QuotaExceeded):
+        return quota_text(held)
+    _held_job.set(held)
+    return None
+
+
+def release_job_slot(context: ContextTypes.DEFAULT_TYPE) -> None:
+    control: AccessControl | None = context.application.bot_data.get("access")
+    if control is not None:
+        control.release(_held_job.get())
+    _held_job.set(None)
 
 
 # -- /usage --------------------------------------------------------------------------------
@@ -280,7 +311,7 @@ async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     value: int | None
     if raw in ("default", "默认"):
         value = None
-    elif raw.isdigit():
+    elif raw.isdecimal():  # not isdigit: "²".isdigit() is True but int("²") fails
         value = int(raw)
     else:
         kind = ""
@@ -357,9 +388,12 @@ async def record_chat_usage(
     control: AccessControl | None = context.application.bot_data.get("access")
     if control is not None:
         await control.record_chat(user_id, chat_id, provider, model)
+    release_chat_turn(context)
 
 
 async def record_job_usage(context: ContextTypes.DEFAULT_TYPE, job: Job) -> None:
+    """The job row and its usage now count: the slot held since the check is freed."""
     control: AccessControl | None = context.application.bot_data.get("access")
     if control is not None:
         await control.record_job(job)
+    release_job_slot(context)

@@ -31,6 +31,7 @@ from bot.tg import (
     commands,
     draw_handlers,
     generation,
+    maintenance,
     media_router,
     settings_handlers,
     story_handlers,
@@ -123,6 +124,7 @@ async def _post_init(app: Application) -> None:
     services = await Services.open(settings)
     app.bot_data["services"] = services
     await access_handlers.setup(app, services)
+    maintenance.setup(app, services)  # media retention sweeps, full-disk alert
     services.runner.events = TelegramJobEvents(
         app.bot, services.jobs, services.runner, settings.job_status_interval,
         kind_intervals={"video": settings.video_status_interval},

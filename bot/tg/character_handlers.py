@@ -69,10 +69,16 @@ async def role_from(context: ContextTypes.DEFAULT_TYPE, message: Message, argume
     if bot_video is not None and bot_video.pid:
         params["pid"] = bot_video.pid
     elif bot_video is not None:  # no pid from the provider: upload the saved file instead
-        if not bot_video.path or not await _exists(bot_video.path):
+        if bot_video.path and await _exists(bot_video.path):
+            references.append(bot_video.path)
+        elif bot_video.file_id:  # deleted by media retention: Telegram still has it
+            copy = await _download_clip(svc, message, Video(bot_video.file_id, "", 0, 0, 0))
+            if copy is None:
+                return
+            references.append(copy)
+        else:
             await message.reply_text(texts.ROLE_VIDEO_MISSING)
             return
-        references.append(bot_video.path)
     else:
         assert user_video is not None
         saved = await _download_clip(svc, message, user_video)
@@ -193,7 +199,7 @@ async def on_role_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     assert query is not None and query.data is not None
     _, action, raw_id = ([*query.data.split("|"), "", "", ""])[:3]
     store = CharacterStore(services(context).db)
-    character = await store.get(int(raw_id)) if raw_id.isdigit() else None
+    character = await store.get(int(raw_id)) if raw_id.isdecimal() else None
     if character is None:
         await query.answer(texts.ROLE_NOT_FOUND, show_alert=True)
         return

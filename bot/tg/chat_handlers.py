@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.chat.service import ImageInput, conversation_key
 from bot.media.download import IMAGE_MIMES, sniff_mime
-from bot.tg.access_handlers import chat_quota_refusal, record_chat_usage
+from bot.tg.access_handlers import chat_quota_refusal, record_chat_usage, release_chat_turn
 from bot.tg.common import (
     command_argument,
     is_reply_to_bot,
@@ -147,7 +147,16 @@ async def _continue_reference_prompt(message: Message, context: ContextTypes.DEF
     from bot.tg.draw_handlers import draw_from
 
     text = strip_bot_mention(message.text or "", context.bot.username)
-    await draw_from(context, [message], text, extra_references=[link.path])
+    from bot.tg.references import saved_or_telegram_copy
+
+    settings = services(context).settings  # the saved file may be gone (media retention)
+    refs = await saved_or_telegram_copy(message, link.path, link.file_id,
+                                        settings.media_dir / "refs",
+                                        settings.draw_max_reference_mb)  # fmt: skip
+    if refs.problem:
+        await message.reply_text(refs.problem)
+        return True
+    await draw_from(context, [message], text, extra_references=refs.paths)
     return True
 
 
@@ -166,8 +175,11 @@ async def _answer(
         return
     private = message.chat.type == message.chat.PRIVATE
     key = conversation_key(message.chat_id, user.id, private)
-    async with _conversation_locks.hold(key):  # one answer at a time per conversation, in order
-        await _stream_turn(message, context, key, question, images)
+    try:
+        async with _conversation_locks.hold(key):  # one answer at a time per conversation, in order
+            await _stream_turn(message, context, key, question, images)
+    finally:  # the turn held a chat slot since the check: in-flight turns count
+        release_chat_turn(context)
 
 
 async def _stream_turn(

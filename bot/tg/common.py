@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
@@ -29,12 +31,15 @@ def command_argument(message: Message) -> str:
 
 
 def strip_bot_mention(text: str, bot_username: str) -> str:
-    mention = f"@{bot_username}"
-    return (
-        " ".join(part for part in text.split() if part.lower() != mention.lower())
-        if (mention.lower() in text.lower())
-        else text.strip()
-    )
+    """`text` without @bot_username; line breaks and indentation of the rest are kept."""
+    pattern = re.compile(rf"[ \t]*(?<![\w@])@{re.escape(bot_username)}(?!\w)[ \t]*", re.IGNORECASE)
+
+    def gap(match: re.Match[str]) -> str:
+        before = text[match.start() - 1] if match.start() else "\n"
+        after = text[match.end()] if match.end() < len(text) else "\n"
+        return "" if "\n" in (before, after) else " "  # a space only between two words
+
+    return pattern.sub(gap, text).strip()
 
 
 def mentions_bot(message: Message, bot_username: str) -> bool:

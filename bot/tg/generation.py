@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, ForceReply, Message, ReplyParameters, Update
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+)
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -14,7 +21,7 @@ from bot.jobs.status import status_text
 from bot.providers.base import GenerationRequest
 from bot.services import Services
 from bot.store.jobs import Job, ResultMessage
-from bot.tg.access_handlers import job_quota_refusal, record_job_usage
+from bot.tg.access_handlers import job_quota_refusal, record_job_usage, release_job_slot
 from bot.tg.common import services
 from bot.tg.job_events import TelegramJobEvents
 
@@ -85,7 +92,7 @@ async def owned_job_button(
     or a job that no longer exists, gets an alert and None."""
     assert query.data is not None
     _, action, raw_id = ([*query.data.split("|"), "", "", ""])[:3]
-    job = await services(context).jobs.get(int(raw_id)) if raw_id.isdigit() else None
+    job = await services(context).jobs.get(int(raw_id)) if raw_id.isdecimal() else None
     if job is None:
         await query.answer(texts.JOB_NOT_FOUND, show_alert=True)
         return None
@@ -93,6 +100,29 @@ async def owned_job_button(
         await query.answer(texts.BUTTON_FORBIDDEN, show_alert=True)
         return None
     return action, job
+
+
+def _button_key(query: CallbackQuery) -> tuple[int, int, str]:
+    message = query.message
+    if message is None:  # too old for Telegram to include it: the query id still dedups
+        return (0, 0, f"{query.id}")
+    return (message.chat.id, message.message_id, query.data or "")
+
+
+async def _remove_pressed_button(query: CallbackQuery) -> None:
+    """The keyboard without the pressed button (the others, e.g. "ref", stay)."""
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return
+    rows = [
+        [b for b in row if b.callback_data != query.data]
+        for row in message.reply_markup.inline_keyboard
+    ]
+    rows = [row for row in rows if row]
+    try:
+        await message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+    except TelegramError:  # the button only stays visible; a second tap still acts once
+        log.info("could not remove a pressed button", exc_info=True)
 
 
 async def on_job_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -105,14 +135,31 @@ async def on_job_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     action, job = pressed
     svc = services(context)
     if action in ("retry", "again"):
-        if refusal := await job_quota_refusal(context, job.user_id, job.kind):
-            await query.answer(refusal, show_alert=True)
-            return
-        await query.answer(
-            texts.JOB_RETRY_STARTED if action == "retry" else texts.JOB_AGAIN_STARTED
+        # A spending button acts once: the key is taken before the next await, so a double
+        # tap finds it; the button itself is removed right after.
+        handled: dict[tuple[int, int, str], None] = context.application.bot_data.setdefault(
+            "spent_buttons", {}
         )
-        await launch(svc, context, job.request, job.user_id, job.chat_id, job.thread_id,
-                     job.reply_to_id)  # fmt: skip
+        key = _button_key(query)
+        if key in handled:
+            await query.answer(texts.BUTTON_ALREADY_HANDLED)
+            return
+        handled[key] = None
+        while len(handled) > 10_000:  # only double taps need it: forget the oldest
+            del handled[next(iter(handled))]
+        try:
+            if refusal := await job_quota_refusal(context, job.user_id, job.kind):
+                handled.pop(key, None)  # nothing was spent: the button stays usable
+                await query.answer(refusal, show_alert=True)
+                return
+            await query.answer(
+                texts.JOB_RETRY_STARTED if action == "retry" else texts.JOB_AGAIN_STARTED
+            )
+            await _remove_pressed_button(query)
+            await launch(svc, context, job.request, job.user_id, job.chat_id, job.thread_id,
+                         job.reply_to_id)  # fmt: skip
+        finally:
+            release_job_slot(context)  # no-op once launch recorded the job
         return
     if action == "ref" and query.message is not None:
         results = await svc.jobs.result_messages_of(job.id)

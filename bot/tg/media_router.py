@@ -15,12 +15,18 @@ from bot.media.download import IMAGE_MIMES
 from bot.tg.chat_handlers import addressed_in_group, answer_about_images
 from bot.tg.common import command_argument, services
 
+OTHER_BOT = "@other"  # caption_command's answer for a /command@SomeOtherBot
+
 
 def caption_command(message: Message) -> str | None:
-    """'draw' for a caption starting with /draw or /draw@bot, else None."""
+    """'draw' for a caption starting with /draw or /draw@<this bot>, OTHER_BOT for a command
+    addressed to another bot, else None."""
     for entity in message.caption_entities or ():
         if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
-            return message.parse_caption_entity(entity)[1:].split("@")[0].lower()
+            name, _, target = message.parse_caption_entity(entity)[1:].partition("@")
+            if target and target.lower() != (message.get_bot().username or "").lower():
+                return OTHER_BOT
+            return name.lower()
     return None
 
 
@@ -59,6 +65,8 @@ async def _album_complete(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def route(context: ContextTypes.DEFAULT_TYPE, parts: list[Message]) -> None:
     anchor = next((m for m in parts if m.caption), parts[0])
     command = caption_command(anchor)
+    if command == OTHER_BOT:
+        return  # meant for another bot in the same chat
     private = anchor.chat.type == anchor.chat.PRIVATE
     if not private and not any(addressed_in_group(m, context) for m in parts):
         return

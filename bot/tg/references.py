@@ -2,11 +2,13 @@
 
 A reference is: the photo(s) the command came with (caption or album), an image sent as a file,
 or the photo / bot result / image file the command replies to. Files are saved under
-BOT_DATA_DIR/media/refs so a job can be finished after a restart without Telegram.
+BOT_DATA_DIR/media/refs so a job can be finished after a restart without Telegram. A saved
+file that media retention deleted is fetched again from Telegram by its stored file_id.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -67,6 +69,19 @@ async def collect_image_references(
             return References([], saved)
         paths.append(str(saved))
     return References(paths)
+
+
+async def saved_or_telegram_copy(
+    message: Message, path: str | None, file_id: str | None, refs_dir: Path, max_mb: int
+) -> References:
+    """A saved bot result as a reference: the file on disk, or — once media retention has
+    deleted it — Telegram's copy fetched again by its file_id."""
+    if path and await asyncio.to_thread(Path(path).exists):
+        return References([path])
+    if not file_id:
+        return References([], texts.REFERENCE_DOWNLOAD_FAILED)
+    saved = await _download(message, file_id, refs_dir, max_mb)
+    return References([str(saved)]) if isinstance(saved, Path) else References([], saved)
 
 
 def _image_in(message: Message) -> tuple[str | None, str | None, int | None] | str | None:

@@ -163,6 +163,8 @@ class TaskScript:
     character_id: str | None = None
     # Extra (not in the brief): pause between progress objects of a streamed/webhook task.
     step_delay: float = 0.0
+    # Extra: the result URL handed out instead of the fake's own /files/... (hostile providers).
+    result_url: str | None = None
 
 
 @dataclass
@@ -937,7 +939,7 @@ class FakeGrsAI:
         results: list[dict[str, Any]] = []
         if status == "succeeded":
             if task.kind == "image":
-                url = f"{self.base_url}/files/{task.file_name}"
+                url = task.script.result_url or f"{self.base_url}/files/{task.file_name}"
                 results = [{"url": url, "content": f"已根据提示词生成图片：{task.body['prompt']}"}]
             elif task.kind == "video":
                 url = f"{self.base_url}/files/{task.file_name}"
