@@ -39,9 +39,13 @@ async def start_job(
     if refusal := await job_quota_refusal(context, user_id, request.kind):
         await message.reply_text(refusal)
         return None
-    return await launch(svc, context, request, user_id, message.chat_id,
-                        message.message_thread_id if message.is_topic_message else None,
-                        message.message_id)  # fmt: skip
+    try:
+        return await launch(svc, context, request, user_id, message.chat_id,
+                            message.message_thread_id if message.is_topic_message else None,
+                            message.message_id)  # fmt: skip
+    except Exception:
+        release_job_slot(context)  # no job row: the reserved slot must not wait for its expiry
+        raise
 
 
 async def launch(
