@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     webhook_port: int = 8443
     log_format: str = "text"  # text | json (one JSON object per line)
 
+    # --- chat images ---
+    # /draw on the unified aggregator and 聚合API goes through the chat format to this model.
+    unified_image_model: str = "gpt-4o-image"
+    juhe_image_model: str = "gpt-4o-image"
+
     @field_validator("bot_admin_ids", "bot_allowed_ids", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:
