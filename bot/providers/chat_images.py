@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gpt-4o-image"
 PROGRESS_TAIL = 2000  # characters of the answer's end read for the latest progress line
+# An answer is text plus at most a few base64 pictures; beyond this it is read as cut off.
+MAX_ANSWER_CHARS = 96 * 1024 * 1024
 
 
 class ChatImageTasks:
@@ -110,14 +112,19 @@ class ChatImageTasks:
 
     async def _follow(self, task_id: str, first: str, pieces: AsyncIterator[str]) -> None:
         complete = False
-        parts, tail = [first], first[-PROGRESS_TAIL:]
+        parts, tail, size = [first], first[-PROGRESS_TAIL:], len(first)
         try:
             async for piece in pieces:
                 # Joined once at the end: a data: URL answer can be megabytes in small pieces.
                 parts.append(piece)
+                size += len(piece)
+                if size > MAX_ANSWER_CHARS:
+                    log.warning("%s image answer %s too long, reading stopped", self.name, task_id)
+                    break
                 tail = (tail + piece)[-PROGRESS_TAIL:]
                 self._live[task_id] = TaskState(status="running", progress=progress_of(tail))
-            complete = True
+            else:
+                complete = True
         except asyncio.CancelledError:
             raise
         except (errors.ProviderError, httpx.HTTPError) as exc:
@@ -129,7 +136,13 @@ class ChatImageTasks:
             with contextlib.suppress(Exception):
                 await pieces.aclose()  # type: ignore[attr-defined]
         final = await self._outcome(task_id, "".join(parts), complete)
-        await self._staging.save_state(task_id, final)
+        try:
+            await self._staging.save_state(task_id, final)
+        except OSError:
+            # Disk trouble: this process still answers from memory; only a restart loses it.
+            log.exception("%s image answer %s could not be staged", self.name, task_id)
+            self._live[task_id] = final
+            return
         self._live.pop(task_id, None)
 
     async def _outcome(self, task_id: str, text: str, complete: bool) -> TaskState:
