@@ -119,7 +119,7 @@ async def test_draw_generates_through_the_chat_format_with_progress(
     tg: FakeTelegram, unified: FakeUnified, juhe: FakeJuhe, bot: RunningBot, which: str
 ) -> None:
     fake = unified if which == "unified" else juhe
-    fake.script_image(ImageReply(delay=0.12))
+    fake.script_image(ImageReply(delay=0.2))
     chat = await draw(tg, "/draw 16:9 2K 一只橘猫")
     [body] = fake.image_requests
     assert body["model"] == IMAGE_MODEL and body["stream"] is True
@@ -281,7 +281,7 @@ async def test_a_cut_answer_is_never_moved_to_the_next_provider(
 async def test_restart_mid_stream_fails_with_an_explanation_and_never_resubmits(
     tg: FakeTelegram, unified: FakeUnified, bot: RunningBot
 ) -> None:
-    unified.script_image(ImageReply(mode="slow", delay=0.4))
+    unified.script_image(ImageReply(mode="slow", delay=0.8))
     chat = tg.private_chat(USER)
     tg.send_text(chat, USER, "/draw 慢慢画")
     await tg.wait_for(lambda: "%" in status(tg, chat["id"]), timeout=20)

@@ -84,10 +84,10 @@ class Juhe:
     ) -> None:  # fmt: skip
         self.api = JsonApi(http, api_key, FailoverHosts([base_url.rstrip("/").removesuffix("/v1")]))
         self.chat = OpenAIChat(NAME, self.api)
-        # The video answer can pause for minutes between progress lines.
-        video_chat = OpenAIChat(NAME, self.api, read_timeout=stream_timeout)
-        images = ChatImageTasks(NAME, video_chat, staging, image_model)
-        self.tasks = JuheTasks(video_chat, staging, images)
+        # Video and image answers can pause for minutes between progress lines.
+        slow_chat = OpenAIChat(NAME, self.api, read_timeout=stream_timeout)
+        images = ChatImageTasks(NAME, slow_chat, staging, image_model)
+        self.tasks = JuheTasks(slow_chat, staging, images)
         self.models_path = MODELS_PATH
 
 
