@@ -220,6 +220,10 @@ class Settings(BaseSettings):
     # Days a result, reference photo, clip or staged file is kept on disk (0 = forever); files
     # of unfinished jobs are always kept, replies to older results use Telegram's copy.
     media_retention_days: float = Field(default=14.0, ge=0)
+    # --- chat images ---
+    # /draw on the unified aggregator and 聚合API goes through the chat format to this model.
+    unified_image_model: str = "gpt-4o-image"
+    juhe_image_model: str = "gpt-4o-image"
 
     @field_validator("bot_admin_ids", "bot_allowed_ids", mode="before")
     @classmethod

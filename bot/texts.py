@@ -448,4 +448,19 @@ BUTTON_ALREADY_HANDLED = "已处理"
 ADMIN_DISK_FULL = (
     "⚠️ 机器人的数据盘已满，保存文件失败。进行中的任务会暂停并自动重试，不会丢失；"
     "请尽快清理磁盘或调小 MEDIA_RETENTION_DAYS。"
+
+# --- chat images ---
+# /draw through the chat format (unified aggregator, 聚合API): asked for in the prompt, and the
+# reasons an answer brought no picture (our own words; the provider's text is never quoted).
+CHAT_IMAGE_ASK_RATIO = "画面比例 {ratio}"
+CHAT_IMAGE_ASK_SIZE = {"2K": "高清，长边约 2048 像素", "4K": "超高清，长边约 4096 像素"}
+CHAT_IMAGE_REFUSED_POLICY = "服务商拒绝了这个请求：内容可能不符合规范，请修改描述或参考图"
+CHAT_IMAGE_REFUSED = "服务商拒绝了这个请求，没有生成图片，请换个说法再试"
+CHAT_IMAGE_PROVIDER_FAILED = "服务商报告生成失败（可能繁忙），没有给出图片"
+CHAT_IMAGE_TEXT_ONLY = "服务商只回复了文字，没有给出图片，请把画面描述写得更具体些"
+CHAT_IMAGE_EMPTY = "服务商的回答是空的，没有给出图片"
+CHAT_IMAGE_CUT_OFF = "图片生成到一半时与服务商的连接断开了，没有收到图片"
+CHAT_IMAGE_STREAM_LOST = (
+    "机器人重启时图片仍在生成，与服务商的连接已断开，无法取回结果（对话格式没有任务编号可以续查）；"
+    "为避免重复扣费没有自动重新提交"
 )

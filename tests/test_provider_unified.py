@@ -162,6 +162,6 @@ def test_supports_only_documented_work(tmp_path: Path) -> None:
     tasks = Unified(httpx.AsyncClient(), "k", "http://x", Staging(tmp_path)).tasks
     assert tasks.supports(GenerationRequest("video", "x", {"duration": 25, "storyboard": True}))
     assert not tasks.supports(GenerationRequest("video", "x", {"aspect_ratio": "1:1"}))
-    assert not tasks.supports(GenerationRequest("image", "x", {}))
+    assert tasks.supports(GenerationRequest("image", "x", {}))  # through the chat format
     assert tasks.supports(GenerationRequest("character", "", {"pid": "abc"}))
     assert not tasks.supports(GenerationRequest("character", "", {}, ["/tmp/clip.mp4"]))

@@ -300,7 +300,7 @@ class _Endpoint:
         ({"video_providers": ["grsai", "unified"]}, ("missing", "UNIFIED_API_KEY")),
         ({"video_providers": ["unified"], "unified_api_key": SecretStr("k")},
          ("missing", "UNIFIED_BASE_URL")),
-        ({"image_providers": ["juhe"]}, ("cannot", "IMAGE_PROVIDERS=juhe")),
+        ({"image_providers": ["juhe"]}, ("missing", "JUHE_API_KEY")),
         ({"chat_providers": ["openai"]}, ("unknown", "CHAT_PROVIDERS=openai")),
         ({"chat_providers": ["reshi"]}, ("missing", "RESHI_API_KEY")),
         ({}, None),

@@ -7,6 +7,9 @@ failure before that is an ordinary submit failure and may move to another provid
 background reader follows the stream and stages the outcome (staging.py). A restart while the
 stream is open loses it; the job then fails with an explanation instead of resubmitting (the
 first request may still be paid).
+
+Images go the same way through the chat format ("gpt-4-all(生成图片)", model gpt-4o-image by
+default): see chat_images.py.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import httpx
 from bot import texts
 from bot.providers import errors
 from bot.providers.base import GenerationRequest, ResultItem, TaskState
+from bot.providers.chat_images import DEFAULT_MODEL, ChatImageTasks
 from bot.providers.common import image_data_url, percent, refined
 from bot.providers.http import FailoverHosts, JsonApi
 from bot.providers.openai_chat import OpenAIChat
@@ -72,32 +76,38 @@ def last_percent(text: str) -> int | None:
 
 class Juhe:
     name = NAME
-    capabilities = frozenset({"chat", "video"})
+    capabilities = frozenset({"chat", "image", "video"})
 
     def __init__(
         self, http: httpx.AsyncClient, api_key: str, base_url: str, staging: Staging,
-        stream_timeout: float = 300.0,
+        stream_timeout: float = 300.0, *, image_model: str = DEFAULT_MODEL,
     ) -> None:  # fmt: skip
         self.api = JsonApi(http, api_key, FailoverHosts([base_url.rstrip("/").removesuffix("/v1")]))
         self.chat = OpenAIChat(NAME, self.api)
-        # The video answer can pause for minutes between progress lines.
-        # A Sora answer is paid work: not repeated on another host after an ambiguous failure.
-        video_chat = OpenAIChat(NAME, self.api, read_timeout=stream_timeout, idempotent=False)
-        self.tasks = JuheTasks(video_chat, staging)
+        # Video and image answers can pause for minutes between progress lines. They are paid
+        # work: never repeated on another host after an ambiguous failure.
+        slow_chat = OpenAIChat(NAME, self.api, read_timeout=stream_timeout, idempotent=False)
+        images = ChatImageTasks(NAME, slow_chat, staging, image_model)
+        self.tasks = JuheTasks(slow_chat, staging, images)
         self.models_path = MODELS_PATH
 
 
 class JuheTasks:
     name = NAME
 
-    def __init__(self, chat: OpenAIChat, staging: Staging) -> None:
+    def __init__(
+        self, chat: OpenAIChat, staging: Staging, images: ChatImageTasks | None = None
+    ) -> None:
         self._chat = chat
         self._staging = staging
+        self._images = images
         self._live: dict[str, TaskState] = {}
         self._readers: set[asyncio.Task[None]] = set()
 
     def supports(self, request: GenerationRequest) -> bool:
         p = request.params
+        if request.kind == "image":
+            return self._images is not None
         if request.kind != "video" or p.get("remix_target") or p.get("storyboard"):
             return False
         try:
@@ -111,6 +121,8 @@ class JuheTasks:
         )
 
     async def submit(self, request: GenerationRequest) -> str:
+        if request.kind == "image" and self._images is not None:
+            return await self._images.submit(request)
         if request.kind != "video":
             raise errors.BadRequest(f"juhe cannot do {request.kind}")
         content: Any = request.prompt
@@ -134,6 +146,8 @@ class JuheTasks:
         return task_id
 
     async def poll(self, task_id: str) -> TaskState:
+        if self._images is not None and self._images.owns(task_id):
+            return await self._images.poll(task_id)
         live = self._live.get(task_id)
         if live is not None:
             return live
@@ -146,6 +160,8 @@ class JuheTasks:
 
     async def close(self) -> None:
         """Stop following open streams; their jobs fail after the next start (never resent)."""
+        if self._images is not None:
+            await self._images.close()
         for reader in list(self._readers):
             reader.cancel()
         for reader in list(self._readers):

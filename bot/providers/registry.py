@@ -129,10 +129,13 @@ def build_providers(settings: Settings, http: httpx.AsyncClient) -> ProviderSet:
                                  settings.provider_sync_timeout)  # fmt: skip
     if (key := _secret(settings, "UNIFIED_API_KEY")) and settings.unified_base_url:
         clients["unified"] = Unified(http, key, settings.unified_base_url, staging,
-                                     settings.unified_video_format)  # fmt: skip
+                                     settings.unified_video_format,
+                                     image_model=settings.unified_image_model,
+                                     stream_timeout=settings.provider_sync_timeout)  # fmt: skip
     if (key := _secret(settings, "JUHE_API_KEY")) and settings.juhe_base_url:
         clients["juhe"] = Juhe(http, key, settings.juhe_base_url, staging,
-                               settings.provider_sync_timeout)  # fmt: skip
+                               settings.provider_sync_timeout,
+                               image_model=settings.juhe_image_model)  # fmt: skip
     for name, client in clients.items():
         if getattr(client, "models_path", None):
             catalog.add_listed(name, client.api, client.models_path)

@@ -9,7 +9,9 @@ Quirks kept here:
   create, `status` queued/in_progress/completed/failed, `video_url`/`url`);
 - remixes always use `/v1/videos/{id}/remix` (the v2 API has none);
 - characters: `POST /sora/v1/characters` answers the character at once (staged like a task);
-  prompts name it `@{username}`.
+  prompts name it `@{username}`;
+- images through the chat format ("Chat(生成图片)/(修改图片)", model gpt-4o-image): see
+  chat_images.py.
 Task ids are stored with a family prefix (`v2:`, `oa:`) so a poll after a restart — or after
 the format setting changed — asks the endpoint that created the task.
 """
@@ -22,6 +24,7 @@ import httpx
 
 from bot.providers import errors
 from bot.providers.base import GenerationRequest, ResultItem, TaskState
+from bot.providers.chat_images import DEFAULT_MODEL, ChatImageTasks
 from bot.providers.common import (
     get_task_status,
     image_data_url,
@@ -60,7 +63,7 @@ def host_base(base_url: str) -> str:
 
 class Unified:
     name = NAME
-    capabilities = frozenset({"chat", "video", "character"})
+    capabilities = frozenset({"chat", "image", "video", "character"})
 
     def __init__(
         self,
@@ -69,11 +72,17 @@ class Unified:
         base_url: str,
         staging: Staging,
         video_format: str = "v2",
+        *,
+        image_model: str = DEFAULT_MODEL,
+        stream_timeout: float = 300.0,
     ) -> None:
         self.api = JsonApi(http, api_key, FailoverHosts([host_base(base_url)]))
         self.chat = OpenAIChat(NAME, self.api)
         fmt: Literal["v2", "openai"] = "openai" if video_format.lower() == "openai" else "v2"
-        self.tasks = UnifiedTasks(self.api, staging, fmt, api_key)
+        # An image answer can pause for a minute between progress lines.
+        image_chat = OpenAIChat(NAME, self.api, read_timeout=stream_timeout, idempotent=False)
+        images = ChatImageTasks(NAME, image_chat, staging, image_model)
+        self.tasks = UnifiedTasks(self.api, staging, fmt, api_key, images)
         self.models_path = MODELS_PATH
 
 
@@ -86,11 +95,17 @@ class UnifiedTasks:
         staging: Staging,
         video_format: Literal["v2", "openai"] = "v2",
         api_key: str = "",
+        images: ChatImageTasks | None = None,
     ) -> None:
         self._api = api
         self._staging = staging
         self._format = video_format
         self._key = api_key
+        self._images = images
+
+    async def close(self) -> None:
+        if self._images is not None:
+            await self._images.close()
 
     def supports(self, request: GenerationRequest) -> bool:
         p = request.params
@@ -103,7 +118,7 @@ class UnifiedTasks:
         if request.kind == "character":
             # Only from an earlier task here: an uploaded clip would need a public URL.
             return bool(p.get("pid"))
-        return False
+        return request.kind == "image" and self._images is not None
 
     async def submit(self, request: GenerationRequest) -> str:
         if request.kind == "video":
@@ -114,9 +129,13 @@ class UnifiedTasks:
             return await self._create_v2(request)
         if request.kind == "character":
             return await self._character(request)
+        if request.kind == "image" and self._images is not None:
+            return await self._images.submit(request)
         raise errors.BadRequest(f"unified cannot do {request.kind}")
 
     async def poll(self, task_id: str) -> TaskState:
+        if self._images is not None and self._images.owns(task_id):
+            return await self._images.poll(task_id)
         if Staging.owns(task_id):
             return await self._staging.state_of(task_id)
         family, _, raw = task_id.partition(":")

@@ -5,6 +5,8 @@ chat-format names (``sora_video2-portrait``, ``…-landscape-hd-15s`` …) strea
 and ends with the video as a Markdown link, like the real gateway:
 ``✅ 视频生成成功，[点击这里](https://….mp4) 查看视频``. Failure modes: a malformed answer
 with no link, a refusal text, a dropped stream, and HTTP errors (``fail_next``).
+Images through the chat format ("gpt-4-all(生成图片)", model ``gpt-4o-image``): see
+``ChatImageFake`` in openai_base.py.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.openai_base import FakeOpenAIServer
+from tests.fakes.openai_base import IMAGE_MODEL, ChatImageFake, FakeOpenAIServer
 
 SORA_MODELS = tuple(
     f"sora_video2-{o}{hd}{s}"
@@ -32,13 +34,14 @@ class SoraReply:
     delay: float = 0.0
 
 
-class FakeJuhe(FakeOpenAIServer):
+class FakeJuhe(ChatImageFake, FakeOpenAIServer):
     def __init__(self, api_key: str = "sk-test-juhe-key") -> None:
         self.sora_replies: list[SoraReply] = []
         self.video_urls: list[str] = []
         self.sora_requests: list[dict[str, Any]] = []
+        self.init_images()
         super().__init__(api_key, ["gpt-4o-mini", "gemini-2.5-flash", "claude-3-5-haiku",
-                                   "dall-e-3", *SORA_MODELS])  # fmt: skip
+                                   "dall-e-3", IMAGE_MODEL, *SORA_MODELS])  # fmt: skip
 
     @property
     def base_url(self) -> str:
@@ -50,6 +53,8 @@ class FakeJuhe(FakeOpenAIServer):
     async def chat_special(
         self, request: web.Request, body: dict[str, Any]
     ) -> web.StreamResponse | None:
+        if body["model"] == IMAGE_MODEL:
+            return await self.answer_image(request, body)
         if body["model"] not in SORA_MODELS:
             return None
         self.sora_requests.append(body)

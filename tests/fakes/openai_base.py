@@ -341,3 +341,145 @@ class FakeTask:
 
 def is_http_url(value: Any) -> bool:
     return isinstance(value, str) and bool(re.match(r"^https?://\S+$", value))
+
+
+# -- chat-format image models (gpt-4o-image on the unified aggregator and 聚合API) ---------------
+
+IMAGE_MODEL = "gpt-4o-image"
+
+
+@dataclass
+class ImageReply:
+    """How the next chat-format image answer goes.
+
+    mode: "markdown" ``![image](url)`` + a download link to the same picture (as the real model
+    writes it), "link" ``[点击查看图片](url)``, "bare" a URL in the text, "data" a
+    ``data:image/png;base64,`` Markdown image, "several" ``count`` Markdown images, "refusal"
+    a policy refusal in English without a picture, "text" a question back without a picture,
+    "dead" a Markdown image whose URL answers 404, "drop" the connection cut after the progress
+    lines (never finished), "slow" like markdown but ``delay`` seconds between pieces.
+    """
+
+    mode: str = "markdown"
+    count: int = 2
+    width: int = 64
+    height: int = 48
+    delay: float = 0.0
+    status: int = 200  # an HTTP error instead of an answer
+
+
+class ChatImageFake:
+    """Mixed into a FakeOpenAIServer: answers IMAGE_MODEL chat requests with a picture in the
+    text (progress lines first, like the real model) and serves the pictures under /files/."""
+
+    image_replies: list[ImageReply]
+    image_requests: list[dict[str, Any]]
+    image_urls: list[str]
+    _image_bytes: dict[str, bytes]
+
+    def init_images(self) -> None:
+        self.image_replies = []
+        self.image_requests = []
+        self.image_urls = []
+        self._image_bytes = {}
+
+    def script_image(self, reply: ImageReply) -> None:
+        self.image_replies.append(reply)
+
+    def image_data(self, url: str) -> bytes:
+        """The bytes a picture URL (or data: URL) of an answer stands for."""
+        if url.startswith("data:"):
+            import base64
+
+            return base64.b64decode(url.partition(",")[2])
+        return self._image_bytes[url.rsplit("/", 1)[-1]]
+
+    def file_bytes(self, url: str) -> bytes:  # type: ignore[override]
+        name = url.rsplit("/", 1)[-1]
+        if name in self._image_bytes:
+            return self._image_bytes[name]
+        return FakeOpenAIServer.file_bytes(self, url)  # type: ignore[arg-type]
+
+    def _new_picture(self, reply: ImageReply) -> str:
+        server: Any = self
+        name = f"{uuid.uuid4().hex}.png"
+        seed = f"img-{len(self.image_urls)}"
+        self._image_bytes[name] = _png_of(reply.width, reply.height, seed)
+        server._files[name] = ("png", seed)
+        url = f"{server.host}/files/{name}"
+        self.image_urls.append(url)
+        return url
+
+    @staticmethod
+    def check_image_request(body: dict[str, Any]) -> str | None:
+        """What the documents require of a chat image request; a Chinese complaint or None."""
+        content = body["messages"][-1].get("content")
+        if isinstance(content, str):
+            return None if content.strip() else "content 不能为空"
+        if not isinstance(content, list) or not content:
+            return "content 必须是字符串或内容数组"
+        for part in content:
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind == "text" and isinstance(part.get("text"), str):
+                continue
+            url = (part.get("image_url") or {}).get("url") if kind == "image_url" else None
+            if isinstance(url, str) and (is_http_url(url) or url.startswith("data:image/")):
+                continue
+            return "image_url 必须是链接或 data:image base64"
+        return None
+
+    async def answer_image(
+        self, request: web.Request, body: dict[str, Any]
+    ) -> web.StreamResponse:
+        server: Any = self
+        self.image_requests.append(body)
+        problem = self.check_image_request(body)
+        if problem:
+            return server.bad(problem)
+        reply = self.image_replies.pop(0) if self.image_replies else ImageReply()
+        if reply.status != 200:
+            return web.json_response(openai_error(reply.status), status=reply.status)
+        progress = ['```json\n{"prompt": "…", "ratio": "1:1"}\n```\n\n', "> 🕐 排队中.\n\n",
+                    "> ⚡ 生成中...\n\n", "> 🏃 进度 11....", "27....", "46....", "88....",
+                    "[100](https://chatgpt.example/s/abc)\n\n> ✅ 生成完成\n\n"]  # fmt: skip
+        mode = reply.mode
+        if mode in ("markdown", "slow"):
+            url = self._new_picture(reply)
+            download = url.replace("/files/", "/files/download-")
+            end = [f"![gen_01]({url})\n\n", f"[下载⏬]({download})"]
+        elif mode == "link":
+            end = [f"图片已生成：[点击查看图片]({self._new_picture(reply)})"]
+        elif mode == "bare":
+            end = [f"图片地址：{self._new_picture(reply)} ，请在两小时内保存。"]
+        elif mode == "data":
+            import base64
+
+            data = base64.b64encode(_png_of(reply.width, reply.height, "data-url")).decode()
+            url = f"data:image/png;base64,{data}"
+            self.image_urls.append(url)
+            end = ["![image](", *_split(url, 4096), ")"]
+        elif mode == "several":
+            end = [f"![图{i + 1}]({self._new_picture(reply)})\n" for i in range(reply.count)]
+        elif mode == "refusal":
+            progress = progress[:3]
+            end = ["I'm sorry, but I can't create that image because it violates our content "
+                   "policy. Please modify your prompt."]  # fmt: skip
+        elif mode == "text":
+            progress = []
+            end = ["请问您想要什么风格的画面？可以再具体描述一下吗？"]
+        elif mode == "dead":
+            url = f"{server.host}/files/{uuid.uuid4().hex}.png"  # never registered: 404
+            self.image_urls.append(url)
+            end = [f"![gen_01]({url})"]
+        elif mode == "drop":
+            return await server.stream_pieces(request, body, progress, reply.delay,
+                                              drop_after=len(progress) - 2)  # fmt: skip
+        else:
+            raise ValueError(mode)
+        return await server.stream_pieces(request, body, [*progress, *end], reply.delay)
+
+
+def _png_of(width: int, height: int, seed: str) -> bytes:
+    from tests.fakes.grsai import _png_bytes
+
+    return _png_bytes(width, height, seed)

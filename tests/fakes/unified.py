@@ -7,6 +7,8 @@ string "10"/"15"/"25", ``hd`` and 25 s only for sora-2-pro, ``images`` URLs or b
 ``POST /v1/videos`` (multipart), ``POST /v1/videos/{id}/remix``, ``GET /v1/videos/{id}``; and
 ``POST /sora/v1/characters`` (``timestamps`` + ``url`` or ``from_task``, answered at once).
 Quota exhaustion answers like new-api: 403 ``{"error": {"message": "用户额度不足…"}}``.
+Images through the chat format ("Chat(生成图片)/(修改图片)", model ``gpt-4o-image``): see
+``ChatImageFake`` in openai_base.py.
 """
 
 from __future__ import annotations
@@ -17,7 +19,15 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.openai_base import FORM, FakeOpenAIServer, FakeTask, VideoScript, is_http_url
+from tests.fakes.openai_base import (
+    FORM,
+    IMAGE_MODEL,
+    ChatImageFake,
+    FakeOpenAIServer,
+    FakeTask,
+    VideoScript,
+    is_http_url,
+)
 
 MODELS = ("sora-2", "sora-2-pro")
 RATIOS = ("16:9", "9:16")
@@ -26,12 +36,21 @@ QUOTA_BODY = {"error": {"message": "用户额度不足, 剩余额度: $0.00", "t
                         "code": "insufficient_user_quota"}}  # fmt: skip
 
 
-class FakeUnified(FakeOpenAIServer):
+class FakeUnified(ChatImageFake, FakeOpenAIServer):
     def __init__(self, api_key: str = "sk-test-unified-key") -> None:
         self.tasks: dict[str, FakeTask] = {}
         self.video_scripts: list[VideoScript] = []
         self.characters: list[dict[str, Any]] = []
-        super().__init__(api_key, ["gpt-4o", "gemini-2.5-pro", "gemini-2.5-flash", "sora-2"])
+        self.init_images()
+        super().__init__(api_key, ["gpt-4o", "gemini-2.5-pro", "gemini-2.5-flash", "sora-2",
+                                   IMAGE_MODEL])  # fmt: skip
+
+    async def chat_special(
+        self, request: web.Request, body: dict[str, Any]
+    ) -> web.StreamResponse | None:
+        if body["model"] == IMAGE_MODEL:
+            return await self.answer_image(request, body)
+        return None
 
     @property
     def base_url(self) -> str:
