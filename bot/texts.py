@@ -448,6 +448,7 @@ BUTTON_ALREADY_HANDLED = "已处理"
 ADMIN_DISK_FULL = (
     "⚠️ 机器人的数据盘已满，保存文件失败。进行中的任务会暂停并自动重试，不会丢失；"
     "请尽快清理磁盘或调小 MEDIA_RETENTION_DAYS。"
+)
 
 # --- chat images ---
 # /draw through the chat format (unified aggregator, 聚合API): asked for in the prompt, and the
