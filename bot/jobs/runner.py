@@ -180,7 +180,8 @@ class JobRunner:
             except asyncio.CancelledError:
                 raise
             except errors.ProviderError as exc:
-                log.info("job %s failed: %s", job.id, type(exc).__name__)
+                # The provider's own wording: for the logs only, users read error_text's sentence.
+                log.info("job %s failed: %s: %s", job.id, type(exc).__name__, exc.detail)
                 await self._finish(job, failure_reason(exc), exc.detail)
             except Exception:
                 log.exception("job %s crashed", job.id)
