@@ -18,10 +18,10 @@ from bot.providers.base import GenerationRequest
 from bot.store.jobs import Job
 from bot.zone_names import zone_label
 from tests.fakes.grsai import FakeGrsAI, TaskScript
-from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram import Call, FakeTelegram
 from tests.fakes.unified import FakeUnified
 from tests.harness import RunningBot, make_settings
-from tests.latin import foreign_in
+from tests.latin import foreign_in, foreign_words
 
 USER = 1001
 ROOT = Path(__file__).resolve().parent.parent
@@ -242,3 +242,21 @@ def test_chinese_words_live_in_texts_only() -> None:
                     and CJK.search(node.value) and id(node) not in skip):  # fmt: skip
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:30]}")
     assert not found, "\n".join(found)
+
+
+def test_latin_check_flags_english_but_not_names_codes_or_what_users_typed() -> None:
+    tg = FakeTelegram()
+    tg.user_inputs.append("/draw hello kitty")
+    keyboard = {"inline_keyboard": [[{"text": "Retry", "callback_data": "x"}]]}
+    tg.calls += [
+        Call("sendMessage", {"text": "❌ 生成失败：Internal error"}),
+        Call("editMessageText", {"text": "🎨 hello kitty · gemini-2.5-flash · 16:9 · 4K "
+                                         "自动（auto） /draw @char.abc https://a.cn/a.mp4 Sora"}),
+        Call("answerCallbackQuery", {"text": "OK"}),
+        Call("sendMessage", {"text": "好", "reply_markup": keyboard}),
+        Call("setMyCommands", {"commands": [{"command": "draw", "description": "Draw"}]}),
+        Call("sendPhoto", {"caption": "<b>Bold</b> 图", "parse_mode": "HTML"}),
+    ]  # fmt: skip
+    assert {word for _, word, _ in foreign_words(tg)} == {
+        "Internal", "error", "OK", "Retry", "Draw", "Bold"
+    }  # fmt: skip
