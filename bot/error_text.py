@@ -8,8 +8,12 @@ for admins. The bot's own detail codes below get a sentence of their own.
 
 from __future__ import annotations
 
+import logging
+
 from bot import texts
 from bot.providers import errors
+
+log = logging.getLogger(__name__)
 
 _REASONS: list[tuple[type[errors.ProviderError], str]] = [
     (errors.AuthError, "auth"),
@@ -98,6 +102,9 @@ def describe_failure(reason: str, detail: str | None = None, status: int | None 
 
 
 def describe_error(exc: BaseException) -> str:
+    """The sentence for an error met while answering (chat); the provider's words go to the
+    log here, since the user never sees them."""
     detail = exc.detail if isinstance(exc, errors.ProviderError) else None
     status = exc.status if isinstance(exc, errors.ProviderError) else None
+    log.info("provider error %s (status %s): %s", type(exc).__name__, status, detail or "")
     return describe_failure(failure_reason(exc), detail, status)

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from bot import texts
 from bot.error_text import describe_failure
 from bot.jobs.status import status_text
 from bot.providers.base import GenerationRequest
 from bot.store.jobs import Job
 from bot.zone_names import zone_label
-from tests.fakes.grsai import FakeGrsAI, TaskScript
+from tests.fakes.grsai import ChatScript, FakeGrsAI, TaskScript
 from tests.fakes.telegram import Call, FakeTelegram
 from tests.fakes.unified import FakeUnified
 from tests.harness import RunningBot, make_settings
@@ -63,6 +64,17 @@ async def test_provider_failure_is_one_chinese_sentence_and_its_wording_only_log
     assert not foreign_in(last_line), last_line
     assert "积分" not in status and "服务商退回" not in status  # no billing talk to users
     assert wording in caplog.text  # the admin finds the provider's words in the log
+
+
+async def test_chat_refusal_hides_the_providers_words_from_the_user(
+    tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    body = {"error": {"message": "Invalid value for temperature", "type": "invalid_request"}}
+    grsai.script_chat(ChatScript(status=400, error_body=body))
+    [answer] = await ask(tg, "你好")
+    assert answer["text"] == texts.ERR_BAD_REQUEST
+    assert "Invalid value for temperature" in caplog.text
 
 
 @pytest.mark.parametrize(
