@@ -1,13 +1,20 @@
 """Failures → a reason code (stored with jobs) → the Chinese sentence a user sees.
 
 One mapping for every command: chat errors, job failures and status messages all come here.
+Rules: a user reads one complete Chinese sentence saying what happened and what to do; the
+provider's own wording (the failure detail) is never shown, only logged and kept with the job
+for admins. The bot's own detail codes below get a sentence of their own.
 """
 
 from __future__ import annotations
 
+import logging
+
 from bot import texts
 from bot.providers import errors
 from bot.redact import scrub
+
+log = logging.getLogger(__name__)
 
 _REASONS: list[tuple[type[errors.ProviderError], str]] = [
     (errors.AuthError, "auth"),
@@ -34,8 +41,29 @@ def failure_reason(exc: BaseException) -> str:
     return "internal"
 
 
+# Details the bot itself raises (bot/providers, bot/jobs/runner.py) → the sentence they deserve.
+_OWN_DETAILS = {
+    "reference file unreadable": texts.ERR_REFERENCE_UNREADABLE,
+    "unsupported reference image": texts.ERR_REFERENCE_UNSUPPORTED,
+    "bad_duration": texts.ERR_BAD_DURATION,
+    "no result": texts.ERR_NO_RESULT,
+    "result without file": texts.ERR_NO_RESULT,
+    "no image in answer": texts.ERR_NO_RESULT,
+    "upload refused": texts.ERR_UPLOAD_REFUSED,
+}
+
+
 def describe_failure(reason: str, detail: str | None = None, status: int | None = None) -> str:
+    """The user's sentence for a failure. `detail` only selects among the bot's own codes;
+    `status` is kept for callers' logs and never shown."""
     detail = scrub((detail or "").strip())  # providers may echo our key in their text
+    own = _OWN_DETAILS.get(detail)
+    if detail.startswith(texts.JUHE_NO_LINK.split("{")[0]):
+        own = texts.ERR_NO_RESULT
+    elif detail == texts.JUHE_STREAM_LOST:
+        own = texts.ERR_RESULT_LOST
+    if own is not None and reason in ("error", "bad_request"):
+        return own
     match reason:
         case "auth":
             return texts.ERR_AUTH
@@ -46,7 +74,7 @@ def describe_failure(reason: str, detail: str | None = None, status: int | None 
         case "rate_limited":
             return texts.ERR_RATE_LIMITED
         case "upstream":
-            return texts.ERR_SERVER.format(status=status or "5xx")
+            return texts.ERR_SERVER
         case "unreachable":
             return texts.ERR_UNREACHABLE
         case "timeout":
@@ -62,9 +90,9 @@ def describe_failure(reason: str, detail: str | None = None, status: int | None 
         case "expired":
             return texts.ERR_RESULT_EXPIRED
         case "error":
-            return texts.ERR_TASK_FAILED.format(detail=detail or "未知原因")
+            return texts.ERR_TASK_FAILED
         case "bad_request":
-            return texts.ERR_BAD_REQUEST.format(detail=detail or "参数不被接受")
+            return texts.ERR_BAD_REQUEST
         case "job_timeout":
             return texts.ERR_JOB_TIMEOUT
         case "interrupted":
@@ -77,6 +105,9 @@ def describe_failure(reason: str, detail: str | None = None, status: int | None 
 
 
 def describe_error(exc: BaseException) -> str:
+    """The sentence for an error met while answering (chat); the provider's words go to the
+    log here, since the user never sees them."""
     detail = exc.detail if isinstance(exc, errors.ProviderError) else None
     status = exc.status if isinstance(exc, errors.ProviderError) else None
+    log.info("provider error %s (status %s): %s", type(exc).__name__, status, detail or "")
     return describe_failure(failure_reason(exc), detail, status)

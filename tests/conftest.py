@@ -2,14 +2,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from bot.providers.http import make_http_client
 from tests.fakes.grsai import FakeGrsAI
+from tests.fakes.openai_base import FakeOpenAIServer
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
+from tests.latin import foreign_words
 
 
 @pytest.fixture
@@ -54,3 +57,56 @@ async def bot(
         yield running
     finally:
         await running.stop()
+
+
+# --- every word the bot shows is Chinese --------------------------------------------------------
+# After each test that ran a bot against a FakeTelegram, tests/latin.py checks what it showed.
+_SEEN_FAKES = pytest.StashKey[list]()
+_FED = pytest.StashKey[list]()
+# The fake Telegram's own tests speak to it directly, not through the bot.
+_RAW_TELEGRAM_MODULES = ("test_fake_telegram",)
+
+
+@pytest.fixture(autouse=True)
+def _watch_bot_texts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    fakes: list[FakeTelegram] = []
+    fed: list[str] = []
+    request.node.stash[_SEEN_FAKES] = fakes
+    request.node.stash[_FED] = fed
+    start = FakeTelegram.start
+
+    async def start_and_watch(self: FakeTelegram) -> None:
+        fakes.append(self)
+        await start(self)
+
+    monkeypatch.setattr(FakeTelegram, "start", start_and_watch)
+    for cls in (FakeGrsAI, FakeOpenAIServer):
+        script = cls.script_chat
+
+        def script_and_note(self: Any, reply: Any, _script: Any = script) -> None:
+            fed.extend([reply.text, *(getattr(reply, "chunks", None) or [])])
+            fed.extend(getattr(reply, "pieces", None) or [])
+            _script(self, reply)
+
+        monkeypatch.setattr(cls, "script_chat", script_and_note)
+    init = FakeOpenAIServer.__init__
+
+    def init_and_note(self: FakeOpenAIServer, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        fed.extend(self.models)
+
+    monkeypatch.setattr(FakeOpenAIServer, "__init__", init_and_note)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    result = yield
+    if item.module.__name__.rpartition(".")[2] in _RAW_TELEGRAM_MODULES:  # type: ignore[attr-defined]
+        return result
+    problems = []
+    for tg in item.stash.get(_SEEN_FAKES, []):
+        problems += foreign_words(tg, item.stash.get(_FED, []))
+    if problems:
+        lines = [f"  {method}: {word!r} in {text[:200]!r}" for method, word, text in problems]
+        pytest.fail("the bot showed users Latin words:\n" + "\n".join(dict.fromkeys(lines)))
+    return result

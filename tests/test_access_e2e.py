@@ -150,7 +150,9 @@ class TestQuotas:
         for question in ("第一个问题", "第二个问题"):
             await say(tg, chat, FRIEND, question, quiet=0.8)
         [refusal] = await say(tg, chat, FRIEND, "第三个问题")
-        assert refusal == texts.QUOTA_EXCEEDED_DAILY.format(name="对话", used=2, limit=2)
+        assert refusal == texts.QUOTA_EXCEEDED_DAILY.format(
+            name="对话", used=2, limit=2, zone="北京时间"
+        )
         assert len(grsai.requests_to(CHAT_PATH)) == 2
         [usage] = await say(tg, chat, FRIEND, "/usage")
         assert texts.USAGE_LINE.format(name="对话", used=2, limit=2, left=0) in usage
@@ -177,7 +179,9 @@ class TestQuotas:
         await tg.wait_for(lambda: any(m.get("photo") for m in tg.bot_messages(FRIEND)))
         submitted = len(grsai.submissions("image"))
         [refusal] = await say(tg, chat, FRIEND, "/draw 再来一只")
-        assert refusal == texts.QUOTA_EXCEEDED_DAILY.format(name="绘图", used=1, limit=1)
+        assert refusal == texts.QUOTA_EXCEEDED_DAILY.format(
+            name="绘图", used=1, limit=1, zone="北京时间"
+        )
         assert len(grsai.submissions("image")) == submitted
         [usage] = await say(tg, chat, FRIEND, "/usage")
         assert texts.USAGE_LINE.format(name="绘图", used=1, limit=1, left=0) in usage
@@ -262,7 +266,7 @@ class TestStatsAndProviders:
         assert "今日活跃 1" in stats
         assert "用量：对话 2，绘图 1" in stats
         assert "完成 1" in stats and "失败 1" in stats
-        assert "失败原因：input_moderation 1" in stats
+        assert "失败原因：描述未过审核 1" in stats
         assert texts.STATS_UNPRICED.format(count=3) in stats
         assert "白名单 1" in stats
 

@@ -192,7 +192,7 @@ async def test_no_fallback_when_the_provider_refuses_the_request(
     grsai.script_task(TaskScript(kind="image", submit_status=400, submit_msg="参数错误"))
     chat = tg.private_chat(USER)
     tg.send_text(chat, USER, "/draw 一只橘猫")
-    await tg.wait_for(lambda: "❌" in first_text(tg, chat["id"]))
+    await tg.wait_for(lambda: texts.ERR_BAD_REQUEST in first_text(tg, chat["id"]))
     assert reshi.images == []
 
 
@@ -237,7 +237,7 @@ async def test_juhe_answer_without_link_ends_in_a_chinese_failure(
     await tg.wait_for(lambda: "❌" in first_text(tg, chat["id"]))
     await tg.wait_idle(quiet=0.3)
     status = tg.bot_messages(chat["id"])[0]["text"]
-    assert "没有视频链接" in status and media(tg, chat["id"], "video") == []
+    assert texts.ERR_NO_RESULT in status and media(tg, chat["id"], "video") == []
     assert len(juhe.sora_requests) == 1  # not resubmitted
 
 

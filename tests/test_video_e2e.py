@@ -88,7 +88,7 @@ async def test_options_before_the_prompt_reach_the_provider_and_the_status(
     [sent] = grsai.submissions("video")
     assert (sent["aspectRatio"], sent["duration"], sent["size"]) == ("16:9", 15, "large")
     assert sent["prompt"] == "城市夜景延时摄影"
-    assert "16:9 · 15秒 · 高清" in first_text(tg, chat["id"])
+    assert "16:9 · 15 秒 · 高清" in first_text(tg, chat["id"])
 
 
 async def test_empty_video_prompt_gets_usage_help(
@@ -467,7 +467,7 @@ async def test_60_mb_video_without_a_local_server_arrives_as_a_link_and_stays_sa
     await tg.wait_idle(quiet=0.6)
     link = tg.bot_messages(chat["id"])[-1]
     [task_id] = grsai.task_ids("video")
-    assert f"{grsai.base_url}/files/" in link["text"] and "北京时间" in link["text"]
+    assert f"{grsai.base_url}/files/" in link["text"] and "分钟内有效" in link["text"]
     assert "50 MB" in link["text"]
     assert [c for c in tg.calls_to("sendVideo") if c.ok] == []
     saved = list((bot.settings.media_dir).glob("*.mp4"))

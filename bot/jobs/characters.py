@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from bot import texts
+
 NAME_MAX_CHARS = 20
 # Letters of any script (CJK included), digits and underscore: safe after @ and in buttons.
 _NAME_RE = re.compile(rf"^\w{{1,{NAME_MAX_CHARS}}}$")
@@ -23,9 +25,9 @@ def valid_name(name: str) -> bool:
 def default_name(taken: set[str]) -> str:
     """角色1, 角色2, … — the first one this user does not have yet."""
     number = 1
-    while f"角色{number}" in taken:
+    while texts.ROLE_DEFAULT_NAME.format(number=number) in taken:
         number += 1
-    return f"角色{number}"
+    return texts.ROLE_DEFAULT_NAME.format(number=number)
 
 
 def expand_mentions(prompt: str, characters: Mapping[str, str]) -> tuple[str, list[str]]:

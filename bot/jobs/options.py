@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from bot import texts
 from bot.providers.grsai_tasks import ASPECT_RATIOS as IMAGE_RATIOS
 from bot.providers.grsai_tasks import (
     IMAGE_MODELS,
@@ -24,6 +25,38 @@ IMAGE_MODEL_SHORTHANDS = {
     "4k-vip": "nano-banana-pro-4k-vip",
     "fast": "nano-banana-fast",
 }
+
+
+def image_model_name(model: str) -> str:
+    """The Chinese name users read for a GrsAI image model id (the id itself if unnamed)."""
+    return texts.IMAGE_MODEL_NAMES.get(model, model)
+
+
+def model_codes() -> dict[str, str]:
+    """Model id → the short code shown for it (the first one listed above)."""
+    codes: dict[str, str] = {}
+    for code, model in IMAGE_MODEL_SHORTHANDS.items():
+        codes.setdefault(model, code)
+    return codes
+
+
+def image_model_choices() -> str:
+    """Every model as "名称（code）", for /draw's help: the code is what users type."""
+    short = model_codes()
+    return "、".join(
+        texts.OPTION_WITH_CODE.format(name=image_model_name(model), code=code)
+        for model, code in short.items()
+    )
+
+
+def ratio_choices() -> str:
+    """The ratios for /draw's help, "auto" with its Chinese name."""
+    return " ".join(
+        texts.OPTION_WITH_CODE.format(name=texts.RATIO_AUTO, code=r) if r == "auto" else r
+        for r in IMAGE_RATIOS
+    )
+
+
 DEFAULT_IMAGE = {"aspect_ratio": "auto", "image_size": "1K", "model": "nano-banana-pro"}
 
 DEFAULT_VIDEO = {"aspect_ratio": "9:16", "duration": 10, "size": "small", "model": "sora-2"}

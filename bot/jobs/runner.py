@@ -216,7 +216,8 @@ class JobRunner:
                 log.info("job %s: the chat cannot receive it any more (%s)", job.id, exc)
                 await self._finish(job, "chat_gone", "")
             except errors.ProviderError as exc:
-                log.info("job %s failed: %s", job.id, type(exc).__name__)
+                # The provider's own wording: for the logs only, users read error_text's sentence.
+                log.info("job %s failed: %s: %s", job.id, type(exc).__name__, exc.detail)
                 await self._finish(job, failure_reason(exc), exc.detail)
             except Exception:
                 log.exception("job %s crashed", job.id)

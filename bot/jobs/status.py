@@ -6,6 +6,8 @@ import re
 
 from bot import texts
 from bot.error_text import describe_failure
+from bot.jobs.options import image_model_name
+from bot.providers.base import GenerationRequest
 from bot.store.jobs import Job
 
 BAR_CELLS = 10
@@ -17,9 +19,9 @@ VIDEO_USUAL_MAX_SECONDS = 600
 def format_elapsed(seconds: float) -> str:
     seconds = max(0, int(seconds))
     if seconds < 60:
-        return f"{seconds} 秒"
+        return texts.SECONDS.format(seconds=seconds)
     minutes, rest = divmod(seconds, 60)
-    return f"{minutes} 分 {rest:02d} 秒"
+    return texts.MINUTES_SECONDS.format(minutes=minutes, seconds=rest)
 
 
 def progress_bar(percent: int) -> str:
@@ -50,19 +52,46 @@ def estimate_line(job: Job) -> str:
 
 
 def option_summary(job: Job) -> str:
+    """The job's options in the words users read: "自动比例 · 1K · 专业版", "16:9 · 10 秒"."""
     p = job.request.params
     if job.kind == "image":
-        parts = [p.get("aspect_ratio"), p.get("image_size"), p.get("model")]
+        ratio = p.get("aspect_ratio")
+        parts = [texts.SUMMARY_AUTO_RATIO if ratio == "auto" else ratio, p.get("image_size"),
+                 image_model_name(str(p.get("model") or ""))]  # fmt: skip
     elif job.kind == "video":
-        parts = [p.get("aspect_ratio"), f"{p.get('duration')}秒" if p.get("duration") else None,
-                 "高清" if p.get("size") == "large" else None]  # fmt: skip
+        duration = texts.SECONDS.format(seconds=p["duration"]) if p.get("duration") else None
+        quality = texts.VIDEO_QUALITY_NAMES["large"] if p.get("size") == "large" else None
+        parts = [p.get("aspect_ratio"), duration, quality]
     else:
-        parts = [f"{p.get('timestamps')} 秒" if p.get("timestamps") else None]
+        parts = [clip_text(str(p["timestamps"])) if p.get("timestamps") else None]
     return " · ".join(str(x) for x in parts if x)
 
 
+def clip_text(timestamps: str) -> str:
+    """"1,3" → "第 1～3 秒"."""
+    start, _, end = timestamps.partition(",")
+    return texts.CLIP_SECONDS.format(start=start, end=end) if end else timestamps
+
+
+_SHOT_RE = re.compile(r"Shot (\d+):\nduration: ([\d.]+)sec\nScene: (.*?)(?=\n\nShot \d+:|\Z)", re.S)
+
+
+def shown_prompt(request: GenerationRequest) -> str:
+    """The prompt as users wrote it: a storyboard's `Shot N:` format (what the provider reads)
+    is shown as Chinese shot lines."""
+    if not request.params.get("storyboard"):
+        return request.prompt
+    shots = _SHOT_RE.findall(request.prompt)
+    if not shots:
+        return request.prompt
+    return "\n".join(
+        texts.STORY_SHOT_LINE.format(number=n, seconds=sec, scene=scene.strip())
+        for n, sec, scene in shots
+    )
+
+
 def status_text(job: Job, queue_ahead: int = 0) -> str:
-    prompt = job.request.prompt.strip().replace("\n", " ")
+    prompt = shown_prompt(job.request).strip().replace("\n", " ")
     if len(prompt) > 60:
         prompt = prompt[:60] + "…"
     header = texts.JOB_KIND_NAMES.get(job.kind, "")
@@ -107,8 +136,8 @@ def _state_line(job: Job, queue_ahead: int) -> str:
             if job.failure == "submit_unclear":
                 return texts.JOB_SUBMIT_UNCLEAR
             return texts.JOB_INTERRUPTED
-    reason = video_failure(job) or describe_failure(job.failure or "internal", job.failure_detail)
-    return texts.JOB_STATE_FAILED.format(reason=reason)
+    # The reason is a whole sentence with its own emoji: no "未完成：" prefix to double it.
+    return video_failure(job) or describe_failure(job.failure or "internal", job.failure_detail)
 
 
 # What GrsAI's error texts say in the failures that need a more specific answer for Sora.
@@ -141,5 +170,5 @@ def video_failure(job: Job) -> str | None:
         ):
             return texts.ROLE_REJECTED
         if _CLIP_RE.search(detail):
-            return texts.ROLE_CLIP_REJECTED.format(detail=detail[:120])
+            return texts.ROLE_CLIP_REJECTED
     return None

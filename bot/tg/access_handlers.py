@@ -24,6 +24,7 @@ from bot.provider_status import ProviderStatus, StatusCheck, grsai_check
 from bot.services import Services
 from bot.store.jobs import Job
 from bot.store.usage import DayStats
+from bot.zone_names import zone_label
 
 log = logging.getLogger(__name__)
 
@@ -159,12 +160,18 @@ async def _group_cooldown(
 # -- quotas used by the other handlers -----------------------------------------------------
 
 
-def quota_text(exceeded: QuotaExceeded) -> str:
+def quota_text(exceeded: QuotaExceeded, zone: str = "Asia/Shanghai") -> str:
+    """The refusal; `zone` is QUOTA_TIMEZONE, where the day that resets starts."""
     if exceeded.kind == "jobs":
         return texts.QUOTA_EXCEEDED_JOBS.format(used=exceeded.used, limit=exceeded.limit)
     return texts.QUOTA_EXCEEDED_DAILY.format(
-        name=texts.QUOTA_KIND_NAMES[exceeded.kind], used=exceeded.used, limit=exceeded.limit
-    )
+        name=texts.QUOTA_KIND_NAMES[exceeded.kind], used=exceeded.used, limit=exceeded.limit,
+        zone=zone_label(zone),
+    )  # fmt: skip
+
+
+def _zone(context: ContextTypes.DEFAULT_TYPE) -> str:
+    return context.application.bot_data["settings"].quota_timezone
 
 
 # The room the current update holds (PTB runs each update in its own task, so each has its
@@ -181,7 +188,7 @@ async def chat_quota_refusal(context: ContextTypes.DEFAULT_TYPE, user_id: int) -
         return None
     held = await control.reserve_chat(user_id)
     if isinstance(held, QuotaExceeded):
-        return quota_text(held)
+        return quota_text(held, _zone(context))
     _held_chat.set(held)
     return None
 
@@ -204,7 +211,7 @@ async def job_quota_refusal(
         return None
     held = await control.reserve_job(user_id, job_kind)
     if isinstance(held, QuotaExceeded):
-        return quota_text(held)
+        return quota_text(held, _zone(context))
     _held_job.set(held)
     return None
 
@@ -234,7 +241,7 @@ async def on_usage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             left = max(0, limit - count)
             lines.append(texts.USAGE_LINE.format(name=name, used=count, limit=limit, left=left))
-    lines.append(texts.USAGE_FOOTER)
+    lines.append(texts.USAGE_FOOTER.format(zone=zone_label(_zone(context))))
     await message.reply_text("\n".join(lines))
 
 
@@ -309,7 +316,7 @@ async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind = args[1].lower() if len(args) == 3 else ""
     raw = args[2].lower() if len(args) == 3 else ""
     value: int | None
-    if raw in ("default", "默认"):
+    if raw in texts.ADMIN_QUOTA_DEFAULT_WORDS:
         value = None
     elif raw.isdecimal():  # not isdigit: "²".isdigit() is True but int("²") fails
         value = int(raw)
@@ -342,7 +349,8 @@ def stats_text(stats: DayStats) -> str:
     jobs = joined(
         [f"{texts.JOB_STATE_NAMES.get(s, s)} {n}" for s, n in sorted(stats.jobs_by_state.items())]
     )
-    failures = joined([f"{reason} {n}" for reason, n in sorted(stats.failures_by_reason.items())])
+    failures = joined([f"{texts.FAILURE_NAMES.get(reason, reason)} {n}"
+                       for reason, n in sorted(stats.failures_by_reason.items())])  # fmt: skip
     spend_parts = [
         f"{texts.PRICE_UNIT_NAMES.get(unit, unit)} {amount:g}"
         for unit, amount in sorted(stats.spend.items())

@@ -134,7 +134,8 @@ async def _post_init(app: Application) -> None:
     resumed = await services.runner.resume()
     if resumed:
         log.info("resumed %d unfinished jobs", len(resumed))
-    menu = [BotCommand(name, description) for name, description in texts.COMMANDS]
+    # Only what the configured providers can do (no /story without a storyboard provider).
+    menu = [BotCommand(name, text) for name, text in commands.command_menu(services.providers)]
     try:
         await app.bot.set_my_commands(menu, scope=BotCommandScopeAllPrivateChats())
         await app.bot.set_my_commands(menu, scope=BotCommandScopeAllGroupChats())

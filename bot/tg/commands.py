@@ -7,23 +7,60 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.chat.service import conversation_key
+from bot.providers.base import GenerationRequest
+from bot.providers.registry import ProviderSet
 from bot.services import Services
 from bot.tg.common import is_private, services
 
+# What each command needs a configured provider to be able to run (others always work).
+_NEEDS: dict[str, GenerationRequest] = {
+    "draw": GenerationRequest("image", "-", {}),
+    "video": GenerationRequest("video", "-", {}),
+    "remix": GenerationRequest("video", "-", {"remix_target": "-"}),
+    "role": GenerationRequest("character", "-", {"pid": "-", "timestamps": "1,3"}),
+    "roles": GenerationRequest("character", "-", {"pid": "-", "timestamps": "1,3"}),
+    "story": GenerationRequest("video", "-", {"storyboard": True, "duration": 10,
+                                              "aspect_ratio": "16:9"}),
+}  # fmt: skip
+
+
+def available_commands(providers: ProviderSet) -> set[str]:
+    """The commands the configured providers can run: only these are offered to users."""
+    names = {name for name, _ in texts.COMMANDS} | {""}
+    return {name for name in names if name not in _NEEDS or providers.candidates(_NEEDS[name])}
+
+
+def command_menu(providers: ProviderSet) -> list[tuple[str, str]]:
+    offered = available_commands(providers)
+    return [(name, text) for name, text in texts.COMMANDS if name in offered]
+
+
+def help_text(offered: set[str]) -> str:
+    """/help: each section's lines whose command is available; empty sections left out."""
+    parts = [texts.HELP_TITLE]
+    for heading, lines in texts.HELP_SECTIONS:
+        shown = [line for needs, line in lines if needs in offered]
+        if shown:
+            parts.append("\n".join([heading, *shown]))
+    return "\n\n".join(parts)
+
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A short Chinese welcome."""
+    """A short Chinese welcome naming what this setup can do."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None
-    name = user.first_name if user else "朋友"
-    await message.reply_text(texts.WELCOME.format(name=name))
+    name = user.first_name if user else texts.USER_FALLBACK_NAME
+    offered = available_commands(services(context).providers)
+    lines = [line for needs, line in texts.WELCOME_LINES if needs in offered]
+    await message.reply_text("\n".join(lines).format(name=name))
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every command with an example."""
+    """Every available command with an example."""
     assert update.effective_message is not None
-    await update.effective_message.reply_text(texts.HELP)
+    offered = available_commands(services(context).providers)
+    await update.effective_message.reply_text(help_text(offered))
 
 
 async def on_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -6,7 +6,7 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.jobs.options import IMAGE_MODEL_SHORTHANDS, IMAGE_RATIOS, parse_image_options
+from bot.jobs.options import image_model_choices, parse_image_options, ratio_choices
 from bot.providers.base import GenerationRequest
 from bot.providers.grsai_tasks import check_image_options
 from bot.tg.common import command_argument, services
@@ -39,9 +39,7 @@ async def draw_from(
     parsed = parse_image_options(argument, defaults)
     if not parsed.prompt:
         await message.reply_text(
-            texts.DRAW_EMPTY.format(
-                ratios=" ".join(IMAGE_RATIOS), models=" ".join(IMAGE_MODEL_SHORTHANDS)
-            )
+            texts.DRAW_EMPTY.format(ratios=ratio_choices(), models=image_model_choices())
         )
         return
     limit = svc.settings.chat_max_prompt_chars
@@ -55,8 +53,7 @@ async def draw_from(
         str(params["model"]), str(params["image_size"]), str(params["aspect_ratio"])
     )
     if problem:
-        await message.reply_text(COMBINATION_TEXTS.get(problem, texts.ERR_BAD_REQUEST.format(
-            detail=problem)))  # fmt: skip
+        await message.reply_text(COMBINATION_TEXTS.get(problem, texts.ERR_BAD_REQUEST))
         return
     refs = await collect_image_references(
         parts, svc.jobs, svc.settings.media_dir / "refs",

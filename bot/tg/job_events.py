@@ -365,11 +365,11 @@ def size_mismatch_note(job: Job, file: SavedFile) -> str:
     if ratio != "auto":
         rw, rh = (int(x) for x in ratio.split(":"))
         if abs(file.width / file.height - rw / rh) > 0.03 * (rw / rh):
-            asked.append(f"比例 {ratio}")
+            asked.append(texts.DRAW_ASKED_RATIO.format(ratio=ratio))
     size = str(params.get("image_size") or "")
     expected = _SIZE_LONG_SIDE.get(size)
     if expected and not 0.7 * expected <= max(file.width, file.height) <= 1.3 * expected:
-        asked.append(f"清晰度 {size}")
+        asked.append(texts.DRAW_ASKED_SIZE.format(size=size))
     if not asked:
         return ""
     return texts.DRAW_SIZE_MISMATCH.format(

@@ -8,8 +8,6 @@ from __future__ import annotations
 from bot import texts
 from bot.services import Services
 
-_KIND_NAMES = {"image": "绘图", "video": "视频"}
-
 
 def _names(route: list[str]) -> str:
     return " → ".join(texts.PROVIDER_NAMES.get(n, n) for n in route) or "—"
@@ -24,10 +22,11 @@ async def provider_summary(svc: Services, user_id: int) -> str:
     )
     served = svc.chat.served.get(user_id)
     if served:
-        text += texts.SETTINGS_LAST_SERVED.format(
-            kind="对话", provider=texts.PROVIDER_NAMES.get(served[0], served[0])
-        )
-    for kind, name in _KIND_NAMES.items():
+        provider = texts.PROVIDER_NAMES.get(served[0], served[0])
+        text += texts.SETTINGS_LAST_SERVED.format(kind=texts.SERVED_KIND_NAMES["chat"],
+                                                  provider=provider)  # fmt: skip
+    for kind in ("image", "video"):
+        name = texts.SERVED_KIND_NAMES[kind]
         async with svc.db.conn.execute(
             "SELECT provider FROM jobs WHERE user_id = ? AND kind = ? AND state = 'done' "
             "ORDER BY id DESC LIMIT 1",

@@ -23,6 +23,7 @@ from telegram import (
 from telegram.error import NetworkError
 
 from bot import texts
+from bot.jobs.status import shown_prompt
 from bot.media.mp4info import mp4_info
 from bot.providers import errors
 from bot.store.characters import CharacterStore
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 MB = 1024 * 1024
 LOCAL_SERVER_LIMIT_MB = 2000  # a local Bot API server accepts uploads up to 2 GB
 RESULT_URL_TTL = dt.timedelta(hours=2)  # GrsAI result URLs expire two hours after completion
-BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")  # the bot's users are in mainland China
+BEIJING = dt.timezone(dt.timedelta(hours=8))  # any fixed zone: only differences are shown
 CAPTION_PROMPT_CHARS = 900  # captions are limited to 1024 characters
 UPLOAD_TIMEOUT = 600.0  # seconds to upload up to 50 MB on a slow link
 
@@ -131,7 +132,7 @@ async def _send_link(
     if file.url and expires is not None:
         text = texts.VIDEO_TOO_BIG_LINK.format(
             prompt=_prompt(job), size_mb=size_mb, limit_mb=limit_mb, url=file.url,
-            expires=expires.strftime("%m-%d %H:%M") + "（北京时间）",
+            expires=texts.VIDEO_LINK_EXPIRES.format(minutes=_minutes_left(expires)),
         )  # fmt: skip
     else:
         text = texts.VIDEO_TOO_BIG_NO_LINK.format(
@@ -141,6 +142,10 @@ async def _send_link(
         job.chat_id, text, reply_markup=video_buttons(job, pid), reply_parameters=reply_to(job),
         message_thread_id=job.thread_id, link_preview_options=LinkPreviewOptions(is_disabled=True),
     )  # fmt: skip
+
+
+def _minutes_left(expires: dt.datetime) -> int:
+    return max(1, int((expires - dt.datetime.now(BEIJING)).total_seconds() // 60))
 
 
 def _link_expiry(file: SavedFile) -> dt.datetime | None:
@@ -158,7 +163,7 @@ def _link_expiry(file: SavedFile) -> dt.datetime | None:
 
 
 def _prompt(job: Job) -> str:
-    prompt = job.request.prompt
+    prompt = shown_prompt(job.request)
     return prompt if len(prompt) <= CAPTION_PROMPT_CHARS else prompt[:CAPTION_PROMPT_CHARS] + "…"
 
 

@@ -502,6 +502,18 @@ _MENTION_RE = re.compile(r"(?<![\w@/])@[A-Za-z0-9_]{4,32}(?![\w@])")
 _URL_RE = re.compile(r"https?://[^\s]+")
 
 
+def _plain(text: str, parse_mode: Any) -> str:
+    """What a user reads of `text`: without HTML or Markdown markup (raw if unparsable)."""
+    parser = {"html": parse_html, "markdownv2": parse_markdown_v2, "markdown": parse_markdown}
+    parse = parser.get(str(parse_mode or "").lower())
+    if parse is None:
+        return text
+    try:
+        return parse(text)[0]
+    except _ParseError:  # the fake refused it anyway; check the raw text
+        return text
+
+
 def auto_entities(text: str) -> list[dict[str, Any]]:
     """Entities Telegram detects on its own in a user's text."""
     found: list[tuple[int, int, str]] = []
@@ -631,6 +643,8 @@ class FakeTelegram:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.descriptions: dict[str, dict[str, str]] = {"description": {}, "short_description": {}}
         self.callback_answers: dict[str, dict[str, Any]] = {}
+        # Every text a user typed (messages, captions, edits): what a bot may echo back.
+        self.user_inputs: list[str] = []
         self._spec = load_spec()
         self._users: dict[int, dict[str, Any]] = {bot_id: self.bot_user}
         self._chats: dict[int, _Chat] = {}
@@ -733,6 +747,7 @@ class FakeTelegram:
         st = self._chat_state(chat)
         if st.info["type"] == "private":
             assert user_id == st.info["id"], "in a private chat only that user can write"
+        self.user_inputs += [content.get("text") or "", content.get("caption") or ""]
         msg = self._store(st, self._user(user_id), content, message_thread_id)
         if reply_to is not None:
             target = st.messages.get(reply_to)
@@ -871,6 +886,7 @@ class FakeTelegram:
         assert msg is not None, "message is gone"
         assert not msg["from"]["is_bot"], "users can only edit their own messages"
         key = "text" if "text" in msg else "caption"
+        self.user_inputs.append(new_text)
         msg.pop("entities" if key == "text" else "caption_entities", None)
         msg.update(self._text_content(new_text, key))
         msg["edit_date"] = int(time.time())
@@ -915,6 +931,32 @@ class FakeTelegram:
 
     def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:
         return [m for m in self.chat_messages(chat_id) if m["from"]["id"] == self.bot_id]
+
+    def shown_texts(self) -> list[tuple[str, str]]:
+        """(method, text) for every string the bot asked Telegram to show a user: message texts
+        and drafts, captions, button labels, callback answers, menu and profile descriptions
+        (markup removed), including calls Telegram refused."""
+        shown: list[tuple[str, str]] = []
+        for call in self.calls:
+            p = call.params
+            for key in ("text", "caption", "description", "short_description"):
+                if isinstance(p.get(key), str):
+                    shown.append((call.method, _plain(p[key], p.get("parse_mode"))))
+            media = p.get("media")
+            for item in media if isinstance(media, list) else [media]:
+                if isinstance(item, dict) and isinstance(item.get("caption"), str):
+                    shown.append((call.method, _plain(item["caption"], item.get("parse_mode"))))
+            for c in p.get("commands") or [] if call.method == "setMyCommands" else []:
+                if isinstance(c, dict):
+                    shown.append((call.method, str(c.get("description", ""))))
+            markup = p.get("reply_markup")
+            if isinstance(markup, dict):
+                for key in ("inline_keyboard", "keyboard"):
+                    for row in markup.get(key) or []:
+                        for btn in row:
+                            label = btn.get("text") if isinstance(btn, dict) else btn
+                            shown.append((call.method, str(label)))
+        return shown
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
