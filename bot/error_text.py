@@ -57,6 +57,8 @@ def describe_failure(reason: str, detail: str | None = None, status: int | None 
     """The user's sentence for a failure. `detail` only selects among the bot's own codes;
     `status` is kept for callers' logs and never shown."""
     detail = scrub((detail or "").strip())  # providers may echo our key in their text
+    if detail in texts.CHAT_IMAGE_REASONS:  # our own Chinese words for a chat-format answer
+        return texts.ERR_NO_PICTURE.format(reason=detail)
     own = _OWN_DETAILS.get(detail)
     if detail.startswith(texts.JUHE_NO_LINK.split("{")[0]):
         own = texts.ERR_NO_RESULT

@@ -109,7 +109,7 @@ ERR_MODERATION_INPUT = "🚫 内容未通过审核。请修改描述或参考图
 ERR_MODERATION_OUTPUT = "🚫 生成的结果未通过审核。请换一种描述方式再试。"
 ERR_TASK_FAILED = "❌ 这次没有生成成功。请稍后重试，或换一种描述。"
 ERR_TASK_NOT_FOUND = "❌ 服务商找不到这个任务了（可能已过期）。请重新生成。"
-ERR_RESULT_EXPIRED = "⌛ 结果已过期（服务商只保留 2 小时），无法下载。请重新生成。"
+ERR_RESULT_EXPIRED = "⌛ 结果链接已失效，无法下载（服务商的结果通常只保留 2 小时）。请重新生成。"
 ERR_NO_RESULT = "❌ 服务商说已完成，但没有给出结果。请重新生成。"
 ERR_RESULT_LOST = "⚠️ 机器人重启时视频仍在生成，结果没能取回。请重新生成。"
 ERR_REFERENCE_UNREADABLE = "⚠️ 参考图读取失败。请重新发送图片后再试。"
@@ -539,3 +539,9 @@ CHAT_IMAGE_STREAM_LOST = (
     "机器人重启时图片仍在生成，与服务商的连接已断开，无法取回结果（对话格式没有任务编号可以续查）；"
     "为避免重复扣费没有自动重新提交"
 )
+# The reasons above are the bot's own words: shown whole, after this prefix.
+CHAT_IMAGE_REASONS = (
+    CHAT_IMAGE_REFUSED_POLICY, CHAT_IMAGE_REFUSED, CHAT_IMAGE_PROVIDER_FAILED,
+    CHAT_IMAGE_TEXT_ONLY, CHAT_IMAGE_EMPTY, CHAT_IMAGE_CUT_OFF, CHAT_IMAGE_STREAM_LOST,
+)
+ERR_NO_PICTURE = "❌ 没有生成图片：{reason}。"

@@ -105,7 +105,8 @@ async def draw(tg: FakeTelegram, text: str, count: int = 1, **kw: Any) -> dict:
 async def draw_and_fail(tg: FakeTelegram, text: str) -> str:
     chat = tg.private_chat(USER)
     tg.send_text(chat, USER, text)
-    await tg.wait_for(lambda: "❌" in status(tg, chat["id"]), timeout=20)
+    # A failure ends the status with ❌, an expired/dead result link with ⌛.
+    await tg.wait_for(lambda: any(m in status(tg, chat["id"]) for m in "❌⌛"), timeout=20)
     await tg.wait_idle(quiet=0.5)
     assert photos(tg, chat["id"]) == []
     return status(tg, chat["id"])
@@ -286,7 +287,8 @@ async def test_restart_mid_stream_fails_with_an_explanation_and_never_resubmits(
     tg.send_text(chat, USER, "/draw 慢慢画")
     await tg.wait_for(lambda: "%" in status(tg, chat["id"]), timeout=20)
     await bot.restart()
-    await tg.wait_for(lambda: "❌" in status(tg, chat["id"]), timeout=20)
+    # A failure ends the status with ❌, an expired/dead result link with ⌛.
+    await tg.wait_for(lambda: any(m in status(tg, chat["id"]) for m in "❌⌛"), timeout=20)
     await tg.wait_idle(quiet=0.8)
     assert texts.CHAT_IMAGE_STREAM_LOST in status(tg, chat["id"])
     assert photos(tg, chat["id"]) == [] and len(unified.image_requests) == 1
