@@ -43,13 +43,14 @@ MINIMUMS: dict[str, tuple[float, bool]] = {
     **dict.fromkeys(
         ("provider_sync_timeout", "provider_connect_timeout", "provider_read_timeout",
          "stream_edit_interval", "group_stream_edit_interval", "media_group_wait",
-         "job_poll_interval_image", "job_poll_interval_video", "job_poll_interval_character"),
+         "job_poll_interval_image", "job_poll_interval_video", "job_poll_interval_character",
+         "job_delivery_retry_min", "job_delivery_retry_max"),
         (0, False),
     ),
     **dict.fromkeys(
         ("provider_models_ttl", "private_chat_interval", "job_status_interval",
          "video_status_interval", "group_user_cooldown", "quota_chat_per_day",
-         "quota_images_per_day", "quota_videos_per_day"),
+         "quota_images_per_day", "quota_videos_per_day", "media_retention_days"),
         (0, True),
     ),
     **dict.fromkeys(
@@ -64,7 +65,7 @@ URL_SETTINGS = (
     "telegram_base_url", "telegram_base_file_url", "grsai_base_url", "grsai_fallback_base_url",
     "reshi_base_url", "unified_base_url", "juhe_base_url", "webhook_url",
 )  # fmt: skip
-NOT_EMPTY = ("default_chat_model", "webhook_listen")
+NOT_EMPTY = ("default_chat_model", "webhook_listen", "unified_image_model", "juhe_image_model")
 # A token from @BotFather: the bot's numeric id, a colon, 35 characters (30+ to be lenient).
 TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
 
@@ -219,7 +220,7 @@ class Settings(BaseSettings):
     # --- limits ---
     # Days a result, reference photo, clip or staged file is kept on disk (0 = forever); files
     # of unfinished jobs are always kept, replies to older results use Telegram's copy.
-    media_retention_days: float = Field(default=14.0, ge=0)
+    media_retention_days: float = 14.0
     # --- chat images ---
     # /draw on the unified aggregator and 聚合API goes through the chat format to this model.
     unified_image_model: str = "gpt-4o-image"

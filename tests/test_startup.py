@@ -367,3 +367,18 @@ def test_container_holds_on_config_errors_instead_of_restarting_for_ever() -> No
     dockerfile = (REPO / "deploy" / "Dockerfile").read_text("utf-8")
     [cmd] = [ln for ln in dockerfile.splitlines() if ln.startswith("CMD ")]
     assert json.loads(cmd[4:]) == ["python", "-m", "bot", "--hold-on-config-error"]
+
+
+def test_every_number_and_choice_setting_has_a_rule_and_an_allowed_text() -> None:
+    """A setting added later must be validated too: numbers need a minimum, text a rule."""
+    from bot.config import CHOICES, MINIMUMS, NOT_EMPTY, URL_SETTINGS, Settings, allowed
+
+    unruled = []
+    for name, field in Settings.model_fields.items():
+        if field.annotation in (int, float) and name not in MINIMUMS and name != "webhook_port":
+            unruled.append(name)
+        if field.annotation is str and name not in (*CHOICES, *NOT_EMPTY, *URL_SETTINGS):
+            if name not in ("quota_timezone", "chat_system_prompt"):
+                unruled.append(name)
+        assert allowed(name)
+    assert unruled == []
