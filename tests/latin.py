@@ -21,8 +21,8 @@ ALLOWED_LATIN = frozenset(
         "MB", "JPG", "PNG", "WebP", "GIF",
         # codes users and admins type, shown next to their Chinese names
         *IMAGE_MODEL_SHORTHANDS, "auto", "pro", "chat", "image", "video", "jobs", "default",
-        # the setting an admin reads about in /deny
-        "BOT_ADMIN_IDS",
+        # settings admins read about (/deny, the full-disk alert)
+        "BOT_ADMIN_IDS", "MEDIA_RETENTION_DAYS",
     )
 )  # fmt: skip
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]*")

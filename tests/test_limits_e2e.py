@@ -46,7 +46,7 @@ class TestLimitsUnderConcurrency:
                     or "同时" in t]  # fmt: skip
         quota_answers = {
             texts.QUOTA_EXCEEDED_JOBS.format(used=1, limit=1),
-            texts.QUOTA_EXCEEDED_DAILY.format(name="绘图", used=1, limit=1),
+            texts.QUOTA_EXCEEDED_DAILY.format(name="绘图", used=1, limit=1, zone="北京时间"),
         }
         assert sum(1 for t in refusals if t in quota_answers) == 5, texts_of(tg, FRIEND)
 
@@ -59,7 +59,7 @@ class TestLimitsUnderConcurrency:
         await tg.wait_for(lambda: len(tg.bot_messages(FRIEND)) >= 8, timeout=15)
         await tg.wait_idle(quiet=1.0)
         assert len(grsai.requests_to(CHAT_PATH)) == 2
-        refusal = texts.QUOTA_EXCEEDED_DAILY.format(name="对话", used=2, limit=2)
+        refusal = texts.QUOTA_EXCEEDED_DAILY.format(name="对话", used=2, limit=2, zone="北京时间")
         assert texts_of(tg, FRIEND).count(refusal) == 6
 
     async def test_failed_chat_turn_gives_its_reserved_turn_back(
@@ -75,7 +75,7 @@ class TestLimitsUnderConcurrency:
             tg.send_text(chat, FRIEND, f"问题{n}")
             await tg.wait_for(lambda n=n: len(tg.bot_messages(FRIEND)) >= 2 + n)
             await tg.wait_idle(quiet=0.8)
-        refusal = texts.QUOTA_EXCEEDED_DAILY.format(name="对话", used=2, limit=2)
+        refusal = texts.QUOTA_EXCEEDED_DAILY.format(name="对话", used=2, limit=2, zone="北京时间")
         assert refusal not in texts_of(tg, FRIEND)
 
 
