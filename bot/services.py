@@ -60,6 +60,7 @@ class Services:
                     "character": settings.job_poll_interval_character,
                 },
                 max_running=settings.job_max_running,
+                queue_status_interval=settings.job_queue_status_interval,
             ),
             fallback=providers.next_after,
         )

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import ExtBot
 
+from bot import texts
 from bot.tg.ratelimit import ChatBudgetRateLimiter, Priority, budget
 from tests.fakes.grsai import RESULT_PATH, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
@@ -127,3 +128,54 @@ async def test_draw_result_is_not_held_behind_the_chats_pace_after_a_progress_ed
     # A progress edit went out just before; the photo did not wait the chat's 3 s pace.
     assert photo.at - last_poll.at < 1.5
     assert tg.flood_events == []
+
+
+@pytest.mark.parametrize(
+    "settings_overrides", [{"job_max_running": 2, "job_queue_status_interval": 30.0}]
+)
+async def test_forty_queued_images_get_a_few_queue_position_edits_each_not_one_per_move(
+    tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
+) -> None:
+    users = list(range(8001, 8043))  # 2 running + 40 queued, one per private chat
+    for user in users:
+        grsai.script_task(TaskScript(kind="image", progress=list(range(10, 101, 10))))
+        tg.send_text(tg.private_chat(user), user, f"/draw 第 {user} 张")
+    await tg.wait_for(
+        lambda: sum(1 for c in tg.calls_to("sendPhoto") if c.ok) == len(users), timeout=90
+    )
+    queue_line = texts.JOB_STATE_QUEUED_AT.split("{")[0]
+    queue_edits = [
+        c for c in tg.calls_to("editMessageText") if queue_line in (c.params.get("text") or "")
+    ]
+    # Before, every waiting job's line moved on every start: ~N²/2 edits (455 for 40 measured).
+    # Now the first moves show at once, then at most 2 per 30 s per job.
+    assert len(queue_edits) <= 2 * 40, len(queue_edits)
+    assert tg.flood_events == []
+
+
+@pytest.mark.parametrize("settings_overrides", [{"group_messages_per_minute": 600}])
+async def test_a_group_paused_by_a_long_429_does_not_delay_another_chats_result(
+    tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
+) -> None:
+    members = list(range(9001, 9011))  # ten results due in the group, more than 8 uploads
+    # The group's budget is spent by the ten status messages: then a 429 of about a minute.
+    tg.flood_group_per_minute = len(members)
+    group = tg.group_chat(-100777)
+    for user in members:
+        grsai.script_task(TaskScript(kind="image"))
+        tg.send_text(group, user, f"/draw 群里的第 {user} 张")
+
+    async def group_results_waiting() -> bool:
+        active = await bot.services.jobs.active()
+        return len(active) == len(members) and all(j.state == "delivering" for j in active)
+
+    for _ in range(200):
+        if tg.flood_events and await group_results_waiting():
+            break
+        await asyncio.sleep(0.1)
+    assert tg.flood_events and await group_results_waiting()
+    grsai.script_task(TaskScript(kind="image"))
+    chat = tg.private_chat(9100)
+    tg.send_text(chat, 9100, "/draw 私聊的猫")
+    await tg.wait_for(lambda: any(m.get("photo") for m in tg.bot_messages(9100)), timeout=10)
+    assert not any(m.get("photo") for m in tg.bot_messages(group["id"]))  # still paused

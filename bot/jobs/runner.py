@@ -6,7 +6,10 @@ Durability rules (never lose a paid result, never pay twice):
 - on start-up every active job is resumed from its state; only `submitting` is not resumed
   automatically, because the provider may or may not have the task: the user is asked;
 - a submit that timed out is treated the same way (the provider may have the task);
-- results are downloaded as soon as they are ready (URLs expire) and only then delivered.
+- results are downloaded as soon as they are ready (URLs expire) and only then delivered;
+- polls come more often as a job nears its end (bot/jobs/polling.py); with provider callbacks
+  (bot/jobs/callbacks.py) a finished task is taken at once and polling is the safety net;
+- a queued job's position is re-shown at most once per `queue_status_interval`, newest value.
 """
 
 from __future__ import annotations
@@ -16,13 +19,16 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 import httpx
 
 from bot.error_text import failure_reason
+from bot.jobs.callbacks import Callbacks
+from bot.jobs.polling import poll_delay
+from bot.jobs.status import typical_seconds
 from bot.media.download import download_result, save_bytes
 from bot.providers import errors
 from bot.providers.base import GenerationProvider, GenerationRequest, ResultItem, TaskState
@@ -56,6 +62,10 @@ class JobEvents(Protocol):
         """Stop showing anything (shutdown)."""
         ...
 
+# A queued job's place: the first moves show at once (its status text may be stale from the
+# start), then at most this many per queue_status_interval.
+QUEUE_SHOWS_PER_INTERVAL = 2
+
 
 @dataclass
 class RunnerConfig:
@@ -72,7 +82,7 @@ class RunnerConfig:
     # elapsed time and estimate keep moving during minutes of "running".
     heartbeat: Mapping[str, float] = field(default_factory=lambda: {"video": 30.0})
     max_running: int = 200  # jobs driven at once; more wait their turn (durable meanwhile)
-    max_delivering: int = 8  # results uploaded to Telegram at once (bounds memory, see bench/)
+    queue_status_interval: float = 10.0  # a queued job's position is re-shown this rarely
     auto_resubmits: int = 1  # failure_reason "error" is resubmitted this often (it's refunded)
 
 
@@ -95,12 +105,15 @@ class JobRunner:
         self.config = config or RunnerConfig()
         self.events: JobEvents | None = None
         self._slots = asyncio.Semaphore(self.config.max_running)
-        self._delivering = asyncio.Semaphore(self.config.max_delivering)
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._waiting: list[int] = []  # job ids waiting for a slot, in order
         self._queued: dict[int, Job] = {}  # the same jobs, to refresh their queue position
         self._queue_notice: asyncio.Task[None] | None = None
-        self._queue_dirty = False
+        self._queue_wake = asyncio.Event()
+        # job id → (position last shown, when the last QUEUE_SHOWS_PER_INTERVAL were shown)
+        self._queue_shown: dict[int, tuple[int, tuple[float, ...]]] = {}
+        # Set once the provider callback route is served (webhook mode): bot/tg/webhook.py.
+        self.callbacks: Callbacks | None = None
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     # -- public -------------------------------------------------------------------------------
@@ -162,6 +175,7 @@ class JobRunner:
             with contextlib.suppress(ValueError):
                 self._waiting.remove(job.id)
             self._queued.pop(job.id, None)
+            self._queue_shown.pop(job.id, None)
             if self._queued:
                 self._refresh_queue()  # everyone behind moved up one place
             try:
@@ -173,8 +187,8 @@ class JobRunner:
                     await self._download(job)
                 if job.state == "delivering":
                     assert self.events is not None
-                    async with self._delivering:  # uploads hold the file in memory: few at once
-                        await self.events.deliver(job)
+                    # Upload slots are taken by the Telegram budget only while sending.
+                    await self.events.deliver(job)
                     await self.store.update(job, state="done", progress=100)
                     await self._notify(job)
             except asyncio.CancelledError:
@@ -185,13 +199,16 @@ class JobRunner:
             except Exception:
                 log.exception("job %s crashed", job.id)
                 await self._finish(job, "internal", "")
+            finally:
+                if self.callbacks is not None:
+                    self.callbacks.forget(job.id)
 
     async def _submit(self, job: Job) -> None:
         provider = self.providers[job.provider]
         await self.store.update(job, state="submitting", attempts=job.attempts + 1)
         await self._notify(job)
         try:
-            task_id = await provider.submit(job.request)
+            task_id = await provider.submit(self._outgoing(job, provider))
         except (errors.Timeout, errors.StreamDropped):
             # The request may have reached the provider: resubmitting could pay twice.
             await self._finish(job, "interrupted", "")
@@ -213,18 +230,19 @@ class JobRunner:
     async def _poll_until_done(self, job: Job) -> None:
         provider = self.providers[job.provider]
         interval = self.config.poll_interval.get(job.kind, 3.0)
+        polling_since = time.time()
         deadline = job.updated_at + self.config.max_wait.get(job.kind, 3600)
         failures = 0
         heartbeat = self.config.heartbeat.get(job.kind)
         last_notice = time.time()
         while True:
-            await self._sleep(interval)
+            pushed = await self._until_next_poll(job, time.time() - polling_since)
             if time.time() > deadline:
                 await self._finish(job, "job_timeout", "")
                 return
             assert job.task_id is not None
             try:
-                state = await provider.poll(job.task_id)
+                state = pushed or await provider.poll(job.task_id)
             except TRANSIENT as exc:
                 failures += 1
                 log.info("job %s poll failed (%s), retrying", job.id, type(exc).__name__)
@@ -241,6 +259,8 @@ class JobRunner:
                     await self._notify(job)
                     last_notice = time.time()
                 continue
+            if pushed is None and self.callbacks is not None:
+                self.callbacks.ended_by_polling(job.id)
             if state.status == "failed":
                 if await self._maybe_resubmit(job, state):
                     continue
@@ -250,6 +270,28 @@ class JobRunner:
             )
             await self._notify(job)
             return
+
+    def _outgoing(self, job: Job, provider: GenerationProvider) -> GenerationRequest:
+        """The request as sent: with a callback URL when the provider can call back."""
+        if self.callbacks is None or not getattr(provider, "accepts_callback", False):
+            return job.request
+        url = self.callbacks.expect(job.id)
+        return replace(job.request, params={**job.request.params, "callback_url": url})
+
+    async def _until_next_poll(self, job: Job, elapsed: float) -> TaskState | None:
+        """Wait until the next poll is due; a finished state pushed by a callback ends the wait
+        early and is returned (None: poll now)."""
+        callbacks = self.callbacks
+        waiting = callbacks is not None and callbacks.waiting(job.id)
+        delay = poll_delay(
+            self.config.poll_interval.get(job.kind, 3.0), elapsed=elapsed,
+            typical=typical_seconds(job), progress=job.progress,
+            callback_expected=waiting and callbacks is not None and callbacks.trusted,
+        )  # fmt: skip
+        if callbacks is None or not waiting:
+            await self._sleep(delay)
+            return None
+        return await callbacks.wait(job.id, job.task_id, delay)
 
     async def _maybe_resubmit(self, job: Job, state: TaskState) -> bool:
         """failure_reason "error" is worth one more try (the provider advises it, refunds it)."""
@@ -301,16 +343,37 @@ class JobRunner:
         await self._notify(job)
 
     def _refresh_queue(self) -> None:
-        """Re-show the "前面还有 N 个" line of every waiting job, in one background task."""
-        self._queue_dirty = True
+        """Re-show the "前面还有 N 个" line of waiting jobs, in one background task."""
         if self._queue_notice is None or self._queue_notice.done():
             self._queue_notice = asyncio.create_task(self._notify_queued())
+        else:
+            self._queue_wake.set()
 
     async def _notify_queued(self) -> None:
-        while self._queue_dirty:
-            self._queue_dirty = False
+        """Each waiting job's place is shown when it changed, at most QUEUE_SHOWS_PER_INTERVAL
+        times per interval per job (a later change waits and shows the newest place): with N
+        jobs moving up one by one this is a few edits per job, not one per move (N²)."""
+        interval = self.config.queue_status_interval
+        while True:
+            self._queue_wake.clear()
+            now = time.monotonic()
+            next_due: float | None = None
             for queued in list(self._queued.values()):
+                position = self.queue_position(queued.id)
+                shown_at, times = self._queue_shown.get(queued.id, (-1, ()))
+                if shown_at == position:
+                    continue
+                if len(times) >= QUEUE_SHOWS_PER_INTERVAL and now - times[0] < interval:
+                    due = times[0] + interval - now
+                    next_due = due if next_due is None else min(next_due, due)
+                    continue
+                recent = (*times, now)[-QUEUE_SHOWS_PER_INTERVAL:]
+                self._queue_shown[queued.id] = (position, recent)
                 await self._notify(queued)
+            if next_due is None and not self._queue_wake.is_set():
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queue_wake.wait(), next_due)
 
     async def _notify(self, job: Job) -> None:
         if self.events is None:

@@ -180,6 +180,7 @@ class ChatBudgetRateLimiter(BaseRateLimiter[Any]):
         self._uploads = asyncio.Semaphore(max_uploads)
         self._chats: dict[int | str, PriorityBucket] = {}
         self._paused_until: dict[int | str, float] = {}
+        self._next_send: dict[int | str, float] = {}  # MIN_GAP, counted at the actual send
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -192,14 +193,24 @@ class ChatBudgetRateLimiter(BaseRateLimiter[Any]):
         if bucket is None:
             if len(self._chats) > 4096:  # forget idle chats
                 self._chats = {k: v for k, v in self._chats.items() if not v.idle()}
+                now = time.monotonic()
+                self._next_send = {k: v for k, v in self._next_send.items() if v > now}
             if isinstance(chat_key, int) and chat_key > 0:
-                bucket = PriorityBucket(
-                    self._private_rate, self._private_burst, MIN_GAP, reserve=1
-                )
+                bucket = PriorityBucket(self._private_rate, self._private_burst, reserve=1)
             else:
-                bucket = PriorityBucket(self._group_rate, 1, MIN_GAP)
+                bucket = PriorityBucket(self._group_rate, 1)
             self._chats[chat_key] = bucket
         return bucket
+
+    async def _keep_gap(self, chat_key: int | str) -> None:
+        """Two sends to one chat leave at least MIN_GAP between them (reserved, then slept, so
+        concurrent calls line up); counted here, at the send, as a call may have waited for
+        the global budget or an upload slot after its chat's token."""
+        now = time.monotonic()
+        at = max(now, self._next_send.get(chat_key, 0.0))
+        self._next_send[chat_key] = at + MIN_GAP
+        if at > now:
+            await asyncio.sleep(at - now)
 
     async def _wait_if_paused(self, chat_key: int | str) -> None:
         delay = self._paused_until.get(chat_key, 0.0) - time.monotonic()
@@ -233,7 +244,9 @@ class ChatBudgetRateLimiter(BaseRateLimiter[Any]):
             try:
                 if endpoint in UPLOAD_ENDPOINTS:
                     async with self._uploads:
+                        await self._keep_gap(chat_key)
                         return await callback(*args, **kwargs)
+                await self._keep_gap(chat_key)
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 pause = exc._retry_after.total_seconds() + 0.1
