@@ -8,16 +8,23 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import httpx
 import pytest
 from telegram.ext import ExtBot
 
 from bot import texts
+from bot.jobs.callbacks import Callbacks
+from bot.providers.base import ResultItem, TaskState
 from bot.tg.ratelimit import ChatBudgetRateLimiter, Priority, budget
 from tests.fakes.grsai import RESULT_PATH, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot
 from tests.media import make_png
+from tests.process import BotProcess, bot_env, free_port
+
+USER_HOOK = 4711
 
 
 async def limited_bot(tg: FakeTelegram, limiter: ChatBudgetRateLimiter) -> ExtBot:
@@ -179,3 +186,73 @@ async def test_a_group_paused_by_a_long_429_does_not_delay_another_chats_result(
     tg.send_text(chat, 9100, "/draw 私聊的猫")
     await tg.wait_for(lambda: any(m.get("photo") for m in tg.bot_messages(9100)), timeout=10)
     assert not any(m.get("photo") for m in tg.bot_messages(group["id"]))  # still paused
+
+
+# -- webhook mode: GrsAI calls back --------------------------------------------------------
+
+
+async def test_webhook_mode_takes_a_finished_draw_from_the_grsai_callback_without_polling(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    port, secret = free_port(), "hook-secret_0123456789"
+    hook_base = f"http://127.0.0.1:{port}/tg/hook"
+    env = bot_env(
+        tg, grsai, tmp_path / "data", WEBHOOK_URL="https://bot.example.com/tg/hook",
+        WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port), WEBHOOK_SECRET=secret,
+        GRSAI_CALLBACK_URL=hook_base,  # where the fake GrsAI can reach the bot
+        JOB_POLL_INTERVAL_IMAGE="30",  # a poll would come far too late for this test
+    )  # fmt: skip
+    proc = BotProcess(env, tmp_path / "run")
+    await proc.start()
+    try:
+        for _ in range(200):
+            if "GrsAI results are called back" in proc.log:
+                break
+            await asyncio.sleep(0.1)
+        assert "GrsAI results are called back" in proc.log, proc.log
+        grsai.script_task(TaskScript(kind="image", progress=[30, 100], step_delay=0.3))
+        chat = tg.private_chat(USER_HOOK)
+        tg.send_text(chat, USER_HOOK, "/draw 回调送来的猫")
+        async with httpx.AsyncClient() as client:
+            sent = await client.post(
+                hook_base, json=tg.pending_updates[-1],
+                headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+            )  # fmt: skip
+            assert sent.status_code == 200
+            await tg.wait_for(
+                lambda: any(m.get("photo") for m in tg.bot_messages(USER_HOOK)), timeout=15
+            )
+            [body] = grsai.submissions("image")
+            assert body["webHook"].startswith(f"{hook_base}/grsai/") and body["shutProgress"]
+            assert grsai.requests_to(RESULT_PATH) == []  # no status poll was needed
+            # The callback route is checked: forged tokens are unknown, bad bodies refused.
+            state = grsai.webhook_posts[-1][1]
+            job_id = body["webHook"].rsplit("/", 1)[1].split("-")[0]
+            forged = await client.post(f"{hook_base}/grsai/{job_id}-{'0' * 40}", json=state)
+            assert forged.status_code == 404
+            done = await client.post(body["webHook"], json=state)  # job no longer waiting
+            assert done.status_code == 404
+            bad = await client.post(body["webHook"], content=b"not json")
+            assert bad.status_code == 400
+        await tg.wait_idle(quiet=0.5)
+        assert len([m for m in tg.bot_messages(USER_HOOK) if m.get("photo")]) == 1
+    finally:
+        code, _ = await proc.terminate()
+    assert code == 0, proc.log
+    assert secret not in proc.log
+
+
+async def test_callbacks_accept_only_a_verified_token_of_a_waiting_job_and_its_own_task() -> None:
+    callbacks = Callbacks("https://bot.example.com/tg/hook/grsai", b"k" * 32)
+    url = callbacks.expect(7)
+    token = url.rsplit("/", 1)[1]
+    done = TaskState("succeeded", 100, (ResultItem(url="https://cdn.example.com/a.png"),))
+    assert not callbacks.receive("7-" + "0" * 40, "task-1", done)  # forged
+    assert not callbacks.receive(callbacks.token(8), "task-1", done)  # not waiting
+    assert callbacks.receive(token, "task-other", done)
+    assert await callbacks.wait(7, "task-1", 0.01) is None  # another task's state: poll instead
+    assert callbacks.receive(token, "task-1", done)
+    assert await callbacks.wait(7, "task-1", 0.01) == done
+    failed = TaskState("failed", failure_reason="error")
+    assert callbacks.receive(token, "task-1", failed)
+    assert await callbacks.wait(7, "task-1", 0.01) is None  # a failure is confirmed by a poll
