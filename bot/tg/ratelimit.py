@@ -76,26 +76,23 @@ def _parse(args: Any) -> tuple[Priority, int | None]:
 
 
 class PriorityBucket:
-    """Token bucket (`burst` tokens, refilled at `rate`/s, calls ≥ `min_gap` apart) whose
-    waiters are served by priority, then FIFO. `reserve`: tokens that priorities above
-    `reserve_below` may not take."""
+    """Token bucket (`burst` tokens, refilled at `rate`/s) whose waiters are served by
+    priority, then FIFO. `reserve`: tokens that calls of `reserve_below` or lower priority may
+    not take (they stay for results)."""
 
     def __init__(
         self,
         rate: float,
         burst: int,
-        min_gap: float = 0.0,
         reserve: int = 0,
         reserve_below: Priority = Priority.REFRESH,
     ) -> None:
         self.rate = rate
         self.burst = max(1, burst)
-        self.min_gap = min_gap
         self.reserve = reserve if self.burst > reserve else 0
         self.reserve_below = reserve_below
         self._tokens = float(self.burst)
         self._stamp = time.monotonic()
-        self._last = -1e9
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
@@ -116,13 +113,10 @@ class PriorityBucket:
         """Seconds until a call of `priority` may go (0 = now)."""
         self._refill()
         missing = self._needed(priority) - self._tokens
-        by_tokens = missing / self.rate if missing > 0 else 0.0
-        by_gap = self._last + self.min_gap - time.monotonic()
-        return max(0.0, by_tokens, by_gap)
+        return missing / self.rate if missing > 0 else 0.0
 
     def _take(self) -> None:
         self._tokens -= 1
-        self._last = time.monotonic()
 
     async def acquire(self, priority: int = Priority.RESULT) -> None:
         if not self._waiters and self._delay(priority) == 0:
