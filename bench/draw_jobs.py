@@ -81,6 +81,7 @@ from tests.harness import RunningBot, make_settings
 START = "<!-- draw_jobs:start -->"
 END = "<!-- draw_jobs:end -->"
 
+CALLBACK_MODE = "callback"
 POLL_INTERVAL = 1.5  # production job_poll_interval_image
 STATUS_INTERVAL = 2.0  # production job_status_interval
 PRIVATE_INTERVAL = 1.0  # production private_chat_interval
@@ -264,7 +265,34 @@ class LatencyResult:
     bytes_ok: bool = False
 
 
-async def latency_once(size: str, png: bytes, complete_after: float) -> LatencyResult:
+async def serve_callbacks(bot: RunningBot) -> Any:
+    """In-process stand-in for webhook mode: bot/tg/webhook.py's callback route on its own
+    tornado server (the bot itself long-polls here), wired to the runner like in main.run."""
+    import secrets
+    import socket
+
+    import tornado.httpserver
+    import tornado.web
+
+    from bot.jobs.callbacks import Callbacks
+    from bot.tg.webhook import _CallbackHandler
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    callbacks = Callbacks(f"http://127.0.0.1:{port}/tg/hook/grsai", secrets.token_bytes(32))
+    app = tornado.web.Application(
+        [(r"/tg/hook/grsai/([A-Za-z0-9-]+)", _CallbackHandler, {"callbacks": callbacks})]
+    )
+    server = tornado.httpserver.HTTPServer(app)
+    server.listen(port, address="127.0.0.1")
+    bot.services.runner.callbacks = callbacks
+    return server
+
+
+async def latency_once(
+    size: str, png: bytes, complete_after: float, callbacks: bool = False
+) -> LatencyResult:
     async with FakeTelegram() as tg, TimedFakeGrsAI() as grsai:
         with tempfile.TemporaryDirectory(prefix="bench-draw-") as tmp:
             settings = make_settings(
@@ -279,10 +307,13 @@ async def latency_once(size: str, png: bytes, complete_after: float) -> LatencyR
             )
             bot = RunningBot(settings)
             await bot.start()
+            server = await serve_callbacks(bot) if callbacks else None
             try:
                 return await _latency_drive(size, png, complete_after, tg, grsai)
             finally:
                 await bot.stop()
+                if server is not None:
+                    server.stop()
 
 
 async def _latency_drive(
@@ -323,10 +354,18 @@ async def _latency_drive(
         return LatencyResult(ok=False, note=f"{len(task_ids)} image tasks")
     task_id = task_ids[0]
     polls = polls_of(grsai, task_id)
-    if not polls or task_id not in grsai.completed_at:
+    pushed = grsai._tasks[task_id].body.get("webHook") != "-1"
+    if pushed:  # callback mode: the fake POSTs the final state the moment it finishes
+        done_at = grsai._tasks[task_id].done_at
+        if done_at is None:
+            return LatencyResult(ok=False, note="callback task never finished")
+        completed = seen = done_at
+        grsai.seen_at[task_id] = seen
+    elif not polls or task_id not in grsai.completed_at:
         return LatencyResult(ok=False, note="task never seen as succeeded")
-    seen = polls[-1].at  # the poll that answered "succeeded" (the last one for the task)
-    completed = grsai.completed_at[task_id]
+    else:
+        seen = polls[-1].at  # the poll that answered "succeeded" (the last one for the task)
+        completed = grsai.completed_at[task_id]
     photo = ok_calls(tg, "sendPhoto", chat_id)[0]
     downloads = [r for r in grsai.requests if r.path.startswith("/files/")]
     submit = next(r for r in grsai.requests if r.path.startswith("/v1/draw/nano-banana"))
@@ -341,7 +380,7 @@ async def _latency_drive(
         seen_to_photo=photo.at - seen,
         seen_to_download=(downloads[0].at - seen) if downloads else float("nan"),
         download_to_photo=(photo.at - downloads[0].at) if downloads else float("nan"),
-        max_poll_gap=max(b - a for a, b in itertools.pairwise(poll_times)),
+        max_poll_gap=max((b - a for a, b in itertools.pairwise(poll_times)), default=0.0),
         draw_to_submit=submit.at - sent_at,
         polls=len(polls),
         status_edits_between=len(edits),
@@ -588,8 +627,9 @@ async def _memory_drive(
 
 
 def _size_label(size: str, nbytes: int) -> str:
-    side = SIDES[size]
-    return f"{size} ({side}×{side} PNG, {nbytes / 1024:.0f} KB)"
+    side = SIDES[size.split()[0]]
+    mode = " 回调 callback" if size.endswith(CALLBACK_MODE) else ""
+    return f"{size.split()[0]} ({side}×{side} PNG, {nbytes / 1024:.0f} KB){mode}"
 
 
 def latency_table(results: dict[str, list[LatencyResult]], sizes: dict[str, int]) -> str:
@@ -608,7 +648,7 @@ def latency_table(results: dict[str, list[LatencyResult]], sizes: dict[str, int]
             "| "
             + " | ".join(
                 [
-                    _size_label(size, sizes[size]),
+                    _size_label(size, sizes[size.split()[0]]),
                     f"{len(ok)}/{len(runs)}",
                     med_max([r.completed_to_photo for r in ok], secs),
                     med_max([r.polling for r in ok], ms),
@@ -777,21 +817,26 @@ async def main_async(
 ) -> tuple[dict[str, list[LatencyResult]], list[MemoryResult]]:
     latency: dict[str, list[LatencyResult]] = {}
     if not args.skip_latency:
-        for size in args.size:
-            latency[size] = []
+        modes = [(size, False) for size in args.size]
+        if args.callbacks:
+            modes += [(size, True) for size in args.size]
+        for size, pushed in modes:
+            key = f"{size} {CALLBACK_MODE}" if pushed else size
+            latency[key] = []
             for k in range(args.runs):
                 # Completion phase spread evenly over one poll interval, after 3 intervals.
                 complete_after = POLL_INTERVAL * (3 + (k + 0.5) / args.runs)
                 t0 = time.monotonic()
                 try:
                     r = await asyncio.wait_for(
-                        latency_once(size, pngs[size], complete_after), LATENCY_RUN_TIMEOUT
+                        latency_once(size, pngs[size], complete_after, pushed),
+                        LATENCY_RUN_TIMEOUT,
                     )
                 except TimeoutError:
                     r = LatencyResult(ok=False, note=f"timed out after {LATENCY_RUN_TIMEOUT:.0f} s")
-                latency[size].append(r)
+                latency[key].append(r)
                 print(
-                    f"latency {size} run {k + 1}/{args.runs} "
+                    f"latency {key} run {k + 1}/{args.runs} "
                     f"(completes at +{complete_after:.2f} s): "
                     + (
                         f"completed→photo {secs(r.completed_to_photo)}, polling {ms(r.polling)}, "
@@ -854,6 +899,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
+    parser.add_argument(
+        "--no-callbacks", dest="callbacks", action="store_false",
+        help="skip the latency runs with GrsAI callbacks (webhook mode)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.runs < 1 or args.users < 1:
         parser.error("--runs and --users must be >= 1")

@@ -13,7 +13,7 @@ Rules:
 from __future__ import annotations
 
 FAST_DIVISOR = 3.0  # image 1.5 s → 0.5 s, video 6 s → 2 s
-NEAR_FROM, NEAR_FULL = 50, 80  # percent
+NEAR_FROM, NEAR_FULL = 40, 70  # percent: the last 30 % usually takes seconds
 NEAR_TIME = 0.8  # of the typical duration
 STUCK_AFTER = 3.0  # typical durations
 CALLBACK_FACTOR = 4.0
