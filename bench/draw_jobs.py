@@ -713,10 +713,13 @@ def interpretation(latency: dict[str, list[LatencyResult]]) -> str:
     if not work or not wait:
         return ""
     return (
-        f"解读：seen→photo 中 bot 自身的下载+校验+fsync 中位数仅 {ms(statistics.median(work))}，"
-        f"其余约 {ms(statistics.median(wait))} 是 sendPhoto 在等待该私聊的 1 s 节奏——"
-        "占用上一个节奏的是此前最后一次进度编辑（状态编辑在后台进行，不阻塞提交、轮询和下载；"
-        "“下载中/发送中” 对图片不再显示）；2K 的原图 sendDocument 再等一个节奏。"
+        f"解读：seen→photo 中 bot 自身的下载+校验+fsync 中位数 {ms(statistics.median(work))}，"
+        f"下载完成→sendPhoto 中位数 {ms(statistics.median(wait))}：私聊有 3 条的突发额度"
+        "（状态编辑不会用掉最后一条），结果不再排在进度编辑之后等 1 s 节奏，"
+        "最多等同一聊天两次发送间 0.35 s 的最小间隔；其余主要是轮询等待"
+        "（进度过 40 % 后轮询间隔从 1.5 s 逐步缩短，70 % 起为 0.5 s）。"
+        "“回调 callback” 行为 webhook 模式：GrsAI 在任务完成时 POST 到 bot 的回调地址，"
+        "不需要轮询（completed = seen = 回调发出时刻）。"
     )
 
 
@@ -768,8 +771,10 @@ def section(
             "因此 “其中轮询” 一列覆盖 [0, 间隔) 的整个范围：真实上游的完成时刻与轮询无关，"
             f"轮询造成的等待在 0 与轮询间隔（{POLL_INTERVAL} s，"
             "加上轮询循环中被状态编辑拖长的部分）"
-            f"之间均匀分布，平均约为间隔的一半（{POLL_INTERVAL / 2:.2f} s）。",
-            "- seen→photo 为 bot 自身的处理：写库、状态编辑（受 2 s 状态间隔与 1 s 私聊节奏限制）、"
+            f"之间均匀分布，平均约为间隔的一半（{POLL_INTERVAL / 2:.2f} s）；"
+            "自适应轮询后，最后一次轮询前的间隔按进度缩短（见 bot/jobs/polling.py）。",
+            "- seen→photo 为 bot 自身的处理：写库、状态编辑（2 s 状态间隔；私聊 3 条突发、"
+            "每秒恢复 1 条，状态编辑优先级最低）、"
             "下载、校验、fsync、上传。“下载+校验+fsync” 由基准在进程内包装 runner 的 "
             "`download_result` 计时（不改 bot 代码）；/draw→提交 = 用户消息推入 FakeTelegram "
             "到提交请求到达 FakeGrsAI。",
