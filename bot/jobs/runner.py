@@ -9,7 +9,10 @@ Durability rules (never lose a paid result, never pay twice):
 - results are downloaded as soon as they are ready (URLs expire) and only then delivered;
 - polls come more often as a job nears its end (bot/jobs/polling.py); with provider callbacks
   (bot/jobs/callbacks.py) a finished task is taken at once and polling is the safety net;
-- a queued job's position is re-shown at most once per `queue_status_interval`, newest value.
+- a queued job's position is re-shown only when it changed, at most QUEUE_SHOWS_PER_INTERVAL
+  times per `queue_status_interval`, with the newest value (linear in the queue, not N²);
+- delivery holds no slot of its own: upload slots belong to the Telegram budget
+  (bot/tg/ratelimit.py) and are taken only while a file is being sent.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class JobEvents(Protocol):
     async def close(self) -> None:
         """Stop showing anything (shutdown)."""
         ...
+
 
 # A queued job's place: the first moves show at once (its status text may be stale from the
 # start), then at most this many per queue_status_interval.
