@@ -225,6 +225,14 @@ class Settings(BaseSettings):
     # /draw on the unified aggregator and 聚合API goes through the chat format to this model.
     unified_image_model: str = "gpt-4o-image"
     juhe_image_model: str = "gpt-4o-image"
+    # --- budget ---
+    private_chat_burst: int = 3  # messages a private chat may get at once (refill: interval)
+    telegram_messages_per_second: float = 30.0  # the bot's global Telegram budget
+    telegram_max_uploads: int = 8  # files being uploaded to Telegram at once
+    job_queue_status_interval: float = 10.0  # a queued job's position is re-shown this rarely
+    # Webhook mode: GrsAI POSTs finished tasks to <GRSAI_CALLBACK_URL or WEBHOOK_URL>/grsai/…
+    grsai_callbacks: bool = True
+    grsai_callback_url: str | None = None
 
     @field_validator("bot_admin_ids", "bot_allowed_ids", mode="before")
     @classmethod

@@ -119,6 +119,10 @@ def run(app: Application, settings: Settings) -> None:
     no new updates are taken, running handlers finish, jobs stay durable in SQLite."""
     allowed = ["message", "edited_message", "callback_query"]
     if settings.webhook_url:
+        from bot.tg.webhook import grsai_callbacks, serve_callbacks
+
+        if callbacks := grsai_callbacks(settings):  # GrsAI results POSTed next to the webhook
+            serve_callbacks(app, callbacks)
         secret = webhook_secret(settings)
         # PTB serves http://WEBHOOK_LISTEN:WEBHOOK_PORT/<path of WEBHOOK_URL>; TLS is the
         # reverse proxy's job. Requests without the secret header get 403.

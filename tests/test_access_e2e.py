@@ -235,8 +235,8 @@ class TestQueue:
             for c in tg.calls_to("editMessageText")
             if c.params.get("message_id") == third["message_id"]
         ]
-        # It moved up to "next" before it ran, and ended done.
-        assert any(e.splitlines()[-1] == texts.JOB_STATE_CREATED for e in edits), edits
+        # It ended done. (Whether "next" showed before it ran depends on timing: a place that
+        # is already overtaken by the start is not shown, only the newest state is.)
         assert edits[-1].splitlines()[-1].startswith("✅")
 
 

@@ -13,7 +13,13 @@ Durability rules (never lose a paid result, never pay twice):
 - results are downloaded as soon as they are ready (URLs expire) and only then delivered;
 - a delivery that fails for a transient reason (`DeliveryDelayed`: Telegram down, a proxy
   error, 429) keeps the job in `delivering` and is retried with capped backoff, across
-  restarts too; only `RecipientGone` (blocked, chat deleted) ends it.
+  restarts too; only `RecipientGone` (blocked, chat deleted) ends it;
+- polls come more often as a job nears its end (bot/jobs/polling.py); with provider callbacks
+  (bot/jobs/callbacks.py) a finished task is taken at once and polling is the safety net;
+- a queued job's position is re-shown only when it changed, at most QUEUE_SHOWS_PER_INTERVAL
+  times per `queue_status_interval`, with the newest value (linear in the queue, not N²);
+- delivery holds no slot of its own: upload slots belong to the Telegram budget
+  (bot/tg/ratelimit.py) and are taken only while a file is being sent.
 """
 
 from __future__ import annotations
@@ -24,13 +30,16 @@ import errno
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 import httpx
 
 from bot.error_text import failure_reason
+from bot.jobs.callbacks import Callbacks
+from bot.jobs.polling import poll_delay
+from bot.jobs.status import typical_seconds
 from bot.media.download import (
     EXPIRY_MARGIN,
     RESULT_URL_TTL,
@@ -88,6 +97,11 @@ class JobEvents(Protocol):
         ...
 
 
+# A queued job's place: the first moves show at once (its status text may be stale from the
+# start), then at most this many per queue_status_interval.
+QUEUE_SHOWS_PER_INTERVAL = 2
+
+
 @dataclass
 class RunnerConfig:
     poll_interval: Mapping[str, float] = field(
@@ -103,7 +117,7 @@ class RunnerConfig:
     # elapsed time and estimate keep moving during minutes of "running".
     heartbeat: Mapping[str, float] = field(default_factory=lambda: {"video": 30.0})
     max_running: int = 200  # jobs driven at once; more wait their turn (durable meanwhile)
-    max_delivering: int = 8  # results uploaded to Telegram at once (bounds memory, see bench/)
+    queue_status_interval: float = 10.0  # a queued job's position is re-shown this rarely
     auto_resubmits: int = 1  # failure_reason "error" is resubmitted this often (it's refunded)
     # Delivery retries after a transient failure: min doubling up to max seconds, forever.
     delivery_retry_min: float = 2.0
@@ -130,12 +144,15 @@ class JobRunner:
         self.config = config or RunnerConfig()
         self.events: JobEvents | None = None
         self._slots = asyncio.Semaphore(self.config.max_running)
-        self._delivering = asyncio.Semaphore(self.config.max_delivering)
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._waiting: list[int] = []  # job ids waiting for a slot, in order
         self._queued: dict[int, Job] = {}  # the same jobs, to refresh their queue position
         self._queue_notice: asyncio.Task[None] | None = None
-        self._queue_dirty = False
+        self._queue_wake = asyncio.Event()
+        # job id → (position last shown, when the last QUEUE_SHOWS_PER_INTERVAL were shown)
+        self._queue_shown: dict[int, tuple[int, tuple[float, ...]]] = {}
+        # Set once the provider callback route is served (webhook mode): bot/tg/webhook.py.
+        self.callbacks: Callbacks | None = None
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     # -- public -------------------------------------------------------------------------------
@@ -197,6 +214,7 @@ class JobRunner:
             with contextlib.suppress(ValueError):
                 self._waiting.remove(job.id)
             self._queued.pop(job.id, None)
+            self._queue_shown.pop(job.id, None)
             if self._queued:
                 self._refresh_queue()  # everyone behind moved up one place
             try:
@@ -222,6 +240,9 @@ class JobRunner:
             except Exception:
                 log.exception("job %s crashed", job.id)
                 await self._finish(job, "internal", "")
+            finally:
+                if self.callbacks is not None:
+                    self.callbacks.forget(job.id)
 
     async def _submit(self, job: Job) -> None:
         provider = self.providers[job.provider]
@@ -230,7 +251,7 @@ class JobRunner:
         not_sent = 0
         while True:
             try:
-                task_id = await provider.submit(job.request)
+                task_id = await provider.submit(self._outgoing(job, provider))
                 break
             except (errors.NotSent, *REFUSED) as exc:
                 following = self.fallback(job.request, job.provider) if self.fallback else None
@@ -263,17 +284,18 @@ class JobRunner:
         # (the result is likely finished upstream and downloadable for hours).
         deadline = time.time() + self.config.max_wait.get(job.kind, 3600)
         polled = False  # every job is asked at least once before it may time out
+        polling_since = time.time()
         failures = 0
         heartbeat = self.config.heartbeat.get(job.kind)
         last_notice = time.time()
         while True:
-            await self._sleep(interval)
+            pushed = await self._until_next_poll(job, time.time() - polling_since)
             if polled and time.time() > deadline:
                 await self._finish(job, "job_timeout", "")
                 return
             assert job.task_id is not None
             try:
-                state = await provider.poll(job.task_id)
+                state = pushed or await provider.poll(job.task_id)
             except TRANSIENT as exc:
                 failures += 1
                 log.info("job %s poll failed (%s), retrying", job.id, type(exc).__name__)
@@ -291,6 +313,8 @@ class JobRunner:
                     await self._notify(job)
                     last_notice = time.time()
                 continue
+            if pushed is None and self.callbacks is not None:
+                self.callbacks.ended_by_polling(job.id)
             if state.status == "failed":
                 if await self._maybe_resubmit(job, state):
                     continue
@@ -308,8 +332,8 @@ class JobRunner:
         assert self.events is not None
         while True:
             try:
-                async with self._delivering:  # uploads hold the file in memory: few at once
-                    await self.events.deliver(job)
+                # Upload slots are taken by the Telegram budget only while sending.
+                await self.events.deliver(job)
                 return
             except DeliveryDelayed as exc:
                 failures = job.delivery_failures + 1
@@ -323,6 +347,28 @@ class JobRunner:
     def _backoff(self, failures: int) -> float:
         low, high = self.config.delivery_retry_min, self.config.delivery_retry_max
         return min(high, low * 2 ** min(max(failures - 1, 0), 20))
+
+    def _outgoing(self, job: Job, provider: GenerationProvider) -> GenerationRequest:
+        """The request as sent: with a callback URL when the provider can call back."""
+        if self.callbacks is None or not getattr(provider, "accepts_callback", False):
+            return job.request
+        url = self.callbacks.expect(job.id)
+        return replace(job.request, params={**job.request.params, "callback_url": url})
+
+    async def _until_next_poll(self, job: Job, elapsed: float) -> TaskState | None:
+        """Wait until the next poll is due; a finished state pushed by a callback ends the wait
+        early and is returned (None: poll now)."""
+        callbacks = self.callbacks
+        waiting = callbacks is not None and callbacks.waiting(job.id)
+        delay = poll_delay(
+            self.config.poll_interval.get(job.kind, 3.0), elapsed=elapsed,
+            typical=typical_seconds(job), progress=job.progress,
+            callback_expected=waiting and callbacks is not None and callbacks.trusted,
+        )  # fmt: skip
+        if callbacks is None or not waiting:
+            await self._sleep(delay)
+            return None
+        return await callbacks.wait(job.id, job.task_id, delay)
 
     async def _maybe_resubmit(self, job: Job, state: TaskState) -> bool:
         """failure_reason "error" is worth one more try (the provider advises it, refunds it)."""
@@ -398,16 +444,37 @@ class JobRunner:
         await self._notify(job)
 
     def _refresh_queue(self) -> None:
-        """Re-show the "前面还有 N 个" line of every waiting job, in one background task."""
-        self._queue_dirty = True
+        """Re-show the "前面还有 N 个" line of waiting jobs, in one background task."""
         if self._queue_notice is None or self._queue_notice.done():
             self._queue_notice = asyncio.create_task(self._notify_queued())
+        else:
+            self._queue_wake.set()
 
     async def _notify_queued(self) -> None:
-        while self._queue_dirty:
-            self._queue_dirty = False
+        """Each waiting job's place is shown when it changed, at most QUEUE_SHOWS_PER_INTERVAL
+        times per interval per job (a later change waits and shows the newest place): with N
+        jobs moving up one by one this is a few edits per job, not one per move (N²)."""
+        interval = self.config.queue_status_interval
+        while True:
+            self._queue_wake.clear()
+            now = time.monotonic()
+            next_due: float | None = None
             for queued in list(self._queued.values()):
+                position = self.queue_position(queued.id)
+                shown_at, times = self._queue_shown.get(queued.id, (-1, ()))
+                if shown_at == position:
+                    continue
+                if len(times) >= QUEUE_SHOWS_PER_INTERVAL and now - times[0] < interval:
+                    due = times[0] + interval - now
+                    next_due = due if next_due is None else min(next_due, due)
+                    continue
+                recent = (*times, now)[-QUEUE_SHOWS_PER_INTERVAL:]
+                self._queue_shown[queued.id] = (position, recent)
                 await self._notify(queued)
+            if next_due is None and not self._queue_wake.is_set():
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queue_wake.wait(), next_due)
 
     async def _notify(self, job: Job) -> None:
         if self.events is None:

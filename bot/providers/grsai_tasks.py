@@ -1,7 +1,9 @@
 """GrsAI generation tasks: Nano Banana images, Sora 2 videos and Sora characters.
 
 Every task is submitted with `webHook: "-1"` (the id comes back at once) and then polled on
-`/v1/draw/result`. Answers come in the envelope `{"code", "msg", "data"}`; a non-zero code
+`/v1/draw/result` — or, when the runner passes `params["callback_url"]` (webhook mode), with that
+URL as `webHook` and `shutProgress`, so GrsAI POSTs the finished task there (polling stays the
+safety net). Answers come in the envelope `{"code", "msg", "data"}`; a non-zero code
 with HTTP 200 is mapped onto our error hierarchy here. No Telegram types here.
 """
 
@@ -89,6 +91,14 @@ def check_image_options(model: str, image_size: str, aspect_ratio: str) -> str |
     return None
 
 
+def _delivery(params: dict[str, Any]) -> dict[str, Any]:
+    """webHook/shutProgress: poll by id ("-1"), or only the final state POSTed to our URL."""
+    url = params.get("callback_url")
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        return {"webHook": url, "shutProgress": True}
+    return {"webHook": "-1", "shutProgress": False}
+
+
 def _read_path(path: str) -> bytes:
     return Path(path).read_bytes()
 
@@ -97,6 +107,7 @@ class GrsAITasks:
     """GenerationProvider for GrsAI's draw/video/character task APIs (submit, then poll)."""
 
     name = "grsai"
+    accepts_callback = True  # the runner may pass params["callback_url"] (see _delivery)
 
     def __init__(self, api: JsonApi, read_file: Callable[[str], bytes] | None = None) -> None:
         self._api = api
@@ -149,6 +160,7 @@ class GrsAITasks:
 
     async def _build(self, request: GenerationRequest) -> tuple[str, dict[str, Any]]:
         p = request.params
+        delivery = _delivery(p)
         if request.kind == "image":
             model = str(p.get("model") or IMAGE_MODELS[0])
             image_size = str(p.get("image_size") or "1K")
@@ -163,8 +175,7 @@ class GrsAITasks:
                 "aspectRatio": aspect_ratio,
                 "imageSize": image_size,
                 "urls": urls,
-                "webHook": "-1",
-                "shutProgress": False,
+                **delivery,
             }
         if request.kind == "video":
             try:
@@ -177,8 +188,7 @@ class GrsAITasks:
                 "aspectRatio": str(p.get("aspect_ratio") or "9:16"),
                 "duration": duration,
                 "size": str(p.get("size") or "small"),
-                "webHook": "-1",
-                "shutProgress": False,
+                **delivery,
             }
             if request.references:
                 body["url"] = await self._data_url(request.references[0], "image")
@@ -187,7 +197,7 @@ class GrsAITasks:
             return VIDEO_PATH, body
         if request.kind == "character":
             timestamps = str(p.get("timestamps") or "0,3")
-            common = {"timestamps": timestamps, "webHook": "-1", "shutProgress": False}
+            common = {"timestamps": timestamps, **delivery}
             if p.get("pid"):
                 return CREATE_CHARACTER_PATH, {"pid": str(p["pid"]), **common}
             if not request.references:

@@ -56,6 +56,9 @@ def build_application(settings: Settings) -> Application:
             ChatBudgetRateLimiter(
                 private_interval=settings.private_chat_interval,
                 group_max_per_minute=settings.group_messages_per_minute,
+                private_burst=settings.private_chat_burst,
+                overall_per_second=settings.telegram_messages_per_second,
+                max_uploads=settings.telegram_max_uploads,
             )
         )
         .local_mode(settings.telegram_local_mode)  # files up to 2 GB via a local Bot API server

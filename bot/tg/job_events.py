@@ -16,8 +16,16 @@ import logging
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import BinaryIO
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    ReplyParameters,
+)
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -30,6 +38,7 @@ from bot import texts
 from bot.jobs.runner import DeliveryDelayed, JobRunner, RecipientGone
 from bot.jobs.status import status_text
 from bot.store.jobs import Job, JobStore, ResultMessage, SavedFile
+from bot.tg.ratelimit import Priority, budget
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +88,19 @@ def _hidden_state(job: Job) -> bool:
         and job.state in ("downloading", "delivering")
         and not job.delivery_failures
     )
+
+
+def status_budget(final: bool, retries: int | None = 0) -> dict[str, object]:
+    """Status edits spend what results leave of the Telegram budget; a final state is a result."""
+    if final:
+        return budget(Priority.RESULT)
+    return budget(Priority.STATUS, retries)
+
+
+def streamed(handle: BinaryIO, name: str) -> InputFile:
+    """An upload httpx reads from the open file while sending, instead of PTB reading it whole
+    into memory when the call is made (which may be long before its turn in the budget)."""
+    return InputFile(handle, filename=name, read_file_handle=False)
 
 
 def job_button(label: str, action: str, job: Job) -> InlineKeyboardButton:
@@ -233,7 +255,7 @@ class TelegramJobEvents:
             try:
                 await self.bot.edit_message_text(
                     text, job.chat_id, job.status_message_id, reply_markup=markup,
-                    rate_limit_args=None if final else 0,
+                    rate_limit_args=status_budget(final),
                 )  # fmt: skip
                 return
             except RetryAfter:
@@ -248,7 +270,7 @@ class TelegramJobEvents:
         # No status message yet, or the user deleted it: post a fresh one.
         message = await self.bot.send_message(
             job.chat_id, text, reply_markup=markup, message_thread_id=job.thread_id,
-            reply_parameters=self._reply_to(job),
+            reply_parameters=self._reply_to(job), rate_limit_args=status_budget(final, None),
         )  # fmt: skip
         await self.store.update(job, status_message_id=message.message_id)
 
@@ -303,7 +325,7 @@ class TelegramJobEvents:
         if photo_fits(file) and photo_id is None:
             with open(file.path, "rb") as handle:
                 sent_photo = await self.bot.send_photo(
-                    job.chat_id, handle, caption=caption, reply_markup=buttons,
+                    job.chat_id, streamed(handle, name), caption=caption, reply_markup=buttons,
                     reply_parameters=self._reply_to(job), message_thread_id=job.thread_id,
                 )  # fmt: skip
             await self._remember(job, sent_photo, file, sent_photo.photo[-1].file_id, "photo")
@@ -313,7 +335,7 @@ class TelegramJobEvents:
         if photo_id is None or photo_would_be_recompressed(file, image_size):
             with open(file.path, "rb") as handle:
                 sent_doc = await self.bot.send_document(
-                    job.chat_id, handle, filename=name,
+                    job.chat_id, streamed(handle, name), filename=name,
                     caption=texts.DRAW_ORIGINAL_FILE.format(width=file.width, height=file.height)
                     if photo_id else caption,
                     reply_markup=None if photo_id else buttons,

@@ -1,23 +1,36 @@
-"""One send budget per chat, on top of PTB's AIORateLimiter.
+"""One Telegram budget for the whole bot, spent by priority.
 
-AIORateLimiter paces the whole bot (30/s) and each group (20/min) but not private chats, and it
-answers a 429 by pausing *every* chat. Here each chat additionally gets its own pace, and a
-`retry_after` pauses only the chat that earned it. A call may pass `rate_limit_args` = number of
-retries: streamed intermediate edits pass 0 (a newer edit follows anyway); everything else is
-retried, so a final answer always gets through.
+Rules this limiter guarantees:
+- every visible call (send/edit) takes a token from its chat's bucket, then one from the bot's
+  global bucket (~30/s); waiters are served by priority, then in arrival order, so a result
+  overtakes queued status edits both inside a chat and across chats;
+- a private chat has a small burst (default 3, refilled at 1 per `private_interval`), so a
+  result goes out at once even right after a progress edit; low-priority calls (refreshes,
+  status) never take a private chat's last token, which stays for a result;
+- groups are paced evenly (`group_max_per_minute`), as Telegram counts a sliding minute;
+- a 429 pauses only the chat that earned it;
+- uploads (calls that carry a file) take one of `max_uploads` slots only while the request is
+  actually being sent, never while waiting for a chat's pace or pause: one chat's backlog can
+  never hold up another chat's delivery.
+
+Callers mark a call with `rate_limit_args`: `budget(Priority.X, retries)`; a bare int is the
+older form (retries; 0 = an intermediate update, so REFRESH); None = RESULT with retries.
+aiolimiter (what PTB's AIORateLimiter uses) has no notion of priority, hence `PriorityBucket`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import time
 from collections.abc import Callable, Coroutine
+from enum import IntEnum
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
-from telegram.ext import AIORateLimiter
+from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -27,56 +40,174 @@ PACED_ENDPOINTS = frozenset(
         "sendMessage", "editMessageText", "editMessageCaption", "editMessageMedia",
         "editMessageReplyMarkup", "sendPhoto", "sendVideo", "sendDocument", "sendAnimation",
         "sendAudio", "sendMediaGroup", "sendMessageDraft", "copyMessage", "forwardMessage",
+        "sendVoice", "sendSticker",
     }
+)  # fmt: skip
+# Calls that may carry a file upload: they take an upload slot while being sent.
+UPLOAD_ENDPOINTS = frozenset(
+    {"sendPhoto", "sendVideo", "sendDocument", "sendAnimation", "sendAudio", "sendMediaGroup",
+     "sendVoice", "editMessageMedia"}
 )  # fmt: skip
 
 DEFAULT_RETRIES = 5
+# Even inside a burst, two visible calls to one chat are this far apart (Telegram tolerates
+# short bursts, not back-to-back floods; the fake Telegram refuses gaps under 0.3 s).
+MIN_GAP = 0.35
 
 
-def _not_our_expected_429(record: logging.LogRecord) -> bool:
-    # The parent runs with max_retries=0 and logs every 429 as an ERROR with a traceback;
-    # here a 429 is expected and handled per chat (and logged once at INFO below).
-    return "Rate limit hit after maximum" not in record.getMessage()
+class Priority(IntEnum):
+    RESULT = 0  # final answer text, result files, command replies (anything unmarked)
+    FIRST = 1  # the first text of a new answer
+    REFRESH = 2  # draft/edit refreshes of a growing answer
+    STATUS = 3  # job status and queue-position edits
 
 
-logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_not_our_expected_429)
+def budget(priority: Priority, retries: int | None = None) -> dict[str, Any]:
+    """The `rate_limit_args` of a call: its priority, and how often a 429 is retried."""
+    return {"priority": priority, "retries": retries}
 
 
-class ChatBudgetRateLimiter(AIORateLimiter):
-    """AIORateLimiter + a per-chat pace and per-chat retry_after."""
+def _parse(args: Any) -> tuple[Priority, int | None]:
+    if isinstance(args, dict):
+        return Priority(args.get("priority", Priority.RESULT)), args.get("retries")
+    if isinstance(args, int) and not isinstance(args, bool):
+        return (Priority.REFRESH if args == 0 else Priority.RESULT), args
+    return Priority.RESULT, None
+
+
+class PriorityBucket:
+    """Token bucket (`burst` tokens, refilled at `rate`/s) whose waiters are served by
+    priority, then FIFO. `reserve`: tokens that calls of `reserve_below` or lower priority may
+    not take (they stay for results)."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        reserve: int = 0,
+        reserve_below: Priority = Priority.REFRESH,
+    ) -> None:
+        self.rate = rate
+        self.burst = max(1, burst)
+        self.reserve = reserve if self.burst > reserve else 0
+        self.reserve_below = reserve_below
+        self._tokens = float(self.burst)
+        self._stamp = time.monotonic()
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def idle(self) -> bool:
+        self._refill()
+        return not self._waiters and self._tokens >= self.burst
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+
+    def _needed(self, priority: int) -> float:
+        return 1.0 + (self.reserve if priority >= self.reserve_below else 0)
+
+    def _delay(self, priority: int) -> float:
+        """Seconds until a call of `priority` may go (0 = now)."""
+        self._refill()
+        missing = self._needed(priority) - self._tokens
+        return missing / self.rate if missing > 0 else 0.0
+
+    def _take(self) -> None:
+        self._tokens -= 1
+
+    async def acquire(self, priority: int = Priority.RESULT) -> None:
+        if not self._waiters and self._delay(priority) == 0:
+            self._take()
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._seq), future))
+        self._dispatch()
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self._tokens += 1  # granted but not used: give the token back
+            self._dispatch()
+            raise
+
+    def _dispatch(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        while self._waiters:
+            priority, _, future = self._waiters[0]
+            if future.done():  # cancelled while waiting
+                heapq.heappop(self._waiters)
+                continue
+            delay = self._delay(priority)
+            if delay > 0:
+                self._timer = asyncio.get_running_loop().call_later(delay, self._dispatch)
+                return
+            heapq.heappop(self._waiters)
+            self._take()
+            future.set_result(None)
+
+
+class ChatBudgetRateLimiter(BaseRateLimiter[Any]):
+    """The bot's Telegram budget: per-chat buckets, a global bucket, per-chat 429 pauses."""
 
     def __init__(
         self,
         private_interval: float = 1.0,
         group_max_per_minute: int = 20,
         retries: int = DEFAULT_RETRIES,
+        *,
+        private_burst: int = 3,
+        overall_per_second: float = 30.0,
+        max_uploads: int = 8,
     ) -> None:
-        # max_retries=0: the parent raises RetryAfter at once and we handle it per chat.
-        # Groups get an even pace (1 per 60/N s) rather than a bucket of N: a burst of 20 plus
-        # the refill would exceed 20 in one minute.
-        # 5 % margin: Telegram counts a sliding minute, so exactly 60/N s could make N+1.
-        super().__init__(
-            group_max_rate=1, group_time_period=1.05 * 60 / group_max_per_minute, max_retries=0
-        )
-        self._private_interval = private_interval
+        self._private_rate = 1.0 / private_interval if private_interval > 0 else 1000.0
+        self._private_burst = private_burst
+        # Groups: an even pace. A burst of N plus the refill would exceed N in one minute;
+        # 5 % margin as Telegram counts a sliding minute.
+        self._group_rate = group_max_per_minute / 60 / 1.05
         self._retries = retries
-        self._chat_limiters: dict[int | str, AsyncLimiter] = {}
+        self._global = PriorityBucket(overall_per_second, max(1, int(overall_per_second)))
+        self._uploads = asyncio.Semaphore(max_uploads)
+        self._chats: dict[int | str, PriorityBucket] = {}
         self._paused_until: dict[int | str, float] = {}
+        self._next_send: dict[int | str, float] = {}  # MIN_GAP, counted at the actual send
 
-    def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter:
-        limiter = self._chat_limiters.get(chat_id)
-        if limiter is None:
-            if len(self._chat_limiters) > 4096:  # forget idle chats
-                self._chat_limiters = {
-                    k: v for k, v in self._chat_limiters.items() if not v.has_capacity(1)
-                }
-            limiter = AsyncLimiter(1, self._private_interval)
-            self._chat_limiters[chat_id] = limiter
-        return limiter
+    async def initialize(self) -> None:
+        """Nothing to set up."""
 
-    async def _wait_if_paused(self, chat_id: int | str) -> None:
-        until = self._paused_until.get(chat_id, 0.0)
-        delay = until - time.monotonic()
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    def _chat_bucket(self, chat_key: int | str) -> PriorityBucket:
+        bucket = self._chats.get(chat_key)
+        if bucket is None:
+            if len(self._chats) > 4096:  # forget idle chats
+                self._chats = {k: v for k, v in self._chats.items() if not v.idle()}
+                now = time.monotonic()
+                self._next_send = {k: v for k, v in self._next_send.items() if v > now}
+            if isinstance(chat_key, int) and chat_key > 0:
+                bucket = PriorityBucket(self._private_rate, self._private_burst, reserve=1)
+            else:
+                bucket = PriorityBucket(self._group_rate, 1)
+            self._chats[chat_key] = bucket
+        return bucket
+
+    async def _keep_gap(self, chat_key: int | str) -> None:
+        """Two sends to one chat leave at least MIN_GAP between them (reserved, then slept, so
+        concurrent calls line up); counted here, at the send, as a call may have waited for
+        the global budget or an upload slot after its chat's token."""
+        now = time.monotonic()
+        at = max(now, self._next_send.get(chat_key, 0.0))
+        self._next_send[chat_key] = at + MIN_GAP
+        if at > now:
+            await asyncio.sleep(at - now)
+
+    async def _wait_if_paused(self, chat_key: int | str) -> None:
+        delay = self._paused_until.get(chat_key, 0.0) - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
 
@@ -87,30 +218,30 @@ class ChatBudgetRateLimiter(AIORateLimiter):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: Any,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
         if chat_id is None or endpoint not in PACED_ENDPOINTS:
-            # "typing", getFile, answerCallbackQuery…: nothing appears in the chat, so they must
-            # not take a slot of the group's 20/min (the parent would count any chat_id).
-            unpaced = {k: v for k, v in data.items() if k != "chat_id"}
-            return await super().process_request(callback, args, kwargs, endpoint, unpaced, None)
-        retries = self._retries if rate_limit_args is None else rate_limit_args
+            # "typing", getFile, answerCallbackQuery…: nothing appears in a chat.
+            return await callback(*args, **kwargs)
+        priority, retries = _parse(rate_limit_args)
+        retries = self._retries if retries is None else retries
         try:
             chat_key: int | str = int(chat_id)
         except (TypeError, ValueError):
             chat_key = str(chat_id)
-        private = isinstance(chat_key, int) and chat_key > 0
         for attempt in range(retries + 1):
             await self._wait_if_paused(chat_key)
+            await self._chat_bucket(chat_key).acquire(priority)
+            await self._wait_if_paused(chat_key)  # a 429 may have come in meanwhile
+            await self._global.acquire(priority)
             try:
-                if private:  # groups are paced by the parent's group limiter
-                    async with self._chat_limiter(chat_key):
-                        await self._wait_if_paused(chat_key)
-                        return await super().process_request(
-                            callback, args, kwargs, endpoint, data, None
-                        )
-                return await super().process_request(callback, args, kwargs, endpoint, data, None)
+                if endpoint in UPLOAD_ENDPOINTS:
+                    async with self._uploads:
+                        await self._keep_gap(chat_key)
+                        return await callback(*args, **kwargs)
+                await self._keep_gap(chat_key)
+                return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 pause = exc._retry_after.total_seconds() + 0.1
                 self._paused_until[chat_key] = max(

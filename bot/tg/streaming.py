@@ -25,6 +25,7 @@ from bot import texts
 from bot.error_text import describe_error
 from bot.providers.errors import ProviderError, StreamDropped
 from bot.render.markdown import RenderedChunk, render_chunks
+from bot.tg.ratelimit import Priority, budget
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,10 @@ class ReplyStream:
         try:
             await self.bot.send_message_draft(
                 self.chat_id, self._draft_id, chunk.text, message_thread_id=self.thread_id,
-                entities=_entities(chunk), rate_limit_args=0,
+                entities=_entities(chunk),
+                rate_limit_args=budget(  # the first text of an answer goes before refreshes
+                    Priority.FIRST if self._draft_shown is None else Priority.REFRESH, 0
+                ),
             )  # fmt: skip
         except RetryAfter:
             return

@@ -1,0 +1,105 @@
+"""Provider callbacks (webhooks) for running jobs: unguessable per-job URLs and the mailbox the
+runner's poller waits on. No Telegram or HTTP-server types here (see bot/tg/webhook.py).
+
+Rules:
+- a job's token is HMAC(secret, job id): unguessable without the secret and nothing to store;
+  a token that does not verify, or a job not waiting for a callback, is "unknown" (→ 404);
+- a callback is never trusted for more than "this task is done": a `succeeded` state with
+  results is handed to the poller (the results are then downloaded and checked like any
+  other), anything else only makes the poller poll now; a state for another task id is ignored;
+- polling stays the safety net, and callbacks that never come are noticed: after
+  MISSES_TO_DISTRUST jobs in a row ended by polling, new waits stop counting on callbacks
+  until one arrives again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass, field
+
+from bot.providers.base import TaskState
+
+log = logging.getLogger(__name__)
+
+MISSES_TO_DISTRUST = 3
+
+
+@dataclass
+class _Mailbox:
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    task_id: str | None = None
+    state: TaskState | None = None
+
+
+class Callbacks:
+    def __init__(self, base_url: str, secret: bytes) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._secret = secret
+        self._boxes: dict[int, _Mailbox] = {}
+        self._misses = 0
+
+    @property
+    def trusted(self) -> bool:
+        return self._misses < MISSES_TO_DISTRUST
+
+    def token(self, job_id: int) -> str:
+        mac = hmac.new(self._secret, f"job:{job_id}".encode(), hashlib.sha256).hexdigest()
+        return f"{job_id}-{mac[:40]}"
+
+    def expect(self, job_id: int) -> str:
+        """The URL for this job's callbacks; a callback is awaited from now on."""
+        self._boxes[job_id] = _Mailbox()
+        return f"{self.base_url}/{self.token(job_id)}"
+
+    def waiting(self, job_id: int) -> bool:
+        return job_id in self._boxes
+
+    def forget(self, job_id: int) -> None:
+        self._boxes.pop(job_id, None)
+
+    def receive(self, token: str, task_id: str, state: TaskState) -> bool:
+        """A callback arrived; False when its token is unknown (nothing happens then)."""
+        raw_id, _, _ = token.partition("-")
+        if not raw_id.isdigit() or not hmac.compare_digest(token, self.token(int(raw_id))):
+            return False
+        box = self._boxes.get(int(raw_id))
+        if box is None:
+            return False
+        if state.status == "running":
+            return True  # progress only: the safety-net poll shows it
+        box.task_id = task_id
+        box.state = state if state.status == "succeeded" and state.results else None
+        box.arrived.set()
+        return True
+
+    async def wait(self, job_id: int, task_id: str | None, timeout: float) -> TaskState | None:  # noqa: ASYNC109
+        """Until a callback for `task_id` or `timeout`; the accepted state, or None (poll)."""
+        box = self._boxes.get(job_id)
+        if box is None:
+            await asyncio.sleep(timeout)
+            return None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(box.arrived.wait(), timeout)
+        if not box.arrived.is_set():
+            return None
+        box.arrived.clear()
+        state, box.state = box.state, None
+        if box.task_id != task_id:
+            return None
+        self._misses = 0
+        return state
+
+    def ended_by_polling(self, job_id: int) -> None:
+        """A job that waited for a callback was found done by a poll first."""
+        if job_id not in self._boxes:
+            return
+        self._misses += 1
+        if self._misses == MISSES_TO_DISTRUST:
+            log.warning(
+                "no GrsAI callback arrived for %d jobs in a row: polling normally until one does"
+                " (is %s/… routed to the bot?)", self._misses, self.base_url
+            )

@@ -1,0 +1,258 @@
+"""One Telegram budget spent by priority, and results that go out at once.
+
+The limiter is exercised through a real PTB bot against the fake Telegram (over HTTP); the job
+paths through the whole bot (tests/harness.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from telegram.ext import ExtBot
+
+from bot import texts
+from bot.jobs.callbacks import Callbacks
+from bot.providers.base import ResultItem, TaskState
+from bot.tg.ratelimit import ChatBudgetRateLimiter, Priority, budget
+from tests.fakes.grsai import RESULT_PATH, FakeGrsAI, TaskScript
+from tests.fakes.telegram import FakeTelegram
+from tests.harness import RunningBot
+from tests.media import make_png
+from tests.process import BotProcess, bot_env, free_port
+
+USER_HOOK = 4711
+
+
+async def limited_bot(tg: FakeTelegram, limiter: ChatBudgetRateLimiter) -> ExtBot:
+    bot: ExtBot = ExtBot(
+        tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url, rate_limiter=limiter
+    )
+    await bot.initialize()
+    return bot
+
+
+@pytest.fixture
+async def plain_bot(tg: FakeTelegram) -> AsyncIterator[ExtBot]:
+    bot: ExtBot = ExtBot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url)
+    await bot.initialize()
+    yield bot
+    await bot.shutdown()
+
+
+async def test_result_photo_overtakes_queued_status_edits_under_a_saturated_budget(
+    tg: FakeTelegram, plain_bot: ExtBot
+) -> None:
+    chats = list(range(5001, 5011))
+    statuses = {}
+    for chat in chats:
+        tg.private_chat(chat)
+        statuses[chat] = (await plain_bot.send_message(chat, "排队中")).message_id
+    tg.private_chat(6000)
+    await asyncio.sleep(0.4)
+    tg.calls.clear()
+    # A global budget of 2 per second: ten status edits saturate it for five seconds.
+    bot = await limited_bot(tg, ChatBudgetRateLimiter(overall_per_second=2))
+    try:
+        edits = [
+            asyncio.create_task(
+                bot.edit_message_text(
+                    "前面还有 1 个", chat, statuses[chat], rate_limit_args=budget(Priority.STATUS)
+                )
+            )
+            for chat in chats
+        ]
+        await asyncio.sleep(0.05)  # all queued behind the budget
+        photo = asyncio.create_task(bot.send_photo(6000, make_png(64, 64)))
+        await asyncio.gather(photo, *edits)
+    finally:
+        await bot.shutdown()
+    order = [c.method for c in tg.calls if c.ok and c.method != "getMe"]
+    assert order.count("editMessageText") == 10
+    # Only the two edits that already held the budget's burst went before the photo.
+    assert order.index("sendPhoto") <= 2, order
+
+
+async def test_a_result_in_the_same_chat_overtakes_a_waiting_status_edit(
+    tg: FakeTelegram, plain_bot: ExtBot
+) -> None:
+    tg.private_chat(5001)
+    status = (await plain_bot.send_message(5001, "进行中")).message_id
+    await asyncio.sleep(0.4)
+    tg.calls.clear()
+    # One message per 2 s in this chat, no burst: the status edit and the photo both wait.
+    bot = await limited_bot(tg, ChatBudgetRateLimiter(private_interval=2.0, private_burst=1))
+    try:
+        await bot.send_message(5001, "占用节奏")
+        edit = asyncio.create_task(
+            bot.edit_message_text("50%", 5001, status, rate_limit_args=budget(Priority.STATUS))
+        )
+        await asyncio.sleep(0.05)
+        photo = asyncio.create_task(bot.send_photo(5001, make_png(64, 64)))
+        await asyncio.gather(edit, photo)
+    finally:
+        await bot.shutdown()
+    order = [c.method for c in tg.calls if c.ok and c.method != "getMe"]
+    assert order == ["sendMessage", "sendPhoto", "editMessageText"]
+    assert tg.flood_events == []
+
+
+async def test_private_chat_burst_sends_a_result_at_once_after_a_progress_edit(
+    tg: FakeTelegram, plain_bot: ExtBot
+) -> None:
+    tg.private_chat(5001)
+    status = (await plain_bot.send_message(5001, "进行中")).message_id
+    await asyncio.sleep(0.4)
+    tg.calls.clear()
+    bot = await limited_bot(tg, ChatBudgetRateLimiter(private_interval=3.0))
+    try:
+        await bot.edit_message_text("90%", 5001, status, rate_limit_args=budget(Priority.STATUS))
+        started = time.monotonic()
+        await bot.send_photo(5001, make_png(64, 64))
+        took = time.monotonic() - started
+    finally:
+        await bot.shutdown()
+    assert took < 1.0  # not the chat's 3 s pace: only the short gap inside a burst
+    assert tg.flood_events == []
+
+
+# -- through the whole bot ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("settings_overrides", [{"private_chat_interval": 3.0}])
+async def test_draw_result_is_not_held_behind_the_chats_pace_after_a_progress_edit(
+    tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
+) -> None:
+    grsai.script_task(TaskScript(kind="image", progress=[30, 90, 100]))
+    chat = tg.private_chat(7001)
+    tg.send_text(chat, 7001, "/draw 一只猫")
+    await tg.wait_for(lambda: any(m.get("photo") for m in tg.bot_messages(7001)), timeout=20)
+    last_poll = [r for r in grsai.requests if r.path == RESULT_PATH][-1]
+    [photo] = [c for c in tg.calls_to("sendPhoto") if c.ok]
+    # A progress edit went out just before; the photo did not wait the chat's 3 s pace.
+    assert photo.at - last_poll.at < 1.5
+    assert tg.flood_events == []
+
+
+@pytest.mark.parametrize(
+    "settings_overrides", [{"job_max_running": 2, "job_queue_status_interval": 30.0}]
+)
+async def test_forty_queued_images_get_a_few_queue_position_edits_each_not_one_per_move(
+    tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
+) -> None:
+    users = list(range(8001, 8043))  # 2 running + 40 queued, one per private chat
+    for user in users:
+        grsai.script_task(TaskScript(kind="image", progress=list(range(10, 101, 10))))
+        tg.send_text(tg.private_chat(user), user, f"/draw 第 {user} 张")
+    await tg.wait_for(
+        lambda: sum(1 for c in tg.calls_to("sendPhoto") if c.ok) == len(users), timeout=90
+    )
+    queue_line = texts.JOB_STATE_QUEUED_AT.split("{")[0]
+    queue_edits = [
+        c for c in tg.calls_to("editMessageText") if queue_line in (c.params.get("text") or "")
+    ]
+    # Before, every waiting job's line moved on every start: ~N²/2 edits (455 for 40 measured).
+    # Now the first moves show at once, then at most 2 per 30 s per job.
+    assert len(queue_edits) <= 2 * 40, len(queue_edits)
+    assert tg.flood_events == []
+
+
+@pytest.mark.parametrize("settings_overrides", [{"group_messages_per_minute": 600}])
+async def test_a_group_paused_by_a_long_429_does_not_delay_another_chats_result(
+    tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
+) -> None:
+    members = list(range(9001, 9011))  # ten results due in the group, more than 8 uploads
+    # The group's budget is spent by the ten status messages: then a 429 of about a minute.
+    tg.flood_group_per_minute = len(members)
+    group = tg.group_chat(-100777)
+    for user in members:
+        grsai.script_task(TaskScript(kind="image"))
+        tg.send_text(group, user, f"/draw 群里的第 {user} 张")
+
+    async def group_results_waiting() -> bool:
+        active = await bot.services.jobs.active()
+        return len(active) == len(members) and all(j.state == "delivering" for j in active)
+
+    for _ in range(200):
+        if tg.flood_events and await group_results_waiting():
+            break
+        await asyncio.sleep(0.1)
+    assert tg.flood_events and await group_results_waiting()
+    grsai.script_task(TaskScript(kind="image"))
+    chat = tg.private_chat(9100)
+    tg.send_text(chat, 9100, "/draw 私聊的猫")
+    await tg.wait_for(lambda: any(m.get("photo") for m in tg.bot_messages(9100)), timeout=10)
+    assert not any(m.get("photo") for m in tg.bot_messages(group["id"]))  # still paused
+
+
+# -- webhook mode: GrsAI calls back --------------------------------------------------------
+
+
+async def test_webhook_mode_takes_a_finished_draw_from_the_grsai_callback_without_polling(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    port, secret = free_port(), "hook-secret_0123456789"
+    hook_base = f"http://127.0.0.1:{port}/tg/hook"
+    env = bot_env(
+        tg, grsai, tmp_path / "data", WEBHOOK_URL="https://bot.example.com/tg/hook",
+        WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port), WEBHOOK_SECRET=secret,
+        GRSAI_CALLBACK_URL=hook_base,  # where the fake GrsAI can reach the bot
+        JOB_POLL_INTERVAL_IMAGE="30",  # a poll would come far too late for this test
+    )  # fmt: skip
+    proc = BotProcess(env, tmp_path / "run")
+    await proc.start()
+    try:
+        for _ in range(200):
+            if "GrsAI results are called back" in proc.log:
+                break
+            await asyncio.sleep(0.1)
+        assert "GrsAI results are called back" in proc.log, proc.log
+        grsai.script_task(TaskScript(kind="image", progress=[30, 100], step_delay=0.3))
+        chat = tg.private_chat(USER_HOOK)
+        tg.send_text(chat, USER_HOOK, "/draw 回调送来的猫")
+        async with httpx.AsyncClient() as client:
+            sent = await client.post(
+                hook_base, json=tg.pending_updates[-1],
+                headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+            )  # fmt: skip
+            assert sent.status_code == 200
+            await tg.wait_for(
+                lambda: any(m.get("photo") for m in tg.bot_messages(USER_HOOK)), timeout=15
+            )
+            [body] = grsai.submissions("image")
+            assert body["webHook"].startswith(f"{hook_base}/grsai/") and body["shutProgress"]
+            assert grsai.requests_to(RESULT_PATH) == []  # no status poll was needed
+            # The callback route is checked: forged tokens are unknown, bad bodies refused.
+            state = grsai.webhook_posts[-1][1]
+            job_id = body["webHook"].rsplit("/", 1)[1].split("-")[0]
+            forged = await client.post(f"{hook_base}/grsai/{job_id}-{'0' * 40}", json=state)
+            assert forged.status_code == 404
+            done = await client.post(body["webHook"], json=state)  # job no longer waiting
+            assert done.status_code == 404
+            bad = await client.post(body["webHook"], content=b"not json")
+            assert bad.status_code == 400
+        await tg.wait_idle(quiet=0.5)
+        assert len([m for m in tg.bot_messages(USER_HOOK) if m.get("photo")]) == 1
+    finally:
+        code, _ = await proc.terminate()
+    assert code == 0, proc.log
+    assert secret not in proc.log
+
+
+async def test_callbacks_accept_only_a_verified_token_of_a_waiting_job_and_its_own_task() -> None:
+    callbacks = Callbacks("https://bot.example.com/tg/hook/grsai", b"k" * 32)
+    url = callbacks.expect(7)
+    token = url.rsplit("/", 1)[1]
+    done = TaskState("succeeded", 100, (ResultItem(url="https://cdn.example.com/a.png"),))
+    assert not callbacks.receive("7-" + "0" * 40, "task-1", done)  # forged
+    assert not callbacks.receive(callbacks.token(8), "task-1", done)  # not waiting
+    assert callbacks.receive(token, "task-other", done)
+    assert await callbacks.wait(7, "task-1", 0.01) is None  # another task's state: poll instead
+    assert callbacks.receive(token, "task-1", done)
+    assert await callbacks.wait(7, "task-1", 0.01) == done
+    failed = TaskState("failed", failure_reason="error")
+    assert callbacks.receive(token, "task-1", failed)
+    assert await callbacks.wait(7, "task-1", 0.01) is None  # a failure is confirmed by a poll
