@@ -44,26 +44,28 @@ MINIMUMS: dict[str, tuple[float, bool]] = {
         ("provider_sync_timeout", "provider_connect_timeout", "provider_read_timeout",
          "stream_edit_interval", "group_stream_edit_interval", "media_group_wait",
          "job_poll_interval_image", "job_poll_interval_video", "job_poll_interval_character",
-         "job_delivery_retry_min", "job_delivery_retry_max"),
+         "job_delivery_retry_min", "job_delivery_retry_max", "telegram_messages_per_second"),
         (0, False),
     ),
     **dict.fromkeys(
         ("provider_models_ttl", "private_chat_interval", "job_status_interval",
          "video_status_interval", "group_user_cooldown", "quota_chat_per_day",
-         "quota_images_per_day", "quota_videos_per_day", "media_retention_days"),
+         "quota_images_per_day", "quota_videos_per_day", "media_retention_days",
+         "job_queue_status_interval"),
         (0, True),
     ),
     **dict.fromkeys(
         ("provider_models_menu_max", "chat_history_messages", "chat_history_chars",
          "chat_max_prompt_chars", "group_messages_per_minute", "job_max_running",
          "job_max_per_user", "draw_max_references", "draw_max_reference_mb",
-         "telegram_upload_limit_mb", "role_max_video_mb"),
+         "telegram_upload_limit_mb", "role_max_video_mb", "private_chat_burst",
+         "telegram_max_uploads"),
         (1, True),
     ),
 }  # fmt: skip
 URL_SETTINGS = (
     "telegram_base_url", "telegram_base_file_url", "grsai_base_url", "grsai_fallback_base_url",
-    "reshi_base_url", "unified_base_url", "juhe_base_url", "webhook_url",
+    "reshi_base_url", "unified_base_url", "juhe_base_url", "webhook_url", "grsai_callback_url",
 )  # fmt: skip
 NOT_EMPTY = ("default_chat_model", "webhook_listen", "unified_image_model", "juhe_image_model")
 # A token from @BotFather: the bot's numeric id, a colon, 35 characters (30+ to be lenient).
@@ -267,7 +269,7 @@ class Settings(BaseSettings):
         return value
 
     # --- startup: value checks (the message comes from allowed(name)) ---
-    @field_validator("unified_base_url", "juhe_base_url", mode="before")
+    @field_validator("unified_base_url", "juhe_base_url", "grsai_callback_url", mode="before")
     @classmethod
     def _blank_url_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
