@@ -9,8 +9,11 @@ import pytest
 
 from bot.providers.http import make_http_client
 from tests.fakes.grsai import FakeGrsAI
+from tests.fakes.juhe import FakeJuhe
 from tests.fakes.openai_base import FakeOpenAIServer
+from tests.fakes.reshi import FakeReshi
 from tests.fakes.telegram import FakeTelegram
+from tests.fakes.unified import FakeUnified
 from tests.harness import RunningBot, make_settings
 from tests.latin import foreign_words
 
@@ -24,6 +27,24 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 @pytest.fixture
 async def grsai() -> AsyncIterator[FakeGrsAI]:
     async with FakeGrsAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def reshi() -> AsyncIterator[FakeReshi]:
+    async with FakeReshi() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def unified() -> AsyncIterator[FakeUnified]:
+    async with FakeUnified() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def juhe() -> AsyncIterator[FakeJuhe]:
+    async with FakeJuhe() as fake:
         yield fake
 
 

@@ -8,7 +8,6 @@ a picture, a dead picture link, a cut stream, fallback from GrsAI, and a restart
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -25,18 +24,6 @@ from tests.media import make_png
 
 USER = 1001
 DRAW = "/v1/draw/nano-banana"
-
-
-@pytest.fixture
-async def unified() -> AsyncIterator[FakeUnified]:
-    async with FakeUnified() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def juhe() -> AsyncIterator[FakeJuhe]:
-    async with FakeJuhe() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -42,12 +42,6 @@ async def backup() -> AsyncIterator[FakeGrsAI]:
 
 
 @pytest.fixture
-async def reshi() -> AsyncIterator[FakeReshi]:
-    async with FakeReshi() as fake:
-        yield fake
-
-
-@pytest.fixture
 def settings_overrides(request: pytest.FixtureRequest, backup: FakeGrsAI) -> dict:
     return {"grsai_fallback_base_url": backup.base_url, **FAST_RETRY,
             **getattr(request, "param", {})}  # fmt: skip

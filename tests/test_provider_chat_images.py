@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +20,6 @@ from tests.fakes.openai_base import ImageReply
 from tests.fakes.unified import FakeUnified
 
 IMAGE = GenerationRequest("image", "一只猫", {"aspect_ratio": "auto", "image_size": "1K"})
-
-
-@pytest.fixture
-async def unified() -> AsyncIterator[FakeUnified]:
-    async with FakeUnified() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def juhe() -> AsyncIterator[FakeJuhe]:
-    async with FakeJuhe() as fake:
-        yield fake
 
 
 def make_unified(http: httpx.AsyncClient, fake: FakeUnified, root: Path) -> Unified:

@@ -18,12 +18,6 @@ from tests.fakes.juhe import FakeJuhe, SoraReply
 
 
 @pytest.fixture
-async def juhe() -> AsyncIterator[FakeJuhe]:
-    async with FakeJuhe() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=5) as client:
         yield client

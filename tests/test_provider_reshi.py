@@ -19,12 +19,6 @@ from tests.media import make_png
 
 
 @pytest.fixture
-async def reshi() -> AsyncIterator[FakeReshi]:
-    async with FakeReshi() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=5) as client:
         yield client

@@ -18,12 +18,6 @@ from tests.media import make_png
 
 
 @pytest.fixture
-async def unified() -> AsyncIterator[FakeUnified]:
-    async with FakeUnified() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=5) as client:
         yield client

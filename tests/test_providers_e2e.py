@@ -7,7 +7,6 @@ to the next with the result delivered once; /story; 聚合API's chat-format Sora
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 
 import pytest
 from pydantic import SecretStr
@@ -23,24 +22,6 @@ from tests.fakes.unified import FakeUnified
 from tests.harness import RunningBot, make_settings
 
 USER = 1001
-
-
-@pytest.fixture
-async def reshi() -> AsyncIterator[FakeReshi]:
-    async with FakeReshi() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def unified() -> AsyncIterator[FakeUnified]:
-    async with FakeUnified() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def juhe() -> AsyncIterator[FakeJuhe]:
-    async with FakeJuhe() as fake:
-        yield fake
 
 
 @pytest.fixture
