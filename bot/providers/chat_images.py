@@ -33,7 +33,8 @@ from bot.providers.chat_answer import (
     progress_of,
     prompt_with_options,
 )
-from bot.providers.common import image_data_url, refined
+from bot.providers.chat_stream_tasks import StreamedChatTasks
+from bot.providers.common import image_data_url
 from bot.providers.openai_chat import OpenAIChat
 from bot.providers.staging import Staging
 
@@ -45,17 +46,15 @@ PROGRESS_TAIL = 2000  # characters of the answer's end read for the latest progr
 MAX_ANSWER_CHARS = 96 * 1024 * 1024
 
 
-class ChatImageTasks:
+class ChatImageTasks(StreamedChatTasks):
     """Image generation and editing of one provider through its chat endpoint."""
 
     def __init__(self, name: str, chat: OpenAIChat, staging: Staging, model: str) -> None:
+        super().__init__(staging, texts.CHAT_IMAGE_STREAM_LOST)
         self.name = name
         self._chat = chat
-        self._staging = staging
         self._model = model or DEFAULT_MODEL
         self._id_name = f"{name}-img"  # ids tell image streams from the provider's other staging
-        self._live: dict[str, TaskState] = {}
-        self._readers: set[asyncio.Task[None]] = set()
 
     def owns(self, task_id: str) -> bool:
         return task_id.startswith(f"sync-{self._id_name}-")  # Staging.new_id(self._id_name)
@@ -67,37 +66,7 @@ class ChatImageTasks:
     async def submit(self, request: GenerationRequest) -> str:
         messages = [{"role": "user", "content": await self._content(request)}]
         pieces = self._chat.stream_chat(self._model, messages)
-        try:
-            first = await refined(anext(pieces))
-        except StopAsyncIteration:
-            first = ""
-        task_id = Staging.new_id(self._id_name)
-        self._live[task_id] = TaskState(status="running", progress=progress_of(first))
-        # Staged as running first: after a restart poll() finds it and explains the loss.
-        await self._staging.save_state(task_id, self._live[task_id])
-        reader = asyncio.create_task(self._follow(task_id, first, pieces), name=task_id)
-        self._readers.add(reader)
-        reader.add_done_callback(self._readers.discard)
-        return task_id
-
-    async def poll(self, task_id: str) -> TaskState:
-        live = self._live.get(task_id)
-        if live is not None:
-            return live
-        state = await self._staging.state_of(task_id)
-        if state.status == "running":
-            # Staged as running but nobody reads its stream: the bot restarted meanwhile.
-            return TaskState(status="failed", failure_reason="stream_lost",
-                             error=texts.CHAT_IMAGE_STREAM_LOST)  # fmt: skip
-        return state
-
-    async def close(self) -> None:
-        """Stop following open streams; their jobs fail after the next start (never resent)."""
-        for reader in list(self._readers):
-            reader.cancel()
-        for reader in list(self._readers):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reader
+        return await self._start(self._id_name, pieces, progress_of)
 
     # -- inside -------------------------------------------------------------------------------
 

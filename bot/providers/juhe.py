@@ -27,7 +27,8 @@ from bot import texts
 from bot.providers import errors
 from bot.providers.base import GenerationRequest, ResultItem, TaskState
 from bot.providers.chat_images import DEFAULT_MODEL, ChatImageTasks
-from bot.providers.common import image_data_url, percent, refined
+from bot.providers.chat_stream_tasks import StreamedChatTasks
+from bot.providers.common import image_data_url, percent
 from bot.providers.http import FailoverHosts, JsonApi
 from bot.providers.openai_chat import OpenAIChat
 from bot.providers.staging import Staging
@@ -92,17 +93,15 @@ class Juhe:
         self.models_path = MODELS_PATH
 
 
-class JuheTasks:
+class JuheTasks(StreamedChatTasks):
     name = NAME
 
     def __init__(
         self, chat: OpenAIChat, staging: Staging, images: ChatImageTasks | None = None
     ) -> None:
+        super().__init__(staging, texts.JUHE_STREAM_LOST)
         self._chat = chat
-        self._staging = staging
         self._images = images
-        self._live: dict[str, TaskState] = {}
-        self._readers: set[asyncio.Task[None]] = set()
 
     def supports(self, request: GenerationRequest) -> bool:
         p = request.params
@@ -133,40 +132,17 @@ class JuheTasks:
             ]
         messages = [{"role": "user", "content": content}]
         pieces = self._chat.stream_chat(video_model(request.params), messages)
-        try:
-            first = await refined(anext(pieces))
-        except StopAsyncIteration:
-            first = ""
-        task_id = Staging.new_id(NAME)
-        self._live[task_id] = TaskState(status="running", progress=last_percent(first))
-        await self._staging.save_state(task_id, self._live[task_id])
-        reader = asyncio.create_task(self._follow(task_id, first, pieces), name=task_id)
-        self._readers.add(reader)
-        reader.add_done_callback(self._readers.discard)
-        return task_id
+        return await self._start(NAME, pieces, last_percent)
 
     async def poll(self, task_id: str) -> TaskState:
         if self._images is not None and self._images.owns(task_id):
             return await self._images.poll(task_id)
-        live = self._live.get(task_id)
-        if live is not None:
-            return live
-        state = await self._staging.state_of(task_id)
-        if state.status == "running":
-            # Staged as running but nobody reads its stream: the bot restarted meanwhile.
-            return TaskState(status="failed", failure_reason="stream_lost",
-                             error=texts.JUHE_STREAM_LOST)  # fmt: skip
-        return state
+        return await super().poll(task_id)
 
     async def close(self) -> None:
-        """Stop following open streams; their jobs fail after the next start (never resent)."""
         if self._images is not None:
             await self._images.close()
-        for reader in list(self._readers):
-            reader.cancel()
-        for reader in list(self._readers):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reader
+        await super().close()
 
     async def _follow(self, task_id: str, text: str, pieces: AsyncIterator[str]) -> None:
         final: TaskState | None = None
