@@ -122,7 +122,9 @@ class RunnerConfig:
     # Delivery retries after a transient failure: min doubling up to max seconds, forever.
     delivery_retry_min: float = 2.0
     delivery_retry_max: float = 300.0
-    not_sent_retries: int = 3  # a submit that never left, without another provider to try
+    # A submit that never left (provider unreachable), without another provider to try, is
+    # tried again for this long (seconds) before the job fails: a network blip must not end it.
+    not_sent_window: float = 300.0
 
 
 class JobRunner:
@@ -249,6 +251,7 @@ class JobRunner:
         await self.store.update(job, state="submitting", attempts=job.attempts + 1)
         await self._notify(job)
         not_sent = 0
+        not_sent_since: float | None = None
         while True:
             try:
                 task_id = await provider.submit(self._outgoing(job, provider))
@@ -256,7 +259,10 @@ class JobRunner:
             except (errors.NotSent, *REFUSED) as exc:
                 following = self.fallback(job.request, job.provider) if self.fallback else None
                 if following is None:
-                    if isinstance(exc, errors.NotSent) and not_sent < self.config.not_sent_retries:
+                    if not_sent_since is None:
+                        not_sent_since = time.time()
+                    waited = time.time() - not_sent_since
+                    if isinstance(exc, errors.NotSent) and waited < self.config.not_sent_window:
                         not_sent += 1  # nothing left this process: the same request is safe
                         await self._sleep(self._backoff(not_sent))
                         continue
