@@ -117,6 +117,26 @@ class Settings(BaseSettings):
     webhook_port: int = 8443
     log_format: str = "text"  # text | json (one JSON object per line)
 
+    # --- chat scale ---
+    # Upstream chat streams at once (each holds one connection of its own pool); more turns
+    # wait for a free stream instead of failing.
+    chat_max_streams: int = 1000
+    # Messages of one conversation that may wait behind the answer being written.
+    chat_queue_per_conversation: int = 3
+    # Stream deadlines (seconds): gemini-3-pro may think ~30-60 s before its first token, so
+    # 90 s; once text flows a 60 s silence means a stalled upstream (keep-alive comments do
+    # not count as text); a whole answer gets 300 s (long answers finish in 1-3 min).
+    chat_first_token_timeout: float = 90.0
+    chat_silence_timeout: float = 60.0
+    chat_total_timeout: float = 300.0
+    # Telegram drops a draft not refreshed for 30 s: refresh a waiting one this often.
+    chat_draft_refresh: float = 20.0
+    # Connection pools by purpose: submits/polls/JSON calls, and result downloads.
+    http_api_connections: int = 100
+    http_download_connections: int = 20
+    # Seconds SIGTERM waits for answers to end with their partial text (then they are cut).
+    shutdown_grace: float = 5.0
+
     @field_validator("bot_admin_ids", "bot_allowed_ids", mode="before")
     @classmethod
     def _parse_ids(cls, value: object) -> object:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 import httpx
 
+from bot.background import Background
 from bot.chat.service import ChatService
 from bot.config import Settings
 from bot.jobs.runner import JobRunner, RunnerConfig
 from bot.providers.grsai import GrsAI
 from bot.providers.http import make_http_client
+from bot.providers.openai_chat import OpenAIChat
 from bot.providers.registry import ProviderSet, build_providers
 from bot.store.conversations import Conversations
 from bot.store.db import Database
@@ -29,15 +32,34 @@ class Services:
     jobs: JobStore
     runner: JobRunner
     providers: ProviderSet
+    downloads: httpx.AsyncClient | None = None
+    background: Background = field(default_factory=Background)  # chat turns in flight
+    chat_streams: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1000))
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
         db = Database(settings.db_path)
         await db.open()
         settings.media_dir.mkdir(parents=True, exist_ok=True)
-        http = make_http_client(settings.provider_connect_timeout, settings.provider_read_timeout)
+        # Pools by purpose: API calls, upstream streams (one per chat turn at most) and
+        # result downloads each have their own connections (sizes from the settings).
+        http = make_http_client(
+            settings.provider_connect_timeout, settings.provider_read_timeout,
+            connections=settings.http_api_connections, streams=settings.chat_max_streams + 50,
+        )  # fmt: skip
+        downloads = make_http_client(
+            settings.provider_connect_timeout, settings.provider_read_timeout,
+            connections=settings.http_download_connections, streams=1,
+        )  # fmt: skip
         # Providers and routing: which provider serves chat, images and videos (registry.py).
         providers = build_providers(settings, http)
+        # Chat streams are bounded by the stream deadlines (ReplyStream); httpx's read timeout
+        # stays only as a backstop beyond them.
+        backstop = max(settings.chat_first_token_timeout, settings.chat_silence_timeout) + 5
+        for client in providers.clients.values():
+            chat_provider = getattr(client, "chat", None)
+            if isinstance(chat_provider, OpenAIChat):
+                chat_provider.use_read_timeout(backstop)
         grsai = providers.clients.get("grsai")
         prefs = UserPrefs(db)
         conversations = Conversations(
@@ -51,7 +73,7 @@ class Services:
         runner = JobRunner(
             jobs,
             providers.tasks,
-            http,
+            downloads,
             settings.media_dir,
             RunnerConfig(
                 poll_interval={
@@ -63,10 +85,13 @@ class Services:
             ),
             fallback=providers.next_after,
         )
-        return cls(settings, db, http, prefs, chat, grsai, jobs, runner, providers)
+        return cls(settings, db, http, prefs, chat, grsai, jobs, runner, providers, downloads,
+                   Background(), asyncio.Semaphore(settings.chat_max_streams))  # fmt: skip
 
     async def close(self) -> None:
         await self.runner.stop()
         await self.providers.close()  # open 聚合API video streams
         await self.http.aclose()
+        if self.downloads is not None:
+            await self.downloads.aclose()
         await self.db.close()

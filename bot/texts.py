@@ -353,3 +353,11 @@ STORY_BAD_TOTAL = (
 )
 STORY_BAD_DURATION = "⚠️ 第 {number} 个镜头的时长 {seconds} 秒不合适（每个镜头 1～25 秒）。"
 STORY_UNAVAILABLE = "⚠️ 当前配置的视频服务商都不支持故事板（需要统一任务聚合服务商）。请联系管理员。"
+
+# --- chat scale ---
+CHAT_QUEUED = "⏳ 上一条还在回答，这条排在后面（第 {n} 条）。"
+CHAT_QUEUE_FULL = "🙏 前面还有好几条在排队，请等当前的回答结束后再发。"
+CHAT_STALLED = "长时间没有收到后续内容，回答已停止。以上是已收到的部分，可以发送“继续”让我接着说。"
+CHAT_TOO_LONG = "回答时间过长，已停止。以上是已收到的部分，可以发送“继续”让我接着说。"
+CHAT_SHUTDOWN = "机器人正在重启，回答中断，请稍后重新提问。"
+CHAT_SHUTDOWN_EMPTY = "🔄 机器人正在重启，这个问题没来得及回答，请稍后重新提问。"

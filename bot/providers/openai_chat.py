@@ -28,6 +28,11 @@ class OpenAIChat:
         self._path = path
         self._read_timeout = read_timeout  # None: the shared client's
 
+    def use_read_timeout(self, seconds: float) -> None:
+        """Chat answers are bounded by the stream deadlines; this is only the backstop."""
+        if self._read_timeout is None:
+            self._read_timeout = seconds
+
     async def stream_chat(self, model: str, messages: list[ChatMessage]) -> AsyncIterator[str]:
         payload = {"model": model, "messages": messages, "stream": True}
         finished = False
