@@ -60,7 +60,8 @@ async def test_second_question_waits_its_turn_with_a_note(
     await tg.wait_for(lambda: texts_of(tg, chat["id"])[:1] == [texts.CHAT_QUEUED.format(n=1)],
                       timeout=1.0)  # fmt: skip
     await tg.wait_for(lambda: "第二个回答" in texts_of(tg, chat["id"]), timeout=10)
-    assert [t for t in texts_of(tg, chat["id"]) if t.endswith("个回答")] == ["第一个回答", "第二个回答"]
+    answers = [t for t in texts_of(tg, chat["id"]) if t.endswith("个回答")]
+    assert answers == ["第一个回答", "第二个回答"]
     second = grsai.requests_to("/v1/chat/completions")[1].json
     assert [m["content"] for m in second["messages"][1:]] == [
         "第一个问题", "第一个回答", "第二个问题"
