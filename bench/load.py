@@ -144,6 +144,14 @@ def row(r: Result) -> str:
     )
 
 
+NOTE = (
+    "解读：bot 不再被 PTB 的 64 个更新槽位限制（1000 个回答同时流式输出、全部完整），内存与 CPU 达标；"
+    "首次可见与 /start 仍超标，因为所有 Telegram 调用（草稿刷新、“正在输入”、/start 回复）在同一个"
+    " 30 条/秒的先进先出预算里排队——按优先级分配预算（ratelimit.py）是另一项工作，合并后需重新测量。"
+    "429 均由限速器重试（所有回答完整送达）。\n\n"
+)  # measured on this branch; rewrite after new runs
+
+
 HEAD = (
     "| 用户 users | 首次可见 first visible p50 / p95 / max | 完整 complete | 429 | "
     "风暴中 /start | 峰值 RSS (VmHWM) | bot CPU (平均核数) | 墙钟 wall |\n"
@@ -167,7 +175,7 @@ RSS = `/proc/<pid>/status` VmHWM；CPU = 风暴期间子进程 utime+stime。
 {HEAD}
 {rows}
 
-- 机器 machine: nproc={info["nproc"]}, Python {info["python"]}, {info["platform"]},
+{NOTE}- 机器 machine: nproc={info["nproc"]}, Python {info["python"]}, {info["platform"]},
   python-telegram-bot {info["ptb"]}（2 核由 8 个并行任务共享，fakes 与 bot 同机）
 - 代码 code: {info["code"]}
 - 日期 date: {when}
