@@ -44,14 +44,16 @@ MINIMUMS: dict[str, tuple[float, bool]] = {
         ("provider_sync_timeout", "provider_connect_timeout", "provider_read_timeout",
          "stream_edit_interval", "group_stream_edit_interval", "media_group_wait",
          "job_poll_interval_image", "job_poll_interval_video", "job_poll_interval_character",
-         "job_delivery_retry_min", "job_delivery_retry_max", "telegram_messages_per_second"),
+         "job_delivery_retry_min", "job_delivery_retry_max", "telegram_messages_per_second",
+         "chat_first_token_timeout", "chat_silence_timeout", "chat_total_timeout",
+         "chat_draft_refresh"),
         (0, False),
     ),
     **dict.fromkeys(
         ("provider_models_ttl", "private_chat_interval", "job_status_interval",
          "video_status_interval", "group_user_cooldown", "quota_chat_per_day",
          "quota_images_per_day", "quota_videos_per_day", "media_retention_days",
-         "job_queue_status_interval"),
+         "job_queue_status_interval", "chat_queue_per_conversation", "shutdown_grace"),
         (0, True),
     ),
     **dict.fromkeys(
@@ -59,7 +61,8 @@ MINIMUMS: dict[str, tuple[float, bool]] = {
          "chat_max_prompt_chars", "group_messages_per_minute", "job_max_running",
          "job_max_per_user", "draw_max_references", "draw_max_reference_mb",
          "telegram_upload_limit_mb", "role_max_video_mb", "private_chat_burst",
-         "telegram_max_uploads"),
+         "telegram_max_uploads", "chat_max_streams", "http_api_connections",
+         "http_download_connections"),
         (1, True),
     ),
 }  # fmt: skip
@@ -235,6 +238,25 @@ class Settings(BaseSettings):
     # Webhook mode: GrsAI POSTs finished tasks to <GRSAI_CALLBACK_URL or WEBHOOK_URL>/grsai/…
     grsai_callbacks: bool = True
     grsai_callback_url: str | None = None
+    # --- chat scale ---
+    # Upstream chat streams at once (each holds one connection of its own pool); more turns
+    # wait for a free stream instead of failing.
+    chat_max_streams: int = 1000
+    # Messages of one conversation that may wait behind the answer being written.
+    chat_queue_per_conversation: int = 3
+    # Stream deadlines (seconds): gemini-3-pro may think ~30-60 s before its first token, so
+    # 90 s; once text flows a 60 s silence means a stalled upstream (keep-alive comments do
+    # not count as text); a whole answer gets 300 s (long answers finish in 1-3 min).
+    chat_first_token_timeout: float = 90.0
+    chat_silence_timeout: float = 60.0
+    chat_total_timeout: float = 300.0
+    # Telegram drops a draft not refreshed for 30 s: refresh a waiting one this often.
+    chat_draft_refresh: float = 20.0
+    # Connection pools by purpose: submits/polls/JSON calls, and result downloads.
+    http_api_connections: int = 100
+    http_download_connections: int = 20
+    # Seconds SIGTERM waits for answers to end with their partial text (then they are cut).
+    shutdown_grace: float = 5.0
 
     @field_validator("bot_admin_ids", "bot_allowed_ids", mode="before")
     @classmethod

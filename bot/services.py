@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 import httpx
 
+from bot.background import Background
 from bot.chat.service import ChatService
 from bot.config import Settings
 from bot.jobs.runner import JobRunner, RunnerConfig
 from bot.media.download import policies_for
 from bot.providers.grsai import GrsAI
 from bot.providers.http import make_http_client
+from bot.providers.openai_chat import OpenAIChat
 from bot.providers.registry import ProviderSet, build_providers
 from bot.redact import register as register_secrets
 from bot.redact import secrets_of
@@ -32,6 +35,9 @@ class Services:
     jobs: JobStore
     runner: JobRunner
     providers: ProviderSet
+    downloads: httpx.AsyncClient | None = None
+    background: Background = field(default_factory=Background)  # chat turns in flight
+    chat_streams: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1000))
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
@@ -39,9 +45,25 @@ class Services:
         db = Database(settings.db_path)
         await db.open()
         settings.media_dir.mkdir(parents=True, exist_ok=True)
-        http = make_http_client(settings.provider_connect_timeout, settings.provider_read_timeout)
+        # Pools by purpose: API calls, upstream streams (one per chat turn at most) and
+        # result downloads each have their own connections (sizes from the settings).
+        http = make_http_client(
+            settings.provider_connect_timeout, settings.provider_read_timeout,
+            connections=settings.http_api_connections, streams=settings.chat_max_streams + 50,
+        )  # fmt: skip
+        downloads = make_http_client(
+            settings.provider_connect_timeout, settings.provider_read_timeout,
+            connections=settings.http_download_connections, streams=1,
+        )  # fmt: skip
         # Providers and routing: which provider serves chat, images and videos (registry.py).
         providers = build_providers(settings, http)
+        # Chat streams are bounded by the stream deadlines (ReplyStream); httpx's read timeout
+        # stays only as a backstop beyond them.
+        backstop = max(settings.chat_first_token_timeout, settings.chat_silence_timeout) + 5
+        for client in providers.clients.values():
+            chat_provider = getattr(client, "chat", None)
+            if isinstance(chat_provider, OpenAIChat):
+                chat_provider.use_read_timeout(backstop)
         grsai = providers.clients.get("grsai")
         prefs = UserPrefs(db)
         conversations = Conversations(
@@ -55,7 +77,7 @@ class Services:
         runner = JobRunner(
             jobs,
             providers.tasks,
-            http,
+            downloads,
             settings.media_dir,
             RunnerConfig(
                 poll_interval={
@@ -77,10 +99,13 @@ class Services:
              for name in providers.clients},
             settings.bot_data_dir / "staged",
         )  # fmt: skip
-        return cls(settings, db, http, prefs, chat, grsai, jobs, runner, providers)
+        return cls(settings, db, http, prefs, chat, grsai, jobs, runner, providers, downloads,
+                   Background(), asyncio.Semaphore(settings.chat_max_streams))  # fmt: skip
 
     async def close(self) -> None:
         await self.runner.stop()
         await self.providers.close()  # open 聚合API video streams
         await self.http.aclose()
+        if self.downloads is not None:
+            await self.downloads.aclose()
         await self.db.close()

@@ -545,3 +545,11 @@ CHAT_IMAGE_REASONS = (
     CHAT_IMAGE_TEXT_ONLY, CHAT_IMAGE_EMPTY, CHAT_IMAGE_CUT_OFF, CHAT_IMAGE_STREAM_LOST,
 )
 ERR_NO_PICTURE = "❌ 没有生成图片：{reason}。"
+
+# --- chat scale ---
+CHAT_QUEUED = "⏳ 上一条还在回答，这条排在后面（第 {n} 条）。"
+CHAT_QUEUE_FULL = "🙏 前面还有好几条在排队，请等当前的回答结束后再发。"
+CHAT_STALLED = "长时间没有收到后续内容，回答已停止。以上是已收到的部分，可以发送“继续”让我接着说。"
+CHAT_TOO_LONG = "回答时间过长，已停止。以上是已收到的部分，可以发送“继续”让我接着说。"
+CHAT_SHUTDOWN = "机器人正在重启，回答中断，请稍后重新提问。"
+CHAT_SHUTDOWN_EMPTY = "🔄 机器人正在重启，这个问题没来得及回答，请稍后重新提问。"

@@ -295,7 +295,7 @@ async def test_dropped_stream_keeps_the_partial_answer(
 class TestShortTimeout:
     @pytest.fixture
     def settings_overrides(self) -> dict:
-        return {"provider_read_timeout": 1.0}
+        return {"provider_read_timeout": 1.0, "chat_first_token_timeout": 1.0}
 
     async def test_upstream_timeout_is_explained(
         self, tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot

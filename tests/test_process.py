@@ -78,3 +78,26 @@ async def test_real_process_answers_and_never_logs_secrets(
     assert tg.token not in logs and tg.token.split(":")[1] not in logs
     assert grsai.api_key not in logs
     assert proc.returncode == 0
+
+
+async def test_sigterm_exits_within_10s_and_a_streaming_answer_keeps_its_text(
+    tmp_path: Path, tg: FakeTelegram, grsai: FakeGrsAI
+) -> None:
+    from tests.process import BotProcess
+    from tests.process import bot_env as process_env
+
+    grsai.script_chat(ChatScript(text="一句一句慢慢说。" * 40, chunk_size=8, delay=1.0))  # ≈40 s
+    bot = BotProcess(process_env(tg, grsai, tmp_path / "data"), tmp_path / "run")
+    await bot.start()
+    try:
+        chat = tg.private_chat(1001)
+        tg.send_text(chat, 1001, "讲个长故事")
+        await tg.wait_for(lambda: len(tg.drafts.get(1001, [])) >= 2, timeout=30)
+        code, took = await bot.terminate(timeout=15)
+    finally:
+        await bot.kill()
+    assert took < 10, f"exit took {took:.1f}s"
+    assert code == 0
+    final = tg.bot_messages(1001)[-1]["text"]
+    assert final.startswith("一句一句慢慢说。一句")
+    assert texts.CHAT_SHUTDOWN in final

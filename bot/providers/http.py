@@ -36,13 +36,49 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.
              httpx.UnsupportedProtocol)  # fmt: skip
 
 
-def make_http_client(connect_timeout: float, read_timeout: float) -> httpx.AsyncClient:
-    """The one client every provider shares (connection pool, explicit timeouts)."""
+def make_http_client(
+    connect_timeout: float,
+    read_timeout: float,
+    *,
+    connections: int = 100,
+    streams: int = 1000,
+) -> httpx.AsyncClient:
+    """The client providers share, with one connection pool per purpose: streamed answers
+    (chat, 聚合API video streams: `Accept: text/event-stream`) have their own pool, so long
+    streams never starve submits, polls and other JSON calls. A stream waits for a free
+    connection of its pool as long as it takes (callers bound streams themselves)."""
     return httpx.AsyncClient(
         timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=30.0, pool=10.0),
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        transport=_PurposePools(
+            calls=httpx.AsyncHTTPTransport(
+                limits=httpx.Limits(max_connections=connections, max_keepalive_connections=20)
+            ),
+            streams=httpx.AsyncHTTPTransport(
+                limits=httpx.Limits(max_connections=streams, max_keepalive_connections=20)
+            ),
+        ),
         follow_redirects=True,
     )
+
+
+class _PurposePools(httpx.AsyncBaseTransport):
+    """Routes each request to the pool of its purpose (see make_http_client)."""
+
+    def __init__(self, calls: httpx.AsyncBaseTransport, streams: httpx.AsyncBaseTransport) -> None:
+        self._calls = calls
+        self._streams = streams
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if "text/event-stream" in request.headers.get("Accept", ""):
+            timeout = request.extensions.get("timeout")
+            if isinstance(timeout, dict):
+                request.extensions["timeout"] = {**timeout, "pool": None}
+            return await self._streams.handle_async_request(request)
+        return await self._calls.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._calls.aclose()
+        await self._streams.aclose()
 
 
 def _detail(raw: bytes) -> str:

@@ -37,6 +37,11 @@ class OpenAIChat:
         # False when a "chat" creates paid work (聚合API's Sora): never repeated on a 5xx.
         self._idempotent = idempotent
 
+    def use_read_timeout(self, seconds: float) -> None:
+        """Chat answers are bounded by the stream deadlines; this is only the backstop."""
+        if self._read_timeout is None:
+            self._read_timeout = seconds
+
     async def stream_chat(self, model: str, messages: list[ChatMessage]) -> AsyncIterator[str]:
         payload = {"model": model, "messages": messages, "stream": True}
         finished = False

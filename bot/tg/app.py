@@ -62,11 +62,14 @@ def build_application(settings: Settings) -> Application:
             )
         )
         .local_mode(settings.telegram_local_mode)  # files up to 2 GB via a local Bot API server
-        .concurrent_updates(64)
+        # Chat turns run as the bot's own tasks (bot/background.py), so a slot is held only
+        # briefly; 256 lets commands and buttons through whatever is streaming.
+        .concurrent_updates(256)
         .connect_timeout(10)
         .read_timeout(30)
         .write_timeout(60)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if proxy := settings.telegram_proxy:  # Telegram traffic only; providers stay direct
@@ -144,6 +147,13 @@ async def _post_init(app: Application) -> None:
         await app.bot.set_my_commands(menu, scope=BotCommandScopeAllGroupChats())
     except TelegramError:
         log.warning("could not set the command menu", exc_info=True)
+
+
+async def _post_stop(app: Application) -> None:
+    """Before the Bot closes: cut streaming answers (partial text + notice), bounded."""
+    services: Services | None = app.bot_data.get("services")
+    if services is not None:
+        await services.background.close(services.settings.shutdown_grace)
 
 
 async def _post_shutdown(app: Application) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
 
 from telegram import Message, Update
 from telegram.error import TelegramError
@@ -22,35 +21,37 @@ from bot.tg.common import (
     services,
     strip_bot_mention,
 )
-from bot.tg.streaming import ReplyStream
+from bot.tg.streaming import Deadlines, ReplyStream
 
 log = logging.getLogger(__name__)
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 
-class _KeyedLocks:
-    """One lock per conversation, forgotten when nobody holds or waits for it."""
+class _Conversations:
+    """One answer at a time per conversation, in arrival order; a few may wait (visibly)."""
 
     def __init__(self) -> None:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
-    @contextlib.asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
+    def ahead(self, key: str) -> int:
+        """Turns of this conversation running or waiting now."""
+        return self._locks.get(key, (None, 0))[1]
+
+    def enter(self, key: str) -> asyncio.Lock:
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+        return lock
+
+    def leave(self, key: str) -> None:
+        lock, users = self._locks[key]
+        if users == 1:
+            del self._locks[key]
+        else:
+            self._locks[key] = (lock, users - 1)
 
 
-_conversation_locks = _KeyedLocks()
+_conversations = _Conversations()
 
 
 async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -175,10 +176,32 @@ async def _answer(
         return
     private = message.chat.type == message.chat.PRIVATE
     key = conversation_key(message.chat_id, user.id, private)
+    ahead = _conversations.ahead(key)
+    if ahead > svc.settings.chat_queue_per_conversation:
+        release_chat_turn(context)  # refused: the reserved turn is not spent
+        await message.reply_text(texts.CHAT_QUEUE_FULL)
+        return
+    lock = _conversations.enter(key)  # taken now: the turn keeps its place in the queue
+    if ahead:
+        with contextlib.suppress(TelegramError):
+            await message.reply_text(texts.CHAT_QUEUED.format(n=ahead))
+    # The answer runs as the bot's own task: this update slot is free at once.
+    svc.background.spawn(_queued_turn(lock, key, message, context, question, images),
+                         name=f"chat:{key}")  # fmt: skip
+
+
+async def _queued_turn(
+    lock: asyncio.Lock, key: str, message: Message, context: ContextTypes.DEFAULT_TYPE,
+    question: str, images: list[ImageInput],
+) -> None:  # fmt: skip
     try:
-        async with _conversation_locks.hold(key):  # one answer at a time per conversation, in order
-            await _stream_turn(message, context, key, question, images)
-    finally:  # the turn held a chat slot since the check: in-flight turns count
+        async with lock:
+            async with services(context).chat_streams:  # a free upstream stream, never a timeout
+                await _stream_turn(message, context, key, question, images)
+    finally:
+        _conversations.leave(key)
+        # The turn held a chat slot since the check (in-flight turns count); the task runs
+        # in a copy of the handler's context, so this releases that handler's reservation.
         release_chat_turn(context)
 
 
@@ -200,7 +223,10 @@ async def _stream_turn(
         interval=svc.settings.stream_edit_interval
         if private
         else svc.settings.group_stream_edit_interval,
-    )
+        deadlines=Deadlines(svc.settings.chat_first_token_timeout,
+                            svc.settings.chat_silence_timeout, svc.settings.chat_total_timeout),
+        draft_refresh=svc.settings.chat_draft_refresh,
+    )  # fmt: skip
     result = await stream.run(svc.chat.stream(turn))
     if result.error is None and result.text.strip():
         await svc.chat.remember(turn, result.text)

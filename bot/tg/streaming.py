@@ -5,6 +5,11 @@ groups send one message and edit it. Visible updates are throttled (and paced ag
 the rate limiter); intermediate updates that hit a 429 are skipped — the next one carries newer
 text — while the final text is retried until it is through. Long answers continue in further
 messages, and a message the user deleted meanwhile is simply sent again.
+
+Every stream has deadlines (first token, longest silence, total): a stalled answer ends with
+its partial text plus a notice, and while it waits the draft is re-sent before Telegram drops
+it (30 s). A Bot API server without sendMessageDraft (404) switches every later answer of this
+process to sendMessage + edits. A cancelled stream (shutdown) ends the same way, with a notice.
 """
 
 from __future__ import annotations
@@ -19,17 +24,31 @@ from dataclasses import dataclass
 
 from telegram import Bot, MessageEntity, ReplyParameters
 from telegram.constants import ChatAction
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import BadRequest, EndPointNotFound, InvalidToken, RetryAfter, TelegramError
 
 from bot import texts
 from bot.error_text import describe_error
-from bot.providers.errors import ProviderError, StreamDropped
+from bot.providers.errors import ProviderError, StreamDropped, Timeout
 from bot.render.markdown import RenderedChunk, render_chunks
 from bot.tg.ratelimit import Priority, budget
 
 log = logging.getLogger(__name__)
 
 TYPING_EVERY = 4.5  # Telegram shows "typing" for about 5 s
+FINAL_PAINT_ON_SHUTDOWN = 3.0  # seconds the last words of a cut answer may take
+
+
+class _Drafts:
+    """Process-wide: does this Bot API server know sendMessageDraft? Decided at first failure."""
+
+    supported = True
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    first_token: float = 90.0
+    silence: float = 60.0
+    total: float = 300.0
 
 
 @dataclass
@@ -53,6 +72,7 @@ class StreamResult:
     error: ProviderError | None
     message_ids: list[int]
     stats: StreamStats
+    cut: str | None = None  # why a partial answer was ended early (its notice), else None
 
 
 def _entities(chunk: RenderedChunk) -> list[MessageEntity]:
@@ -77,6 +97,8 @@ class ReplyStream:
         thread_id: int | None = None,
         use_draft: bool = False,
         interval: float = 1.0,
+        deadlines: Deadlines | None = None,
+        draft_refresh: float = 20.0,
     ) -> None:
         self.bot = bot
         self.chat_id = chat_id
@@ -84,6 +106,8 @@ class ReplyStream:
         self.thread_id = thread_id
         self.use_draft = use_draft
         self.interval = interval
+        self.deadlines = deadlines or Deadlines()
+        self.draft_refresh = draft_refresh
         self.stats = StreamStats()
         self._text = ""
         self._shown: list[_Shown] = []
@@ -97,23 +121,30 @@ class ReplyStream:
         painter = asyncio.create_task(self._paint_loop())
         typing = asyncio.create_task(self._typing_loop())
         error: ProviderError | None = None
+        cut: str | None = None
+        cancelled = False
         try:
-            async for piece in pieces:
-                if self.stats.first_token_at is None:
-                    self.stats.first_token_at = time.monotonic()
-                self._text += piece
-                self._changed.set()
+            cut = await self._consume(pieces)
         except ProviderError as exc:
             error = exc
+        except asyncio.CancelledError:  # shutdown: keep what was written, say why it ends
+            cancelled = True
+            cut = texts.CHAT_SHUTDOWN
         finally:
             self._done.set()
             self._changed.set()
             typing.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await typing
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await painter
         final = self._text
+        if cut is not None and not final.strip():
+            if cancelled:
+                final = texts.CHAT_SHUTDOWN_EMPTY
+            else:
+                error = Timeout("no answer in time")
+                cut = None
         if error is not None and final.strip():
             reason = (
                 texts.ERR_STREAM_DROPPED
@@ -123,10 +154,50 @@ class ReplyStream:
             final = final + texts.STREAM_INTERRUPTED.format(reason=reason)
         elif error is not None:
             final = describe_error(error)
+        elif cut is not None and final.strip():
+            final = final + texts.STREAM_INTERRUPTED.format(reason=cut)
         elif not final.strip():
             final = texts.EMPTY_ANSWER
+        if cancelled:
+            with contextlib.suppress(TimeoutError, TelegramError):
+                async with asyncio.timeout(FINAL_PAINT_ON_SHUTDOWN):
+                    await self._paint(final, final_pass=True)
+            raise asyncio.CancelledError
         await self._paint(final, final_pass=True)
-        return StreamResult(self._text, error, [s.message_id for s in self._shown], self.stats)
+        return StreamResult(
+            self._text, error, [s.message_id for s in self._shown], self.stats, cut
+        )
+
+    async def _consume(self, pieces: AsyncIterator[str]) -> str | None:
+        """Read the answer within the deadlines; the notice of a cut, or None when complete.
+        `asyncio.timeout` around each read also catches streams that send only keep-alive
+        comments (they reset httpx's read timeout but yield no text)."""
+        started = last = time.monotonic()
+        limits = self.deadlines
+        iterator = aiter(pieces)
+        try:
+            while True:
+                gap = limits.first_token if self.stats.first_token_at is None else limits.silence
+                left = started + limits.total - time.monotonic()
+                wait = min(last + gap - time.monotonic(), left)
+                try:
+                    async with asyncio.timeout(max(wait, 0.0)):
+                        piece = await anext(iterator)
+                except StopAsyncIteration:
+                    return None
+                except TimeoutError:
+                    too_long = left <= last + gap - time.monotonic()
+                    return texts.CHAT_TOO_LONG if too_long else texts.CHAT_STALLED
+                last = time.monotonic()
+                if self.stats.first_token_at is None:
+                    self.stats.first_token_at = last
+                self._text += piece
+                self._changed.set()
+        finally:
+            close = getattr(iterator, "aclose", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await close()
 
     # -- loops -------------------------------------------------------------------------------
 
@@ -141,7 +212,13 @@ class ReplyStream:
 
     async def _paint_loop(self) -> None:
         while True:
-            await self._changed.wait()
+            if self.use_draft and self._draft_shown is not None:
+                try:  # nothing new: re-send the draft before Telegram lets it expire
+                    await asyncio.wait_for(self._changed.wait(), self.draft_refresh)
+                except TimeoutError:
+                    self._draft_shown = None
+            else:
+                await self._changed.wait()
             if self._done.is_set():
                 return
             self._changed.clear()
@@ -173,8 +250,15 @@ class ReplyStream:
         first = max(0, len(self._shown) - 1)
         for index in range(first, len(chunks) - 1):
             await self._show(index, chunks[index], final=True)
-        if self.use_draft:
-            await self._show_draft(chunks[-1])
+        if self.use_draft and _Drafts.supported:
+            try:
+                await self._show_draft(chunks[-1])
+                return
+            except (InvalidToken, EndPointNotFound):  # 404: an older local Bot API server
+                log.warning("sendMessageDraft is not supported here: streaming with edits")
+                _Drafts.supported = False
+            self.use_draft = False
+            await self._show(len(chunks) - 1, chunks[-1], final=False)
         else:
             await self._show(len(chunks) - 1, chunks[-1], final=False)
 

@@ -53,6 +53,10 @@ class ChatReply:
     status: int = 200
     error_message: str | None = None
     drop_after: int | None = None  # cut the connection after this many pieces
+    # Stall after this many pieces: the stream stays open, sending only SSE keep-alive
+    # comments every `keepalive` seconds (nothing at all when 0) until the client gives up.
+    stall_after: int | None = None
+    keepalive: float = 0.0
 
 
 def openai_error(status: int, message: str | None = None) -> dict[str, Any]:
@@ -243,7 +247,30 @@ class FakeOpenAIServer:
             return web.json_response(openai_error(reply.status, reply.error_message),
                                      status=reply.status)  # fmt: skip
         pieces = reply.pieces if reply.pieces is not None else _split(reply.text, 8)
+        if reply.stall_after is not None:
+            return await self.stream_stalling(request, body, pieces[: reply.stall_after],
+                                              reply.keepalive)  # fmt: skip
         return await self.stream_pieces(request, body, pieces, reply.delay, reply.drop_after)
+
+    async def stream_stalling(
+        self, request: web.Request, body: dict[str, Any], pieces: list[str], keepalive: float
+    ) -> web.StreamResponse:
+        """Send `pieces`, then nothing but keep-alive comments until the client hangs up."""
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream; charset=utf-8"})
+        await resp.prepare(request)
+        for piece in pieces:
+            chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk",
+                     "model": body["model"],
+                     "choices": [{"index": 0, "delta": {"content": piece},
+                                  "finish_reason": None}]}  # fmt: skip
+            await resp.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+        with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+            while not self._closing.is_set():  # bounded: the test's server closes
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), keepalive or 1.0)
+                if keepalive:
+                    await resp.write(b": keep-alive\n\n")
+        return resp
 
     async def chat_special(
         self, request: web.Request, body: dict[str, Any]

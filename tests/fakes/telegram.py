@@ -584,7 +584,8 @@ class FakeTelegram:
     Beyond the Bot API it offers user actions (``send_text``, ``press_button``, ...) that push
     updates for the bot's getUpdates loop, and observation helpers (``chat_messages``,
     ``calls``, ``wait_for``, ``wait_idle``). Knobs: ``flood_private_interval``,
-    ``flood_group_per_minute``, ``flood_methods``, ``privacy_mode`` and ``fail_next``; faults:
+    ``flood_group_per_minute``, ``flood_global_per_second``, ``flood_methods``,
+    ``privacy_mode``, ``drafts_supported``, ``draft_ttl`` and ``fail_next``; faults:
     ``start_outage`` / ``end_outage`` (502 pages, 504s, connection resets, like a proxy or
     Telegram having a bad minute) and ``migrate_chat`` (a group upgraded to a supergroup).
     """
@@ -633,6 +634,12 @@ class FakeTelegram:
         self.base_file_url = ""
         self.flood_private_interval: float = 0.3
         self.flood_group_per_minute: int = 20
+        # Telegram's bot-wide cap (~30 visible messages a second); 0 = not enforced.
+        self.flood_global_per_second: int = 0
+        # False: like an older local Bot API server, sendMessageDraft answers 404 Not Found.
+        self.drafts_supported: bool = True
+        # A draft the client stops refreshing disappears after this many seconds.
+        self.draft_ttl: float = 30.0
         # Like a real bot with privacy mode on (getMe says can_read_all_group_messages=false):
         # in groups only commands, mentions of the bot and replies to it are delivered.
         self.privacy_mode: bool = True
@@ -662,6 +669,7 @@ class FakeTelegram:
         self._outage_count = 0
         self._migrated: dict[int, int] = {}  # old group id -> new supergroup id
         self._flood_hist: dict[int, deque[float]] = {}
+        self._global_hist: deque[float] = deque()
         self._inflight = 0
         self._last_activity = time.monotonic()
         self._stopping = False
@@ -958,6 +966,20 @@ class FakeTelegram:
                             shown.append((call.method, str(label)))
         return shown
 
+    def visible_draft(self, chat_id: int, at: float | None = None) -> str | None:
+        """The draft text the user sees at `at` (now): the last one sent within `draft_ttl`
+        and not yet replaced by a real message of the bot in that chat."""
+        at = time.monotonic() if at is None else at
+        drafts = [c for c in self.drafts.get(chat_id, []) if c.at <= at]
+        if not drafts or at - drafts[-1].at > self.draft_ttl:
+            return None
+        sent = [
+            c for c in self.calls
+            if c.method == "sendMessage" and c.ok and c.params.get("chat_id") == chat_id
+            and drafts[-1].at < c.at <= at
+        ]  # fmt: skip
+        return None if sent else str(drafts[-1].params.get("text", ""))
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
 
@@ -1195,7 +1217,7 @@ class FakeTelegram:
         if request.match_info["prefix"] != f"bot{self.token}":
             return self._respond(call, err=ApiError(401, "Unauthorized"))
         canonical = self._spec.methods.get(raw_method.lower())
-        if canonical is None:
+        if canonical is None or (canonical == "sendMessageDraft" and not self.drafts_supported):
             return self._respond(call, err=ApiError(404, "Not Found"))
         call.method = canonical
         busy = canonical != "getUpdates"  # long polls must not keep wait_idle from returning
@@ -1223,6 +1245,7 @@ class FakeTelegram:
             result = await handler(req) if handler is not None else True
             if isinstance(flood_chat, int):
                 self._flood_hist.setdefault(flood_chat, deque(maxlen=1000)).append(at)
+                self._global_hist.append(at)
             if canonical == "sendMessageDraft":
                 self.drafts.setdefault(req.params["chat_id"], []).append(call)
             return self._respond(call, result)
@@ -1234,6 +1257,16 @@ class FakeTelegram:
                 self._last_activity = time.monotonic()
 
     def _check_flood(self, chat_id: int, now: float) -> None:
+        if self.flood_global_per_second > 0:
+            window = self._global_hist
+            while window and now - window[0] >= 1.0:
+                window.popleft()
+            if len(window) >= self.flood_global_per_second:
+                err = ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+                self.flood_events.append(
+                    Call("(flood global)", {"chat_id": chat_id}, False, 429, err.description, now)
+                )
+                raise err
         hist = self._flood_hist.get(chat_id)
         if not hist:
             return
