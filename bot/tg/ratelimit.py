@@ -170,7 +170,9 @@ class ChatBudgetRateLimiter(BaseRateLimiter[Any]):
         # 5 % margin as Telegram counts a sliding minute.
         self._group_rate = group_max_per_minute / 60 / 1.05
         self._retries = retries
-        self._global = PriorityBucket(overall_per_second, max(1, int(overall_per_second)))
+        # Globally an even pace too: Telegram counts a sliding second, and a full bucket of N
+        # plus its refill would put nearly 2N calls into one second (each extra one a 429).
+        self._global = PriorityBucket(overall_per_second / 1.03, 1)
         self._uploads = asyncio.Semaphore(max_uploads)
         self._chats: dict[int | str, PriorityBucket] = {}
         self._paused_until: dict[int | str, float] = {}
