@@ -32,6 +32,11 @@ from bot.providers.errors import ProviderError, StreamDropped, Timeout
 from bot.render.markdown import RenderedChunk, render_chunks
 from bot.tg.ratelimit import Priority, budget
 
+# An answer's message (its first text, or its final text where a draft already shows) waits in
+# line with other answers' first texts, in arrival order: under a saturated budget nobody waits
+# for nothing while others get their last words. Results and command replies still go first.
+ANSWER_TEXT = budget(Priority.FIRST, None)
+
 log = logging.getLogger(__name__)
 
 TYPING_EVERY = 4.5  # Telegram shows "typing" for about 5 s
@@ -309,13 +314,14 @@ class ReplyStream:
         try:
             message = await self.bot.send_message(
                 self.chat_id, chunk.text, entities=_entities(chunk), reply_parameters=reply,
-                message_thread_id=self.thread_id,
+                message_thread_id=self.thread_id, rate_limit_args=ANSWER_TEXT,
             )  # fmt: skip
         except BadRequest as exc:
             if "parse entities" not in str(exc).lower():
                 raise
             message = await self.bot.send_message(
-                self.chat_id, chunk.text, reply_parameters=reply, message_thread_id=self.thread_id
+                self.chat_id, chunk.text, reply_parameters=reply, message_thread_id=self.thread_id,
+                rate_limit_args=ANSWER_TEXT,
             )
         self._mark_visible()
         return message.message_id
