@@ -545,3 +545,26 @@ CHAT_IMAGE_REASONS = (
     CHAT_IMAGE_TEXT_ONLY, CHAT_IMAGE_EMPTY, CHAT_IMAGE_CUT_OFF, CHAT_IMAGE_STREAM_LOST,
 )
 ERR_NO_PICTURE = "❌ 没有生成图片：{reason}。"
+
+# --- qq ---
+STARTUP_NO_PLATFORM = (
+    "缺少配置：请设置 TELEGRAM_BOT_TOKEN（Telegram 机器人），或设置 ONEBOT_WS_PORT（通过 NapCat "
+    "接入 QQ），也可以两者都设置（参见 .env.example）。"
+)
+ONEBOT_NEEDS_TOKEN = (
+    "ONEBOT_WS_HOST 不是本机回环地址（{host}），必须同时设置 ONEBOT_ACCESS_TOKEN，"
+    "否则任何人都能冒充 QQ 机器人连接。请设置访问令牌，并在 NapCat 的 WebSocket 客户端里填写同一个 token。"
+)
+QQ_ACCESS_DENIED = "🔒 抱歉，这个机器人目前只对受邀用户开放。\n如需使用，请把你的 ID 发给管理员：{user}"
+QQ_ACCESS_DENIED_GROUP = (
+    "🔒 抱歉，这个机器人还没有在本群开放。\n请把以下 ID 发给管理员：你的 ID {user}，本群 ID {group}"
+)
+QQ_HELP = (
+    "📖 使用帮助（QQ）\n"
+    "私聊：直接发消息就是对话；群里：@我、回复我的消息或使用命令。\n"
+    "/新对话 —— 清空上下文，开始新对话\n"
+    "/用量 —— 今天的用量和剩余额度\n"
+    "/帮助 —— 显示本帮助"
+)
+QQ_NOT_YET = "🚧 QQ 上暂时还不能使用这个命令，请在 Telegram 上使用，或稍后再试。"
+QQ_ANSWER_TITLE = "回答"

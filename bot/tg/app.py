@@ -74,6 +74,9 @@ def build_application(settings: Settings) -> Application:
     app = builder.build()
     app.bot_data["settings"] = settings
     register_handlers(app)
+    from bot.onebot.adapter import attach  # QQ beside Telegram when ONEBOT_WS_PORT is set
+
+    attach(app, settings)
     return app
 
 
