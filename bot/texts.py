@@ -568,3 +568,4 @@ QQ_HELP = (
 )
 QQ_NOT_YET = "🚧 QQ 上暂时还不能使用这个命令，请在 Telegram 上使用，或稍后再试。"
 QQ_ANSWER_TITLE = "回答"
+QQ_JOB_RECEIVED = "收到，正在生成…"

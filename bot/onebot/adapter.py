@@ -91,6 +91,12 @@ async def open_adapter(services: Services, access: AccessControl | None = None) 
         access = AccessControl(services.settings, services.db, services.jobs)
         await access.load()
     adapter = QQAdapter(services, access)
+    from bot.jobs.events_router import router_of
+    from bot.onebot.jobs import QQJobEvents
+
+    router = router_of(services.runner.events)
+    router.set("qq", QQJobEvents(adapter, services.jobs))
+    services.runner.events = router
     await adapter.start()
     return adapter
 

@@ -121,6 +121,10 @@ async def handle_message(adapter: QQAdapter, event: MessageEvent) -> None:
             await reply(adapter, event, await usage_text(adapter, user))
         case "ask":
             await chat_turn(adapter, event, command.args)
+        case "draw":
+            from bot.onebot.draw import draw
+
+            await draw(adapter, event, command.args)
         case _:
             await reply(adapter, event, texts.QQ_NOT_YET)
 
