@@ -150,3 +150,22 @@ async def test_qq_draw_resumes_after_restart_without_resubmitting(
             await running.stop()
     assert result.media[0].data == picture
     assert len(grsai.submissions("image")) == 1
+
+
+async def test_qq_video_says_received_then_replies_with_the_video(
+    qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ
+) -> None:
+    from tests.media import make_mp4
+
+    clip = make_mp4(704, 1280, 4.0)
+    grsai.script_task(TaskScript(kind="video", result_bytes=clip, progress=[20, 60, 100]))
+    asked = await qq.private_message(USER, "/视频 竖屏 海边日落")
+    async with asyncio.timeout(20):
+        while not [m for m in qq.sent if m.of_type("video")]:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    status = qq.sent[0]
+    assert status.text.startswith(texts.QQ_JOB_RECEIVED)
+    [result] = [m for m in qq.sent if m.of_type("video")]
+    assert result.media[0].data == clip
+    assert str(result.of_type("reply")[0]["id"]) == str(asked)
+    assert len(grsai.submissions("video")) == 1

@@ -1,4 +1,5 @@
-"""/draw (/画图) on QQ: options as on Telegram, references from the message or the replied one."""
+"""/draw (/画图) and /video (/视频) on QQ: options as on Telegram, references from the message
+or the replied one; the job row first, then the "收到" status, then the runner."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from typing import TYPE_CHECKING
 
 from bot import identity, texts
 from bot.access import QuotaExceeded
-from bot.jobs.options import image_model_choices, parse_image_options, ratio_choices
+from bot.jobs.characters import expand_mentions
+from bot.jobs.options import (
+    image_model_choices,
+    parse_image_options,
+    parse_video_options,
+    ratio_choices,
+)
 from bot.jobs.routing import choose_provider
 from bot.jobs.status import status_text
 from bot.media.download import IMAGE_MIMES, sniff_mime
@@ -18,6 +25,7 @@ from bot.onebot.events import MessageEvent
 from bot.onebot.transport import OneBotError
 from bot.providers.base import GenerationRequest
 from bot.providers.grsai_tasks import check_image_options
+from bot.store.characters import CharacterStore
 
 if TYPE_CHECKING:
     from bot.onebot.adapter import QQAdapter
@@ -31,10 +39,10 @@ COMBINATION_TEXTS = {
 
 
 async def draw(adapter: QQAdapter, event: MessageEvent, argument: str) -> None:
-    from bot.onebot.handlers import ids_of, quota_text, reply
+    from bot.onebot.handlers import ids_of, reply
 
     svc = adapter.services
-    user, chat = ids_of(event)
+    user, _ = ids_of(event)
     defaults = (await svc.prefs.prefs(user)).get("image", {})
     parsed = parse_image_options(argument, defaults)
     if not parsed.prompt:
@@ -57,12 +65,54 @@ async def draw(adapter: QQAdapter, event: MessageEvent, argument: str) -> None:
     if isinstance(references, str):
         await reply(adapter, event, references)
         return
-    held = await adapter.access.reserve_job(user, "image")
+    request = GenerationRequest("image", parsed.prompt, params, [str(p) for p in references])
+    await launch(adapter, event, request)
+
+
+async def video(adapter: QQAdapter, event: MessageEvent, argument: str) -> None:
+    """/video [options] <prompt>, optionally with one reference picture."""
+    from bot.onebot.handlers import ids_of, reply
+
+    svc = adapter.services
+    user, _ = ids_of(event)
+    if seg.media_sources(event.message, "video"):
+        await reply(adapter, event, texts.VIDEO_NEEDS_IMAGE)
+        return
+    parsed = parse_video_options(argument, (await svc.prefs.prefs(user)).get("video", {}))
+    prompt = parsed.prompt.strip()
+    if not prompt:
+        await reply(adapter, event, texts.VIDEO_EMPTY)
+        return
+    limit = svc.settings.chat_max_prompt_chars
+    if len(prompt) > limit:
+        await reply(adapter, event, texts.PROMPT_TOO_LONG.format(length=len(prompt), limit=limit))
+        return
+    expanded, unknown = expand_mentions(prompt, await CharacterStore(svc.db).names(user))
+    if unknown:
+        await reply(adapter, event, texts.VIDEO_UNKNOWN_CHARACTER.format(name=unknown[0]))
+        return
+    references = await references_of(adapter, event)
+    if isinstance(references, str):
+        await reply(adapter, event, references)
+        return
+    if len(references) > 1:
+        await reply(adapter, event, texts.DRAW_TOO_MANY_REFERENCES.format(limit=1))
+        return
+    request = GenerationRequest("video", expanded, parsed.params, [str(p) for p in references])
+    await launch(adapter, event, request)
+
+
+async def launch(adapter: QQAdapter, event: MessageEvent, request: GenerationRequest) -> None:
+    """Quota, the job row, the "收到" status replying to the request, then the runner."""
+    from bot.onebot.handlers import ids_of, quota_text, reply
+
+    svc = adapter.services
+    user, chat = ids_of(event)
+    held = await adapter.access.reserve_job(user, request.kind)
     if isinstance(held, QuotaExceeded):
         await reply(adapter, event, quota_text(held, svc.settings.quota_timezone))
         return
     try:
-        request = GenerationRequest("image", parsed.prompt, params, [str(p) for p in references])
         provider, request = await choose_provider(svc.providers, svc.jobs, request)
         job = await svc.jobs.create(
             request=request, provider=provider, user_id=user, chat_id=chat,
@@ -79,7 +129,7 @@ async def draw(adapter: QQAdapter, event: MessageEvent, argument: str) -> None:
     else:
         await svc.jobs.update(job, status_message_id=status_id)
     svc.runner.start(job)
-    log.info("QQ job %s started user=%s", job.id, identity.display(user))
+    log.info("QQ job %s started kind=%s user=%s", job.id, job.kind, identity.display(user))
 
 
 async def references_of(adapter: QQAdapter, event: MessageEvent) -> list[Path] | str:

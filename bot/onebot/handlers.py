@@ -125,6 +125,10 @@ async def handle_message(adapter: QQAdapter, event: MessageEvent) -> None:
             from bot.onebot.draw import draw
 
             await draw(adapter, event, command.args)
+        case "video":
+            from bot.onebot.draw import video
+
+            await video(adapter, event, command.args)
         case _:
             await reply(adapter, event, texts.QQ_NOT_YET)
 
