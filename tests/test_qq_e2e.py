@@ -276,3 +276,26 @@ async def test_python_m_bot_serves_qq_alone_without_a_telegram_token_and_stops_o
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def test_qq_model_is_chosen_by_a_numbered_reply_or_argument(
+    qq: FakeNapCat, qq_bot: RunningQQ
+) -> None:
+    from bot.onebot.choices import model_refs
+
+    assert qq_bot.adapter is not None and qq_bot.services is not None
+    refs = await model_refs(qq_bot.adapter)
+    assert len(refs) >= 2
+    await qq.private_message(USER, "/模型")
+    [menu] = await qq.wait_sent(1)
+    assert f"2. {refs[1]}" in menu.text and "回复序号" in menu.text
+    await qq.private_message(USER, "2")
+    chosen = (await qq.wait_sent(2))[-1]
+    assert chosen.text == texts.MODEL_SET.format(model=refs[1])
+    assert await qq_bot.services.chat.model_for(identity.qq_user(USER)) == refs[1]
+    await qq.private_message(USER, "/模型 1")
+    await qq.wait_sent(3)
+    assert await qq_bot.services.chat.model_for(identity.qq_user(USER)) == refs[0]
+    await qq.private_message(USER, "/模型 99")
+    refused = (await qq.wait_sent(4))[-1]
+    assert refused.text == texts.QQ_CHOICE_OUT_OF_RANGE.format(count=len(refs))

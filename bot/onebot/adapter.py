@@ -52,6 +52,8 @@ class QQAdapter:
         self.cooldown = Cooldown(self.settings.group_user_cooldown)
         self.server = OneBotServer(onebot_config(self.settings), self._on_event)
         self._locks: dict[str, asyncio.Lock] = {}
+        # (chat, user) → (what, options, when): the latest numbered list (bot/onebot/choices.py)
+        self.choices: dict[tuple[int, int], tuple[str, list[str], float]] = {}
 
     @property
     def port(self) -> int:

@@ -105,7 +105,10 @@ async def handle_message(adapter: QQAdapter, event: MessageEvent) -> None:
                 await reply(adapter, event, texts.COOLDOWN_NOTICE.format(seconds=seconds))
             return
     if command is None:
-        await chat_turn(adapter, event, text)
+        from bot.onebot.choices import numbered_answer
+
+        if not await numbered_answer(adapter, event, text):  # "2" answering a numbered list
+            await chat_turn(adapter, event, text)
         return
     match command.name:
         case "start" | "help":
@@ -125,6 +128,10 @@ async def handle_message(adapter: QQAdapter, event: MessageEvent) -> None:
             from bot.onebot.draw import draw
 
             await draw(adapter, event, command.args)
+        case "model":
+            from bot.onebot.choices import model
+
+            await model(adapter, event, command.args)
         case "video":
             from bot.onebot.draw import video
 
