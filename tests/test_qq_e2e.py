@@ -299,3 +299,27 @@ async def test_qq_model_is_chosen_by_a_numbered_reply_or_argument(
     await qq.private_message(USER, "/模型 99")
     refused = (await qq.wait_sent(4))[-1]
     assert refused.text == texts.QQ_CHOICE_OUT_OF_RANGE.format(count=len(refs))
+
+
+async def test_telegram_admin_allows_and_sets_quota_for_a_qq_user(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    admin = 7001
+    bot = RunningBot(make_settings(tg, grsai, tmp_path / "data", bot_public=False,
+                                   bot_admin_ids=str(admin)))  # fmt: skip
+    await bot.start()
+    try:
+        chat = tg.private_chat(admin)
+        tg.send_text(chat, admin, f"/allow qq:{USER}")
+        await tg.wait_for(lambda: len(tg.bot_messages(chat["id"])) >= 1)
+        tg.send_text(chat, admin, f"/quota qq:{USER} chat 3")
+        await tg.wait_for(lambda: len(tg.bot_messages(chat["id"])) >= 2)
+        replies = [m.get("text") or "" for m in tg.bot_messages(chat["id"])]
+        assert f"qq:{USER}" in replies[0] and f"qq:{USER}" in replies[1]
+        assert bot.app is not None
+        control = bot.app.bot_data["access"]
+        assert control.is_allowed(identity.qq_user(USER), None)
+        assert not control.is_allowed(USER, None)  # Telegram user 555 is someone else
+        assert (await control.limits(identity.qq_user(USER)))["chat"] == 3
+    finally:
+        await bot.stop()
