@@ -323,3 +323,25 @@ async def test_telegram_admin_allows_and_sets_quota_for_a_qq_user(
         assert (await control.limits(identity.qq_user(USER)))["chat"] == 3
     finally:
         await bot.stop()
+
+
+async def test_qq_picture_with_a_question_goes_to_the_model(
+    qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ
+) -> None:
+    import base64
+
+    from tests.media import make_png
+
+    picture = make_png(32, 24, "question")
+    grsai.script_chat(ChatScript(text="图里有一个方块。"))
+    question = {"type": "text", "data": {"text": "图里有什么？"}}
+    await qq.private_message(USER, [qq.image(picture), question])
+    [answer] = await qq.wait_sent(1, within=10)
+    assert "方块" in answer.text
+    body = grsai.requests_to("/v1/chat/completions")[0].json
+    parts = body["messages"][-1]["content"]
+    assert parts[0] == {"type": "text", "text": "图里有什么？"}
+    assert base64.b64decode(parts[1]["image_url"]["url"].split(",", 1)[1]) == picture
+    await qq.private_message(USER, [qq.image(picture)])
+    [_, alone] = await qq.wait_sent(2, within=10)
+    assert alone.text == texts.QQ_PHOTO_NO_TEXT

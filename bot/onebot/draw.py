@@ -154,7 +154,7 @@ async def references_of(adapter: QQAdapter, event: MessageEvent) -> list[Path] |
     if len(sources) + len(paths) > limit:
         return texts.DRAW_TOO_MANY_REFERENCES.format(limit=limit)
     for source in sources:
-        saved = await _download(adapter, source)
+        saved = await download_image(adapter, source)
         if isinstance(saved, str):
             return saved
         paths.append(saved)
@@ -167,7 +167,7 @@ def event_ids(event: MessageEvent) -> tuple[int, int]:
     return ids_of(event)
 
 
-async def _download(adapter: QQAdapter, source: seg.MediaSource) -> Path | str:
+async def download_image(adapter: QQAdapter, source: seg.MediaSource) -> Path | str:
     """A QQ picture (the URL NapCat gives, or get_image for its file) saved under media/refs."""
     svc = adapter.services
     max_mb = svc.settings.draw_max_reference_mb

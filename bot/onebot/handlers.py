@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 from bot import identity, texts
 from bot.access import QUOTA_KINDS, QuotaExceeded
-from bot.chat.service import conversation_key
+from bot.chat.service import ImageInput, conversation_key
 from bot.error_text import describe_error
+from bot.media.download import sniff_mime
 from bot.onebot import segments as seg
 from bot.onebot.events import MessageEvent
 from bot.onebot.plaintext import forward_nodes, plan_answer
@@ -168,9 +169,20 @@ async def usage_text(adapter: QQAdapter, user: int) -> str:
 async def chat_turn(adapter: QQAdapter, event: MessageEvent, question: str) -> None:
     """One answer, sent whole once generated (QQ cannot edit messages)."""
     question = question.strip()
+    pictures = seg.image_sources(event.message)
     if not question:
-        await reply(adapter, event, texts.ASK_EMPTY)
+        await reply(adapter, event, texts.QQ_PHOTO_NO_TEXT if pictures else texts.ASK_EMPTY)
         return
+    images: list[ImageInput] = []
+    for source in pictures:  # a picture sent with the question goes to the model too
+        from bot.onebot.draw import download_image
+
+        saved = await download_image(adapter, source)
+        if isinstance(saved, str):
+            await reply(adapter, event, saved)
+            return
+        data = saved.read_bytes()
+        images.append(ImageInput(data, sniff_mime(data[:64]) or "image/jpeg"))
     svc = adapter.services
     limit = svc.settings.chat_max_prompt_chars
     if len(question) > limit:
@@ -184,7 +196,7 @@ async def chat_turn(adapter: QQAdapter, event: MessageEvent, question: str) -> N
     key = conversation_key(chat, user, not event.is_group)
     try:
         async with adapter.lock(key):  # one answer at a time per conversation, in order
-            turn = await svc.chat.start_turn(key, user, question, [])
+            turn = await svc.chat.start_turn(key, user, question, images)
             pieces: list[str] = []
             try:
                 async for piece in svc.chat.stream(turn):
