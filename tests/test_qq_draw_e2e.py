@@ -169,3 +169,17 @@ async def test_qq_video_says_received_then_replies_with_the_video(
     assert result.media[0].data == clip
     assert str(result.of_type("reply")[0]["id"]) == str(asked)
     assert len(grsai.submissions("video")) == 1
+
+
+async def test_qq_failed_draw_is_told_once_in_chinese(
+    qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ
+) -> None:
+    script = TaskScript(kind="image", outcome="failed", failure_reason="output_moderation")
+    grsai.script_task(script)
+    await qq.private_message(USER, "/画图 不该画的东西")
+    sent = await qq.wait_sent(2, within=15)
+    await asyncio.sleep(0.5)
+    assert len(qq.sent) == 2 and images(qq) == []
+    failure = sent[1]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in failure.text)
+    assert "output_moderation" not in failure.text
