@@ -345,3 +345,31 @@ async def test_qq_picture_with_a_question_goes_to_the_model(
     await qq.private_message(USER, [qq.image(picture)])
     [_, alone] = await qq.wait_sent(2, within=10)
     assert alone.text == texts.QQ_PHOTO_NO_TEXT
+
+
+@pytest.mark.parametrize("qq_overrides", [{"bot_public": False}], indirect=True)
+async def test_qq_group_stranger_is_refused_only_when_addressing_the_bot(
+    qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ
+) -> None:
+    await qq.group_message(GROUP, USER, "随便聊聊")
+    await qq.group_message(GROUP, USER, [{"type": "at", "data": {"qq": str(qq.self_id)}},
+                                         {"type": "text", "data": {"text": " 你好"}}])  # fmt: skip
+    [refusal] = await qq.wait_sent(1)
+    await asyncio.sleep(0.3)
+    assert len(qq.sent) == 1
+    assert f"qq:{USER}" in refusal.text and f"qqgroup:{GROUP}" in refusal.text
+    assert grsai.requests_to("/v1/chat/completions") == []
+
+
+async def test_qq_group_reply_to_the_bots_message_is_a_chat_turn(
+    qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ
+) -> None:
+    grsai.script_chat(ChatScript(text="第一次回答。"))
+    await qq.group_message(GROUP, USER, "/问 第一个问题")
+    [first] = await qq.wait_sent(1, within=10)
+    grsai.script_chat(ChatScript(text="接着回答。"))
+    follow = [{"type": "reply", "data": {"id": str(first.message_id)}},
+              {"type": "text", "data": {"text": "继续说"}}]  # fmt: skip
+    await qq.group_message(GROUP, USER, follow)
+    second = (await qq.wait_sent(2, within=10))[-1]
+    assert "接着回答" in second.text
