@@ -373,3 +373,17 @@ async def test_qq_group_reply_to_the_bots_message_is_a_chat_turn(
     await qq.group_message(GROUP, USER, follow)
     second = (await qq.wait_sent(2, within=10))[-1]
     assert "接着回答" in second.text
+
+
+async def test_check_passes_for_qq_alone_without_telegram(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    from tests.process import bot_env, run_once
+
+    env = bot_env(tg, grsai, tmp_path / "data", ONEBOT_WS_PORT="6700")
+    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_BASE_URL", "TELEGRAM_BASE_FILE_URL"):
+        env.pop(name)
+    code, out = await run_once(["check"], env, tmp_path / "run")
+    assert code == 0, out
+    assert out.strip().splitlines()[-1] == texts.CHECK_PASSED
+    assert not tg.calls_to("getMe")
