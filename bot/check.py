@@ -66,9 +66,12 @@ def run_check(offline: bool) -> int:
 
 
 async def _online(settings: Settings, checklist: Checklist) -> None:
-    telegram, providers = await asyncio.gather(_telegram(settings), _providers(settings))
-    ok, what, fix = telegram
-    checklist.ok(what) if ok else checklist.fail(what, fix)
+    if settings.telegram_bot_token is None:  # QQ alone (ONEBOT_WS_PORT): no Telegram to reach
+        providers = await _providers(settings)
+    else:
+        telegram, providers = await asyncio.gather(_telegram(settings), _providers(settings))
+        ok, what, fix = telegram
+        checklist.ok(what) if ok else checklist.fail(what, fix)
     for status, key, base in providers:
         name = texts.PROVIDER_NAMES.get(status.name.lower(), status.name)
         if status.state == "ok":

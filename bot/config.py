@@ -70,7 +70,8 @@ URL_SETTINGS = (
     "telegram_base_url", "telegram_base_file_url", "grsai_base_url", "grsai_fallback_base_url",
     "reshi_base_url", "unified_base_url", "juhe_base_url", "webhook_url", "grsai_callback_url",
 )  # fmt: skip
-NOT_EMPTY = ("default_chat_model", "webhook_listen", "unified_image_model", "juhe_image_model")
+NOT_EMPTY = ("default_chat_model", "webhook_listen", "unified_image_model", "juhe_image_model",
+             "onebot_ws_host")  # fmt: skip
 # A token from @BotFather: the bot's numeric id, a colon, 35 characters (30+ to be lenient).
 TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
 
@@ -121,7 +122,9 @@ def env_file() -> Path:
 
 def _split_ids(value: object) -> object:
     if isinstance(value, str):
-        return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        from bot.identity import parse  # "123", "-100…", "qq:123", "qqgroup:456"
+
+        return [parse(part) for part in value.replace(";", ",").split(",") if part.strip()]
     if isinstance(value, int):
         return [value]
     return value
@@ -257,6 +260,19 @@ class Settings(BaseSettings):
     http_download_connections: int = 20
     # Seconds SIGTERM waits for answers to end with their partial text (then they are cut).
     shutdown_grace: float = 5.0
+
+    # --- qq ---
+    # QQ through OneBot v11 (NapCat connects to the bot): on when ONEBOT_WS_PORT is set.
+    onebot_ws_host: str = "127.0.0.1"
+    onebot_ws_port: int | None = None
+    onebot_access_token: SecretStr | None = None  # required when the host is not loopback
+
+    @field_validator("onebot_ws_port")
+    @classmethod
+    def _check_onebot_port(cls, value: int | None) -> int | None:
+        if value is not None and not 0 <= value <= 65535:  # 0: any free port (tests)
+            raise ValueError("port out of range")
+        return value
 
     @field_validator("bot_admin_ids", "bot_allowed_ids", mode="before")
     @classmethod

@@ -178,6 +178,11 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(run_check(offline=args.offline))
     settings = load_settings(hold=args.hold_on_config_error)
     setup_logging(settings.log_level, secrets_of(settings), fmt=settings.log_format)
+    if settings.telegram_bot_token is None and settings.onebot_ws_port is not None:
+        from bot.onebot.adapter import run_alone
+
+        run_alone(settings)  # QQ only (the settings check allowed no Telegram token)
+        return
     from bot.telegram_start import TokenRejected
     from bot.tg.app import build_application  # after logging: PTB logs while importing
 

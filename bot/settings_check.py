@@ -17,7 +17,7 @@ from bot import texts
 from bot.config import CHAT_MODELS, ENV_FILE_VARIABLE, TOKEN_RE, Settings, allowed, env_file
 
 # Required whatever the routing; provider keys are required by the routing lists (below).
-# (When Telegram becomes optional, e.g. for QQ only, this is the place to say so.)
+# Telegram is optional when QQ is on (ONEBOT_WS_PORT): at least one of the two is required.
 REQUIRED = (("telegram_bot_token", "TELEGRAM_BOT_TOKEN"),)
 # Chat models known without asking a provider; the others list theirs over the network.
 FIXED_CHAT_MODELS = {"grsai": CHAT_MODELS}
@@ -73,9 +73,16 @@ def startup_problems(settings: Settings) -> list[str]:
     for attr, env_name in REQUIRED:
         value = getattr(settings, attr)
         if value is None or not value.get_secret_value().strip():
+            if attr == "telegram_bot_token" and settings.onebot_ws_port is not None:
+                continue  # QQ alone
+            if attr == "telegram_bot_token":
+                problems.append(texts.STARTUP_NO_PLATFORM)
+                continue
             problems.append(texts.STARTUP_MISSING_SETTING.format(name=env_name))
         elif attr == "telegram_bot_token" and not TOKEN_RE.fullmatch(value.get_secret_value()):
             problems.append(bad_value(attr, value))
+    if qq := onebot_line(settings):
+        problems.append(qq)
     if routing := routing_line(settings):
         problems.append(routing)
     elif model := chat_model_line(settings):
@@ -111,3 +118,17 @@ def chat_model_line(settings: Settings) -> str | None:
         allowed=texts.ALLOWED_MODEL.format(models="、".join(dict.fromkeys(known))),
     )  # fmt: skip
     return texts.STARTUP_BAD_SETTING.format(detail=detail)
+
+
+def onebot_line(settings: Settings) -> str | None:
+    """QQ on a host other than loopback needs ONEBOT_ACCESS_TOKEN (else anyone could connect)."""
+    from bot.onebot.config import is_loopback
+
+    if settings.onebot_ws_port is None:
+        return None
+    token = settings.onebot_access_token
+    if (token is None or not token.get_secret_value().strip()) and not is_loopback(
+        settings.onebot_ws_host
+    ):
+        return texts.ONEBOT_NEEDS_TOKEN.format(host=settings.onebot_ws_host)
+    return None

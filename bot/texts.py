@@ -553,3 +553,35 @@ CHAT_STALLED = "长时间没有收到后续内容，回答已停止。以上是�
 CHAT_TOO_LONG = "回答时间过长，已停止。以上是已收到的部分，可以发送“继续”让我接着说。"
 CHAT_SHUTDOWN = "机器人正在重启，回答中断，请稍后重新提问。"
 CHAT_SHUTDOWN_EMPTY = "🔄 机器人正在重启，这个问题没来得及回答，请稍后重新提问。"
+
+# --- qq ---
+STARTUP_NO_PLATFORM = (
+    "缺少配置：请设置 TELEGRAM_BOT_TOKEN（Telegram 机器人），或设置 ONEBOT_WS_PORT（通过 NapCat "
+    "接入 QQ），也可以两者都设置（参见 .env.example）。"
+)
+ONEBOT_NEEDS_TOKEN = (
+    "ONEBOT_WS_HOST 不是本机回环地址（{host}），必须同时设置 ONEBOT_ACCESS_TOKEN，"
+    "否则任何人都能冒充 QQ 机器人连接。请设置访问令牌，并在 NapCat 的 WebSocket 客户端里填写同一个 token。"
+)
+QQ_ACCESS_DENIED = "🔒 抱歉，这个机器人目前只对受邀用户开放。\n如需使用，请把你的 ID 发给管理员：{user}"
+QQ_ACCESS_DENIED_GROUP = (
+    "🔒 抱歉，这个机器人还没有在本群开放。\n请把以下 ID 发给管理员：你的 ID {user}，本群 ID {group}"
+)
+QQ_HELP = (
+    "📖 使用帮助（QQ）\n"
+    "私聊：直接发消息就是对话；群里：@我、回复我的消息或使用命令。\n"
+    "/新对话 —— 清空上下文，开始新对话\n"
+    "/画图 描述 —— 画图（可附图或回复图片作为参考图）\n"
+    "/视频 描述 —— 生成视频\n"
+    "/模型 —— 查看并切换对话模型（回复序号选择）\n"
+    "/用量 —— 今天的用量和剩余额度\n"
+    "/帮助 —— 显示本帮助"
+)
+QQ_NOT_YET = "🚧 QQ 上暂时还不能使用这个命令，请在 Telegram 上使用，或稍后再试。"
+QQ_ANSWER_TITLE = "回答"
+QQ_JOB_RECEIVED = "收到，正在生成…"
+QQ_CHOICE_LINE = "{number}. {mark}{name}"
+QQ_CHOICE_HOW = "回复序号（例如 2），或发送 /模型 2 进行选择。"
+QQ_CHOICE_OUT_OF_RANGE = "⚠️ 没有这个序号，请输入 1 到 {count} 之间的数字。"
+QQ_MODEL_UNKNOWN = "⚠️ 没有这个模型，请发送 /模型 查看可选的模型和序号。"
+QQ_PHOTO_NO_TEXT = "🖼 收到图片。请在同一条消息里写上你的问题（例如：这张图里有什么？），或发送 /画图 描述 用它作参考图。"

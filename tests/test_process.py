@@ -44,7 +44,7 @@ async def test_missing_token_is_named_in_chinese_and_exits_2(tmp_path: Path) -> 
     assert proc.returncode == 2
     # every problem at once, one line each: the token first, then the provider key
     assert out.decode().strip().splitlines() == [
-        texts.STARTUP_MISSING_SETTING.format(name="TELEGRAM_BOT_TOKEN"),
+        texts.STARTUP_NO_PLATFORM,  # Telegram or QQ: both ways are named
         texts.STARTUP_MISSING_SETTING.format(name="GRSAI_API_KEY"),
     ]
 

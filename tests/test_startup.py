@@ -326,7 +326,7 @@ async def test_hold_on_config_error_waits_for_sigterm_then_exits_2(
     assert proc.proc is not None and proc.proc.returncode is None  # no restart loop
     code, took = await proc.terminate()
     assert code == 2 and took < 5
-    assert texts.STARTUP_MISSING_SETTING.format(name="TELEGRAM_BOT_TOKEN") in proc.log
+    assert texts.STARTUP_NO_PLATFORM in proc.log  # Telegram or QQ: both ways are named
 
 
 async def test_running_bot_keeps_a_heartbeat_file_fresh(

@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts
+from bot import identity, texts
 from bot.access import QUOTA_KINDS, AccessControl, Cooldown, QuotaExceeded, Reservation
 from bot.logging_setup import bind_log_context
 from bot.provider_status import ProviderStatus, StatusCheck, grsai_check
@@ -250,7 +250,7 @@ async def on_usage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def _target_name(target_id: int) -> str:
     template = texts.ADMIN_TARGET_GROUP if target_id < 0 else texts.ADMIN_TARGET_USER
-    return template.format(id=target_id)
+    return template.format(id=identity.display(target_id))
 
 
 def _target_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
@@ -258,7 +258,7 @@ def _target_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None
     args = context.args or []
     if args:
         try:
-            return int(args[0])
+            return identity.parse(args[0])  # also qq:<QQ号> / qqgroup:<群号>
         except ValueError:
             return None
     chat = update.effective_chat
@@ -286,7 +286,8 @@ async def _set_access(update: Update, context: ContextTypes.DEFAULT_TYPE, allowe
         return
     control = access(context)
     if not allowed and control.is_admin(target):
-        await message.reply_text(texts.ADMIN_CANNOT_DENY_ADMIN.format(target=target))
+        shown = identity.display(target)
+        await message.reply_text(texts.ADMIN_CANNOT_DENY_ADMIN.format(target=shown))
         return
     await control.set_allowed(target, allowed, admin.id)
     log.info("admin %s %s id=%s", admin.id, "allowed" if allowed else "denied", target)
@@ -301,7 +302,7 @@ async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     args = context.args or []
     control = access(context)
     try:
-        user_id = int(args[0])
+        user_id = identity.parse(args[0])  # also qq:<QQ号>
     except (IndexError, ValueError):
         await message.reply_text(texts.ADMIN_USAGE_QUOTA)
         return
@@ -311,7 +312,8 @@ async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             f"{texts.QUOTA_KIND_NAMES[k]}（{k}）：{limits[k] if limits[k] is not None else '∞'}"
             for k in QUOTA_KINDS
         )
-        await message.reply_text(texts.ADMIN_QUOTA_SHOW.format(user_id=user_id, lines=lines))
+        shown = identity.display(user_id)
+        await message.reply_text(texts.ADMIN_QUOTA_SHOW.format(user_id=shown, lines=lines))
         return
     kind = args[1].lower() if len(args) == 3 else ""
     raw = args[2].lower() if len(args) == 3 else ""
@@ -331,11 +333,13 @@ async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if value is None:
         default = control.default_limits()[kind]
         await message.reply_text(
-            texts.ADMIN_QUOTA_RESET.format(user_id=user_id, name=name, value=default)
+            texts.ADMIN_QUOTA_RESET.format(
+                user_id=identity.display(user_id), name=name, value=default
+            )
         )
     else:
         await message.reply_text(
-            texts.ADMIN_QUOTA_SET.format(user_id=user_id, name=name, value=value)
+            texts.ADMIN_QUOTA_SET.format(user_id=identity.display(user_id), name=name, value=value)
         )
 
 

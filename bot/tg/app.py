@@ -23,6 +23,7 @@ from telegram.ext import (
 
 from bot import texts
 from bot.config import Settings
+from bot.jobs.events_router import router_of
 from bot.services import Services
 from bot.tg import (
     access_handlers,
@@ -77,6 +78,9 @@ def build_application(settings: Settings) -> Application:
     app = builder.build()
     app.bot_data["settings"] = settings
     register_handlers(app)
+    from bot.onebot.adapter import attach  # QQ beside Telegram when ONEBOT_WS_PORT is set
+
+    attach(app, settings)
     return app
 
 
@@ -137,6 +141,8 @@ async def _post_init(app: Application) -> None:
         upload_limit_mb=settings.telegram_upload_limit_mb,
         retry_min=settings.job_delivery_retry_min, retry_max=settings.job_delivery_retry_max,
     )  # fmt: skip
+    if settings.onebot_ws_port is not None:  # QQ jobs wait (delayed) until QQ fills its slot
+        services.runner.events = router_of(services.runner.events)
     resumed = await services.runner.resume()
     if resumed:
         log.info("resumed %d unfinished jobs", len(resumed))

@@ -81,9 +81,11 @@ async def launch(
                     exc_info=True)  # fmt: skip
     else:
         await svc.jobs.update(job, status_message_id=status.message_id)
-        if isinstance(svc.runner.events, TelegramJobEvents):
+        events = svc.runner.events  # with QQ on: bot/jobs/events_router.py holds Telegram's
+        events = getattr(events, "platforms", {}).get("telegram", events)
+        if isinstance(events, TelegramJobEvents):
             # The next edit then waits the status interval instead of racing this message.
-            svc.runner.events.note_shown(job, first_text)
+            events.note_shown(job, first_text)
     svc.runner.start(job)
     log.info("job %s started kind=%s user=%s chat=%s", job.id, job.kind, user_id, chat_id)
     return job

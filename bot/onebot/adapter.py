@@ -1,0 +1,174 @@
+"""QQ beside (or instead of) Telegram: the OneBot server's lifecycle and its wiring to core.
+
+Rules:
+- on only when ONEBOT_WS_PORT is set; the server validates host/token before listening;
+- identities are bot.identity's encoded ids (qq:<n> → qq_user(n)), so access, quotas, usage
+  and memory are the same core code Telegram uses, per platform identity;
+- with Telegram, the adapter starts in PTB's post_init (after Services exist, sharing the
+  same AccessControl) and stops in post_shutdown; alone, `run_alone` owns the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import TYPE_CHECKING, Any
+
+from bot.access import AccessControl, Cooldown
+from bot.config import Settings
+from bot.onebot.config import OneBotConfig
+from bot.onebot.events import Event, MessageEvent
+from bot.onebot.pacing import SendPacer
+from bot.onebot.transport import OneBotServer
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+REFUSAL_WINDOW = 60.0  # a stranger is told at most once a minute per chat
+
+
+def onebot_config(settings: Settings) -> OneBotConfig:
+    assert settings.onebot_ws_port is not None
+    token = settings.onebot_access_token
+    return OneBotConfig(
+        port=settings.onebot_ws_port,
+        host=settings.onebot_ws_host,
+        access_token=token.get_secret_value() if token is not None else None,
+    )
+
+
+class QQAdapter:
+    """Receives QQ messages and answers them through the core services."""
+
+    def __init__(self, services: Services, access: AccessControl) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.access = access
+        self.pacer = SendPacer()
+        self.refusals = Cooldown(REFUSAL_WINDOW)
+        self.cooldown = Cooldown(self.settings.group_user_cooldown)
+        self.server = OneBotServer(onebot_config(self.settings), self._on_event)
+        self._locks: dict[str, asyncio.Lock] = {}
+        # (chat, user) → (what, options, when): the latest numbered list (bot/onebot/choices.py)
+        self.choices: dict[tuple[int, int], tuple[str, list[str], float]] = {}
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    async def start(self) -> None:
+        await self.server.start()
+        log.info("QQ (OneBot v11) listening on %s:%s", self.settings.onebot_ws_host, self.port)
+
+    async def stop(self) -> None:
+        await self.server.stop()
+
+    def lock(self, key: str) -> asyncio.Lock:
+        return self._locks.setdefault(key, asyncio.Lock())
+
+    async def _on_event(self, event: Event) -> None:
+        if not isinstance(event, MessageEvent):
+            return
+        from bot.onebot.handlers import handle_message
+
+        try:
+            await handle_message(self, event)
+        except Exception:  # never silence: log it and tell the user
+            log.exception("QQ message handler failed")
+            from bot import texts
+            from bot.onebot.handlers import reply
+
+            try:
+                await reply(self, event, texts.ERR_INTERNAL)
+            except Exception:
+                log.warning("could not send the error notice", exc_info=True)
+
+
+async def open_adapter(services: Services, access: AccessControl | None = None) -> QQAdapter:
+    """Start QQ on already opened services (with Telegram: its AccessControl is shared)."""
+    if access is None:
+        access = AccessControl(services.settings, services.db, services.jobs)
+        await access.load()
+    adapter = QQAdapter(services, access)
+    from bot.jobs.events_router import router_of
+    from bot.onebot.jobs import QQJobEvents
+
+    router = router_of(services.runner.events)
+    router.set("qq", QQJobEvents(adapter, services.jobs))
+    services.runner.events = router
+    await adapter.start()
+    return adapter
+
+
+def attach(app: Any, settings: Settings) -> None:
+    """Beside Telegram: start after the application's post_init, stop before its shutdown."""
+    if settings.onebot_ws_port is None:
+        return
+    post_init, post_shutdown = app.post_init, app.post_shutdown
+
+    async def start_qq(application: Any) -> None:
+        if post_init is not None:
+            await post_init(application)
+        data = application.bot_data
+        data["qq"] = await open_adapter(data["services"], data.get("access"))
+
+    async def stop_qq(application: Any) -> None:
+        adapter: QQAdapter | None = application.bot_data.pop("qq", None)
+        if adapter is not None:
+            await adapter.stop()
+        if post_shutdown is not None:
+            await post_shutdown(application)
+
+    app.post_init, app.post_shutdown = start_qq, stop_qq
+
+
+class RunningQQ:
+    """QQ alone: services + adapter, for `run_alone` and the tests."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.services: Services | None = None
+        self.adapter: QQAdapter | None = None
+
+    async def start(self) -> QQAdapter:
+        from bot.services import Services
+
+        self.services = await Services.open(self.settings)
+        try:
+            self.adapter = await open_adapter(self.services)
+        except BaseException:
+            await self.services.close()
+            raise
+        resumed = await self.services.runner.resume()
+        if resumed:
+            log.info("resumed %d unfinished jobs", len(resumed))
+        return self.adapter
+
+    async def stop(self) -> None:
+        if self.adapter is not None:
+            await self.adapter.stop()
+            self.adapter = None
+        if self.services is not None:
+            await self.services.close()
+            self.services = None
+
+
+def run_alone(settings: Settings) -> None:
+    """No Telegram: serve QQ until SIGTERM/SIGINT."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        running = RunningQQ(settings)
+        await running.start()
+        try:
+            await stop.wait()
+        finally:
+            await running.stop()
+
+    asyncio.run(main())

@@ -1,0 +1,200 @@
+"""/draw (/画图) and /video (/视频) on QQ: options as on Telegram, references from the message
+or the replied one; the job row first, then the "收到" status, then the runner."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot import identity, texts
+from bot.access import QuotaExceeded
+from bot.jobs.characters import expand_mentions
+from bot.jobs.options import (
+    image_model_choices,
+    parse_image_options,
+    parse_video_options,
+    ratio_choices,
+)
+from bot.jobs.routing import choose_provider
+from bot.jobs.status import status_text
+from bot.media.download import IMAGE_MIMES, sniff_mime
+from bot.onebot import segments as seg
+from bot.onebot.events import MessageEvent
+from bot.onebot.transport import OneBotError
+from bot.providers.base import GenerationRequest
+from bot.providers.grsai_tasks import check_image_options
+from bot.store.characters import CharacterStore
+
+if TYPE_CHECKING:
+    from bot.onebot.adapter import QQAdapter
+
+log = logging.getLogger(__name__)
+
+COMBINATION_TEXTS = {
+    "vip_sizes": texts.DRAW_BAD_COMBINATION_VIP,
+    "4k_vip_size": texts.DRAW_BAD_COMBINATION_4KVIP,
+}
+
+
+async def draw(adapter: QQAdapter, event: MessageEvent, argument: str) -> None:
+    from bot.onebot.handlers import ids_of, reply
+
+    svc = adapter.services
+    user, _ = ids_of(event)
+    defaults = (await svc.prefs.prefs(user)).get("image", {})
+    parsed = parse_image_options(argument, defaults)
+    if not parsed.prompt:
+        empty = texts.DRAW_EMPTY.format(ratios=ratio_choices(), models=image_model_choices())
+        await reply(adapter, event, empty)
+        return
+    limit = svc.settings.chat_max_prompt_chars
+    if len(parsed.prompt) > limit:
+        too_long = texts.PROMPT_TOO_LONG.format(length=len(parsed.prompt), limit=limit)
+        await reply(adapter, event, too_long)
+        return
+    params = parsed.params
+    problem = check_image_options(
+        str(params["model"]), str(params["image_size"]), str(params["aspect_ratio"])
+    )
+    if problem:
+        await reply(adapter, event, COMBINATION_TEXTS.get(problem, texts.ERR_BAD_REQUEST))
+        return
+    references = await references_of(adapter, event)
+    if isinstance(references, str):
+        await reply(adapter, event, references)
+        return
+    request = GenerationRequest("image", parsed.prompt, params, [str(p) for p in references])
+    await launch(adapter, event, request)
+
+
+async def video(adapter: QQAdapter, event: MessageEvent, argument: str) -> None:
+    """/video [options] <prompt>, optionally with one reference picture."""
+    from bot.onebot.handlers import ids_of, reply
+
+    svc = adapter.services
+    user, _ = ids_of(event)
+    if seg.media_sources(event.message, "video"):
+        await reply(adapter, event, texts.VIDEO_NEEDS_IMAGE)
+        return
+    parsed = parse_video_options(argument, (await svc.prefs.prefs(user)).get("video", {}))
+    prompt = parsed.prompt.strip()
+    if not prompt:
+        await reply(adapter, event, texts.VIDEO_EMPTY)
+        return
+    limit = svc.settings.chat_max_prompt_chars
+    if len(prompt) > limit:
+        await reply(adapter, event, texts.PROMPT_TOO_LONG.format(length=len(prompt), limit=limit))
+        return
+    expanded, unknown = expand_mentions(prompt, await CharacterStore(svc.db).names(user))
+    if unknown:
+        await reply(adapter, event, texts.VIDEO_UNKNOWN_CHARACTER.format(name=unknown[0]))
+        return
+    references = await references_of(adapter, event)
+    if isinstance(references, str):
+        await reply(adapter, event, references)
+        return
+    if len(references) > 1:
+        await reply(adapter, event, texts.DRAW_TOO_MANY_REFERENCES.format(limit=1))
+        return
+    request = GenerationRequest("video", expanded, parsed.params, [str(p) for p in references])
+    await launch(adapter, event, request)
+
+
+async def launch(adapter: QQAdapter, event: MessageEvent, request: GenerationRequest) -> None:
+    """Quota, the job row, the "收到" status replying to the request, then the runner."""
+    from bot.onebot.handlers import ids_of, quota_text, reply
+
+    svc = adapter.services
+    user, chat = ids_of(event)
+    held = await adapter.access.reserve_job(user, request.kind)
+    if isinstance(held, QuotaExceeded):
+        await reply(adapter, event, quota_text(held, svc.settings.quota_timezone))
+        return
+    try:
+        provider, request = await choose_provider(svc.providers, svc.jobs, request)
+        job = await svc.jobs.create(
+            request=request, provider=provider, user_id=user, chat_id=chat,
+            thread_id=None, reply_to_id=event.message_id,
+        )  # fmt: skip
+        await adapter.access.record_job(job)  # counts until the job fails
+    finally:
+        adapter.access.release(held)
+    text = texts.QQ_JOB_RECEIVED + "\n" + status_text(job, svc.runner.queue_ahead_of_new())
+    try:
+        status_id = await reply(adapter, event, text)
+    except OneBotError:
+        log.warning("job %s: status message not sent, the job runs anyway", job.id)
+    else:
+        await svc.jobs.update(job, status_message_id=status_id)
+    svc.runner.start(job)
+    log.info("QQ job %s started kind=%s user=%s", job.id, job.kind, identity.display(user))
+
+
+async def references_of(adapter: QQAdapter, event: MessageEvent) -> list[Path] | str:
+    """Pictures in the message, else in the replied message (our own results too); or the
+    Chinese reason they cannot be used."""
+    svc = adapter.services
+    _, chat = event_ids(event)
+    sources = seg.image_sources(event.message)
+    paths: list[Path] = []
+    replied = seg.reply_id(event.message)
+    if not sources and replied is not None:
+        ours = await svc.jobs.result_message(chat, replied)
+        if ours is not None and ours.path and Path(ours.path).is_file():
+            paths.append(Path(ours.path))
+        else:
+            try:
+                original = await adapter.server.get_msg(replied)
+            except OneBotError:
+                original = {}
+            sources = seg.image_sources(seg.normalize(original.get("message") or []))
+    limit = svc.settings.draw_max_references
+    if len(sources) + len(paths) > limit:
+        return texts.DRAW_TOO_MANY_REFERENCES.format(limit=limit)
+    for source in sources:
+        saved = await download_image(adapter, source)
+        if isinstance(saved, str):
+            return saved
+        paths.append(saved)
+    return paths
+
+
+def event_ids(event: MessageEvent) -> tuple[int, int]:
+    from bot.onebot.handlers import ids_of
+
+    return ids_of(event)
+
+
+async def download_image(adapter: QQAdapter, source: seg.MediaSource) -> Path | str:
+    """A QQ picture (the URL NapCat gives, or get_image for its file) saved under media/refs."""
+    svc = adapter.services
+    max_mb = svc.settings.draw_max_reference_mb
+    url = source.url
+    try:
+        if not url and source.file:
+            info = await adapter.server.get_image(source.file)
+            url = info.get("url") or ""
+            if not url and info.get("file") and Path(info["file"]).is_file():
+                return Path(info["file"])
+        if not url:
+            return texts.REFERENCE_DOWNLOAD_FAILED
+        data = b""
+        async with svc.http.stream("GET", url) as response:
+            response.raise_for_status()
+            async for chunk in response.aiter_bytes():
+                data += chunk
+                if len(data) > max_mb * 1024 * 1024:
+                    return texts.DRAW_REFERENCE_TOO_BIG.format(limit_mb=max_mb)
+    except Exception:
+        log.info("QQ reference download failed", exc_info=True)
+        return texts.REFERENCE_DOWNLOAD_FAILED
+    mime = sniff_mime(data[:64])
+    if mime not in IMAGE_MIMES:
+        return texts.DRAW_REFERENCE_NOT_IMAGE
+    refs = svc.settings.media_dir / "refs"
+    refs.mkdir(parents=True, exist_ok=True)
+    path = refs / f"{uuid.uuid4().hex}.{mime.split('/')[1]}"
+    path.write_bytes(data)
+    return path

@@ -1,0 +1,297 @@
+"""QQ messages → core: who may ask (access gate), commands, and chat turns.
+
+Private chat: any text is a chat turn. Groups: only @bot, a reply to the bot, or a command.
+Admin commands (/allow /deny /quota) are silent for non-admins, like on Telegram.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot import identity, texts
+from bot.access import QUOTA_KINDS, QuotaExceeded
+from bot.chat.service import ImageInput, conversation_key
+from bot.error_text import describe_error
+from bot.media.download import sniff_mime
+from bot.onebot import segments as seg
+from bot.onebot.events import MessageEvent
+from bot.onebot.plaintext import forward_nodes, plan_answer
+from bot.onebot.transport import ActionFailed, ChatRef, OneBotError
+from bot.zone_names import zone_label
+
+if TYPE_CHECKING:
+    from bot.onebot.adapter import QQAdapter
+
+log = logging.getLogger(__name__)
+
+ADMIN_COMMANDS = frozenset({"allow", "deny", "quota"})
+
+
+def chat_of(event: MessageEvent) -> ChatRef:
+    if event.is_group:
+        assert event.group_id is not None
+        return ChatRef("group", event.group_id)
+    return ChatRef("private", event.user_id)
+
+
+def ids_of(event: MessageEvent) -> tuple[int, int]:
+    """(user identity, chat identity) as the database stores them."""
+    user = identity.qq_user(event.user_id)
+    if event.is_group:
+        assert event.group_id is not None
+        return user, identity.qq_group(event.group_id)
+    return user, user
+
+
+async def send(adapter: QQAdapter, event: MessageEvent, message: list[seg.Segment]) -> int:
+    chat = chat_of(event)
+    await adapter.pacer.wait(chat.key)
+    return await adapter.server.send(chat, message)
+
+
+async def reply(adapter: QQAdapter, event: MessageEvent, text: str) -> int:
+    return await send(adapter, event, [seg.reply(event.message_id), seg.text(text)])
+
+
+async def _replied_to_bot(adapter: QQAdapter, event: MessageEvent) -> bool:
+    replied = seg.reply_id(event.message)
+    if replied is None:
+        return False
+    try:
+        original = await adapter.server.get_msg(replied)
+    except OneBotError:
+        return False
+    sender = original.get("sender") or {}
+    return str(sender.get("user_id")) == str(event.self_id)
+
+
+async def handle_message(adapter: QQAdapter, event: MessageEvent) -> None:
+    if event.user_id == event.self_id:
+        return  # our own messages echoed back
+    text = seg.plain_text(event.message, self_id=event.self_id)
+    command = seg.parse_command(text)
+    addressed = (
+        not event.is_group
+        or command is not None
+        or seg.mentions(event.message, event.self_id)
+        or await _replied_to_bot(adapter, event)
+    )
+    if not addressed:
+        return
+    user, chat = ids_of(event)
+    control = adapter.access
+    if command is not None and command.name in ADMIN_COMMANDS:
+        if control.is_admin(user):
+            await _admin(adapter, event, command.name, command.args.split())
+        return  # silently for others: strangers need not learn these exist
+    if not control.is_allowed(user, chat if event.is_group else None):
+        log.info("refused QQ user=%s chat=%s", identity.display(user), identity.display(chat))
+        accepted, _ = adapter.refusals.hit((chat, user))
+        if accepted:
+            refusal = (
+                texts.QQ_ACCESS_DENIED_GROUP.format(
+                    user=identity.display(user), group=identity.display(chat)
+                )
+                if event.is_group
+                else texts.QQ_ACCESS_DENIED.format(user=identity.display(user))
+            )
+            await reply(adapter, event, refusal)
+        return
+    if event.is_group and not control.is_admin(user):
+        accepted, notify = adapter.cooldown.hit((chat, user))
+        if not accepted:
+            if notify:
+                seconds = max(1, round(adapter.cooldown.seconds))
+                await reply(adapter, event, texts.COOLDOWN_NOTICE.format(seconds=seconds))
+            return
+    if command is None:
+        from bot.onebot.choices import numbered_answer
+
+        if not await numbered_answer(adapter, event, text):  # "2" answering a numbered list
+            await chat_turn(adapter, event, text)
+        return
+    match command.name:
+        case "start" | "help":
+            await reply(adapter, event, texts.QQ_HELP)
+        case "new":
+            key = conversation_key(chat, user, not event.is_group)
+            forgotten = await adapter.services.chat.forget(key)
+            await reply(
+                adapter, event,
+                texts.NEW_CONVERSATION if forgotten else texts.NEW_CONVERSATION_EMPTY,
+            )  # fmt: skip
+        case "usage":
+            await reply(adapter, event, await usage_text(adapter, user))
+        case "ask":
+            await chat_turn(adapter, event, command.args)
+        case "draw":
+            from bot.onebot.draw import draw
+
+            await draw(adapter, event, command.args)
+        case "model":
+            from bot.onebot.choices import model
+
+            await model(adapter, event, command.args)
+        case "video":
+            from bot.onebot.draw import video
+
+            await video(adapter, event, command.args)
+        case _:
+            await reply(adapter, event, texts.QQ_NOT_YET)
+
+
+def quota_text(exceeded: QuotaExceeded, zone: str) -> str:
+    if exceeded.kind == "jobs":
+        return texts.QUOTA_EXCEEDED_JOBS.format(used=exceeded.used, limit=exceeded.limit)
+    return texts.QUOTA_EXCEEDED_DAILY.format(
+        name=texts.QUOTA_KIND_NAMES[exceeded.kind], used=exceeded.used, limit=exceeded.limit,
+        zone=zone_label(zone),
+    )  # fmt: skip
+
+
+async def usage_text(adapter: QQAdapter, user: int) -> str:
+    control = adapter.access
+    limits = await control.limits(user)
+    used = await control.used_today(user)
+    lines = [texts.USAGE_TITLE.format(day=control.today())]
+    for kind in QUOTA_KINDS:
+        name, count, limit = texts.QUOTA_KIND_NAMES[kind], used.get(kind, 0), limits.get(kind)
+        if limit is None:
+            lines.append(texts.USAGE_LINE_UNLIMITED.format(name=name, used=count))
+        else:
+            left = max(0, limit - count)
+            lines.append(texts.USAGE_LINE.format(name=name, used=count, limit=limit, left=left))
+    lines.append(texts.USAGE_FOOTER.format(zone=zone_label(adapter.settings.quota_timezone)))
+    return "\n".join(lines)
+
+
+async def chat_turn(adapter: QQAdapter, event: MessageEvent, question: str) -> None:
+    """One answer, sent whole once generated (QQ cannot edit messages)."""
+    question = question.strip()
+    pictures = seg.image_sources(event.message)
+    if not question:
+        await reply(adapter, event, texts.QQ_PHOTO_NO_TEXT if pictures else texts.ASK_EMPTY)
+        return
+    images: list[ImageInput] = []
+    for source in pictures:  # a picture sent with the question goes to the model too
+        from bot.onebot.draw import download_image
+
+        saved = await download_image(adapter, source)
+        if isinstance(saved, str):
+            await reply(adapter, event, saved)
+            return
+        data = saved.read_bytes()
+        images.append(ImageInput(data, sniff_mime(data[:64]) or "image/jpeg"))
+    svc = adapter.services
+    limit = svc.settings.chat_max_prompt_chars
+    if len(question) > limit:
+        await reply(adapter, event, texts.PROMPT_TOO_LONG.format(length=len(question), limit=limit))
+        return
+    user, chat = ids_of(event)
+    held = await adapter.access.reserve_chat(user)
+    if isinstance(held, QuotaExceeded):
+        await reply(adapter, event, quota_text(held, svc.settings.quota_timezone))
+        return
+    key = conversation_key(chat, user, not event.is_group)
+    try:
+        async with adapter.lock(key):  # one answer at a time per conversation, in order
+            turn = await svc.chat.start_turn(key, user, question, images)
+            pieces: list[str] = []
+            try:
+                async for piece in svc.chat.stream(turn):
+                    pieces.append(piece)
+            except Exception as exc:  # provider trouble: a Chinese sentence, details in the log
+                await reply(adapter, event, describe_error(exc))
+                return
+            answer = "".join(pieces)
+            if not answer.strip():
+                await reply(adapter, event, texts.ERR_INTERNAL)
+                return
+            await send_answer(adapter, event, answer)
+            await svc.chat.remember(turn, answer)
+            provider, model = svc.chat.served.get(user, ("grsai", turn.model))
+            await adapter.access.record_chat(user, chat, provider, model)
+    finally:  # the turn held a chat slot since the check
+        adapter.access.release(held)
+
+
+async def send_answer(adapter: QQAdapter, event: MessageEvent, markdown: str) -> None:
+    """Plain text: a few messages (the first replying to the question) or one merged forward."""
+    how, parts = plan_answer(markdown)
+    if how == "forward":
+        chat = chat_of(event)
+        nodes = forward_nodes(parts, user_id=event.self_id, nickname=texts.QQ_ANSWER_TITLE)
+        try:
+            await adapter.pacer.wait(chat.key)
+            await adapter.server.send_forward(chat, nodes)
+            return
+        except ActionFailed:
+            log.info("merged forward refused; sending the answer as messages")
+    for number, part in enumerate(parts):
+        head = [seg.reply(event.message_id)] if number == 0 else []
+        await send(adapter, event, [*head, seg.text(part)])
+
+
+async def _admin(adapter: QQAdapter, event: MessageEvent, name: str, args: list[str]) -> None:
+    """/allow /deny <id> (qq:123, qqgroup:456 or a Telegram id; in a group without id: the
+    group), /quota <id> [<kind> <n|default>]."""
+    control = adapter.access
+    admin, chat = ids_of(event)
+    target: int | None = None
+    if args:
+        try:
+            target = identity.parse(args[0])
+        except ValueError:
+            target = None
+    elif event.is_group and name != "quota":
+        target = chat
+    if name in ("allow", "deny"):
+        allowed = name == "allow"
+        if not target:
+            await reply(adapter, event,
+                        texts.ADMIN_USAGE_ALLOW if allowed else texts.ADMIN_USAGE_DENY)  # fmt: skip
+            return
+        shown = identity.display(target)
+        if not allowed and control.is_admin(target):
+            await reply(adapter, event, texts.ADMIN_CANNOT_DENY_ADMIN.format(target=shown))
+            return
+        await control.set_allowed(target, allowed, admin)
+        log.info("admin %s %s id=%s", identity.display(admin), name, shown)
+        template = texts.ADMIN_TARGET_GROUP if target < 0 else texts.ADMIN_TARGET_USER
+        done = texts.ADMIN_ALLOWED if allowed else texts.ADMIN_DENIED
+        await reply(adapter, event, done.format(target=template.format(id=shown)))
+        return
+    if not target:
+        await reply(adapter, event, texts.ADMIN_USAGE_QUOTA)
+        return
+    shown = identity.display(target)
+    if len(args) == 1:
+        limits = await control.limits(target)
+        lines = "\n".join(
+            f"{texts.QUOTA_KIND_NAMES[k]}（{k}）：{limits[k] if limits[k] is not None else '∞'}"
+            for k in QUOTA_KINDS
+        )
+        await reply(adapter, event, texts.ADMIN_QUOTA_SHOW.format(user_id=shown, lines=lines))
+        return
+    kind = args[1].lower() if len(args) == 3 else ""
+    raw = args[2].lower() if len(args) == 3 else ""
+    value: int | None = None
+    if raw in texts.ADMIN_QUOTA_DEFAULT_WORDS:
+        value = None
+    elif raw.isdecimal():
+        value = int(raw)
+    else:
+        kind = ""
+    if kind not in QUOTA_KINDS:
+        await reply(adapter, event, texts.ADMIN_USAGE_QUOTA)
+        return
+    await control.set_quota(target, kind, value)
+    name_text = texts.QUOTA_KIND_NAMES[kind]
+    if value is None:
+        default = control.default_limits()[kind]
+        await reply(adapter, event, texts.ADMIN_QUOTA_RESET.format(
+            user_id=shown, name=name_text, value=default))  # fmt: skip
+    else:
+        await reply(adapter, event, texts.ADMIN_QUOTA_SET.format(
+            user_id=shown, name=name_text, value=value))  # fmt: skip
