@@ -241,6 +241,8 @@ async def test_draw_falls_back_from_grsai_to_unified_when_nothing_was_sent(
     assert grsai.task_ids("image") == []
     job = await bot.services.jobs.get(1)
     assert job is not None and job.provider == "unified" and job.state == "done"
+    async with bot.services.db.conn.execute("SELECT provider FROM usage WHERE job_id = 1") as cur:
+        assert [row[0] for row in await cur.fetchall()] == ["unified"]  # booked to who served
 
 
 @image_route("unified,juhe")

@@ -191,6 +191,10 @@ class JobStore:
         await self._db.conn.execute(
             f"UPDATE jobs SET {assignments} WHERE id = ?", (*columns.values(), job.id)
         )
+        if "provider" in changes:  # a fallback: usage is booked to the provider that serves it
+            await self._db.conn.execute(
+                "UPDATE usage SET provider = ? WHERE job_id = ?", (changes["provider"], job.id)
+            )
         await self._db.conn.commit()
         return job
 
