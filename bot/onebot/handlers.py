@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot import identity, texts
 from bot.access import QUOTA_KINDS, QuotaExceeded
+from bot.access_texts import quota_text, usage_report
 from bot.chat.service import ImageInput, conversation_key
 from bot.error_text import describe_error
 from bot.media.download import sniff_mime
@@ -18,7 +19,6 @@ from bot.onebot import segments as seg
 from bot.onebot.events import MessageEvent
 from bot.onebot.plaintext import forward_nodes, plan_answer
 from bot.onebot.transport import ActionFailed, ChatRef, OneBotError
-from bot.zone_names import zone_label
 
 if TYPE_CHECKING:
     from bot.onebot.adapter import QQAdapter
@@ -141,29 +141,8 @@ async def handle_message(adapter: QQAdapter, event: MessageEvent) -> None:
             await reply(adapter, event, texts.QQ_NOT_YET)
 
 
-def quota_text(exceeded: QuotaExceeded, zone: str) -> str:
-    if exceeded.kind == "jobs":
-        return texts.QUOTA_EXCEEDED_JOBS.format(used=exceeded.used, limit=exceeded.limit)
-    return texts.QUOTA_EXCEEDED_DAILY.format(
-        name=texts.QUOTA_KIND_NAMES[exceeded.kind], used=exceeded.used, limit=exceeded.limit,
-        zone=zone_label(zone),
-    )  # fmt: skip
-
-
 async def usage_text(adapter: QQAdapter, user: int) -> str:
-    control = adapter.access
-    limits = await control.limits(user)
-    used = await control.used_today(user)
-    lines = [texts.USAGE_TITLE.format(day=control.today())]
-    for kind in QUOTA_KINDS:
-        name, count, limit = texts.QUOTA_KIND_NAMES[kind], used.get(kind, 0), limits.get(kind)
-        if limit is None:
-            lines.append(texts.USAGE_LINE_UNLIMITED.format(name=name, used=count))
-        else:
-            left = max(0, limit - count)
-            lines.append(texts.USAGE_LINE.format(name=name, used=count, limit=limit, left=left))
-    lines.append(texts.USAGE_FOOTER.format(zone=zone_label(adapter.settings.quota_timezone)))
-    return "\n".join(lines)
+    return await usage_report(adapter.access, user, adapter.settings.quota_timezone)
 
 
 async def chat_turn(adapter: QQAdapter, event: MessageEvent, question: str) -> None:

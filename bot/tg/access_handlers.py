@@ -19,12 +19,12 @@ from telegram.ext import (
 
 from bot import identity, texts
 from bot.access import QUOTA_KINDS, AccessControl, Cooldown, QuotaExceeded, Reservation
+from bot.access_texts import quota_text, usage_report
 from bot.logging_setup import bind_log_context
 from bot.provider_status import ProviderStatus, StatusCheck, grsai_check
 from bot.services import Services
 from bot.store.jobs import Job
 from bot.store.usage import DayStats
-from bot.zone_names import zone_label
 
 log = logging.getLogger(__name__)
 
@@ -160,16 +160,6 @@ async def _group_cooldown(
 # -- quotas used by the other handlers -----------------------------------------------------
 
 
-def quota_text(exceeded: QuotaExceeded, zone: str = "Asia/Shanghai") -> str:
-    """The refusal; `zone` is QUOTA_TIMEZONE, where the day that resets starts."""
-    if exceeded.kind == "jobs":
-        return texts.QUOTA_EXCEEDED_JOBS.format(used=exceeded.used, limit=exceeded.limit)
-    return texts.QUOTA_EXCEEDED_DAILY.format(
-        name=texts.QUOTA_KIND_NAMES[exceeded.kind], used=exceeded.used, limit=exceeded.limit,
-        zone=zone_label(zone),
-    )  # fmt: skip
-
-
 def _zone(context: ContextTypes.DEFAULT_TYPE) -> str:
     return context.application.bot_data["settings"].quota_timezone
 
@@ -230,19 +220,7 @@ async def on_usage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """What the user used today and what is left."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    control = access(context)
-    limits = await control.limits(user.id)
-    used = await control.used_today(user.id)
-    lines = [texts.USAGE_TITLE.format(day=control.today())]
-    for kind in QUOTA_KINDS:
-        name, count, limit = texts.QUOTA_KIND_NAMES[kind], used.get(kind, 0), limits.get(kind)
-        if limit is None:
-            lines.append(texts.USAGE_LINE_UNLIMITED.format(name=name, used=count))
-        else:
-            left = max(0, limit - count)
-            lines.append(texts.USAGE_LINE.format(name=name, used=count, limit=limit, left=left))
-    lines.append(texts.USAGE_FOOTER.format(zone=zone_label(_zone(context))))
-    await message.reply_text("\n".join(lines))
+    await message.reply_text(await usage_report(access(context), user.id, _zone(context)))
 
 
 # -- admin commands ------------------------------------------------------------------------
