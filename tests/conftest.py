@@ -16,6 +16,7 @@ from tests.fakes.telegram import FakeTelegram
 from tests.fakes.unified import FakeUnified
 from tests.harness import RunningBot, make_settings
 from tests.latin import foreign_words
+from tests.process import BotProcess
 
 
 @pytest.fixture
@@ -46,6 +47,15 @@ async def unified() -> AsyncIterator[FakeUnified]:
 async def juhe() -> AsyncIterator[FakeJuhe]:
     async with FakeJuhe() as fake:
         yield fake
+
+
+@pytest.fixture
+async def processes() -> AsyncIterator[list[BotProcess]]:
+    """Bot subprocesses started by a test (tests.process.launch), killed after it."""
+    started: list[BotProcess] = []
+    yield started
+    for proc in started:
+        await proc.kill()
 
 
 @pytest.fixture

@@ -202,3 +202,11 @@ class BotProcess:
         if self.proc is not None and self.proc.returncode is None:
             self.proc.kill()
             await self.proc.wait()
+
+
+async def launch(processes: list[BotProcess], env: dict[str, str], cwd: Path) -> BotProcess:
+    """Start a bot process that the `processes` fixture kills after the test."""
+    proc = BotProcess(env, cwd)
+    processes.append(proc)
+    await proc.start()
+    return proc

@@ -7,11 +7,9 @@ import asyncio
 import contextlib
 import io
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 from pydantic import SecretStr
 
 from bot import texts
@@ -20,28 +18,13 @@ from bot.main import secrets_of
 from tests.fakes.grsai import CHAT_PATH, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
-from tests.process import REPO, BotProcess, ForwardProxy, bot_env, free_port
+from tests.process import REPO, BotProcess, ForwardProxy, bot_env, free_port, launch
 
 USER = 1001
 
 
 def photos(tg: FakeTelegram, chat_id: int) -> list[dict]:
     return [m for m in tg.bot_messages(chat_id) if m.get("photo")]
-
-
-@pytest.fixture
-async def processes() -> AsyncIterator[list[BotProcess]]:
-    started: list[BotProcess] = []
-    yield started
-    for proc in started:
-        await proc.kill()
-
-
-async def launch(processes: list[BotProcess], env: dict[str, str], cwd: Path) -> BotProcess:
-    proc = BotProcess(env, cwd)
-    processes.append(proc)
-    await proc.start()
-    return proc
 
 
 async def test_sigterm_during_a_job_then_restart_delivers_it_once(

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -24,26 +23,12 @@ from tests.process import (
     TcpRelay,
     bot_env,
     free_port,
+    launch,
     run_once,
 )
 
 USER = 1001
 WRONG_TOKEN = "654321:WRONG-token-abcdefghijklmnopqrstuvwxyz"
-
-
-@pytest.fixture
-async def processes() -> AsyncIterator[list[BotProcess]]:
-    started: list[BotProcess] = []
-    yield started
-    for proc in started:
-        await proc.kill()
-
-
-async def launch(processes: list[BotProcess], env: dict[str, str], cwd: Path) -> BotProcess:
-    proc = BotProcess(env, cwd)
-    processes.append(proc)
-    await proc.start()
-    return proc
 
 
 async def answers_start(tg: FakeTelegram) -> None:
