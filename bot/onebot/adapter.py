@@ -15,49 +15,27 @@ import logging
 import signal
 from typing import TYPE_CHECKING, Any
 
-from bot.access import AccessControl, Cooldown
+from bot import texts
+from bot.access import AccessControl
 from bot.config import Settings
-from bot.onebot.config import OneBotConfig
+from bot.jobs.events_router import router_of
+from bot.onebot.context import QQContext
 from bot.onebot.events import Event, MessageEvent
-from bot.onebot.pacing import SendPacer
-from bot.onebot.transport import OneBotServer
+from bot.onebot.handlers import handle_message
+from bot.onebot.jobs import QQJobEvents
+from bot.onebot.replies import reply
 
 if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-REFUSAL_WINDOW = 60.0  # a stranger is told at most once a minute per chat
 
-
-def onebot_config(settings: Settings) -> OneBotConfig:
-    assert settings.onebot_ws_port is not None
-    token = settings.onebot_access_token
-    return OneBotConfig(
-        port=settings.onebot_ws_port,
-        host=settings.onebot_ws_host,
-        access_token=token.get_secret_value() if token is not None else None,
-    )
-
-
-class QQAdapter:
+class QQAdapter(QQContext):
     """Receives QQ messages and answers them through the core services."""
 
     def __init__(self, services: Services, access: AccessControl) -> None:
-        self.services = services
-        self.settings = services.settings
-        self.access = access
-        self.pacer = SendPacer()
-        self.refusals = Cooldown(REFUSAL_WINDOW)
-        self.cooldown = Cooldown(self.settings.group_user_cooldown)
-        self.server = OneBotServer(onebot_config(self.settings), self._on_event)
-        self._locks: dict[str, asyncio.Lock] = {}
-        # (chat, user) → (what, options, when): the latest numbered list (bot/onebot/choices.py)
-        self.choices: dict[tuple[int, int], tuple[str, list[str], float]] = {}
-
-    @property
-    def port(self) -> int:
-        return self.server.port
+        super().__init__(services, access, self._on_event)
 
     async def start(self) -> None:
         await self.server.start()
@@ -66,21 +44,13 @@ class QQAdapter:
     async def stop(self) -> None:
         await self.server.stop()
 
-    def lock(self, key: str) -> asyncio.Lock:
-        return self._locks.setdefault(key, asyncio.Lock())
-
     async def _on_event(self, event: Event) -> None:
         if not isinstance(event, MessageEvent):
             return
-        from bot.onebot.handlers import handle_message
-
         try:
             await handle_message(self, event)
         except Exception:  # never silence: log it and tell the user
             log.exception("QQ message handler failed")
-            from bot import texts
-            from bot.onebot.handlers import reply
-
             try:
                 await reply(self, event, texts.ERR_INTERNAL)
             except Exception:
@@ -93,9 +63,6 @@ async def open_adapter(services: Services, access: AccessControl | None = None) 
         access = AccessControl(services.settings, services.db, services.jobs)
         await access.load()
     adapter = QQAdapter(services, access)
-    from bot.jobs.events_router import router_of
-    from bot.onebot.jobs import QQJobEvents
-
     router = router_of(services.runner.events)
     router.set("qq", QQJobEvents(adapter, services.jobs))
     services.runner.events = router

@@ -7,18 +7,16 @@ A list is remembered per (chat, user) for a while, so a bare "2" means the lates
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from bot import texts
+from bot.onebot.context import QQContext
 from bot.onebot.events import MessageEvent
-
-if TYPE_CHECKING:
-    from bot.onebot.adapter import QQAdapter
+from bot.onebot.replies import ids_of, reply
 
 CHOICE_TTL = 10 * 60  # a numbered list stays answerable this long
 
 
-async def model_refs(adapter: QQAdapter) -> list[str]:
+async def model_refs(adapter: QQContext) -> list[str]:
     """Every chat model a user may pick, in the CHAT_PROVIDERS order (as on Telegram)."""
     chat = adapter.services.providers.chat
     limit = adapter.settings.provider_models_menu_max
@@ -32,9 +30,7 @@ async def model_refs(adapter: QQAdapter) -> list[str]:
     return list(dict.fromkeys(refs))
 
 
-async def model(adapter: QQAdapter, event: MessageEvent, argument: str) -> None:
-    from bot.onebot.handlers import ids_of, reply
-
+async def model(adapter: QQContext, event: MessageEvent, argument: str) -> None:
     user, chat = ids_of(event)
     svc = adapter.services
     argument = argument.strip()
@@ -52,9 +48,7 @@ async def model(adapter: QQAdapter, event: MessageEvent, argument: str) -> None:
     await reply(adapter, event, "\n".join(lines))
 
 
-async def _pick_model(adapter: QQAdapter, event: MessageEvent, argument: str) -> None:
-    from bot.onebot.handlers import ids_of, reply
-
+async def _pick_model(adapter: QQContext, event: MessageEvent, argument: str) -> None:
     user, _ = ids_of(event)
     name = argument
     if argument.isdecimal():
@@ -70,10 +64,8 @@ async def _pick_model(adapter: QQAdapter, event: MessageEvent, argument: str) ->
     await reply(adapter, event, texts.MODEL_SET.format(model=name))
 
 
-async def numbered_answer(adapter: QQAdapter, event: MessageEvent, text: str) -> bool:
+async def numbered_answer(adapter: QQContext, event: MessageEvent, text: str) -> bool:
     """A bare number answering the user's latest list; True when it was one."""
-    from bot.onebot.handlers import ids_of
-
     value = text.strip()
     if not value.isdecimal() or len(value) > 3:
         return False

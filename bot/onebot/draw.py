@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot import identity, texts
 from bot.access import QuotaExceeded
+from bot.access_texts import quota_text
 from bot.jobs.characters import expand_mentions
 from bot.jobs.options import (
     image_model_choices,
@@ -21,14 +21,13 @@ from bot.jobs.routing import choose_provider
 from bot.jobs.status import status_text
 from bot.media.download import IMAGE_MIMES, sniff_mime
 from bot.onebot import segments as seg
+from bot.onebot.context import QQContext
 from bot.onebot.events import MessageEvent
+from bot.onebot.replies import ids_of, reply
 from bot.onebot.transport import OneBotError
 from bot.providers.base import GenerationRequest
 from bot.providers.grsai_tasks import check_image_options
 from bot.store.characters import CharacterStore
-
-if TYPE_CHECKING:
-    from bot.onebot.adapter import QQAdapter
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +37,7 @@ COMBINATION_TEXTS = {
 }
 
 
-async def draw(adapter: QQAdapter, event: MessageEvent, argument: str) -> None:
-    from bot.onebot.handlers import ids_of, reply
-
+async def draw(adapter: QQContext, event: MessageEvent, argument: str) -> None:
     svc = adapter.services
     user, _ = ids_of(event)
     defaults = (await svc.prefs.prefs(user)).get("image", {})
@@ -69,10 +66,8 @@ async def draw(adapter: QQAdapter, event: MessageEvent, argument: str) -> None:
     await launch(adapter, event, request)
 
 
-async def video(adapter: QQAdapter, event: MessageEvent, argument: str) -> None:
+async def video(adapter: QQContext, event: MessageEvent, argument: str) -> None:
     """/video [options] <prompt>, optionally with one reference picture."""
-    from bot.onebot.handlers import ids_of, reply
-
     svc = adapter.services
     user, _ = ids_of(event)
     if seg.media_sources(event.message, "video"):
@@ -102,10 +97,8 @@ async def video(adapter: QQAdapter, event: MessageEvent, argument: str) -> None:
     await launch(adapter, event, request)
 
 
-async def launch(adapter: QQAdapter, event: MessageEvent, request: GenerationRequest) -> None:
+async def launch(adapter: QQContext, event: MessageEvent, request: GenerationRequest) -> None:
     """Quota, the job row, the "收到" status replying to the request, then the runner."""
-    from bot.onebot.handlers import ids_of, quota_text, reply
-
     svc = adapter.services
     user, chat = ids_of(event)
     held = await adapter.access.reserve_job(user, request.kind)
@@ -132,7 +125,7 @@ async def launch(adapter: QQAdapter, event: MessageEvent, request: GenerationReq
     log.info("QQ job %s started kind=%s user=%s", job.id, job.kind, identity.display(user))
 
 
-async def references_of(adapter: QQAdapter, event: MessageEvent) -> list[Path] | str:
+async def references_of(adapter: QQContext, event: MessageEvent) -> list[Path] | str:
     """Pictures in the message, else in the replied message (our own results too); or the
     Chinese reason they cannot be used."""
     svc = adapter.services
@@ -162,12 +155,10 @@ async def references_of(adapter: QQAdapter, event: MessageEvent) -> list[Path] |
 
 
 def event_ids(event: MessageEvent) -> tuple[int, int]:
-    from bot.onebot.handlers import ids_of
-
     return ids_of(event)
 
 
-async def download_image(adapter: QQAdapter, source: seg.MediaSource) -> Path | str:
+async def download_image(adapter: QQContext, source: seg.MediaSource) -> Path | str:
     """A QQ picture (the URL NapCat gives, or get_image for its file) saved under media/refs."""
     svc = adapter.services
     max_mb = svc.settings.draw_max_reference_mb

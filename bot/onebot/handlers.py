@@ -7,7 +7,6 @@ Admin commands (/allow /deny /quota) are silent for non-admins, like on Telegram
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from bot import identity, texts
 from bot.access import QUOTA_KINDS, QuotaExceeded
@@ -16,45 +15,20 @@ from bot.chat.service import ImageInput, conversation_key
 from bot.error_text import describe_error
 from bot.media.download import sniff_mime
 from bot.onebot import segments as seg
+from bot.onebot.choices import model, numbered_answer
+from bot.onebot.context import QQContext
+from bot.onebot.draw import download_image, draw, video
 from bot.onebot.events import MessageEvent
 from bot.onebot.plaintext import forward_nodes, plan_answer
-from bot.onebot.transport import ActionFailed, ChatRef, OneBotError
-
-if TYPE_CHECKING:
-    from bot.onebot.adapter import QQAdapter
+from bot.onebot.replies import chat_of, ids_of, reply, send
+from bot.onebot.transport import ActionFailed, OneBotError
 
 log = logging.getLogger(__name__)
 
 ADMIN_COMMANDS = frozenset({"allow", "deny", "quota"})
 
 
-def chat_of(event: MessageEvent) -> ChatRef:
-    if event.is_group:
-        assert event.group_id is not None
-        return ChatRef("group", event.group_id)
-    return ChatRef("private", event.user_id)
-
-
-def ids_of(event: MessageEvent) -> tuple[int, int]:
-    """(user identity, chat identity) as the database stores them."""
-    user = identity.qq_user(event.user_id)
-    if event.is_group:
-        assert event.group_id is not None
-        return user, identity.qq_group(event.group_id)
-    return user, user
-
-
-async def send(adapter: QQAdapter, event: MessageEvent, message: list[seg.Segment]) -> int:
-    chat = chat_of(event)
-    await adapter.pacer.wait(chat.key)
-    return await adapter.server.send(chat, message)
-
-
-async def reply(adapter: QQAdapter, event: MessageEvent, text: str) -> int:
-    return await send(adapter, event, [seg.reply(event.message_id), seg.text(text)])
-
-
-async def _replied_to_bot(adapter: QQAdapter, event: MessageEvent) -> bool:
+async def _replied_to_bot(adapter: QQContext, event: MessageEvent) -> bool:
     replied = seg.reply_id(event.message)
     if replied is None:
         return False
@@ -66,7 +40,7 @@ async def _replied_to_bot(adapter: QQAdapter, event: MessageEvent) -> bool:
     return str(sender.get("user_id")) == str(event.self_id)
 
 
-async def handle_message(adapter: QQAdapter, event: MessageEvent) -> None:
+async def handle_message(adapter: QQContext, event: MessageEvent) -> None:
     if event.user_id == event.self_id:
         return  # our own messages echoed back
     text = seg.plain_text(event.message, self_id=event.self_id)
@@ -106,8 +80,6 @@ async def handle_message(adapter: QQAdapter, event: MessageEvent) -> None:
                 await reply(adapter, event, texts.COOLDOWN_NOTICE.format(seconds=seconds))
             return
     if command is None:
-        from bot.onebot.choices import numbered_answer
-
         if not await numbered_answer(adapter, event, text):  # "2" answering a numbered list
             await chat_turn(adapter, event, text)
         return
@@ -126,26 +98,20 @@ async def handle_message(adapter: QQAdapter, event: MessageEvent) -> None:
         case "ask":
             await chat_turn(adapter, event, command.args)
         case "draw":
-            from bot.onebot.draw import draw
-
             await draw(adapter, event, command.args)
         case "model":
-            from bot.onebot.choices import model
-
             await model(adapter, event, command.args)
         case "video":
-            from bot.onebot.draw import video
-
             await video(adapter, event, command.args)
         case _:
             await reply(adapter, event, texts.QQ_NOT_YET)
 
 
-async def usage_text(adapter: QQAdapter, user: int) -> str:
+async def usage_text(adapter: QQContext, user: int) -> str:
     return await usage_report(adapter.access, user, adapter.settings.quota_timezone)
 
 
-async def chat_turn(adapter: QQAdapter, event: MessageEvent, question: str) -> None:
+async def chat_turn(adapter: QQContext, event: MessageEvent, question: str) -> None:
     """One answer, sent whole once generated (QQ cannot edit messages)."""
     question = question.strip()
     pictures = seg.image_sources(event.message)
@@ -154,8 +120,6 @@ async def chat_turn(adapter: QQAdapter, event: MessageEvent, question: str) -> N
         return
     images: list[ImageInput] = []
     for source in pictures:  # a picture sent with the question goes to the model too
-        from bot.onebot.draw import download_image
-
         saved = await download_image(adapter, source)
         if isinstance(saved, str):
             await reply(adapter, event, saved)
@@ -195,7 +159,7 @@ async def chat_turn(adapter: QQAdapter, event: MessageEvent, question: str) -> N
         adapter.access.release(held)
 
 
-async def send_answer(adapter: QQAdapter, event: MessageEvent, markdown: str) -> None:
+async def send_answer(adapter: QQContext, event: MessageEvent, markdown: str) -> None:
     """Plain text: a few messages (the first replying to the question) or one merged forward."""
     how, parts = plan_answer(markdown)
     if how == "forward":
@@ -212,7 +176,7 @@ async def send_answer(adapter: QQAdapter, event: MessageEvent, markdown: str) ->
         await send(adapter, event, [*head, seg.text(part)])
 
 
-async def _admin(adapter: QQAdapter, event: MessageEvent, name: str, args: list[str]) -> None:
+async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[str]) -> None:
     """/allow /deny <id> (qq:123, qqgroup:456 or a Telegram id; in a group without id: the
     group), /quota <id> [<kind> <n|default>]."""
     control = adapter.access

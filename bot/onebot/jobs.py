@@ -14,17 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot import identity
 from bot.jobs.runner import DeliveryDelayed
 from bot.jobs.status import status_text
 from bot.onebot import segments as seg
+from bot.onebot.context import QQContext
 from bot.onebot.transport import ChatRef, OneBotError
 from bot.store.jobs import Job, JobStore, ResultMessage
-
-if TYPE_CHECKING:
-    from bot.onebot.adapter import QQAdapter
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +35,7 @@ def chat_ref(chat_id: int) -> ChatRef:
 
 
 class QQJobEvents:
-    def __init__(self, adapter: QQAdapter, store: JobStore) -> None:
+    def __init__(self, adapter: QQContext, store: JobStore) -> None:
         self.adapter = adapter
         self.store = store
         self._told: set[int] = set()  # jobs whose failure was already shown

@@ -1,0 +1,58 @@
+"""What every QQ handler works with: the core services, access control, the OneBot server and
+the send pacer. A plain holder below the handlers, so no handler module imports the adapter
+(which imports the handlers): the package has no import circles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from bot.access import AccessControl, Cooldown
+from bot.config import Settings
+from bot.onebot.config import OneBotConfig
+from bot.onebot.events import Event
+from bot.onebot.pacing import SendPacer
+from bot.onebot.transport import OneBotServer
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+REFUSAL_WINDOW = 60.0  # a stranger is told at most once a minute per chat
+
+
+def onebot_config(settings: Settings) -> OneBotConfig:
+    assert settings.onebot_ws_port is not None
+    token = settings.onebot_access_token
+    return OneBotConfig(
+        port=settings.onebot_ws_port,
+        host=settings.onebot_ws_host,
+        access_token=token.get_secret_value() if token is not None else None,
+    )
+
+
+class QQContext:
+    def __init__(
+        self,
+        services: Services,
+        access: AccessControl,
+        on_event: Callable[[Event], Awaitable[None]],
+    ) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.access = access
+        self.pacer = SendPacer()
+        self.refusals = Cooldown(REFUSAL_WINDOW)
+        self.cooldown = Cooldown(self.settings.group_user_cooldown)
+        self.server = OneBotServer(onebot_config(self.settings), on_event)
+        self._locks: dict[str, asyncio.Lock] = {}
+        # (chat, user) → (what, options, when): the latest numbered list (bot/onebot/choices.py)
+        self.choices: dict[tuple[int, int], tuple[str, list[str], float]] = {}
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def lock(self, key: str) -> asyncio.Lock:
+        return self._locks.setdefault(key, asyncio.Lock())

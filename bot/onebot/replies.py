@@ -1,0 +1,35 @@
+"""Who wrote a QQ message and how to answer it: chat references, identities, paced sends."""
+
+from __future__ import annotations
+
+from bot import identity
+from bot.onebot import segments as seg
+from bot.onebot.context import QQContext
+from bot.onebot.events import MessageEvent
+from bot.onebot.transport import ChatRef
+
+
+def chat_of(event: MessageEvent) -> ChatRef:
+    if event.is_group:
+        assert event.group_id is not None
+        return ChatRef("group", event.group_id)
+    return ChatRef("private", event.user_id)
+
+
+def ids_of(event: MessageEvent) -> tuple[int, int]:
+    """(user identity, chat identity) as the database stores them."""
+    user = identity.qq_user(event.user_id)
+    if event.is_group:
+        assert event.group_id is not None
+        return user, identity.qq_group(event.group_id)
+    return user, user
+
+
+async def send(adapter: QQContext, event: MessageEvent, message: list[seg.Segment]) -> int:
+    chat = chat_of(event)
+    await adapter.pacer.wait(chat.key)
+    return await adapter.server.send(chat, message)
+
+
+async def reply(adapter: QQContext, event: MessageEvent, text: str) -> int:
+    return await send(adapter, event, [seg.reply(event.message_id), seg.text(text)])
