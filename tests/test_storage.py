@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -123,3 +124,37 @@ async def test_staging_a_paid_answer_waits_for_disk_space_instead_of_losing_it(
     assert (await staging.state_of("sync-x-1")).results[0].url == url
     assert staging_module.local_path(url).read_bytes() == b"paid bytes"  # type: ignore[union-attr]
     assert len(alerts) == 3
+
+
+async def test_a_job_write_on_a_full_database_waits_for_space_and_keeps_the_state(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLITE_FULL while recording a submitted task id must not lose it (the task is paid)."""
+    jobs = JobStore(db)
+    job_id = await _job(jobs)
+    job = await jobs.get(job_id)
+    assert job is not None
+    alerts: list[int] = []
+    monkeypatch.setattr(JobStore, "disk_full_retry", 0.05, raising=False)
+    monkeypatch.setattr(JobStore, "on_disk_full", lambda self: alerts.append(1), raising=False)
+    async with db.conn.execute("PRAGMA page_count") as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    await db.conn.execute(f"PRAGMA max_page_count = {row[0]}")  # the disk is full now
+    big = [{"url": "https://x.example/" + "a" * 60_000}]
+    writing = asyncio.create_task(
+        jobs.update(job, state="submitted", task_id="T-9", failure_detail=str(big))
+    )
+    await asyncio.sleep(0.3)
+    assert not writing.done(), "the write gave up instead of waiting for space"
+    assert alerts, "the admins were not told"
+    await db.conn.execute("PRAGMA max_page_count = 1073741823")  # space again
+    await asyncio.wait_for(writing, 5)
+    await db.close()
+    reopened = Database(tmp_path / "bot.sqlite3")
+    await reopened.open()
+    try:
+        stored = await JobStore(reopened).get(job_id)
+        assert stored is not None and stored.task_id == "T-9" and stored.state == "submitted"
+    finally:
+        await reopened.close()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +15,8 @@ import aiosqlite
 
 from bot.providers.base import GenerationRequest, ResultItem
 from bot.store.db import Database
+
+log = logging.getLogger(__name__)
 
 # Life cycle (see docs/upstream/jobs.md):
 # created → submitting → submitted → downloading → delivering → done
@@ -122,6 +128,12 @@ def _row_to_job(row: aiosqlite.Row) -> Job:
 
 
 class JobStore:
+    # A full disk (SQLITE_FULL) never loses a job's state: the write waits this long and is
+    # tried again (the UPDATE is idempotent); `on_disk_full` (set by the chat side) tells the
+    # admins. Without this a paid task id could be lost between the submit and its record.
+    disk_full_retry: float = 30.0
+    on_disk_full: Callable[[], None] | None = None
+
     def __init__(self, db: Database) -> None:
         self._db = db
 
@@ -188,15 +200,30 @@ class JobStore:
         job.updated_at = time.time()
         columns["updated_at"] = job.updated_at
         assignments = ", ".join(f"{name} = ?" for name in columns)
-        await self._db.conn.execute(
-            f"UPDATE jobs SET {assignments} WHERE id = ?", (*columns.values(), job.id)
-        )
+        statements = [(f"UPDATE jobs SET {assignments} WHERE id = ?", (*columns.values(), job.id))]
         if "provider" in changes:  # a fallback: usage is booked to the provider that serves it
-            await self._db.conn.execute(
-                "UPDATE usage SET provider = ? WHERE job_id = ?", (changes["provider"], job.id)
+            statements.append(
+                ("UPDATE usage SET provider = ? WHERE job_id = ?", (changes["provider"], job.id))
             )
-        await self._db.conn.commit()
+        await self._write_waiting_for_space(job.id, statements)
         return job
+
+    async def _write_waiting_for_space(
+        self, job_id: int, statements: list[tuple[str, tuple[Any, ...]]]
+    ) -> None:
+        while True:
+            try:
+                for sql, params in statements:
+                    await self._db.conn.execute(sql, params)
+                await self._db.conn.commit()
+                return
+            except sqlite3.OperationalError as exc:
+                if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
+                    raise
+                log.warning("job %s: database full, the state write waits for space", job_id)
+                if self.on_disk_full is not None:
+                    self.on_disk_full()
+                await asyncio.sleep(self.disk_full_retry)
 
     async def count_active_for_user(self, user_id: int) -> int:
         marks = ",".join("?" * len(ACTIVE_STATES))

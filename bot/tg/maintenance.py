@@ -40,6 +40,7 @@ def setup(app: Application, services: Services) -> None:
         )
     alert = DiskFullAlert(app, retention, settings.bot_admin_ids)
     services.runner.on_disk_full = alert
+    services.jobs.on_disk_full = alert  # job state writes wait for space too
     Staging.on_disk_full = alert  # the staging folder is shared by every provider
 
 
