@@ -152,6 +152,7 @@ JOB_STATE_RETRYING = "🔁 服务商出错，已自动重新提交（第 {attemp
 JOB_STATE_DOWNLOADING = "📥 生成完成，正在下载结果…"
 JOB_STATE_DELIVERING = "📨 正在发送…"
 JOB_STATE_DONE = "✅ 完成！用时 {elapsed}"
+JOB_SOME_PICTURES_MISSING = "⌛ 另有 {missing} 张图片的链接已失效，未能取回。"
 JOB_ELAPSED = "已用时 {elapsed}"
 JOB_ESTIMATE = "预计还需约 {minutes} 分钟（视频通常需要 1～10 分钟）"
 JOB_ESTIMATE_SOON = "马上就好…"

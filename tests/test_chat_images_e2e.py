@@ -224,6 +224,19 @@ async def test_a_dead_picture_link_fails_in_chinese_and_is_not_resent(
     assert len(juhe.image_requests) == 1
 
 
+@image_route("juhe")
+async def test_one_dead_link_among_several_pictures_delivers_the_others_and_says_so(
+    tg: FakeTelegram, juhe: FakeJuhe, bot: RunningBot
+) -> None:
+    juhe.script_image(ImageReply(mode="one_dead", count=3))
+    chat = await draw(tg, "/draw 三种风格的猫", count=2)
+    delivered = [photo_bytes(tg, p) for p in photos(tg, chat["id"])]
+    assert delivered == [juhe.image_data(u) for u in juhe.image_urls]  # the two live ones
+    shown = status(tg, chat["id"])
+    assert texts.JOB_SOME_PICTURES_MISSING.format(missing=1) in shown, shown
+    assert "http" not in shown and len(juhe.image_requests) == 1
+
+
 # -- routing --------------------------------------------------------------------------------------
 
 

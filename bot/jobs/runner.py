@@ -386,14 +386,22 @@ class JobRunner:
         return job.state == "submitted"
 
     async def _download(self, job: Job) -> None:
-        files: list[SavedFile] = list(job.files)
+        files: list[SavedFile] = [f for f in job.files if Path(f.path).exists()]
+        saved = {Path(f.path).stem for f in files}  # done before a restart
         media_kind = "video" if job.kind == "video" else "image"
+        lost: errors.ResultExpired | None = None
         for index, item in enumerate(job.results):
-            if index < len(files) and Path(files[index].path).exists():
-                continue  # done before a restart
-            if job.kind == "character":
+            if job.kind == "character" or f"job{job.id}-{index}" in saved:
                 continue
-            files.append(await self._save(job, index, item, media_kind))
+            try:
+                files.append(await self._save(job, index, item, media_kind))
+            except errors.ResultExpired as exc:
+                # One dead link among several pictures: deliver the others (the status says
+                # how many are missing) rather than fail a paid job that has results.
+                log.info("job %s: result %d is gone: %s", job.id, index, exc.detail)
+                lost = exc
+        if lost is not None and not files:
+            raise lost
         if job.kind != "character" and not files:
             raise errors.TaskFailed("no result")
         await self.store.update(job, state="delivering", files=files)

@@ -131,7 +131,11 @@ def _state_line(job: Job, queue_ahead: int) -> str:
                 return texts.JOB_STATE_DELIVERY_RETRY
             return texts.JOB_STATE_RESULT_SENDING
         case "done":
-            return texts.JOB_STATE_DONE.format(elapsed=format_elapsed(job.elapsed))
+            done = texts.JOB_STATE_DONE.format(elapsed=format_elapsed(job.elapsed))
+            missing = len(job.results) - len(job.files)
+            if job.kind == "image" and job.files and missing > 0:
+                done += "\n" + texts.JOB_SOME_PICTURES_MISSING.format(missing=missing)
+            return done
         case "interrupted":
             if job.failure == "submit_unclear":
                 return texts.JOB_SUBMIT_UNCLEAR

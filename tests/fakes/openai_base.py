@@ -383,7 +383,8 @@ class ImageReply:
     writes it), "link" ``[点击查看图片](url)``, "bare" a URL in the text, "data" a
     ``data:image/png;base64,`` Markdown image, "several" ``count`` Markdown images, "refusal"
     a policy refusal in English without a picture, "text" a question back without a picture,
-    "dead" a Markdown image whose URL answers 404, "drop" the connection cut after the progress
+    "dead" a Markdown image whose URL answers 404, "one_dead" ``count`` Markdown images of
+    which the first answers 404, "drop" the connection cut after the progress
     lines (never finished), "slow" like markdown but ``delay`` seconds between pieces.
     """
 
@@ -487,6 +488,10 @@ class ChatImageFake:
             end = ["![image](", *_split(url, 4096), ")"]
         elif mode == "several":
             end = [f"![图{i + 1}]({self._new_picture(reply)})\n" for i in range(reply.count)]
+        elif mode == "one_dead":
+            dead = f"{server.host}/files/{uuid.uuid4().hex}.png"  # never registered: 404
+            end = [f"![图1]({dead})\n"]
+            end += [f"![图{i + 2}]({self._new_picture(reply)})\n" for i in range(reply.count - 1)]
         elif mode == "refusal":
             progress = progress[:3]
             end = ["I'm sorry, but I can't create that image because it violates our content "
