@@ -388,6 +388,33 @@ async def test_allowed_redirects_are_followed_up_to_a_limit(
                               max_bytes=MB)  # fmt: skip
 
 
+async def test_the_download_connects_to_the_address_that_was_checked(
+    http: httpx.AsyncClient, tmp_path: Path, serve: Callable[[Handler], Awaitable[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """No second DNS lookup between the check and the connect (DNS rebinding): the checked
+    address is dialled, the name goes in Host (and SNI for https)."""
+    hosts: list[str] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        hosts.append(request.headers["Host"])
+        return web.Response(body=MP4_HEAD)
+
+    port = urlsplit(await serve(handler)).port
+    real_resolve = download._resolve
+
+    async def resolve(host: str, port: int) -> list[Any]:
+        if host == "results.rebind.invalid":  # resolvable only through the checked lookup
+            return await real_resolve("127.0.0.1", port)
+        return await real_resolve(host, port)
+
+    monkeypatch.setattr(download, "_resolve", resolve)
+    url = f"http://results.rebind.invalid:{port}/f"
+    await download_result(http, url, tmp_path / "v.mp4", kind="video", max_bytes=MB,
+                          retry_until=time.time() + 1)  # fmt: skip
+    assert hosts == [f"results.rebind.invalid:{port}"]
+
+
 def test_file_urls_are_accepted_only_inside_the_staging_folder(tmp_path: Path) -> None:
     root = tmp_path / "staged"
     root.mkdir()

@@ -181,12 +181,10 @@ async def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddre
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
-async def check_url(url: str, policy: UrlPolicy) -> None:
-    """TaskFailed unless `url` is http(s) and every address its host resolves to is allowed.
-
-    (A host could still resolve differently a moment later; the hop check narrows the window,
-    and a private address is only reachable at all for providers that live on one.)
-    """
+async def check_url(url: str, policy: UrlPolicy) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """TaskFailed unless `url` is http(s) and every address its host resolves to is allowed;
+    the address to dial. Callers connect to exactly that address (see `_pinned`), so a host
+    cannot resolve to another address between the check and the connect (DNS rebinding)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise errors.TaskFailed(REFUSED_DETAIL)
@@ -194,6 +192,26 @@ async def check_url(url: str, policy: UrlPolicy) -> None:
     addresses = await _resolve(parts.hostname, port)
     if not addresses or not all(policy.check_address(ip) for ip in addresses):
         raise errors.TaskFailed(REFUSED_DETAIL)
+    return addresses[0]
+
+
+def _pinned(
+    url: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address
+) -> tuple[str, dict[str, str], dict[str, str]]:
+    """(URL with the checked address as host, headers, httpx extensions): the name still goes
+    in Host, and in SNI for https so the certificate is checked against it."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return url, {}, {}  # already an address: nothing to resolve
+    except ValueError:
+        pass
+    dial = f"[{address}]" if address.version == 6 else str(address)
+    netloc = f"{dial}:{parts.port}" if parts.port else dial
+    shown = f"{host}:{parts.port}" if parts.port else host
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return parts._replace(netloc=netloc).geturl(), {"Host": shown}, extensions
 
 
 class _Wait:
@@ -296,9 +314,11 @@ async def _fetch_once(
     """One GET into `part` (truncated first), following at most MAX_REDIRECTS redirects, each
     checked before it is requested. Returns (size, sha256 hex, first bytes)."""
     for _ in range(MAX_REDIRECTS + 1):
-        await check_url(url, policy)
+        target, headers, extensions = _pinned(url, await check_url(url, policy))
         try:
-            async with http.stream("GET", url, follow_redirects=False) as response:
+            async with http.stream(
+                "GET", target, headers=headers, extensions=extensions, follow_redirects=False
+            ) as response:
                 location = response.headers.get("location")
                 if response.status_code in _REDIRECTS and location:
                     url = urljoin(url, location)
