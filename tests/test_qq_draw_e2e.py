@@ -183,3 +183,32 @@ async def test_qq_failed_draw_is_told_once_in_chinese(
     failure = sent[1]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in failure.text)
     assert "output_moderation" not in failure.text
+
+
+@pytest.mark.parametrize("content", [b"not a picture at all", make_png(30, 20, "local")])
+async def test_qq_reference_from_napcats_local_copy_is_checked_like_a_download(
+    qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, content: bytes,
+) -> None:  # fmt: skip
+    """NapCat on the same host answers get_image with a local path and no URL: the file is
+    read, checked and copied like a download (a non-picture is refused, nothing is paid)."""
+    qq.media_dir = tmp_path / "napcat"
+    asked = qq._a_get_image
+
+    async def without_url(params: dict) -> dict:
+        answer = await asked(params)
+        answer.pop("url", None)
+        return answer
+
+    monkeypatch.setattr(qq, "_a_get_image", without_url)
+    qq.received_media["LOCAL.jpg"] = content
+    picture = {"type": "image", "data": {"file": "LOCAL.jpg"}}
+    await qq.private_message(USER, [picture, {"type": "text", "data": {"text": "/画图 油画"}}])
+    if content.startswith(b"\x89PNG"):
+        await wait_images(qq, 1)
+        assert sent_references(grsai) == [content]
+        return
+    async with asyncio.timeout(10):
+        while not any(texts.DRAW_REFERENCE_NOT_IMAGE in m.text for m in qq.sent):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    assert grsai.submissions("image") == []

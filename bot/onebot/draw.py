@@ -163,21 +163,26 @@ async def download_image(adapter: QQContext, source: seg.MediaSource) -> Path | 
     svc = adapter.services
     max_mb = svc.settings.draw_max_reference_mb
     url = source.url
+    local: Path | None = None
     try:
         if not url and source.file:
             info = await adapter.server.get_image(source.file)
             url = info.get("url") or ""
-            if not url and info.get("file") and Path(info["file"]).is_file():
-                return Path(info["file"])
-        if not url:
-            return texts.REFERENCE_DOWNLOAD_FAILED
+            local = Path(info["file"]) if not url and info.get("file") else None
         data = b""
-        async with svc.http.stream("GET", url) as response:
-            response.raise_for_status()
-            async for chunk in response.aiter_bytes():
-                data += chunk
-                if len(data) > max_mb * 1024 * 1024:
-                    return texts.DRAW_REFERENCE_TOO_BIG.format(limit_mb=max_mb)
+        if local is not None and local.is_file():  # NapCat on this machine: its cached copy
+            if local.stat().st_size > max_mb * 1024 * 1024:
+                return texts.DRAW_REFERENCE_TOO_BIG.format(limit_mb=max_mb)
+            data = local.read_bytes()  # checked and copied below like a download
+        elif not url:
+            return texts.REFERENCE_DOWNLOAD_FAILED
+        else:
+            async with svc.http.stream("GET", url) as response:
+                response.raise_for_status()
+                async for chunk in response.aiter_bytes():
+                    data += chunk
+                    if len(data) > max_mb * 1024 * 1024:
+                        return texts.DRAW_REFERENCE_TOO_BIG.format(limit_mb=max_mb)
     except Exception:
         log.info("QQ reference download failed", exc_info=True)
         return texts.REFERENCE_DOWNLOAD_FAILED
