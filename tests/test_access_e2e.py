@@ -208,7 +208,10 @@ class TestQueue:
     async def test_global_cap_queues_jobs_and_shows_the_place(
         self, tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
     ) -> None:
-        for _ in range(3):
+        # The first job stays upstream long enough for the third to be seen waiting (a job
+        # leaves its slot once downloaded, so a short first job would hide the queue).
+        grsai.script_task(TaskScript(kind="image", progress=list(range(2, 101, 2))))
+        for _ in range(2):
             grsai.script_task(TaskScript(kind="image", progress=list(range(10, 101, 10))))
         chat = tg.private_chat(FRIEND)
         for prompt in ("第一张", "第二张", "第三张"):

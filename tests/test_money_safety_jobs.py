@@ -92,6 +92,32 @@ async def test_telegram_outage_right_after_draw_delays_the_image_but_delivers_it
 
 
 @pytest.mark.parametrize(
+    "settings_overrides", [{"job_poll_interval_image": 0.05, "job_max_running": 1}],
+    indirect=True,
+)  # fmt: skip
+async def test_a_delivery_waiting_for_telegram_holds_no_running_slot(
+    tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
+) -> None:
+    """With one running slot, A's original file cannot be uploaded (it waits and retries):
+    B's draw is still submitted and delivered meanwhile, and A's file arrives later."""
+    grsai.script_task(TaskScript(kind="image", width=2048, height=2048))
+    tg.start_outage("502", methods={"sendDocument"})
+    first = tg.private_chat(USER)
+    tg.send_text(first, USER, "/draw 2K 雪山")
+    await tg.wait_for(lambda: len(media(tg, first["id"], "photo")) == 1, timeout=15)
+    await tg.wait_for(lambda: len([c for c in tg.calls_to("sendDocument") if not c.ok]) >= 1)
+    grsai.script_task(TaskScript(kind="image"))
+    second = tg.private_chat(USER + 1)
+    tg.send_text(second, USER + 1, "/draw 一只猫")
+    await tg.wait_for(lambda: status_done(tg, second["id"]), timeout=15)
+    job = await bot.services.jobs.get(1)
+    assert job is not None and job.state == "delivering"
+    tg.end_outage()
+    await tg.wait_for(lambda: len(media(tg, first["id"], "document")) == 1, timeout=15)
+    await tg.wait_for(lambda: status_done(tg, first["id"]))
+
+
+@pytest.mark.parametrize(
     "settings_overrides", [{"job_poll_interval_image": 0.05}], indirect=True
 )
 async def test_partly_delivered_image_resumes_after_restart_with_the_original_file_only(

@@ -18,8 +18,9 @@ Durability rules (never lose a paid result, never pay twice):
   (bot/jobs/callbacks.py) a finished task is taken at once and polling is the safety net;
 - a queued job's position is re-shown only when it changed, at most QUEUE_SHOWS_PER_INTERVAL
   times per `queue_status_interval`, with the newest value (linear in the queue, not N²);
-- delivery holds no slot of its own: upload slots belong to the Telegram budget
-  (bot/tg/ratelimit.py) and are taken only while a file is being sent.
+- delivery holds no slot of its own: a job leaves its `max_running` slot once its result is
+  downloaded, and upload slots belong to the Telegram budget (bot/tg/ratelimit.py), taken
+  only while a file is being sent.
 """
 
 from __future__ import annotations
@@ -173,10 +174,12 @@ class JobRunner:
     def start(self, job: Job) -> None:
         if job.id in self._tasks:
             return
-        self._waiting.append(job.id)
-        self._queued[job.id] = job
+        upstream = job.state != "delivering"  # a delivery waits for no slot
+        if upstream:
+            self._waiting.append(job.id)
+            self._queued[job.id] = job
         task = asyncio.create_task(self._drive(job), name=f"job-{job.id}")
-        if self._slots.locked():
+        if upstream and self._slots.locked():
             self._refresh_queue()  # show its place: the text it was created with may be stale
         self._tasks[job.id] = task
         task.add_done_callback(lambda _t, jid=job.id: self._tasks.pop(jid, None))
@@ -212,6 +215,31 @@ class JobRunner:
     # -- life cycle -----------------------------------------------------------------------------
 
     async def _drive(self, job: Job) -> None:
+        try:
+            if job.state != "delivering":
+                await self._run_upstream(job)
+            if job.state == "delivering":  # outside the slot: a chat Telegram is slow to
+                await self._deliver(job)  # reach must not keep other users' jobs waiting
+                await self.store.update(job, state="done", progress=100)
+                await self._notify(job)
+        except asyncio.CancelledError:
+            raise
+        except RecipientGone as exc:
+            log.info("job %s: the chat cannot receive it any more (%s)", job.id, exc)
+            await self._finish(job, "chat_gone", "")
+        except errors.ProviderError as exc:
+            # The provider's own wording: for the logs only, users read error_text's sentence.
+            log.info("job %s failed: %s: %s", job.id, type(exc).__name__, exc.detail)
+            await self._finish(job, failure_reason(exc), exc.detail)
+        except Exception:
+            log.exception("job %s crashed", job.id)
+            await self._finish(job, "internal", "")
+        finally:
+            if self.callbacks is not None:
+                self.callbacks.forget(job.id)
+
+    async def _run_upstream(self, job: Job) -> None:
+        """Submit, poll and download: the part that holds one of `max_running` slots."""
         async with self._slots:
             with contextlib.suppress(ValueError):
                 self._waiting.remove(job.id)
@@ -219,32 +247,12 @@ class JobRunner:
             self._queue_shown.pop(job.id, None)
             if self._queued:
                 self._refresh_queue()  # everyone behind moved up one place
-            try:
-                if job.state == "created":
-                    await self._submit(job)
-                if job.state == "submitted":
-                    await self._poll_until_done(job)
-                if job.state == "downloading":
-                    await self._download(job)
-                if job.state == "delivering":
-                    await self._deliver(job)
-                    await self.store.update(job, state="done", progress=100)
-                    await self._notify(job)
-            except asyncio.CancelledError:
-                raise
-            except RecipientGone as exc:
-                log.info("job %s: the chat cannot receive it any more (%s)", job.id, exc)
-                await self._finish(job, "chat_gone", "")
-            except errors.ProviderError as exc:
-                # The provider's own wording: for the logs only, users read error_text's sentence.
-                log.info("job %s failed: %s: %s", job.id, type(exc).__name__, exc.detail)
-                await self._finish(job, failure_reason(exc), exc.detail)
-            except Exception:
-                log.exception("job %s crashed", job.id)
-                await self._finish(job, "internal", "")
-            finally:
-                if self.callbacks is not None:
-                    self.callbacks.forget(job.id)
+            if job.state == "created":
+                await self._submit(job)
+            if job.state == "submitted":
+                await self._poll_until_done(job)
+            if job.state == "downloading":
+                await self._download(job)
 
     async def _submit(self, job: Job) -> None:
         provider = self.providers[job.provider]
