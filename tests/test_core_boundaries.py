@@ -19,7 +19,7 @@ BOT = Path(__file__).resolve().parent.parent / "bot"
 # settings_check.py, telegram_start.py).
 CORE = (
     "chat", "jobs", "providers", "store", "media", "access.py", "access_texts.py",
-    "identity.py", "texts.py", "background.py", "retention.py",
+    "identity.py", "texts.py", "platform.py", "background.py", "retention.py",
     "error_text.py", "services.py", "provider_status.py", "zone_names.py", "redact.py",
     "logging_setup.py", "config.py",
 )  # fmt: skip
@@ -134,3 +134,73 @@ def test_bot_package_has_no_import_circles() -> None:
 def test_circle_finder_finds_a_circle_through_three_modules() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _circles(graph) == [["a", "b", "c"]]
+
+
+# --- the platform interface (bot/platform.py) -------------------------------------------
+
+
+def test_each_adapter_declares_capabilities_that_differ_where_the_platforms_do() -> None:
+    from bot import identity
+    from bot.onebot.platform import QQ
+    from bot.platform import MB, Capabilities
+    from bot.tg.platform import TELEGRAM
+
+    assert isinstance(TELEGRAM, Capabilities) and isinstance(QQ, Capabilities)
+    # The name is the identity namespace jobs are routed by.
+    assert TELEGRAM.name == identity.platform_of(-1001234) == "telegram"
+    assert QQ.name == identity.platform_of(identity.qq_group(123456)) == "qq"
+    # Telegram edits, drafts, buttons and formats; QQ can do none of it and punishes floods.
+    for can in ("edits_messages", "drafts", "inline_buttons", "rich_text"):
+        assert getattr(TELEGRAM, can) is True and getattr(QQ, can) is False, can
+    assert QQ.sparse_progress and not TELEGRAM.sparse_progress
+    assert (TELEGRAM.max_text_length, QQ.max_text_length) == (4096, 4500)
+    assert TELEGRAM.max_photo_bytes == 10 * MB
+    assert (TELEGRAM.max_inline_video_bytes, QQ.max_inline_video_bytes) == (50 * MB, 100 * MB)
+
+
+def test_telegram_upload_limit_follows_the_deployment() -> None:
+    from pydantic import SecretStr
+
+    from bot.config import Settings
+    from bot.platform import MB
+    from bot.tg.platform import capabilities
+
+    def settings(**values: object) -> Settings:
+        return Settings(_env_file=None, telegram_bot_token=SecretStr("123:abc"), **values)  # type: ignore[call-arg]
+
+    assert capabilities(settings()).max_inline_video_bytes == 50 * MB
+    assert capabilities(settings(telegram_upload_limit_mb=20)).max_upload_bytes == 20 * MB
+    local = capabilities(settings(telegram_local_mode=True))
+    assert local.max_inline_video_bytes == local.max_upload_bytes == 2000 * MB
+    assert local.edits_messages and local.name == "telegram"
+
+
+def test_telegram_job_events_offer_what_the_core_asks_of_a_platform() -> None:
+    from bot.platform import ChatPlatform
+    from bot.tg.job_events import TelegramJobEvents
+
+    wanted = {
+        name for name in vars(ChatPlatform) if not name.startswith("_")
+    } | {"on_change", "deliver", "close", "capabilities"}
+    offered = set(dir(TelegramJobEvents)) | {"capabilities"}  # set in __init__
+    assert wanted <= offered
+    assert "capabilities" in TelegramJobEvents.__init__.__code__.co_varnames
+
+
+async def test_a_lone_platform_is_routed_under_the_name_its_capabilities_declare() -> None:
+    from bot.jobs.events_router import router_of
+    from bot.onebot.platform import QQ
+
+    class Events:
+        capabilities = QQ
+
+        async def on_change(self, job: object) -> None: ...
+
+        async def deliver(self, job: object) -> None: ...
+
+        async def close(self) -> None: ...
+
+    events = Events()
+    router = router_of(events)
+    assert router.platforms == {"qq": events}
+    assert router_of(router) is router and router_of(None).platforms == {}

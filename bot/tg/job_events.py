@@ -36,8 +36,10 @@ from telegram.error import (
 from bot import texts
 from bot.jobs.runner import DeliveryDelayed, JobRunner, RecipientGone
 from bot.jobs.status import status_text
+from bot.platform import Capabilities
 from bot.store.jobs import Job, JobStore, ResultMessage, SavedFile
 from bot.tg.common import job_button, reply_to_job
+from bot.tg.platform import TELEGRAM
 from bot.tg.ratelimit import Priority, budget
 from bot.tg.video_delivery import deliver_video_job
 
@@ -45,7 +47,7 @@ log = logging.getLogger(__name__)
 
 # Telegram's photo rules: at most 10 MB, width + height ≤ 10000, ratio ≤ 20; above ~1280 px
 # on the long side the photo is visibly recompressed, so the original goes out as a file too.
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_BYTES = TELEGRAM.max_photo_bytes or 0
 PHOTO_MAX_SIDE_SUM = 10000
 PHOTO_MAX_RATIO = 20
 PHOTO_LOSSLESS_SIDE = 1280
@@ -127,7 +129,7 @@ class TelegramJobEvents:
         min_interval: float,
         *,
         kind_intervals: Mapping[str, float] | None = None,
-        upload_limit_mb: int = 50,
+        capabilities: Capabilities = TELEGRAM,
         retry_min: float = 2.0,
         retry_max: float = 300.0,
     ) -> None:
@@ -137,7 +139,8 @@ class TelegramJobEvents:
         self.min_interval = min_interval
         # Per kind, a longer minimum between status edits (videos run for minutes).
         self.kind_intervals = dict(kind_intervals or {})
-        self.upload_limit_mb = upload_limit_mb  # the Bot API's upload limit without a local server
+        # What the core may expect of Telegram here, with this deployment's upload limit.
+        self.capabilities = capabilities
         # A status that could not be shown is tried again after min, doubling up to max seconds.
         self.retry_min = retry_min
         self.retry_max = retry_max
@@ -354,7 +357,7 @@ class TelegramJobEvents:
             )
         )  # fmt: skip
 
-    async def send_plain(self, job: Job, text: str) -> None:
+    async def send_text(self, job: Job, text: str) -> None:
         with contextlib.suppress(TelegramError):
             await self.bot.send_message(
                 job.chat_id, text, reply_parameters=reply_to_job(job),

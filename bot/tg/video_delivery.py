@@ -26,6 +26,7 @@ from telegram.error import NetworkError
 from bot import texts
 from bot.jobs.status import shown_prompt
 from bot.media.mp4info import mp4_info
+from bot.platform import Capabilities
 from bot.providers import errors
 from bot.store.characters import CharacterStore
 from bot.store.jobs import Job, JobStore, ResultMessage, SavedFile
@@ -34,7 +35,6 @@ from bot.tg.common import job_button, reply_to_job
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-LOCAL_SERVER_LIMIT_MB = 2000  # a local Bot API server accepts uploads up to 2 GB
 RESULT_URL_TTL = dt.timedelta(hours=2)  # GrsAI result URLs expire two hours after completion
 BEIJING = dt.timezone(dt.timedelta(hours=8))  # any fixed zone: only differences are shown
 CAPTION_PROMPT_CHARS = 900  # captions are limited to 1024 characters
@@ -46,7 +46,7 @@ class VideoSender(Protocol):
 
     bot: Bot
     store: JobStore
-    upload_limit_mb: int
+    capabilities: Capabilities  # max_inline_video_bytes: a local Bot API server takes 2 GB
 
 
 async def deliver_video_job(events: VideoSender, job: Job, already: set[str | None]) -> None:
@@ -73,7 +73,7 @@ async def _deliver_video(events: VideoSender, job: Job, file: SavedFile, pid: st
     # The container knows best; otherwise the length that was asked for.
     seconds = info.duration if info and info.duration else job.request.params.get("duration")
     duration = round(float(seconds)) if seconds else None
-    limit_mb = LOCAL_SERVER_LIMIT_MB if events.bot.local_mode else events.upload_limit_mb
+    limit_mb = events.capabilities.max_inline_video_bytes // MB
     message: Message | None = None
     if file.size <= limit_mb * MB:
         message = await _send_video(events, job, file, pid, width, height, duration)
