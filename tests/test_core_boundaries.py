@@ -16,7 +16,7 @@ BOT = Path(__file__).resolve().parent.parent / "bot"
 # Platform-free: the conversations, jobs, providers, storage, access and quotas, texts, the
 # platform interface and the plumbing under them. Left out on purpose: bot/tg and bot/onebot
 # (the adapters), and the start-up modules that wire them (main.py, check.py,
-# settings_check.py, telegram_start.py).
+# settings_check.py).
 CORE = (
     "chat", "jobs", "providers", "store", "media", "access.py", "access_texts.py",
     "identity.py", "texts.py", "platform.py", "background.py", "retention.py",
