@@ -50,7 +50,7 @@ from bench.report import (
     secs,
     write_section,
 )
-from bot.render.markdown import render_chunks
+from bot.tg.markdown import render_chunks
 from tests.fakes.grsai import CHAT_PATH, ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.provider_status import ProviderStatus, grsai_check, state_of
 from bot.providers import errors
 from bot.settings_check import load
-from bot.telegram_start import probe_bot, reason, route
+from bot.tg.startup import probe_bot, reason, route
 
 MIN_FREE_MB = 200  # a few videos and a growing database
 

@@ -141,7 +141,7 @@ def run(app: Application, settings: Settings) -> None:
 def reach_telegram(app: Application, settings: Settings) -> bool:
     """Wait (on the loop PTB will run on) until Telegram answers; False if stopped first.
     Raises TokenRejected."""
-    from bot.telegram_start import wait_for_telegram
+    from bot.tg.startup import wait_for_telegram
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # run_polling/run_webhook pick this loop up
@@ -183,8 +183,8 @@ def main(argv: list[str] | None = None) -> None:
 
         run_alone(settings)  # QQ only (the settings check allowed no Telegram token)
         return
-    from bot.telegram_start import TokenRejected
     from bot.tg.app import build_application  # after logging: PTB logs while importing
+    from bot.tg.startup import TokenRejected
 
     app = build_application(settings)
     try:

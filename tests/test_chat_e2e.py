@@ -8,7 +8,7 @@ import base64
 import pytest
 
 from bot import texts
-from bot.render.markdown import render_chunks
+from bot.tg.markdown import render_chunks
 from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot

@@ -1,5 +1,11 @@
-"""Core modules stay platform-free: Telegram and QQ adapters import the core, never the
-other way round (bot/identity.py encodes both platforms' ids as plain integers)."""
+"""The layout is the architecture: a platform-free core, one package per platform adapter.
+
+- core modules import no platform code (python-telegram-bot, bot.tg, bot.onebot);
+- no module of bot/ takes part in an import circle, counting imports inside functions (a
+  hidden import is still a circle);
+- every adapter declares its Capabilities (bot/platform.py), and they differ where the
+  platforms do.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +13,194 @@ import ast
 from pathlib import Path
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
-CORE = ("chat", "jobs", "providers", "store", "access.py", "identity.py", "texts.py")
+# Platform-free: the conversations, jobs, providers, storage, access and quotas, texts, the
+# platform interface and the plumbing under them. Left out on purpose: bot/tg and bot/onebot
+# (the adapters), and the start-up modules that wire them (main.py, check.py,
+# settings_check.py).
+CORE = (
+    "chat", "jobs", "providers", "store", "media", "access.py", "access_texts.py",
+    "identity.py", "texts.py", "platform.py", "background.py", "retention.py",
+    "error_text.py", "services.py", "provider_status.py", "zone_names.py", "redact.py",
+    "logging_setup.py", "config.py",
+)  # fmt: skip
 PLATFORM = ("telegram", "bot.tg", "bot.onebot")
+# Packages whose own circles are being untangled elsewhere (the lead deletes this line).
+CIRCLES_NOT_YET_CHECKED = ("bot.onebot",)
 
 
-def _imports(path: Path) -> list[str]:
-    names: list[str] = []
+def _modules() -> dict[str, Path]:
+    """Dotted module name → file, for every module under bot/."""
+    modules: dict[str, Path] = {}
+    for path in BOT.rglob("*.py"):
+        parts = path.relative_to(BOT.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        modules[name] = path
+    return modules
+
+
+def _imported(name: str, path: Path) -> list[str]:
+    """Every module `name` imports, anywhere in the file (also inside functions), with
+    relative imports resolved and `from pkg import module` counted as importing the module."""
+    found: list[str] = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.append(node.module)
-    return names
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            found += [module] + [f"{module}.{alias.name}" for alias in node.names]
+    return found
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            for nxt in edges:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(graph[nxt]))))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component: list[str] = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        circles.append(sorted(component))
+    return circles
+
+
+def _exempt(name: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in CIRCLES_NOT_YET_CHECKED)
 
 
 def test_core_modules_import_no_platform_code() -> None:
+    modules = _modules()
+    by_path = {path: name for name, path in modules.items()}
     files: list[Path] = []
     for name in CORE:
         target = BOT / name
+        assert target.exists(), f"CORE names a missing module: {name}"
         files += sorted(target.rglob("*.py")) if target.is_dir() else [target]
-    assert len(files) > 10
+    assert len(files) > 30
     offenders = [
         f"{path.relative_to(BOT)}: {name}"
         for path in files
-        for name in _imports(path)
-        if name == "telegram" or name.startswith(tuple(p + "." for p in PLATFORM))
-        or name in PLATFORM
+        for name in _imported(by_path[path], path)
+        if name in PLATFORM or name.startswith(tuple(p + "." for p in PLATFORM))
     ]
     assert offenders == []
+
+
+def test_bot_package_has_no_import_circles() -> None:
+    modules = _modules()
+    graph = {
+        name: {m for m in _imported(name, path) if m in modules and m != name}
+        for name, path in modules.items()
+        if not _exempt(name)
+    }
+    graph = {name: {m for m in targets if m in graph} for name, targets in graph.items()}
+    assert _circles(graph) == []
+
+
+def test_circle_finder_finds_a_circle_through_three_modules() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _circles(graph) == [["a", "b", "c"]]
+
+
+# --- the platform interface (bot/platform.py) -------------------------------------------
+
+
+def test_each_adapter_declares_capabilities_that_differ_where_the_platforms_do() -> None:
+    from bot import identity
+    from bot.onebot.platform import QQ
+    from bot.platform import MB, Capabilities
+    from bot.tg.platform import TELEGRAM
+
+    assert isinstance(TELEGRAM, Capabilities) and isinstance(QQ, Capabilities)
+    # The name is the identity namespace jobs are routed by.
+    assert TELEGRAM.name == identity.platform_of(-1001234) == "telegram"
+    assert QQ.name == identity.platform_of(identity.qq_group(123456)) == "qq"
+    # Telegram edits, drafts, buttons and formats; QQ can do none of it and punishes floods.
+    for can in ("edits_messages", "drafts", "inline_buttons", "rich_text"):
+        assert getattr(TELEGRAM, can) is True and getattr(QQ, can) is False, can
+    assert QQ.sparse_progress and not TELEGRAM.sparse_progress
+    assert (TELEGRAM.max_text_length, QQ.max_text_length) == (4096, 4500)
+    assert TELEGRAM.max_photo_bytes == 10 * MB
+    assert (TELEGRAM.max_inline_video_bytes, QQ.max_inline_video_bytes) == (50 * MB, 100 * MB)
+
+
+def test_telegram_upload_limit_follows_the_deployment() -> None:
+    from pydantic import SecretStr
+
+    from bot.config import Settings
+    from bot.platform import MB
+    from bot.tg.platform import capabilities
+
+    def settings(**values: object) -> Settings:
+        return Settings(_env_file=None, telegram_bot_token=SecretStr("123:abc"), **values)  # type: ignore[call-arg]
+
+    assert capabilities(settings()).max_inline_video_bytes == 50 * MB
+    assert capabilities(settings(telegram_upload_limit_mb=20)).max_upload_bytes == 20 * MB
+    local = capabilities(settings(telegram_local_mode=True))
+    assert local.max_inline_video_bytes == local.max_upload_bytes == 2000 * MB
+    assert local.edits_messages and local.name == "telegram"
+
+
+def test_telegram_job_events_offer_what_the_core_asks_of_a_platform() -> None:
+    from bot.platform import ChatPlatform
+    from bot.tg.job_events import TelegramJobEvents
+
+    wanted = {
+        name for name in vars(ChatPlatform) if not name.startswith("_")
+    } | {"on_change", "deliver", "close", "capabilities"}
+    offered = set(dir(TelegramJobEvents)) | {"capabilities"}  # set in __init__
+    assert wanted <= offered
+    assert "capabilities" in TelegramJobEvents.__init__.__code__.co_varnames
+
+
+async def test_a_lone_platform_is_routed_under_the_name_its_capabilities_declare() -> None:
+    from bot.jobs.events_router import router_of
+    from bot.onebot.platform import QQ
+
+    class Events:
+        capabilities = QQ
+
+        async def on_change(self, job: object) -> None: ...
+
+        async def deliver(self, job: object) -> None: ...
+
+        async def close(self) -> None: ...
+
+    events = Events()
+    router = router_of(events)
+    assert router.platforms == {"qq": events}
+    assert router_of(router) is router and router_of(None).platforms == {}

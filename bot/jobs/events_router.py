@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.identity import platform_of
 from bot.jobs.runner import DeliveryDelayed, JobEvents
+from bot.platform import Capabilities
 from bot.store.jobs import Job
 
 
@@ -40,10 +41,12 @@ class EventsRouter:
 
 
 def router_of(current: object) -> EventsRouter:
-    """The runner's router, wrapping whatever single `events` it had (Telegram's)."""
+    """The runner's router, wrapping whatever single `events` it had under the platform name
+    its capabilities declare (bot/platform.py)."""
     if isinstance(current, EventsRouter):
         return current
     router = EventsRouter()
     if current is not None:
-        router.set("telegram", current)  # type: ignore[arg-type]
+        capabilities: Capabilities = current.capabilities  # type: ignore[attr-defined]
+        router.set(capabilities.name, current)  # type: ignore[arg-type]
     return router

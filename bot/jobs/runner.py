@@ -80,7 +80,7 @@ class RecipientGone(Exception):
 
 
 class JobEvents(Protocol):
-    """What the runner needs from the chat side (implemented by the Telegram adapter)."""
+    """What the runner needs from the chat side (each platform adapter; bot/platform.py)."""
 
     async def on_change(self, job: Job) -> None:
         """The job's state or progress changed: show it. Must return at once (the adapter

@@ -25,6 +25,7 @@ from bot.provider_status import ProviderStatus, StatusCheck, grsai_check
 from bot.services import Services
 from bot.store.jobs import Job
 from bot.store.usage import DayStats
+from bot.tg.common import addressed_in_group
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +111,6 @@ async def _refuse(
             return
         private = message.chat.type == message.chat.PRIVATE
         if not private:
-            from bot.tg.chat_handlers import addressed_in_group
-
             if not addressed_in_group(message, context):
                 return  # chatter not meant for the bot: stay quiet
         accepted, _ = context.application.bot_data["refusals"].hit((chat_id or 0, user_id))
@@ -133,8 +132,6 @@ async def _group_cooldown(
     """One request per user per group per GROUP_USER_COOLDOWN seconds; album parts pass."""
     if access(context).is_admin(user_id):
         return
-    from bot.tg.chat_handlers import addressed_in_group
-
     if not (addressed_in_group(message, context) or message.media_group_id):
         return
     key = (chat_id, user_id)

@@ -39,6 +39,7 @@ from bot.tg import (
     video_handlers,
 )
 from bot.tg.job_events import TelegramJobEvents
+from bot.tg.platform import capabilities as telegram_capabilities
 from bot.tg.ratelimit import ChatBudgetRateLimiter
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ async def _post_init(app: Application) -> None:
     services.runner.events = TelegramJobEvents(
         app.bot, services.jobs, services.runner, settings.job_status_interval,
         kind_intervals={"video": settings.video_status_interval},
-        upload_limit_mb=settings.telegram_upload_limit_mb,
+        capabilities=telegram_capabilities(settings),  # the upload limit of this deployment
         retry_min=settings.job_delivery_retry_min, retry_max=settings.job_delivery_retry_max,
     )  # fmt: skip
     if settings.onebot_ws_port is not None:  # QQ jobs wait (delayed) until QQ fills its slot

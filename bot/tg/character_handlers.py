@@ -26,7 +26,7 @@ from bot.store.jobs import ResultMessage
 from bot.tg.common import command_argument, services
 from bot.tg.generation import owned_job_button, start_job
 from bot.tg.references import TELEGRAM_DOWNLOAD_LIMIT_MB
-from bot.tg.video_handlers import bot_video_replied_to, send_prompt
+from bot.tg.video_links import bot_video_replied_to, send_prompt
 
 log = logging.getLogger(__name__)
 

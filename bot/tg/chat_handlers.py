@@ -21,6 +21,8 @@ from bot.tg.common import (
     services,
     strip_bot_mention,
 )
+from bot.tg.draw_handlers import draw_from
+from bot.tg.references import saved_or_telegram_copy
 from bot.tg.streaming import Deadlines, ReplyStream
 
 log = logging.getLogger(__name__)
@@ -93,16 +95,6 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _answer(message, context, question, [])
 
 
-def addressed_in_group(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """A group message meant for the bot: @mention, reply to the bot, or a bot command."""
-    caption = message.caption or message.text or ""
-    return (
-        mentions_bot(message, context.bot.username)
-        or is_reply_to_bot(message, context.bot.id)
-        or caption.startswith("/")
-    )
-
-
 async def answer_about_images(context: ContextTypes.DEFAULT_TYPE, parts: list[Message]) -> None:
     anchor = next((m for m in parts if m.caption), parts[0])
     caption = (
@@ -145,11 +137,7 @@ async def _continue_reference_prompt(message: Message, context: ContextTypes.DEF
     link = await services(context).jobs.result_message(replied.chat_id, replied.message_id)
     if link is None or link.kind != "reference_prompt" or not link.path:
         return False
-    from bot.tg.draw_handlers import draw_from
-
     text = strip_bot_mention(message.text or "", context.bot.username)
-    from bot.tg.references import saved_or_telegram_copy
-
     settings = services(context).settings  # the saved file may be gone (media retention)
     refs = await saved_or_telegram_copy(message, link.path, link.file_id,
                                         settings.media_dir / "refs",

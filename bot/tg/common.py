@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from telegram import Message, MessageEntity, Update
+from telegram import InlineKeyboardButton, Message, MessageEntity, ReplyParameters, Update
 from telegram.ext import ContextTypes
 
 from bot.services import Services
+from bot.store.jobs import Job
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -53,6 +54,29 @@ def mentions_bot(message: Message, bot_username: str) -> bool:
 def is_reply_to_bot(message: Message, bot_id: int) -> bool:
     replied = message.reply_to_message
     return bool(replied and replied.from_user and replied.from_user.id == bot_id)
+
+
+def job_button(label: str, action: str, job: Job) -> InlineKeyboardButton:
+    """A button under a job's status or result; generation.on_job_button (and the video
+    buttons in character_handlers) read `job|<action>|<id>`."""
+    return InlineKeyboardButton(label, callback_data=f"job|{action}|{job.id}")
+
+
+def reply_to_job(job: Job) -> ReplyParameters | None:
+    """Replies to the request that started `job`, if it is known (sent even if it is gone)."""
+    if job.reply_to_id is None:
+        return None
+    return ReplyParameters(job.reply_to_id, allow_sending_without_reply=True)
+
+
+def addressed_in_group(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A group message meant for the bot: @mention, reply to the bot, or a bot command."""
+    caption = message.caption or message.text or ""
+    return (
+        mentions_bot(message, context.bot.username)
+        or is_reply_to_bot(message, context.bot.id)
+        or caption.startswith("/")
+    )
 
 
 def is_private(update: Update) -> bool:

@@ -24,6 +24,7 @@ from bot.store.jobs import Job, ResultMessage
 from bot.tg.access_handlers import job_quota_refusal, record_job_usage, release_job_slot
 from bot.tg.common import services
 from bot.tg.job_events import TelegramJobEvents
+from bot.tg.platform import TELEGRAM
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ async def launch(
     else:
         await svc.jobs.update(job, status_message_id=status.message_id)
         events = svc.runner.events  # with QQ on: bot/jobs/events_router.py holds Telegram's
-        events = getattr(events, "platforms", {}).get("telegram", events)
+        events = getattr(events, "platforms", {}).get(TELEGRAM.name, events)
         if isinstance(events, TelegramJobEvents):
             # The next edit then waits the status interval instead of racing this message.
             events.note_shown(job, first_text)

@@ -20,7 +20,6 @@ from typing import BinaryIO
 
 from telegram import (
     Bot,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     Message,
@@ -37,14 +36,18 @@ from telegram.error import (
 from bot import texts
 from bot.jobs.runner import DeliveryDelayed, JobRunner, RecipientGone
 from bot.jobs.status import status_text
+from bot.platform import Capabilities
 from bot.store.jobs import Job, JobStore, ResultMessage, SavedFile
+from bot.tg.common import job_button, reply_to_job
+from bot.tg.platform import TELEGRAM
 from bot.tg.ratelimit import Priority, budget
+from bot.tg.video_delivery import deliver_video_job
 
 log = logging.getLogger(__name__)
 
 # Telegram's photo rules: at most 10 MB, width + height ≤ 10000, ratio ≤ 20; above ~1280 px
 # on the long side the photo is visibly recompressed, so the original goes out as a file too.
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_BYTES = TELEGRAM.max_photo_bytes or 0
 PHOTO_MAX_SIDE_SUM = 10000
 PHOTO_MAX_RATIO = 20
 PHOTO_LOSSLESS_SIDE = 1280
@@ -103,10 +106,6 @@ def streamed(handle: BinaryIO, name: str) -> InputFile:
     return InputFile(handle, filename=name, read_file_handle=False)
 
 
-def job_button(label: str, action: str, job: Job) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=f"job|{action}|{job.id}")
-
-
 def photo_fits(file: SavedFile) -> bool:
     if file.size > PHOTO_MAX_BYTES or not file.width or not file.height:
         return False
@@ -130,7 +129,7 @@ class TelegramJobEvents:
         min_interval: float,
         *,
         kind_intervals: Mapping[str, float] | None = None,
-        upload_limit_mb: int = 50,
+        capabilities: Capabilities = TELEGRAM,
         retry_min: float = 2.0,
         retry_max: float = 300.0,
     ) -> None:
@@ -140,7 +139,8 @@ class TelegramJobEvents:
         self.min_interval = min_interval
         # Per kind, a longer minimum between status edits (videos run for minutes).
         self.kind_intervals = dict(kind_intervals or {})
-        self.upload_limit_mb = upload_limit_mb  # the Bot API's upload limit without a local server
+        # What the core may expect of Telegram here, with this deployment's upload limit.
+        self.capabilities = capabilities
         # A status that could not be shown is tried again after min, doubling up to max seconds.
         self.retry_min = retry_min
         self.retry_max = retry_max
@@ -270,15 +270,9 @@ class TelegramJobEvents:
         # No status message yet, or the user deleted it: post a fresh one.
         message = await self.bot.send_message(
             job.chat_id, text, reply_markup=markup, message_thread_id=job.thread_id,
-            reply_parameters=self._reply_to(job), rate_limit_args=status_budget(final, None),
+            reply_parameters=reply_to_job(job), rate_limit_args=status_budget(final, None),
         )  # fmt: skip
         await self.store.update(job, status_message_id=message.message_id)
-
-    @staticmethod
-    def _reply_to(job: Job) -> ReplyParameters | None:
-        if job.reply_to_id is None:
-            return None
-        return ReplyParameters(job.reply_to_id, allow_sending_without_reply=True)
 
     # -- results -----------------------------------------------------------------------------
 
@@ -304,9 +298,7 @@ class TelegramJobEvents:
                 parts = {m.part: m for m in sent if m.path == file.path}
                 if None not in parts:  # None: recorded whole before parts were kept
                     await self._deliver_image(job, file, parts)
-        else:  # video and character delivery live with their handlers
-            from bot.tg.video_delivery import deliver_video_job
-
+        else:  # videos and characters: bot/tg/video_delivery.py
             await deliver_video_job(self, job, {m.path for m in sent})
 
     async def _deliver_image(
@@ -326,7 +318,7 @@ class TelegramJobEvents:
             with open(file.path, "rb") as handle:
                 sent_photo = await self.bot.send_photo(
                     job.chat_id, streamed(handle, name), caption=caption, reply_markup=buttons,
-                    reply_parameters=self._reply_to(job), message_thread_id=job.thread_id,
+                    reply_parameters=reply_to_job(job), message_thread_id=job.thread_id,
                 )  # fmt: skip
             await self._remember(job, sent_photo, file, sent_photo.photo[-1].file_id, "photo")
             photo_id = sent_photo.message_id
@@ -340,7 +332,7 @@ class TelegramJobEvents:
                     if photo_id else caption,
                     reply_markup=None if photo_id else buttons,
                     reply_parameters=ReplyParameters(photo_id, allow_sending_without_reply=True)
-                    if photo_id else self._reply_to(job),
+                    if photo_id else reply_to_job(job),
                     message_thread_id=job.thread_id, disable_content_type_detection=True,
                 )  # fmt: skip
             assert sent_doc.document is not None
@@ -365,10 +357,10 @@ class TelegramJobEvents:
             )
         )  # fmt: skip
 
-    async def send_plain(self, job: Job, text: str) -> None:
+    async def send_text(self, job: Job, text: str) -> None:
         with contextlib.suppress(TelegramError):
             await self.bot.send_message(
-                job.chat_id, text, reply_parameters=self._reply_to(job),
+                job.chat_id, text, reply_parameters=reply_to_job(job),
                 message_thread_id=job.thread_id,
             )  # fmt: skip
 

@@ -12,8 +12,11 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.media.download import IMAGE_MIMES
-from bot.tg.chat_handlers import addressed_in_group, answer_about_images
-from bot.tg.common import command_argument, services
+from bot.tg.character_handlers import role_from
+from bot.tg.chat_handlers import answer_about_images
+from bot.tg.common import addressed_in_group, command_argument, services
+from bot.tg.draw_handlers import draw_from
+from bot.tg.video_handlers import video_from
 
 OTHER_BOT = "@other"  # caption_command's answer for a /command@SomeOtherBot
 
@@ -71,20 +74,14 @@ async def route(context: ContextTypes.DEFAULT_TYPE, parts: list[Message]) -> Non
     if not private and not any(addressed_in_group(m, context) for m in parts):
         return
     if command == "draw":
-        from bot.tg.draw_handlers import draw_from
-
         await draw_from(context, [anchor, *[m for m in parts if m is not anchor]],
                         command_argument(anchor))  # fmt: skip
         return
     if command == "video":
-        from bot.tg.video_handlers import video_from
-
         await video_from(context, [anchor, *[m for m in parts if m is not anchor]],
                          command_argument(anchor))  # fmt: skip
         return
     if command == "role":
-        from bot.tg.character_handlers import role_from
-
         await role_from(context, anchor, command_argument(anchor))
         return
     images = [m for m in parts if m.photo or _is_image_document(m)]

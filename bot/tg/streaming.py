@@ -29,7 +29,7 @@ from telegram.error import BadRequest, EndPointNotFound, InvalidToken, RetryAfte
 from bot import texts
 from bot.error_text import describe_error
 from bot.providers.errors import ProviderError, StreamDropped, Timeout
-from bot.render.markdown import RenderedChunk, render_chunks
+from bot.tg.markdown import RenderedChunk, render_chunks
 from bot.tg.ratelimit import Priority, budget
 
 # An answer's message (its first text, or its final text where a draft already shows) waits in

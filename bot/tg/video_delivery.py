@@ -12,35 +12,44 @@ import asyncio
 import datetime as dt
 import logging
 from pathlib import Path
+from typing import Protocol
 
 from telegram import (
+    Bot,
     InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
     Message,
-    ReplyParameters,
 )
 from telegram.error import NetworkError
 
 from bot import texts
 from bot.jobs.status import shown_prompt
 from bot.media.mp4info import mp4_info
+from bot.platform import Capabilities
 from bot.providers import errors
 from bot.store.characters import CharacterStore
-from bot.store.jobs import Job, ResultMessage, SavedFile
-from bot.tg.job_events import TelegramJobEvents, job_button
+from bot.store.jobs import Job, JobStore, ResultMessage, SavedFile
+from bot.tg.common import job_button, reply_to_job
 
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-LOCAL_SERVER_LIMIT_MB = 2000  # a local Bot API server accepts uploads up to 2 GB
 RESULT_URL_TTL = dt.timedelta(hours=2)  # GrsAI result URLs expire two hours after completion
 BEIJING = dt.timezone(dt.timedelta(hours=8))  # any fixed zone: only differences are shown
 CAPTION_PROMPT_CHARS = 900  # captions are limited to 1024 characters
 UPLOAD_TIMEOUT = 600.0  # seconds to upload up to 50 MB on a slow link
 
 
-async def deliver_video_job(events: TelegramJobEvents, job: Job, already: set[str | None]) -> None:
+class VideoSender(Protocol):
+    """What delivery needs from TelegramJobEvents (which calls in here, not the other way)."""
+
+    bot: Bot
+    store: JobStore
+    capabilities: Capabilities  # max_inline_video_bytes: a local Bot API server takes 2 GB
+
+
+async def deliver_video_job(events: VideoSender, job: Job, already: set[str | None]) -> None:
     if job.kind == "character":
         await _deliver_character(events, job)
         return
@@ -57,22 +66,14 @@ def video_buttons(job: Job, pid: str | None) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([first, [job_button(texts.BUTTON_VIDEO_AGAIN, "again", job)]])
 
 
-def reply_to(job: Job) -> ReplyParameters | None:
-    if job.reply_to_id is None:
-        return None
-    return ReplyParameters(job.reply_to_id, allow_sending_without_reply=True)
-
-
-async def _deliver_video(
-    events: TelegramJobEvents, job: Job, file: SavedFile, pid: str | None
-) -> None:
+async def _deliver_video(events: VideoSender, job: Job, file: SavedFile, pid: str | None) -> None:
     info = await asyncio.to_thread(mp4_info, file.path)
     width = info.width if info else None
     height = info.height if info else None
     # The container knows best; otherwise the length that was asked for.
     seconds = info.duration if info and info.duration else job.request.params.get("duration")
     duration = round(float(seconds)) if seconds else None
-    limit_mb = LOCAL_SERVER_LIMIT_MB if events.bot.local_mode else events.upload_limit_mb
+    limit_mb = events.capabilities.max_inline_video_bytes // MB
     message: Message | None = None
     if file.size <= limit_mb * MB:
         message = await _send_video(events, job, file, pid, width, height, duration)
@@ -90,7 +91,7 @@ async def _deliver_video(
 
 
 async def _send_video(
-    events: TelegramJobEvents,
+    events: VideoSender,
     job: Job,
     file: SavedFile,
     pid: str | None,
@@ -110,7 +111,7 @@ async def _send_video(
         return await events.bot.send_video(
             job.chat_id, video, duration=duration, width=width, height=height,
             supports_streaming=True, caption=_caption(job), reply_markup=video_buttons(job, pid),
-            reply_parameters=reply_to(job), message_thread_id=job.thread_id,
+            reply_parameters=reply_to_job(job), message_thread_id=job.thread_id,
             write_timeout=UPLOAD_TIMEOUT, read_timeout=UPLOAD_TIMEOUT,
         )  # fmt: skip
     except NetworkError as exc:
@@ -125,7 +126,7 @@ async def _send_video(
 
 
 async def _send_link(
-    events: TelegramJobEvents, job: Job, file: SavedFile, pid: str | None, limit_mb: int
+    events: VideoSender, job: Job, file: SavedFile, pid: str | None, limit_mb: int
 ) -> Message:
     size_mb = f"{file.size / MB:.0f}"
     expires = await asyncio.to_thread(_link_expiry, file)
@@ -139,7 +140,7 @@ async def _send_link(
             prompt=_prompt(job), size_mb=size_mb, limit_mb=limit_mb
         )
     return await events.bot.send_message(
-        job.chat_id, text, reply_markup=video_buttons(job, pid), reply_parameters=reply_to(job),
+        job.chat_id, text, reply_markup=video_buttons(job, pid), reply_parameters=reply_to_job(job),
         message_thread_id=job.thread_id, link_preview_options=LinkPreviewOptions(is_disabled=True),
     )  # fmt: skip
 
@@ -171,7 +172,7 @@ def _caption(job: Job) -> str:
     return texts.VIDEO_CAPTION.format(prompt=_prompt(job))
 
 
-async def _deliver_character(events: TelegramJobEvents, job: Job) -> None:
+async def _deliver_character(events: VideoSender, job: Job) -> None:
     if await events.store.result_messages_of(job.id):
         return  # told before a restart
     item = next((r for r in job.results if r.character_id), None)
@@ -181,7 +182,7 @@ async def _deliver_character(events: TelegramJobEvents, job: Job) -> None:
     message = await events.bot.send_message(
         job.chat_id,
         texts.ROLE_CREATED.format(character_id=character.character_id, name=character.name),
-        reply_parameters=reply_to(job), message_thread_id=job.thread_id,
+        reply_parameters=reply_to_job(job), message_thread_id=job.thread_id,
     )  # fmt: skip
     await events.store.add_result_message(
         ResultMessage(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import ForceReply, Message, ReplyParameters, Update
+from telegram import Message, Update
 from telegram.ext import ContextTypes, filters
 
 from bot import texts
@@ -12,14 +12,11 @@ from bot.media.download import VIDEO_MIMES
 from bot.providers.base import GenerationRequest
 from bot.services import Services
 from bot.store.characters import CharacterStore
-from bot.store.jobs import ResultMessage
+from bot.tg.character_handlers import role_from
 from bot.tg.common import command_argument, services
 from bot.tg.generation import start_job
 from bot.tg.references import collect_image_references
-
-# Result-message kinds that stand for a bot video: the video itself and the prompts sent by
-# its buttons (a reply to those means the same video).
-VIDEO_LINK_KINDS = frozenset({"video", "remix_prompt", "role_prompt"})
+from bot.tg.video_links import bot_video_replied_to
 
 
 async def on_video(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -93,15 +90,6 @@ async def remix_from(context: ContextTypes.DEFAULT_TYPE, message: Message, argum
     await start_job(context, message, user.id, GenerationRequest("video", prompt, params))
 
 
-async def bot_video_replied_to(svc: Services, message: Message) -> ResultMessage | None:
-    """The stored bot video (or one of its prompts) `message` replies to, if any."""
-    replied = message.reply_to_message
-    if replied is None:
-        return None
-    link = await svc.jobs.result_message(replied.chat_id, replied.message_id)
-    return link if link is not None and link.kind in VIDEO_LINK_KINDS else None
-
-
 async def _checked_prompt(svc: Services, message: Message, user_id: int, prompt: str) -> str | None:
     """The prompt with `@name` → `@character_id`, or None after telling the user what's wrong."""
     limit = svc.settings.chat_max_prompt_chars
@@ -121,20 +109,6 @@ def _has_video(message: Message) -> bool:
 
 
 # -- replies to the prompts the buttons send ---------------------------------------------------
-
-
-async def send_prompt(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, thread_id: int | None, anchor_id: int,
-    text: str, link: ResultMessage,
-) -> None:  # fmt: skip
-    """A ForceReply prompt under `anchor_id`, remembered durably as `link` (its kind says why)."""
-    svc = services(context)
-    prompt = await context.bot.send_message(
-        chat_id, text, reply_markup=ForceReply(selective=True), message_thread_id=thread_id,
-        reply_parameters=ReplyParameters(anchor_id, allow_sending_without_reply=True),
-    )  # fmt: skip
-    link.chat_id, link.message_id = prompt.chat_id, prompt.message_id
-    await svc.jobs.add_result_message(link)
 
 
 class _ReplyToPrompt(filters.MessageFilter):
@@ -174,8 +148,6 @@ async def on_prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if link.kind == "remix_prompt":
         await remix_from(context, message, message.text)
     elif link.kind == "role_prompt":
-        from bot.tg.character_handlers import role_from
-
         await role_from(context, message, message.text)
     else:
         characters = await CharacterStore(svc.db).of_user(user.id)

@@ -15,10 +15,12 @@ from telegramify_markdown import MessageEntity, split_entities, utf16_len
 from telegramify_markdown import converter as _converter
 from telegramify_markdown.config import get_runtime_config
 
+from bot.tg.platform import TELEGRAM
+
 log = logging.getLogger(__name__)
 
 # Telegram's limit is 4096 UTF-16 units after entity parsing; keep a margin for safety.
-MAX_MESSAGE_UTF16 = 4000
+MAX_MESSAGE_UTF16 = TELEGRAM.max_text_length - 96
 
 
 @dataclass(frozen=True)
