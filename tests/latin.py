@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from typing import Protocol
 
 from bot.jobs.options import IMAGE_MODEL_SHORTHANDS
@@ -48,9 +47,7 @@ class ShowsTexts(Protocol):
     def shown_texts(self) -> list[tuple[str, str]]: ...
 
 
-def foreign_words(
-    fake: ShowsTexts, fed: list[str] | None = None
-) -> list[tuple[str, str, str]]:
+def foreign_words(fake: ShowsTexts, fed: list[str] | None = None) -> list[tuple[str, str, str]]:
     """(method, word, text) for each Latin word the bot showed that is not allowed."""
     allowed = set(ALLOWED_LATIN)
     for text in [*fake.user_inputs, *(fed or [])]:
