@@ -28,6 +28,7 @@ from bot.onebot.transport import OneBotError
 from bot.providers.base import GenerationRequest
 from bot.providers.grsai_tasks import check_image_options
 from bot.store.characters import CharacterStore
+from bot.store.jobs import Job
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +98,15 @@ async def video(adapter: QQContext, event: MessageEvent, argument: str) -> None:
     await launch(adapter, event, request)
 
 
-async def launch(adapter: QQContext, event: MessageEvent, request: GenerationRequest) -> None:
-    """Quota, the job row, the "收到" status replying to the request, then the runner."""
+async def launch(adapter: QQContext, event: MessageEvent, request: GenerationRequest) -> Job | None:
+    """Quota, the job row, the "收到" status replying to the request, then the runner; None
+    when the quota refused (the user was told, nothing was spent)."""
     svc = adapter.services
     user, chat = ids_of(event)
     held = await adapter.access.reserve_job(user, request.kind)
     if isinstance(held, QuotaExceeded):
         await reply(adapter, event, quota_text(held, svc.settings.quota_timezone))
-        return
+        return None
     try:
         provider, request = await choose_provider(svc.providers, svc.jobs, request)
         job = await svc.jobs.create(
@@ -123,6 +125,7 @@ async def launch(adapter: QQContext, event: MessageEvent, request: GenerationReq
         await svc.jobs.update(job, status_message_id=status_id)
     svc.runner.start(job)
     log.info("QQ job %s started kind=%s user=%s", job.id, job.kind, identity.display(user))
+    return job
 
 
 async def references_of(adapter: QQContext, event: MessageEvent) -> list[Path] | str:

@@ -36,7 +36,7 @@ from telegram.error import (
 
 from bot import texts
 from bot.jobs.runner import DeliveryDelayed, JobRunner, RecipientGone
-from bot.jobs.status import status_text
+from bot.jobs.status import retry_offered, status_text
 from bot.store.jobs import Job, JobStore, ResultMessage, SavedFile
 from bot.tg.ratelimit import Priority, budget
 
@@ -48,12 +48,6 @@ PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_SIDE_SUM = 10000
 PHOTO_MAX_RATIO = 20
 PHOTO_LOSSLESS_SIDE = 1280
-# Failures where pressing "retry" is sensible (the provider refunds failed tasks).
-RETRYABLE_FAILURES = frozenset(
-    {"error", "upstream", "unreachable", "timeout", "rate_limited", "expired", "not_found",
-     "interrupted", "job_timeout", "internal", "output_moderation", "dropped",
-     "submit_unclear"}
-)  # fmt: skip
 FINAL_STATES = ("done", "failed", "interrupted")
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
 # Bad Request texts that mean the chat cannot receive anything any more.
@@ -244,7 +238,7 @@ class TelegramJobEvents:
 
     @staticmethod
     def _markup(job: Job) -> InlineKeyboardMarkup | None:
-        if job.state in ("failed", "interrupted") and (job.failure or "") in RETRYABLE_FAILURES:
+        if retry_offered(job):
             return InlineKeyboardMarkup([[job_button(texts.BUTTON_RETRY, "retry", job)]])
         return None
 
