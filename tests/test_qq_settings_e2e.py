@@ -299,3 +299,35 @@ def test_settings_check_names_the_qq_forms_of_admin_and_allowed_ids(tmp_path: Pa
             Settings(_env_file=None, bot_data_dir=tmp_path, **{name: "me"})  # type: ignore[call-arg]
         [line] = validation_problems(bad.value)
         assert "qq:<QQ号>" in line and "qqgroup:<群号>" in line, line
+
+
+async def test_qq_retry_offer_works_after_a_restart_and_stays_used_after_the_next(
+    grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    from tests.process import free_port
+
+    port = free_port()
+    settings = qq_settings(grsai, tmp_path / "data", onebot_ws_port=port)
+    grsai.script_task(failing())
+    running = RunningQQ(settings)
+    await running.start()
+    async with FakeNapCat(ws_url(port)) as qq:
+        qq.keep_connected(0.1)
+        try:
+            await wait_for(lambda: qq.connected)
+            await qq.private_message(USER, "/画图 一只猫")
+            await wait_for(lambda: len(qq.sent) >= 2)
+            failure = qq.sent[1]
+            for _ in range(2):  # the bot restarts; the offer is still known, then used once
+                await running.stop()
+                running = RunningQQ(settings)
+                await running.start()
+                await qq.disconnect()
+                await wait_for(lambda: qq.connected)
+                grsai.script_task(TaskScript(kind="image", result_bytes=make_png(8, 8, "c")))
+                await qq.private_message(USER, replying(failure.message_id, "1"))
+                await asyncio.sleep(1.0)
+        finally:
+            await running.stop()
+    assert len(grsai.submissions("image")) == 2
+    assert qq.sent[-1].text == texts.QQ_ALREADY_HANDLED
