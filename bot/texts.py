@@ -634,6 +634,6 @@ QQ_JOB_SUBMIT_UNCLEAR = (
 )
 QQ_RETRY_OFFER = "回复 1 重新提交（会再次计费）。"
 QQ_RETRY_OFFER_UNCLEAR = "回复 1 重新提交（若服务商其实已收到，可能会再扣一次费用）。"
-QQ_RESULT_ACTIONS = "回复这条消息：发送 1 再来一张（会再次计费），发送 /画图 描述 以它为参考图继续画。"
+QQ_RESULT_ACTIONS = "回复这条消息：发送 1 或 /画图 再来一张（会再次计费），发送 /画图 描述 以它为参考图继续画。"
 QQ_ALREADY_HANDLED = "✅ 已经处理过了，不会重复提交。"
 QQ_CHOICE_NOT_YOURS = "⚠️ 这是别人发起的任务，只有发起的人可以重新提交。"

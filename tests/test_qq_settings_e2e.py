@@ -331,3 +331,18 @@ async def test_qq_retry_offer_works_after_a_restart_and_stays_used_after_the_nex
             await running.stop()
     assert len(grsai.submissions("image")) == 2
     assert qq.sent[-1].text == texts.QQ_ALREADY_HANDLED
+
+
+async def test_qq_bare_draw_replying_to_the_own_result_makes_it_again(
+    qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ
+) -> None:
+    grsai.script_task(TaskScript(kind="image", result_bytes=make_png(24, 24, "one")))
+    await qq.private_message(USER, "/画图 4:3 一只狐狸")
+    await wait_for(lambda: len(images(qq)) == 1)
+    [result] = images(qq)
+    again = await ask(qq, replying(result.message_id, "/画图"))
+    assert again.text.startswith(texts.QQ_JOB_RECEIVED)
+    await wait_for(lambda: len(images(qq)) == 2)
+    _, second = grsai.submissions("image")
+    assert second["prompt"] == "一只狐狸" and second["aspectRatio"] == "4:3"
+    assert not second.get("urls")  # the same request again, not the result as a reference
