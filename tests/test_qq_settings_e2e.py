@@ -346,3 +346,24 @@ async def test_qq_bare_draw_replying_to_the_own_result_makes_it_again(
     _, second = grsai.submissions("image")
     assert second["prompt"] == "一只狐狸" and second["aspectRatio"] == "4:3"
     assert not second.get("urls")  # the same request again, not the result as a reference
+
+
+async def test_qq_again_refused_by_the_quota_spends_nothing_and_stays_usable(
+    qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ
+) -> None:
+    assert qq_bot.adapter is not None
+    control, user = qq_bot.adapter.access, identity.qq_user(USER)
+    await control.set_quota(user, "image", 1)
+    grsai.script_task(TaskScript(kind="image", result_bytes=make_png(12, 12, "q")))
+    await qq.private_message(USER, "/画图 一朵花")
+    await wait_for(lambda: len(images(qq)) == 1)
+    [result] = images(qq)
+    refused = await ask(qq, replying(result.message_id, "1"))
+    assert has_chinese(refused.text) and not refused.text.startswith(texts.QQ_JOB_RECEIVED)
+    assert refused.text != texts.QQ_ALREADY_HANDLED
+    assert len(grsai.submissions("image")) == 1
+    await control.set_quota(user, "image", 2)
+    grsai.script_task(TaskScript(kind="image", result_bytes=make_png(12, 12, "r")))
+    again = await ask(qq, replying(result.message_id, "1"))
+    assert again.text.startswith(texts.QQ_JOB_RECEIVED)
+    await wait_for(lambda: len(images(qq)) == 2)
