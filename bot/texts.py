@@ -450,7 +450,10 @@ ALLOWED_BOOL = " true 或 false"
 ALLOWED_URL = "以 http:// 或 https:// 开头的完整网址"
 ALLOWED_PROXY = "以 http://、https://、socks5:// 或 socks5h:// 开头的代理地址，例如 socks5h://127.0.0.1:1080"
 ALLOWED_PORT = " 1～65535 之间的端口号"
-ALLOWED_IDS = "用逗号分隔的数字 ID，例如 123456789,-1001234567890"
+ALLOWED_IDS = (
+    "用逗号分隔的 ID：Telegram 用户或群的数字 ID，QQ 用户写 qq:<QQ号>，QQ 群写 qqgroup:<群号>，"
+    "例如 123456789,-1001234567890,qq:10001,qqgroup:20002"
+)
 ALLOWED_TIMEZONE = " IANA 时区名，例如 Asia/Shanghai、Asia/Hong_Kong、UTC"
 ALLOWED_TOKEN = " @BotFather 给出的令牌，形如 123456789:AAH…（数字、冒号、30 位以上字母数字）"
 ALLOWED_MODEL = "已配置服务商的对话模型之一：{models}"
@@ -575,6 +578,7 @@ QQ_HELP = (
     "/画图 描述 —— 画图（可附图或回复图片作为参考图）\n"
     "/视频 描述 —— 生成视频\n"
     "/模型 —— 查看并切换对话模型（回复序号选择）\n"
+    "/设置 —— 查看并修改画图、视频的默认选项（例如 /设置 比例 16:9）\n"
     "/用量 —— 今天的用量和剩余额度\n"
     "/帮助 —— 显示本帮助"
 )
@@ -586,3 +590,53 @@ QQ_CHOICE_HOW = "回复序号（例如 2），或发送 /模型 2 进行选择�
 QQ_CHOICE_OUT_OF_RANGE = "⚠️ 没有这个序号，请输入 1 到 {count} 之间的数字。"
 QQ_MODEL_UNKNOWN = "⚠️ 没有这个模型，请发送 /模型 查看可选的模型和序号。"
 QQ_PHOTO_NO_TEXT = "🖼 收到图片。请在同一条消息里写上你的问题（例如：这张图里有什么？），或发送 /画图 描述 用它作参考图。"
+
+# --- QQ settings and retry ---
+# /设置 on QQ (bot/onebot/settings.py): no buttons, so items and options are numbered.
+QQ_SETTINGS_HEAD = "⚙️ 我的默认设置（直接发送 /画图、/视频 时使用）\n"
+QQ_SETTINGS_ITEMS = "\n要修改哪一项？回复序号（例如 1）："
+QQ_SETTINGS_ITEM_LINE = "{number}. {name}（当前：{value}）"
+QQ_SETTINGS_EXAMPLES = "也可以直接发送，例如：/设置 比例 16:9、/设置 清晰度 2K、/设置 时长 15"
+QQ_SETTINGS_NONE = "当前配置下没有可以修改的绘图或视频设置。"
+# Item key → the name users read; the order is the numbering of /设置.
+QQ_SETTING_NAMES = {
+    "image_ratio": "绘图比例",
+    "image_size": "绘图清晰度",
+    "image_model": "绘图模型",
+    "video_ratio": "视频比例",
+    "video_duration": "视频时长",
+    "video_quality": "视频清晰度",
+}
+# Words users may write for an item after /设置 (the codes in bot/onebot/settings.py work too).
+QQ_SETTING_ALIASES = {
+    "image_ratio": ("比例", "绘图比例", "画图比例", "图片比例"),
+    "image_size": ("清晰度", "绘图清晰度", "画图清晰度", "图片清晰度", "尺寸"),
+    "image_model": ("模型", "绘图模型", "画图模型", "图片模型"),
+    "video_ratio": ("视频比例",),
+    "video_duration": ("时长", "视频时长"),
+    "video_quality": ("视频清晰度", "画质", "视频画质"),
+}
+QQ_SETTING_OPTIONS = "{name}（当前：{current}），回复序号选择："
+QQ_SETTING_OPTIONS_HOW = "也可以发送 /设置 {name} {example}"
+QQ_SETTING_SAVED = "✅ 已保存：{name}改为 {value}。"
+QQ_SETTING_SIZE_ADJUSTED = "✅ 已保存：{name}改为 {value}（{model}只支持 {sizes}，绘图清晰度已改为 {size}）。"
+QQ_SETTING_MODEL_RESET = "✅ 已保存：{name}改为 {value}（原来的模型不支持这个清晰度，绘图模型已改为{model}）。"
+QQ_SETTING_UNKNOWN = "⚠️ 没有“{name}”这一项。可以修改：{names}。发送 /设置 查看当前设置和序号。"
+QQ_SETTING_BAD_VALUE = "⚠️ {name}不能设为“{value}”。可选：{choices}。"
+QQ_SETTING_UNAVAILABLE = "⚠️ 当前配置下不能生成{kind}，{name}暂时不能修改。"
+QQ_SETTING_KIND_NAMES = {"image": "图片", "video": "视频"}
+# Retry and "再来一张" by number (bot/onebot/actions.py, bot/onebot/jobs.py).
+QQ_JOB_INTERRUPTED = (
+    "⚠️ 机器人重启时这个任务正在提交，无法确认服务商是否已收到。为避免重复生成，没有自动重试。"
+)
+QQ_JOB_SUBMIT_UNCLEAR = (
+    "⚠️ 提交时服务商没有给出明确答复（服务器出错、响应超时或连接中断），"
+    "无法确认任务是否已被接收。为避免重复扣费，没有自动重试。"
+)
+QQ_RETRY_OFFER = "回复 1 重新提交。"
+QQ_RETRY_OFFER_UNCLEAR = "回复 1 重新提交（若服务商其实已收到，可能会再扣一次费用）。"
+QQ_RESULT_ACTIONS = (
+    "回复这条消息：发送 1 或 /画图 再来一张，发送 /画图 描述 以它为参考图继续画。"
+)
+QQ_ALREADY_HANDLED = "✅ 已经处理过了，不会重复提交。"
+QQ_CHOICE_NOT_YOURS = "⚠️ 这是别人发起的任务，只有发起的人可以重新提交。"

@@ -10,6 +10,7 @@ import pytest
 from bot.providers.http import make_http_client
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.juhe import FakeJuhe
+from tests.fakes.onebot import FakeNapCat
 from tests.fakes.openai_base import FakeOpenAIServer
 from tests.fakes.reshi import FakeReshi
 from tests.fakes.telegram import FakeTelegram
@@ -91,16 +92,17 @@ async def bot(
 
 
 # --- every word the bot shows is Chinese --------------------------------------------------------
-# After each test that ran a bot against a FakeTelegram, tests/latin.py checks what it showed.
+# After each test that ran a bot against a FakeTelegram or a FakeNapCat (QQ), tests/latin.py
+# checks what it showed.
 _SEEN_FAKES = pytest.StashKey[list]()
 _FED = pytest.StashKey[list]()
-# The fake Telegram's own tests speak to it directly, not through the bot.
-_RAW_TELEGRAM_MODULES = ("test_fake_telegram",)
+# The fakes' own tests and the OneBot transport's speak to them directly, not through the bot.
+_RAW_TELEGRAM_MODULES = ("test_fake_telegram", "test_onebot_transport")
 
 
 @pytest.fixture(autouse=True)
 def _watch_bot_texts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    fakes: list[FakeTelegram] = []
+    fakes: list[FakeTelegram | FakeNapCat] = []
     fed: list[str] = []
     request.node.stash[_SEEN_FAKES] = fakes
     request.node.stash[_FED] = fed
@@ -111,6 +113,13 @@ def _watch_bot_texts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
         await start(self)
 
     monkeypatch.setattr(FakeTelegram, "start", start_and_watch)
+    enter = FakeNapCat.__aenter__
+
+    async def enter_and_watch(self: FakeNapCat) -> FakeNapCat:
+        fakes.append(self)
+        return await enter(self)
+
+    monkeypatch.setattr(FakeNapCat, "__aenter__", enter_and_watch)
     for cls in (FakeGrsAI, FakeOpenAIServer):
         script = cls.script_chat
 
@@ -135,8 +144,8 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     if item.module.__name__.rpartition(".")[2] in _RAW_TELEGRAM_MODULES:  # type: ignore[attr-defined]
         return result
     problems = []
-    for tg in item.stash.get(_SEEN_FAKES, []):
-        problems += foreign_words(tg, item.stash.get(_FED, []))
+    for fake in item.stash.get(_SEEN_FAKES, []):
+        problems += foreign_words(fake, item.stash.get(_FED, []))
     if problems:
         lines = [f"  {method}: {word!r} in {text[:200]!r}" for method, word, text in problems]
         pytest.fail("the bot showed users Latin words:\n" + "\n".join(dict.fromkeys(lines)))

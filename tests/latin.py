@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from bot.jobs.options import IMAGE_MODEL_SHORTHANDS
-from tests.fakes.telegram import FakeTelegram
 
 # After each test, every string the bot asked the fake Telegram to show (texts, drafts, captions,
-# button labels, callback answers, menu descriptions) is checked for Latin words. Allowed: the
+# button labels, callback answers, menu descriptions) and every text it sent through the fake
+# NapCat (text segments, merged-forward nodes) is checked for Latin words. Allowed: the
 # names and codes below, words the test itself fed in (what users typed, scripted model answers,
 # the fake providers' model lists: a bot may echo those), commands, @mentions, URLs, and
 # identifiers (a digit, "-", "." or ":" inside: gemini-2.5-flash, 16:9, 4K, char.abc, task ids).
@@ -16,7 +17,7 @@ ALLOWED_LATIN = frozenset(
     w.lower()
     for w in (
         # products, services and abbreviations Chinese users read as they are
-        "Gemini", "Nano", "Banana", "Sora", "GrsAI", "Telegram", "AI", "API", "ID", "UTC",
+        "Gemini", "Nano", "Banana", "Sora", "GrsAI", "Telegram", "QQ", "AI", "API", "ID", "UTC",
         # file formats and units
         "MB", "JPG", "PNG", "WebP", "GIF",
         # codes users and admins type, shown next to their Chinese names
@@ -38,13 +39,21 @@ def latin_words(text: str) -> set[str]:
     return words
 
 
-def foreign_words(tg: FakeTelegram, fed: list[str] | None = None) -> list[tuple[str, str, str]]:
+class ShowsTexts(Protocol):
+    """A fake platform (FakeTelegram, FakeNapCat): what users typed, what the bot showed."""
+
+    user_inputs: list[str]
+
+    def shown_texts(self) -> list[tuple[str, str]]: ...
+
+
+def foreign_words(fake: ShowsTexts, fed: list[str] | None = None) -> list[tuple[str, str, str]]:
     """(method, word, text) for each Latin word the bot showed that is not allowed."""
     allowed = set(ALLOWED_LATIN)
-    for text in [*tg.user_inputs, *(fed or [])]:
+    for text in [*fake.user_inputs, *(fed or [])]:
         allowed |= {w.lower() for w in latin_words(text)}
     found = []
-    for method, text in tg.shown_texts():
+    for method, text in fake.shown_texts():
         for word in sorted(latin_words(text)):
             if word.lower() not in allowed:
                 found.append((method, word, text))

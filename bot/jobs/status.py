@@ -14,6 +14,18 @@ BAR_CELLS = 10
 # Typical durations (seconds) for the wait estimate; videos: 1–3 min for 10 s, more for 15 s/HD.
 TYPICAL_SECONDS = {"image": 40, "character": 60}
 VIDEO_USUAL_MAX_SECONDS = 600
+# Failures where submitting the same request again is sensible (the provider refunds failed
+# tasks). The user decides — a button on Telegram, a number on QQ —, never the bot.
+RETRYABLE_FAILURES = frozenset(
+    {"error", "upstream", "unreachable", "timeout", "rate_limited", "expired", "not_found",
+     "interrupted", "job_timeout", "internal", "output_moderation", "dropped",
+     "submit_unclear"}
+)  # fmt: skip
+
+
+def retry_offered(job: Job) -> bool:
+    """The job ended in a way the user may knowingly submit again."""
+    return job.state in ("failed", "interrupted") and (job.failure or "") in RETRYABLE_FAILURES
 
 
 def format_elapsed(seconds: float) -> str:

@@ -1,7 +1,10 @@
 """Choices that are buttons on Telegram, as numbers on QQ (OneBot v11 has no buttons).
 
 /模型 shows a numbered list; `/模型 2`, `/模型 <名称>` or a reply "2" to that list picks one.
-A list is remembered per (chat, user) for a while, so a bare "2" means the latest list.
+A list is remembered per (chat, user) for a while, so a bare "2" means the latest list: the
+model list, /设置's items or one item's options (bot/onebot/settings.py), or a failed job's
+retry offer (bot/onebot/actions.py). A number sent as a reply to the bot's failure or result
+message answers that message (retry, 再来一张) whatever the latest list is.
 """
 
 from __future__ import annotations
@@ -9,6 +12,9 @@ from __future__ import annotations
 import time
 
 from bot import texts
+from bot.onebot import actions
+from bot.onebot import segments as seg
+from bot.onebot import settings as user_settings
 from bot.onebot.context import QQContext
 from bot.onebot.events import MessageEvent
 from bot.onebot.replies import ids_of, reply
@@ -65,16 +71,23 @@ async def _pick_model(adapter: QQContext, event: MessageEvent, argument: str) ->
 
 
 async def numbered_answer(adapter: QQContext, event: MessageEvent, text: str) -> bool:
-    """A bare number answering the user's latest list; True when it was one."""
+    """A bare number answering the replied message or the user's latest list; True when it was
+    one."""
     value = text.strip()
     if not value.isdecimal() or len(value) > 3:
         return False
+    replied = seg.reply_id(event.message)
+    if replied is not None and await actions.answer_reply(adapter, event, replied, value):
+        return True
     user, chat = ids_of(event)
     pending = adapter.choices.get((chat, user))
     if pending is None or time.monotonic() - pending[2] > CHOICE_TTL:
         return False
-    kind, _, _ = pending
+    kind, options, _ = pending
     if kind == "model":
         await _pick_model(adapter, event, value)
         return True
-    return False
+    if kind == actions.RETRY:
+        await actions.answer_offer(adapter, event, options, value)
+        return True
+    return await user_settings.numbered(adapter, event, kind, value)

@@ -9,15 +9,10 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from bot import texts  # the catalogue of every Chinese sentence; it imports nothing
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PATH = "/onebot/v11/ws"
-
-# TEXT: operator-facing startup error; move into bot/texts.py at wiring time.
-NEEDS_TOKEN = (
-    "ONEBOT_WS_HOST 不是本机回环地址（{host}），必须同时设置 ONEBOT_ACCESS_TOKEN，"
-    "否则任何人都能冒充 QQ 机器人连接。"
-    "请设置访问令牌，并在 NapCat 的 WebSocket 客户端里填写同一个 token。"
-)
 
 
 class OneBotConfigError(ValueError):
@@ -44,7 +39,7 @@ class OneBotConfig:
 
     def validate(self) -> OneBotConfig:
         if not self.access_token and not is_loopback(self.host):
-            raise OneBotConfigError(NEEDS_TOKEN.format(host=self.host))
+            raise OneBotConfigError(texts.ONEBOT_NEEDS_TOKEN.format(host=self.host))
         if not self.path.startswith("/"):
             raise OneBotConfigError(f"ONEBOT path must start with '/': {self.path!r}")
         return self

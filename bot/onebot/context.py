@@ -49,6 +49,8 @@ class QQContext:
         self._locks: dict[str, asyncio.Lock] = {}
         # (chat, user) → (what, options, when): the latest numbered list (bot/onebot/choices.py)
         self.choices: dict[tuple[int, int], tuple[str, list[str], float]] = {}
+        # answers that spent money once (bot/onebot/actions.py): a second one is "已处理"
+        self.spent: dict[tuple[object, ...], None] = {}
 
     @property
     def port(self) -> int:

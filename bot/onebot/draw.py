@@ -28,6 +28,7 @@ from bot.onebot.transport import OneBotError
 from bot.providers.base import GenerationRequest
 from bot.providers.grsai_tasks import check_image_options
 from bot.store.characters import CharacterStore
+from bot.store.jobs import Job
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ async def draw(adapter: QQContext, event: MessageEvent, argument: str) -> None:
     user, _ = ids_of(event)
     defaults = (await svc.prefs.prefs(user)).get("image", {})
     parsed = parse_image_options(argument, defaults)
+    if not argument.strip() and (again := await _replied_own_image(adapter, event)):
+        await launch(adapter, event, again.request)  # a bare /画图 on a result: 再来一张
+        return
     if not parsed.prompt:
         empty = texts.DRAW_EMPTY.format(ratios=ratio_choices(), models=image_model_choices())
         await reply(adapter, event, empty)
@@ -97,14 +101,15 @@ async def video(adapter: QQContext, event: MessageEvent, argument: str) -> None:
     await launch(adapter, event, request)
 
 
-async def launch(adapter: QQContext, event: MessageEvent, request: GenerationRequest) -> None:
-    """Quota, the job row, the "收到" status replying to the request, then the runner."""
+async def launch(adapter: QQContext, event: MessageEvent, request: GenerationRequest) -> Job | None:
+    """Quota, the job row, the "收到" status replying to the request, then the runner; None
+    when the quota refused (the user was told, nothing was spent)."""
     svc = adapter.services
     user, chat = ids_of(event)
     held = await adapter.access.reserve_job(user, request.kind)
     if isinstance(held, QuotaExceeded):
         await reply(adapter, event, quota_text(held, svc.settings.quota_timezone))
-        return
+        return None
     try:
         provider, request = await choose_provider(svc.providers, svc.jobs, request)
         job = await svc.jobs.create(
@@ -123,6 +128,20 @@ async def launch(adapter: QQContext, event: MessageEvent, request: GenerationReq
         await svc.jobs.update(job, status_message_id=status_id)
     svc.runner.start(job)
     log.info("QQ job %s started kind=%s user=%s", job.id, job.kind, identity.display(user))
+    return job
+
+
+async def _replied_own_image(adapter: QQContext, event: MessageEvent) -> Job | None:
+    """The user's own image job whose result this message replies to."""
+    replied = seg.reply_id(event.message)
+    if replied is None:
+        return None
+    user, chat = ids_of(event)
+    link = await adapter.services.jobs.result_message(chat, replied)
+    if link is None or link.kind != "image":
+        return None
+    job = await adapter.services.jobs.get(link.job_id)
+    return job if job is not None and job.user_id == user else None
 
 
 async def references_of(adapter: QQContext, event: MessageEvent) -> list[Path] | str:

@@ -21,6 +21,7 @@ from bot.onebot.draw import download_image, draw, video
 from bot.onebot.events import MessageEvent
 from bot.onebot.plaintext import forward_nodes, plan_answer
 from bot.onebot.replies import chat_of, ids_of, reply, send
+from bot.onebot.settings import settings
 from bot.onebot.transport import ActionFailed, OneBotError
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,8 @@ async def handle_message(adapter: QQContext, event: MessageEvent) -> None:
             await model(adapter, event, command.args)
         case "video":
             await video(adapter, event, command.args)
+        case "settings":
+            await settings(adapter, event, command.args)
         case _:
             await reply(adapter, event, texts.QQ_NOT_YET)
 

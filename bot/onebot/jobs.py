@@ -3,8 +3,11 @@
 Rules:
 - QQ cannot edit: a job's status is one "收到，正在生成…" message (sent when it starts) and
   one message when it fails; nothing is repeated per progress step (QQ punishes floods);
+- a failure the user may submit again says how ("回复 1 重新提交"): never resubmitted by the
+  bot, the user answers (bot/onebot/actions.py); there are no buttons to point at;
 - results reply to the request as image / video segments (base64, so NapCat may run on
-  another machine); each sent file is recorded (ResultMessage) so replies find it again;
+  another machine), an image with how to get another one ("发送 1 再来一张"); each sent file is
+  recorded (ResultMessage) so replies find it again;
 - no OneBot connection, a cut connection or a refused send → DeliveryDelayed: the job stays
   `delivering` and the runner retries (a paid result is rather sent twice than lost).
 """
@@ -15,9 +18,10 @@ import asyncio
 import logging
 from pathlib import Path
 
-from bot import identity
+from bot import identity, texts
 from bot.jobs.runner import DeliveryDelayed
-from bot.jobs.status import status_text
+from bot.jobs.status import retry_offered, status_text
+from bot.onebot import actions
 from bot.onebot import segments as seg
 from bot.onebot.context import QQContext
 from bot.onebot.transport import ChatRef, OneBotError
@@ -32,6 +36,18 @@ VIDEO_SEGMENT_MAX = 100 << 20  # larger videos go as a file upload
 def chat_ref(chat_id: int) -> ChatRef:
     number = identity.raw_qq(chat_id)
     return ChatRef("group", number) if identity.is_group(chat_id) else ChatRef("private", number)
+
+
+# Telegram's wording points at a button; QQ has none (the retry offer follows the text).
+_NO_BUTTONS = {texts.JOB_INTERRUPTED: texts.QQ_JOB_INTERRUPTED,
+               texts.JOB_SUBMIT_UNCLEAR: texts.QQ_JOB_SUBMIT_UNCLEAR}  # fmt: skip
+
+
+def failure_text(job: Job) -> str:
+    text = status_text(job)
+    for telegram, qq in _NO_BUTTONS.items():
+        text = text.replace(telegram, qq)
+    return text
 
 
 class QQJobEvents:
@@ -49,10 +65,19 @@ class QQJobEvents:
             task.add_done_callback(self._tasks.discard)
 
     async def _tell(self, job: Job) -> None:
+        text = failure_text(job)
+        retry = retry_offered(job)
+        if retry:
+            await actions.offer(self.adapter, job)
+            unclear = job.state == "interrupted"
+            text += "\n" + (texts.QQ_RETRY_OFFER_UNCLEAR if unclear else texts.QQ_RETRY_OFFER)
         try:
-            await self._send(job, [seg.text(status_text(job))])
+            message_id = await self._send(job, [seg.text(text)])
         except OneBotError:
             log.warning("job %s: failure notice not sent", job.id, exc_info=True)
+            return
+        if retry:
+            await actions.offered(self.adapter, job, message_id)
 
     async def _send(self, job: Job, message: list[seg.Segment], **kw: object) -> int:
         chat = chat_ref(job.chat_id)
@@ -81,8 +106,9 @@ class QQJobEvents:
                         )  # fmt: skip
                 else:
                     message_id = await self._send(
-                        job, [seg.image(path.read_bytes())], connect_wait=DELIVERY_CONNECT_WAIT
-                    )
+                        job, [seg.image(path.read_bytes()), seg.text(texts.QQ_RESULT_ACTIONS)],
+                        connect_wait=DELIVERY_CONNECT_WAIT,
+                    )  # fmt: skip
             except OneBotError as exc:  # not connected, cut, refused: try again later
                 raise DeliveryDelayed(f"QQ: {type(exc).__name__}") from exc
             await self.store.add_result_message(ResultMessage(

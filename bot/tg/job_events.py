@@ -35,7 +35,7 @@ from telegram.error import (
 
 from bot import texts
 from bot.jobs.runner import DeliveryDelayed, JobRunner, RecipientGone
-from bot.jobs.status import status_text
+from bot.jobs.status import retry_offered, status_text
 from bot.platform import Capabilities
 from bot.store.jobs import Job, JobStore, ResultMessage, SavedFile
 from bot.tg.common import job_button, reply_to_job
@@ -51,12 +51,6 @@ PHOTO_MAX_BYTES = TELEGRAM.max_photo_bytes or 0
 PHOTO_MAX_SIDE_SUM = 10000
 PHOTO_MAX_RATIO = 20
 PHOTO_LOSSLESS_SIDE = 1280
-# Failures where pressing "retry" is sensible (the provider refunds failed tasks).
-RETRYABLE_FAILURES = frozenset(
-    {"error", "upstream", "unreachable", "timeout", "rate_limited", "expired", "not_found",
-     "interrupted", "job_timeout", "internal", "output_moderation", "dropped",
-     "submit_unclear"}
-)  # fmt: skip
 FINAL_STATES = ("done", "failed", "interrupted")
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
 # Bad Request texts that mean the chat cannot receive anything any more.
@@ -244,7 +238,7 @@ class TelegramJobEvents:
 
     @staticmethod
     def _markup(job: Job) -> InlineKeyboardMarkup | None:
-        if job.state in ("failed", "interrupted") and (job.failure or "") in RETRYABLE_FAILURES:
+        if retry_offered(job):
             return InlineKeyboardMarkup([[job_button(texts.BUTTON_RETRY, "retry", job)]])
         return None
 

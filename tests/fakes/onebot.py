@@ -144,6 +144,7 @@ class FakeNapCat:
         self.sent: list[SentMessage] = []
         self.actions: list[tuple[str, dict[str, Any]]] = []  # every call, in order
         self.messages: dict[int, Stored] = {}
+        self.user_inputs: list[str] = []  # what users typed (tests/latin.py allows echoes of it)
         self.received_media: dict[str, bytes] = {}  # file name → bytes (images users sent)
         self.connections = 0
         self._ids = itertools.count(1001)
@@ -305,6 +306,7 @@ class FakeNapCat:
                               nickname: str = "用户") -> int:  # fmt: skip
         """A user writes to the bot in a private chat; the new message id."""
         segments = self._segments(message)
+        self._note_inputs(segments)
         sender = {"user_id": user_id, "nickname": nickname, "sex": "unknown", "age": 0}
         message_id = self._store("private", user_id, None, sender, segments)
         await self._push({"post_type": "message", "message_type": "private",
@@ -318,6 +320,7 @@ class FakeNapCat:
                             role: str = "member") -> int:  # fmt: skip
         """A member writes in a group; the new message id."""
         segments = self._segments(message)
+        self._note_inputs(segments)
         sender = {"user_id": user_id, "nickname": nickname, "card": card, "role": role}
         message_id = self._store("group", user_id, group_id, sender, segments)
         await self._push({"post_type": "message", "message_type": "group", "sub_type": "normal",
@@ -327,6 +330,9 @@ class FakeNapCat:
                           "sender": sender})  # fmt: skip
         return message_id
 
+    def _note_inputs(self, segments: list[dict[str, Any]]) -> None:
+        self.user_inputs += [s["data"].get("text", "") for s in segments if s["type"] == "text"]
+
     def _store(self, message_type: str, user_id: int, group_id: int | None,
                sender: dict[str, Any], segments: list[dict[str, Any]]) -> int:  # fmt: skip
         message_id = next(self._ids)
@@ -335,6 +341,22 @@ class FakeNapCat:
         return message_id
 
     # --- observing what the bot sent ----------------------------------------------------
+
+    def shown_texts(self) -> list[tuple[str, str]]:
+        """(action, text) for every text a QQ user was shown: text segments of sent messages
+        and of merged-forward nodes, and the nodes' nicknames."""
+        shown: list[tuple[str, str]] = []
+        for message in self.sent:
+            if message.text:
+                shown.append((message.action, message.text))
+            for node in message.nodes:
+                if "content" not in node:
+                    continue
+                shown.append((message.action, node["nickname"]))
+                for seg in node["content"]:
+                    if seg["type"] == "text":
+                        shown.append((message.action, seg["data"]["text"]))
+        return shown
 
     def sent_to(self, chat_key: str) -> list[SentMessage]:
         return [m for m in self.sent if m.chat_key == chat_key]

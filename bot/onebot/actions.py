@@ -1,0 +1,107 @@
+"""Retry and "再来一张" on QQ: a number answering a job's failure or result (no buttons).
+
+A failed job that may be submitted again (bot.jobs.status.retry_offered) says "回复 1 重新提交"
+(bot/onebot/jobs.py); an image result says "发送 1 再来一张". The user answers with "1" — as a
+reply to that message, or (for the latest failure) as a bare number in a private chat.
+
+Rules (as Telegram's buttons, issue 9):
+- nothing is re-sent automatically: only the job's owner, answering, submits again;
+- a double answer acts once: the key is taken before any await, so a second answer arriving
+  meanwhile is told "已处理"; a retry offer that was used is marked in the database, so a
+  restart does not arm it again;
+- the same quota and atomic reserve as a new /画图 (draw.launch); when the quota refuses,
+  nothing was spent and the offer stays usable.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from bot import texts
+from bot.onebot.context import QQContext
+from bot.onebot.draw import launch
+from bot.onebot.events import MessageEvent
+from bot.onebot.replies import ids_of, reply
+from bot.store.jobs import Job, ResultMessage
+
+log = logging.getLogger(__name__)
+
+RETRY = "retry"  # choices kind of a failure's offer; its options: [job id]
+OFFER_KIND = "retry_offer"  # result_messages.kind of a failure message offering a retry
+SPENT_KIND = "retry_spent"  # ... once the retry was submitted
+AGAIN_KINDS = ("image", "video")  # results that can be made once more
+SPENT_MAX = 10_000  # only double answers need the keys: the oldest are forgotten
+
+
+async def offer(adapter: QQContext, job: Job) -> None:
+    """Before the failure message goes out: a bare "1" from the job's owner means this job."""
+    adapter.choices[(job.chat_id, job.user_id)] = (RETRY, [str(job.id)], time.monotonic())
+
+
+async def offered(adapter: QQContext, job: Job, message_id: int) -> None:
+    """The failure message was sent: replies to it find the job, also after a restart."""
+    await adapter.services.jobs.add_result_message(ResultMessage(
+        chat_id=job.chat_id, message_id=message_id, job_id=job.id, kind=OFFER_KIND,
+        file_id=None, path=None,
+    ))  # fmt: skip
+
+
+async def answer_reply(adapter: QQContext, event: MessageEvent, replied: int, value: str) -> bool:
+    """A number replying to one of the bot's failure or result messages; False when the
+    replied message is neither."""
+    _, chat = ids_of(event)
+    link = await adapter.services.jobs.result_message(chat, replied)
+    if link is None or link.kind not in (OFFER_KIND, SPENT_KIND, *AGAIN_KINDS):
+        return False
+    job = await adapter.services.jobs.get(link.job_id)
+    retry = link.kind in (OFFER_KIND, SPENT_KIND)
+    key = (RETRY, link.job_id) if retry else ("again", chat, replied)
+    await _act(adapter, event, job, value, key)
+    return True
+
+
+async def answer_offer(
+    adapter: QQContext, event: MessageEvent, job_ids: list[str], value: str
+) -> None:
+    """A bare number after the latest failure message."""
+    job = await adapter.services.jobs.get(int(job_ids[0]))
+    await _act(adapter, event, job, value, (RETRY, int(job_ids[0])))
+
+
+async def _act(
+    adapter: QQContext, event: MessageEvent, job: Job | None, value: str, key: tuple
+) -> None:
+    user, _ = ids_of(event)
+    if job is None:
+        await reply(adapter, event, texts.JOB_NOT_FOUND)
+        return
+    if job.user_id != user:
+        await reply(adapter, event, texts.QQ_CHOICE_NOT_YOURS)
+        return
+    if value != "1":
+        await reply(adapter, event, texts.QQ_CHOICE_OUT_OF_RANGE.format(count=1))
+        return
+    retry = key[0] == RETRY
+    links = await adapter.services.jobs.result_messages_of(job.id) if retry else []
+    spent = adapter.spent
+    # No await between this check and taking the key: a second answer finds it.
+    if key in spent or any(link.kind == SPENT_KIND for link in links):
+        await reply(adapter, event, texts.QQ_ALREADY_HANDLED)
+        return
+    spent[key] = None
+    while len(spent) > SPENT_MAX:
+        del spent[next(iter(spent))]
+    try:
+        started = await launch(adapter, event, job.request)
+    except BaseException:  # no job row: nothing was spent, the answer may be given again
+        spent.pop(key, None)
+        raise
+    if started is None:  # the quota refused (the user was told): nothing spent
+        spent.pop(key, None)
+        return
+    log.info("QQ job %s: %s of job %s", started.id, key[0], job.id)
+    for link in links:  # durable: the offer stays used after a restart
+        if link.kind == OFFER_KIND:
+            link.kind = SPENT_KIND
+            await adapter.services.jobs.add_result_message(link)
