@@ -15,13 +15,14 @@ from bot.chat.service import ImageInput, conversation_key
 from bot.error_text import describe_error
 from bot.media.download import sniff_mime
 from bot.onebot import segments as seg
-from bot.onebot.choices import model, numbered_answer
+from bot.onebot.choices import model, numbered_answer, roles
 from bot.onebot.context import QQContext
 from bot.onebot.draw import download_image, draw, video
 from bot.onebot.events import MessageEvent
 from bot.onebot.plaintext import forward_nodes, plan_answer
 from bot.onebot.replies import chat_of, ids_of, reply, send
 from bot.onebot.transport import ActionFailed, OneBotError
+from bot.onebot.video_commands import help_text, remix, role, story
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ async def handle_message(adapter: QQContext, event: MessageEvent) -> None:
         return
     match command.name:
         case "start" | "help":
-            await reply(adapter, event, texts.QQ_HELP)
+            await reply(adapter, event, help_text(adapter))
         case "new":
             key = conversation_key(chat, user, not event.is_group)
             forgotten = await adapter.services.chat.forget(key)
@@ -103,6 +104,14 @@ async def handle_message(adapter: QQContext, event: MessageEvent) -> None:
             await model(adapter, event, command.args)
         case "video":
             await video(adapter, event, command.args)
+        case "remix":
+            await remix(adapter, event, command.args)
+        case "role":
+            await role(adapter, event, command.args)
+        case "roles":
+            await roles(adapter, event, command.args)
+        case "story":
+            await story(adapter, event, command.args)
         case _:
             await reply(adapter, event, texts.QQ_NOT_YET)
 
