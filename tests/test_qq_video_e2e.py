@@ -13,7 +13,9 @@ import pytest
 from pydantic import SecretStr
 
 from bot import texts
+from bot.identity import qq_user
 from bot.onebot.adapter import RunningQQ
+from bot.store.characters import CharacterStore
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.fakes.openai_base import VideoScript
@@ -159,6 +161,20 @@ async def test_qq_remix_of_something_that_is_not_a_bot_video_explains_in_chinese
     assert len(grsai.submissions("video")) == 1
 
 
+async def test_qq_remix_in_a_group_replies_to_the_bot_video_of_that_group(
+    qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ
+) -> None:
+    grsai.script_task(TaskScript(kind="video", pid="s_group"))
+    await qq.group_message(GROUP, USER, "/视频 群里的小船")
+    await until(lambda: videos(qq), within=20)
+    [video] = videos(qq)
+    assert video.chat_key == f"qqgroup:{GROUP}"
+    await qq.group_message(GROUP, USER, reply_to(video.message_id, "/续写 靠岸了"))
+    await until(lambda: len(videos(qq)) == 2, within=20)
+    assert grsai.submissions("video")[-1]["remixTargetId"] == "s_group"
+    assert videos(qq)[-1].chat_key == f"qqgroup:{GROUP}"
+
+
 # -- /角色 ----------------------------------------------------------------------------------------
 
 
@@ -213,6 +229,33 @@ async def test_qq_role_from_a_users_clip_in_the_message_or_replied(
     assert len(grsai.requests_to(UPLOAD_CHARACTER)) == 1
     await make_role(qq, reply_to(sent, "/角色 4,6"))
     assert bodies(grsai, UPLOAD_CHARACTER)[-1]["timestamps"] == "4,6"
+
+
+@pytest.mark.parametrize("qq_overrides", [{"job_poll_interval_character": 0.05}], indirect=True)
+async def test_qq_new_character_waits_for_a_connection_that_comes_back_later(
+    qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ
+) -> None:
+    grsai.script_task(TaskScript(kind="video", pid="s_late"))
+    grsai.script_task(TaskScript(kind="character", character_id="char.late", progress=[10] * 20
+                                 + [100]))  # fmt: skip
+    video = await make_video(qq, "/视频 一只卡通企鹅")
+    before = len(qq.sent)
+    await qq.private_message(USER, reply_to(video.message_id, "/角色 0,2"))
+    await qq.wait_sent(before + 1)  # "收到，正在生成…"
+    await qq.disconnect()  # NapCat is gone while the character is made
+    assert qq_bot.services is not None
+    services = qq_bot.services
+
+    async def delivering() -> bool:
+        return any(j.state == "delivering" for j in await services.jobs.active())
+
+    async with asyncio.timeout(15):
+        while not await delivering():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    await qq.connect()
+    await until(lambda: any("角色已创建" in m.text for m in qq.sent), within=20)
+    assert len(grsai.requests_to(CREATE_CHARACTER)) == 1
+    assert [c.name for c in await CharacterStore(services.db).of_user(qq_user(USER))] == ["角色1"]
 
 
 @pytest.mark.parametrize("qq_overrides", [{"role_max_video_mb": 1}], indirect=True)
