@@ -449,3 +449,40 @@ async def test_qq_big_video_upload_cut_by_a_lost_connection_is_retried_not_turne
     assert upload.media[0].data == clip
     assert not any("下载链接" in m.text for m in qq.sent)
     assert len(grsai.submissions("video")) == 1
+
+
+async def test_qq_milestones_passed_before_a_restart_are_not_caught_up() -> None:
+    import time
+    from types import SimpleNamespace
+
+    from bot.onebot.jobs import QQJobEvents
+    from bot.providers.base import GenerationRequest
+    from bot.store.jobs import Job
+
+    sent: list[str] = []
+
+    async def send(chat: object, message: list[dict[str, Any]], **kw: object) -> int:
+        sent.append(_text(message))
+        return len(sent)
+
+    async def wait(key: str) -> None:
+        return None
+
+    settings = SimpleNamespace(qq_progress_milestone_seconds=1, qq_progress_milestones=2)
+    adapter = SimpleNamespace(settings=settings, server=SimpleNamespace(send=send),
+                              pacer=SimpleNamespace(wait=wait))  # fmt: skip
+    events = QQJobEvents(adapter, store=None)  # type: ignore[arg-type]
+    # Resumed after a restart, 1.5 s old: the first milestone (at 1 s) is behind it.
+    job = Job(id=7, kind="video", state="submitted", provider="grsai", task_id="t",
+              user_id=qq_user(1), chat_id=qq_user(1), thread_id=None, reply_to_id=None,
+              status_message_id=None, request=GenerationRequest("video", "海浪", {}),
+              progress=30, created_at=time.time() - 1.5)  # fmt: skip
+    try:
+        await events.on_change(job)
+        await events.on_change(job)  # a second change starts no second timer
+        await asyncio.sleep(1.2)  # past the second milestone (2 s)
+        job.state = "done"
+        await asyncio.sleep(1.0)
+    finally:
+        await events.close()
+    assert len(sent) == 1 and sent[0].startswith(texts.QQ_JOB_STILL_RUNNING)
