@@ -66,6 +66,9 @@ MINIMUMS: dict[str, tuple[float, bool]] = {
         (1, True),
     ),
 }  # fmt: skip
+# --- QQ video commands --- (0 switches each off, see Settings)
+MINIMUMS.update(dict.fromkeys(("qq_progress_milestone_seconds", "qq_progress_milestones",
+                               "qq_video_segment_max_mb"), (0, True)))  # fmt: skip
 URL_SETTINGS = (
     "telegram_base_url", "telegram_base_file_url", "grsai_base_url", "grsai_fallback_base_url",
     "reshi_base_url", "unified_base_url", "juhe_base_url", "webhook_url", "grsai_callback_url",
@@ -266,6 +269,13 @@ class Settings(BaseSettings):
     onebot_ws_host: str = "127.0.0.1"
     onebot_ws_port: int | None = None
     onebot_access_token: SecretStr | None = None  # required when the host is not loopback
+    # --- QQ video commands ---
+    # QQ cannot edit a status: a long job gets one "仍在生成…" message each this many seconds,
+    # at most QQ_PROGRESS_MILESTONES per job (0: none).
+    qq_progress_milestone_seconds: int = 180
+    qq_progress_milestones: int = 2
+    # Larger videos go as a file upload (and, if refused, as a link); 0: always as a file.
+    qq_video_segment_max_mb: int = 100
 
     @field_validator("onebot_ws_port")
     @classmethod

@@ -640,3 +640,57 @@ QQ_RESULT_ACTIONS = (
 )
 QQ_ALREADY_HANDLED = "✅ 已经处理过了，不会重复提交。"
 QQ_CHOICE_NOT_YOURS = "⚠️ 这是别人发起的任务，只有发起的人可以重新提交。"
+
+# --- QQ video commands ---
+QQ_HELP_VIDEO_TITLE = "🎬 视频与角色："
+QQ_HELP_REMIX = "/续写 内容 —— 回复我生成的视频，让它接着往下发展"
+QQ_HELP_ROLE = "/角色 1,3 —— 回复一条视频，截取最长 3 秒的片段创建角色"
+QQ_HELP_ROLES = "/角色列表 —— 查看、使用或删除你的角色（回复序号选择）"
+QQ_HELP_STORY = "/故事 —— 多镜头故事板视频（发送 /故事 查看写法）"
+QQ_REMIX_USAGE = (
+    "✂️ 用法：回复一条我生成的视频，发送 /续写 接下来的内容，例如：\n"
+    "/续写 镜头拉远，主角转身走向远方\n"
+    "只能续写我生成的视频（需要服务商返回的视频编号）。"
+)
+QQ_REMIX_EMPTY = "请在 /续写 后面写上接下来的内容，例如：/续写 镜头拉远，主角转身离开"
+QQ_ROLE_USAGE = (
+    "🧑‍🎤 用法：回复一条视频，发送 /角色 开始秒,结束秒，例如 /角色 1,3\n"
+    "· 回复我生成的视频：从该视频创建角色\n"
+    "· 回复你发送的视频，或在发视频的同一条消息里写 /角色 1,3：上传片段创建角色"
+    "（仅支持卡通、动物、物体角色，不支持真人）\n"
+    "截取的片段最长 3 秒。"
+)
+QQ_ROLE_BAD_RANGE = "⚠️ 时间段格式不对，请写成 开始秒,结束秒，例如 /角色 1,3"
+QQ_ROLE_RANGE_ORDER = "⚠️ 开始时间要小于结束时间，例如 /角色 1,3"
+QQ_ROLE_RANGE_TOO_LONG = "⚠️ 角色片段最长 3 秒，你选了 {length} 秒。请缩短后再试，例如 /角色 1,3"
+QQ_ROLE_CREATED = (
+    "✅ 角色已创建！\n角色 ID：{character_id}\n名称：@{name}\n\n"
+    "在 /视频 的描述里写 @{name} 即可让角色出场，例如：\n/视频 @{name} 在海边散步\n"
+    "想改名？回复这条消息发送 /角色 新名字。发送 /角色列表 管理全部角色。"
+)
+QQ_ROLE_RENAMED = "✅ 角色已改名为 @{name}。在 /视频 的描述里写 @{name} 即可使用。"
+QQ_ROLES_EMPTY = "你还没有角色。回复一条视频发送 /角色 1,3 即可创建。"
+QQ_ROLES_TITLE = "🧑‍🎤 我的角色（在 /视频 描述里写 @名称 即可使用）："
+QQ_ROLES_HOW = (
+    "回复序号使用该角色（例如 2），回复“删除 2”删除；"
+    "也可以发送 /角色列表 使用 2 描述，或 /角色列表 删除 2。"
+)
+QQ_ROLES_USE_WORDS = ("使用", "用")  # what users write before a number: /角色列表 使用 2
+QQ_ROLES_DELETE_WORDS = ("删除", "删")
+QQ_ROLES_BAD_ARGUMENT = "⚠️ 请写成 /角色列表 使用 序号 或 /角色列表 删除 序号，例如 /角色列表 删除 2。"
+QQ_ROLE_INSERT_PROMPT = (
+    "🎬 请直接回复这条消息，写出描述，角色 @{name} 会自动出场。\n也可以发送：/视频 @{name} 描述"
+)
+QQ_JOB_STILL_RUNNING = "仍在生成…"
+QQ_VIDEO_SENT_AS_FILE = "🎬 {prompt}\n\n📁 视频有 {size_mb} MB，超过 QQ 视频消息的大小，已作为文件发送。"
+QQ_VIDEO_TOO_BIG_LINK = (
+    "🎬 {prompt}\n\n"
+    "⚠️ 视频有 {size_mb} MB，超过 QQ 视频消息的大小，作为文件发送也没有成功。\n"
+    "🔗 下载链接（服务商提供，{expires}）：\n{url}\n\n"
+    "文件已保存在机器人服务器上，链接过期后可请管理员取回。"
+)
+QQ_VIDEO_TOO_BIG_NO_LINK = (
+    "🎬 {prompt}\n\n"
+    "⚠️ 视频有 {size_mb} MB，超过 QQ 视频消息的大小，作为文件发送也没有成功，"
+    "服务商的下载链接也已过期。文件已保存在机器人服务器上，可请管理员取回。"
+)

@@ -70,15 +70,16 @@ async def draw(adapter: QQContext, event: MessageEvent, argument: str) -> None:
     await launch(adapter, event, request)
 
 
-async def video(adapter: QQContext, event: MessageEvent, argument: str) -> None:
-    """/video [options] <prompt>, optionally with one reference picture."""
+async def video(adapter: QQContext, event: MessageEvent, argument: str, prefix: str = "") -> None:
+    """/video [options] <prompt>, optionally with one reference picture; `prefix` (a character's
+    `@name`) goes before the prompt, after the options."""
     svc = adapter.services
     user, _ = ids_of(event)
     if seg.media_sources(event.message, "video"):
         await reply(adapter, event, texts.VIDEO_NEEDS_IMAGE)
         return
     parsed = parse_video_options(argument, (await svc.prefs.prefs(user)).get("video", {}))
-    prompt = parsed.prompt.strip()
+    prompt = f"{prefix} {parsed.prompt}".strip() if parsed.prompt.strip() else ""
     if not prompt:
         await reply(adapter, event, texts.VIDEO_EMPTY)
         return
@@ -154,7 +155,7 @@ async def references_of(adapter: QQContext, event: MessageEvent) -> list[Path] |
     replied = seg.reply_id(event.message)
     if not sources and replied is not None:
         ours = await svc.jobs.result_message(chat, replied)
-        if ours is not None and ours.path and Path(ours.path).is_file():
+        if ours is not None and ours.kind == "image" and ours.path and Path(ours.path).is_file():
             paths.append(Path(ours.path))
         else:
             try:

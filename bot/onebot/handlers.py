@@ -15,7 +15,7 @@ from bot.chat.service import ImageInput, conversation_key
 from bot.error_text import describe_error
 from bot.media.download import sniff_mime
 from bot.onebot import segments as seg
-from bot.onebot.choices import model, numbered_answer
+from bot.onebot.choices import model, numbered_answer, roles
 from bot.onebot.context import QQContext
 from bot.onebot.draw import download_image, draw, video
 from bot.onebot.events import MessageEvent
@@ -23,6 +23,7 @@ from bot.onebot.plaintext import forward_nodes, plan_answer
 from bot.onebot.replies import chat_of, ids_of, reply, send
 from bot.onebot.settings import settings
 from bot.onebot.transport import ActionFailed, OneBotError
+from bot.onebot.video_commands import help_text, remix, role, story
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ async def handle_message(adapter: QQContext, event: MessageEvent) -> None:
         return
     match command.name:
         case "start" | "help":
-            await reply(adapter, event, texts.QQ_HELP)
+            await reply(adapter, event, help_text(adapter))
         case "new":
             key = conversation_key(chat, user, not event.is_group)
             forgotten = await adapter.services.chat.forget(key)
@@ -106,6 +107,14 @@ async def handle_message(adapter: QQContext, event: MessageEvent) -> None:
             await video(adapter, event, command.args)
         case "settings":
             await settings(adapter, event, command.args)
+        case "remix":
+            await remix(adapter, event, command.args)
+        case "role":
+            await role(adapter, event, command.args)
+        case "roles":
+            await roles(adapter, event, command.args)
+        case "story":
+            await story(adapter, event, command.args)
         case _:
             await reply(adapter, event, texts.QQ_NOT_YET)
 

@@ -5,9 +5,17 @@ Rules:
   one message when it fails; nothing is repeated per progress step (QQ punishes floods);
 - a failure the user may submit again says how ("回复 1 重新提交"): never resubmitted by the
   bot, the user answers (bot/onebot/actions.py); there are no buttons to point at;
+- a long video gets at most QQ_PROGRESS_MILESTONES "仍在生成…" messages, one each
+  QQ_PROGRESS_MILESTONE_SECONDS of its age; milestones passed before the adapter saw the
+  job (a restart) are not caught up, so a job never gets more than that many;
 - results reply to the request as image / video segments (base64, so NapCat may run on
-  another machine), an image with how to get another one ("发送 1 再来一张"); each sent file is
-  recorded (ResultMessage) so replies find it again;
+  another machine), an image with how to get another one ("发送 1 再来一张"); each sent file
+  is recorded (ResultMessage, with a video's pid and length) so replies find it again
+  (/续写, /角色, references);
+- a video larger than QQ_VIDEO_SEGMENT_MAX_MB (or whose video segment QQ refuses) goes as a
+  file upload, then a short notice that stands for it in replies; an upload QQ refuses
+  becomes a link to the provider's URL with its expiry (the file stays saved);
+- a character job is stored (CharacterStore) and announced with its @name;
 - no OneBot connection, a cut connection or a refused send → DeliveryDelayed: the job stays
   `delivering` and the runner retries (a paid result is rather sent twice than lost).
 """
@@ -19,18 +27,25 @@ import logging
 from pathlib import Path
 
 from bot import identity, texts
+from bot.jobs.result_links import minutes_left
 from bot.jobs.runner import DeliveryDelayed
-from bot.jobs.status import retry_offered, status_text
+from bot.jobs.status import retry_offered, shown_prompt, status_text
+from bot.media.mp4info import mp4_info
 from bot.onebot import actions
 from bot.onebot import segments as seg
 from bot.onebot.context import QQContext
-from bot.onebot.transport import ChatRef, OneBotError
-from bot.store.jobs import Job, JobStore, ResultMessage
+from bot.onebot.platform import capabilities
+from bot.onebot.transport import ActionFailed, ChatRef, OneBotError
+from bot.providers import errors
+from bot.store.characters import CharacterStore
+from bot.store.jobs import Job, JobStore, ResultMessage, SavedFile
 
 log = logging.getLogger(__name__)
 
 DELIVERY_CONNECT_WAIT = 5.0  # seconds a delivery waits for NapCat before trying again later
-VIDEO_SEGMENT_MAX = 100 << 20  # larger videos go as a file upload
+MB = 1024 * 1024
+PROMPT_CHARS = 300  # of the prompt repeated above a link or a file notice
+RUNNING_STATES = ("created", "submitting", "submitted")
 
 
 def chat_ref(chat_id: int) -> ChatRef:
@@ -54,15 +69,27 @@ class QQJobEvents:
     def __init__(self, adapter: QQContext, store: JobStore) -> None:
         self.adapter = adapter
         self.store = store
+        self.capabilities = capabilities(adapter.settings)
         self._told: set[int] = set()  # jobs whose failure was already shown
         self._tasks: set[asyncio.Task[None]] = set()
+        self._milestones: dict[int, asyncio.Task[None]] = {}  # job id → its milestone timer
 
     async def on_change(self, job: Job) -> None:
         if job.state in ("failed", "interrupted") and job.id not in self._told:
             self._told.add(job.id)
-            task = asyncio.create_task(self._tell(job))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._background(self._tell(job))
+        elif job.kind == "video" and job.state in RUNNING_STATES and job.id not in self._milestones:
+            settings = self.adapter.settings
+            if settings.qq_progress_milestone_seconds > 0 and settings.qq_progress_milestones > 0:
+                # The runner keeps updating this same Job object: the timer reads its state.
+                task = asyncio.create_task(self._milestones_of(job))
+                self._milestones[job.id] = task
+                task.add_done_callback(lambda _t, jid=job.id: self._milestones.pop(jid, None))
+
+    def _background(self, work: object) -> None:
+        task = asyncio.create_task(work)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _tell(self, job: Job) -> None:
         text = failure_text(job)
@@ -79,6 +106,22 @@ class QQJobEvents:
         if retry:
             await actions.offered(self.adapter, job, message_id)
 
+    async def _milestones_of(self, job: Job) -> None:
+        every = float(self.adapter.settings.qq_progress_milestone_seconds)
+        most = self.adapter.settings.qq_progress_milestones
+        number = int(job.elapsed // every) + 1  # milestones already passed are not caught up
+        while number <= most:
+            await asyncio.sleep(max(0.0, number * every - job.elapsed))
+            if job.state not in RUNNING_STATES:
+                return
+            if job.state == "submitted":  # still queued or being submitted: nothing to tell
+                text = texts.QQ_JOB_STILL_RUNNING + "\n" + status_text(job)
+                try:
+                    await self._send(job, [seg.text(text)])
+                except OneBotError:  # a status only: the result still comes
+                    log.info("job %s: milestone not sent", job.id, exc_info=True)
+            number += 1
+
     async def _send(self, job: Job, message: list[seg.Segment], **kw: object) -> int:
         chat = chat_ref(job.chat_id)
         head = [seg.reply(job.reply_to_id)] if job.reply_to_id else []
@@ -86,37 +129,114 @@ class QQJobEvents:
         return await self.adapter.server.send(chat, [*head, *message], **kw)  # type: ignore[arg-type]
 
     async def deliver(self, job: Job) -> None:
-        sent = {m.path for m in await self.store.result_messages_of(job.id)}
-        for index, file in enumerate(job.files):
-            if file.path in sent:
-                continue
-            path = Path(file.path)
-            try:
+        try:
+            if job.kind == "character":
+                await self._deliver_character(job)
+                return
+            sent = {m.path for m in await self.store.result_messages_of(job.id)}
+            for index, file in enumerate(job.files):
+                if file.path in sent:
+                    continue
                 if file.mime.startswith("video/"):
-                    if file.size > VIDEO_SEGMENT_MAX:
-                        chat = chat_ref(job.chat_id)
-                        await self.adapter.server.upload_file(
-                            chat, path, path.name, connect_wait=DELIVERY_CONNECT_WAIT
-                        )
-                        message_id = -(job.id * 1000 + index)  # uploads have no message id
-                    else:
-                        message_id = await self._send(
-                            job, [seg.video(path.read_bytes())],
-                            connect_wait=DELIVERY_CONNECT_WAIT,
-                        )  # fmt: skip
-                else:
-                    message_id = await self._send(
-                        job, [seg.image(path.read_bytes()), seg.text(texts.QQ_RESULT_ACTIONS)],
-                        connect_wait=DELIVERY_CONNECT_WAIT,
-                    )  # fmt: skip
-            except OneBotError as exc:  # not connected, cut, refused: try again later
-                raise DeliveryDelayed(f"QQ: {type(exc).__name__}") from exc
-            await self.store.add_result_message(ResultMessage(
-                chat_id=job.chat_id, message_id=message_id, job_id=job.id, kind=job.kind,
-                file_id=None, path=file.path, width=file.width, height=file.height,
-            ))  # fmt: skip
+                    pid = job.results[index].pid if index < len(job.results) else None
+                    await self._deliver_video(job, index, file, pid)
+                    continue
+                picture = seg.image(Path(file.path).read_bytes())
+                message_id = await self._send(
+                    job, [picture, seg.text(texts.QQ_RESULT_ACTIONS)],
+                    connect_wait=DELIVERY_CONNECT_WAIT,
+                )  # fmt: skip
+                await self.store.add_result_message(ResultMessage(
+                    chat_id=job.chat_id, message_id=message_id, job_id=job.id, kind=job.kind,
+                    file_id=None, path=file.path, width=file.width, height=file.height,
+                ))  # fmt: skip
+        except OneBotError as exc:  # not connected, cut, refused: try again later
+            raise DeliveryDelayed(f"QQ: {type(exc).__name__}") from exc
+
+    async def _deliver_video(self, job: Job, index: int, file: SavedFile, pid: str | None) -> None:
+        path = Path(file.path)
+        info = await asyncio.to_thread(mp4_info, path)
+        # The container knows best; otherwise the length that was asked for.
+        seconds = info.duration if info and info.duration else job.request.params.get("duration")
+        link = ResultMessage(
+            chat_id=job.chat_id, message_id=0, job_id=job.id, kind="video", file_id=None,
+            path=file.path, pid=pid, width=info.width if info else file.width,
+            height=info.height if info else file.height,
+            duration=round(float(seconds)) if seconds else None,  # type: ignore[arg-type]
+        )  # fmt: skip
+        limit = self.capabilities.max_inline_video_bytes
+        if file.size <= limit:
+            try:
+                link.message_id = await self._send(
+                    job, [seg.video(await asyncio.to_thread(path.read_bytes))],
+                    connect_wait=DELIVERY_CONNECT_WAIT,
+                )  # fmt: skip
+                await self.store.add_result_message(link)
+                return
+            except ActionFailed:  # QQ refused the segment (too big for it): upload the file
+                log.info("job %s: video segment refused, uploading the file", job.id)
+        size_mb = f"{file.size / MB:.0f}"
+        try:
+            await self.adapter.server.upload_file(
+                chat_ref(job.chat_id), path, path.name, connect_wait=DELIVERY_CONNECT_WAIT
+            )
+        except ActionFailed:  # refused outright (size, rights): the provider's link will do
+            log.info("job %s: file upload refused, sending the link", job.id)
+            link.message_id = await self._send(
+                job, [seg.text(await self._link_text(job, file, size_mb))],
+                connect_wait=DELIVERY_CONNECT_WAIT,
+            )  # fmt: skip
+            await self.store.add_result_message(link)
+            return
+        link.message_id = -(job.id * 1000 + index)  # an upload has no message id
+        await self.store.add_result_message(link)
+        # A notice replying to the request: the upload itself cannot be replied to.
+        notice = texts.QQ_VIDEO_SENT_AS_FILE.format(prompt=_prompt(job), size_mb=size_mb)
+        try:
+            link.message_id = await self._send(job, [seg.text(notice)])
+        except OneBotError:  # the video itself went out: the notice is not worth a retry
+            log.info("job %s: notice for the uploaded video not sent", job.id, exc_info=True)
+            return
+        await self.store.add_result_message(link)
+
+    async def _link_text(self, job: Job, file: SavedFile, size_mb: str) -> str:
+        minutes = await asyncio.to_thread(minutes_left, file)
+        if file.url and minutes is not None:
+            return texts.QQ_VIDEO_TOO_BIG_LINK.format(
+                prompt=_prompt(job), size_mb=size_mb, url=file.url,
+                expires=texts.VIDEO_LINK_EXPIRES.format(minutes=minutes),
+            )  # fmt: skip
+        return texts.QQ_VIDEO_TOO_BIG_NO_LINK.format(prompt=_prompt(job), size_mb=size_mb)
+
+    async def _deliver_character(self, job: Job) -> None:
+        if await self.store.result_messages_of(job.id):
+            return  # told before a restart
+        item = next((r for r in job.results if r.character_id), None)
+        if item is None or item.character_id is None:
+            raise errors.TaskFailed("no character id")
+        # Idempotent per (job, character): a retried delivery finds the same row.
+        character = await CharacterStore(self.store.db).add(job.user_id, item.character_id, job.id)
+        text = texts.QQ_ROLE_CREATED.format(character_id=character.character_id,
+                                            name=character.name)  # fmt: skip
+        message_id = await self._send(job, [seg.text(text)], connect_wait=DELIVERY_CONNECT_WAIT)
+        await self.store.add_result_message(ResultMessage(
+            chat_id=job.chat_id, message_id=message_id, job_id=job.id, kind="character",
+            file_id=None, path=None, pid=character.character_id,
+        ))  # fmt: skip
+
+    async def send_text(self, job: Job, text: str) -> None:
+        """A text to the job's chat, replying to its request (best effort: never raises)."""
+        try:
+            await self._send(job, [seg.text(text)])
+        except OneBotError:
+            log.info("job %s: text not sent", job.id, exc_info=True)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
+        for task in [*self._tasks, *self._milestones.values()]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._milestones.values(), return_exceptions=True)
+
+
+def _prompt(job: Job) -> str:
+    prompt = shown_prompt(job.request).strip()
+    return prompt if len(prompt) <= PROMPT_CHARS else prompt[:PROMPT_CHARS] + "…"

@@ -297,6 +297,13 @@ class FakeNapCat:
         return {"type": "image", "data": {"file": name, "url": self._media_base + name,
                                           "file_size": str(len(data)), "summary": ""}}  # fmt: skip
 
+    def video(self, data: bytes, name: str | None = None) -> dict[str, Any]:
+        """A video segment as NapCat reports a received video (file name + URL)."""
+        name = name or hashlib.md5(data).hexdigest().upper() + ".mp4"
+        self.received_media[name] = data
+        return {"type": "video", "data": {"file": name, "url": self._media_base + name,
+                                          "file_size": str(len(data))}}  # fmt: skip
+
     def _segments(self, message: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
         if isinstance(message, str):
             return [{"type": "text", "data": {"text": message}}]
