@@ -468,7 +468,8 @@ async def test_qq_milestones_passed_before_a_restart_are_not_caught_up() -> None
     async def wait(key: str) -> None:
         return None
 
-    settings = SimpleNamespace(qq_progress_milestone_seconds=1, qq_progress_milestones=2)
+    settings = SimpleNamespace(qq_progress_milestone_seconds=1, qq_progress_milestones=2,
+                               qq_video_segment_max_mb=100)
     adapter = SimpleNamespace(settings=settings, server=SimpleNamespace(send=send),
                               pacer=SimpleNamespace(wait=wait))  # fmt: skip
     events = QQJobEvents(adapter, store=None)  # type: ignore[arg-type]
