@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.providers.base import GenerationRequest
 from bot.providers.registry import ProviderSet
 
-# What each command needs a configured provider to accept (the same table as bot/tg/commands.py).
+# What each command needs a configured provider to accept (menus and /help of every platform).
 COMMAND_NEEDS: dict[str, GenerationRequest] = {
     "draw": GenerationRequest("image", "-", {}),
     "video": GenerationRequest("video", "-", {}),

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import texts
+
 TOTALS = (10.0, 15.0, 25.0)  # what the unified aggregator's `duration` accepts
 MAX_SHOTS = 10
 MAX_SHOT_SECONDS = 25.0
@@ -124,3 +126,17 @@ def storyboard_prompt(shots: list[Shot]) -> str:
         f"Shot {n}:\nduration: {_seconds_text(shot.seconds)}sec\nScene: {shot.scene}"
         for n, shot in enumerate(shots, 1)
     )
+
+
+def problem_text(problem: StoryProblem) -> str:
+    """What the user reads about a storyboard that cannot be sent (every platform)."""
+    match problem.reason:
+        case "bad_line":
+            return texts.STORY_BAD_LINE.format(number=problem.number, line=problem.line)
+        case "too_many":
+            return texts.STORY_TOO_MANY.format(limit=MAX_SHOTS)
+        case "bad_duration":
+            return texts.STORY_BAD_DURATION.format(number=problem.number, seconds=problem.seconds)
+        case "bad_total":
+            return texts.STORY_BAD_TOTAL.format(total=problem.total)
+    return texts.STORY_TOO_FEW

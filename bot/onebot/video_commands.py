@@ -27,7 +27,7 @@ from bot.jobs.options import (
     parse_clip_range,
     parse_video_options,
 )
-from bot.jobs.storyboard import MAX_SHOTS, StoryProblem, parse_story, storyboard_prompt
+from bot.jobs.storyboard import StoryProblem, parse_story, problem_text, storyboard_prompt
 from bot.media.mp4info import mp4_info
 from bot.onebot import segments as seg
 from bot.onebot.context import QQContext
@@ -254,19 +254,6 @@ async def _rename(adapter: QQContext, event: MessageEvent, link: ResultMessage, 
 # -- /故事 ----------------------------------------------------------------------------------------
 
 
-def story_problem(problem: StoryProblem) -> str:
-    match problem.reason:
-        case "bad_line":
-            return texts.STORY_BAD_LINE.format(number=problem.number, line=problem.line)
-        case "too_many":
-            return texts.STORY_TOO_MANY.format(limit=MAX_SHOTS)
-        case "bad_duration":
-            return texts.STORY_BAD_DURATION.format(number=problem.number, seconds=problem.seconds)
-        case "bad_total":
-            return texts.STORY_BAD_TOTAL.format(total=problem.total)
-    return texts.STORY_TOO_FEW
-
-
 async def story(adapter: QQContext, event: MessageEvent, argument: str) -> None:
     """/故事 [options] then one `时长 画面` line per shot."""
     if not argument.strip():
@@ -274,7 +261,7 @@ async def story(adapter: QQContext, event: MessageEvent, argument: str) -> None:
         return
     parsed = parse_story(argument)
     if isinstance(parsed, StoryProblem):
-        await reply(adapter, event, story_problem(parsed))
+        await reply(adapter, event, problem_text(parsed))
         return
     request = GenerationRequest("video", storyboard_prompt(parsed.shots), parsed.params)
     if not adapter.services.providers.candidates(request):

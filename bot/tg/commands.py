@@ -7,27 +7,16 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.chat.service import conversation_key
-from bot.providers.base import GenerationRequest
+from bot.jobs.capabilities import can_run
 from bot.providers.registry import ProviderSet
 from bot.services import Services
 from bot.tg.common import is_private, services
-
-# What each command needs a configured provider to be able to run (others always work).
-_NEEDS: dict[str, GenerationRequest] = {
-    "draw": GenerationRequest("image", "-", {}),
-    "video": GenerationRequest("video", "-", {}),
-    "remix": GenerationRequest("video", "-", {"remix_target": "-"}),
-    "role": GenerationRequest("character", "-", {"pid": "-", "timestamps": "1,3"}),
-    "roles": GenerationRequest("character", "-", {"pid": "-", "timestamps": "1,3"}),
-    "story": GenerationRequest("video", "-", {"storyboard": True, "duration": 10,
-                                              "aspect_ratio": "16:9"}),
-}  # fmt: skip
 
 
 def available_commands(providers: ProviderSet) -> set[str]:
     """The commands the configured providers can run: only these are offered to users."""
     names = {name for name, _ in texts.COMMANDS} | {""}
-    return {name for name in names if name not in _NEEDS or providers.candidates(_NEEDS[name])}
+    return {name for name in names if can_run(providers, name)}
 
 
 def command_menu(providers: ProviderSet) -> list[tuple[str, str]]:

@@ -6,23 +6,10 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.jobs.storyboard import MAX_SHOTS, StoryProblem, parse_story, storyboard_prompt
+from bot.jobs.storyboard import StoryProblem, parse_story, problem_text, storyboard_prompt
 from bot.providers.base import GenerationRequest
 from bot.tg.common import command_argument, services
 from bot.tg.generation import start_job
-
-
-def problem_text(problem: StoryProblem) -> str:
-    match problem.reason:
-        case "bad_line":
-            return texts.STORY_BAD_LINE.format(number=problem.number, line=problem.line)
-        case "too_many":
-            return texts.STORY_TOO_MANY.format(limit=MAX_SHOTS)
-        case "bad_duration":
-            return texts.STORY_BAD_DURATION.format(number=problem.number, seconds=problem.seconds)
-        case "bad_total":
-            return texts.STORY_BAD_TOTAL.format(total=problem.total)
-    return texts.STORY_TOO_FEW
 
 
 async def on_story(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,7 +9,6 @@ server reads the file itself (PTB local mode turns the path into a file:// URI).
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from pathlib import Path
 from typing import Protocol
@@ -24,6 +23,7 @@ from telegram import (
 from telegram.error import NetworkError
 
 from bot import texts
+from bot.jobs.result_links import minutes_left
 from bot.jobs.status import shown_prompt
 from bot.media.mp4info import mp4_info
 from bot.platform import Capabilities
@@ -35,8 +35,6 @@ from bot.tg.common import job_button, reply_to_job
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
-RESULT_URL_TTL = dt.timedelta(hours=2)  # GrsAI result URLs expire two hours after completion
-BEIJING = dt.timezone(dt.timedelta(hours=8))  # any fixed zone: only differences are shown
 CAPTION_PROMPT_CHARS = 900  # captions are limited to 1024 characters
 UPLOAD_TIMEOUT = 600.0  # seconds to upload up to 50 MB on a slow link
 
@@ -129,11 +127,11 @@ async def _send_link(
     events: VideoSender, job: Job, file: SavedFile, pid: str | None, limit_mb: int
 ) -> Message:
     size_mb = f"{file.size / MB:.0f}"
-    expires = await asyncio.to_thread(_link_expiry, file)
-    if file.url and expires is not None:
+    minutes = await asyncio.to_thread(minutes_left, file)
+    if file.url and minutes is not None:
         text = texts.VIDEO_TOO_BIG_LINK.format(
             prompt=_prompt(job), size_mb=size_mb, limit_mb=limit_mb, url=file.url,
-            expires=texts.VIDEO_LINK_EXPIRES.format(minutes=_minutes_left(expires)),
+            expires=texts.VIDEO_LINK_EXPIRES.format(minutes=minutes),
         )  # fmt: skip
     else:
         text = texts.VIDEO_TOO_BIG_NO_LINK.format(
@@ -143,24 +141,6 @@ async def _send_link(
         job.chat_id, text, reply_markup=video_buttons(job, pid), reply_parameters=reply_to_job(job),
         message_thread_id=job.thread_id, link_preview_options=LinkPreviewOptions(is_disabled=True),
     )  # fmt: skip
-
-
-def _minutes_left(expires: dt.datetime) -> int:
-    return max(1, int((expires - dt.datetime.now(BEIJING)).total_seconds() // 60))
-
-
-def _link_expiry(file: SavedFile) -> dt.datetime | None:
-    """When the provider's URL stops working, or None if it already has.
-
-    The download starts the moment the task completes, so the file's modification time is a
-    close (slightly late) stand-in for the completion time.
-    """
-    try:
-        saved_at = dt.datetime.fromtimestamp(Path(file.path).stat().st_mtime, BEIJING)
-    except OSError:
-        return None
-    expires = saved_at + RESULT_URL_TTL
-    return expires if expires > dt.datetime.now(BEIJING) else None
 
 
 def _prompt(job: Job) -> str:
