@@ -18,6 +18,7 @@ from tests.fakes.unified import FakeUnified
 from tests.harness import RunningBot, make_settings
 from tests.latin import foreign_words
 from tests.process import BotProcess
+from tests.qq_harness import port, qq, qq_bot, qq_overrides  # noqa: F401  (QQ fixtures)
 
 
 @pytest.fixture

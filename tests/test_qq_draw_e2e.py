@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,33 +14,9 @@ from bot.onebot.adapter import RunningQQ
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.media import make_png
-from tests.process import free_port
-from tests.test_qq_e2e import qq_settings, ws_url
+from tests.qq_harness import FAST_RETRY, qq_settings, ws_url
 
 USER = 555
-FAST_RETRY = {"job_delivery_retry_min": 0.1, "job_delivery_retry_max": 0.3}
-
-
-@pytest.fixture
-def port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-async def qq_bot(grsai: FakeGrsAI, tmp_path: Path, port: int) -> AsyncIterator[RunningQQ]:
-    running = RunningQQ(qq_settings(grsai, tmp_path / "data", onebot_ws_port=port, **FAST_RETRY))
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
-
-
-@pytest.fixture
-async def qq(qq_bot: RunningQQ, port: int) -> AsyncIterator[FakeNapCat]:
-    async with FakeNapCat(ws_url(port)) as fake:
-        await fake.connect()
-        yield fake
 
 
 def images(qq: FakeNapCat) -> list[SentMessage]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -20,57 +18,11 @@ from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
+from tests.qq_harness import has_chinese, qq_settings, ws_url
 
 USER = 555
 ADMIN = 999
 GROUP = 4242
-
-
-def qq_settings(grsai: FakeGrsAI, data_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "grsai_api_key": SecretStr(grsai.api_key),
-        "grsai_base_url": grsai.base_url,
-        "grsai_fallback_base_url": grsai.base_url,
-        "bot_data_dir": data_dir,
-        "job_poll_interval_image": 0.05,
-        "job_poll_interval_video": 0.05,
-        "bot_public": True,
-        "group_user_cooldown": 0.0,
-        "onebot_ws_port": 0,  # any free port
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-def ws_url(port: int) -> str:
-    return f"ws://127.0.0.1:{port}/onebot/v11/ws"
-
-
-@pytest.fixture
-def qq_overrides(request: pytest.FixtureRequest) -> dict:
-    return getattr(request, "param", {})
-
-
-@pytest.fixture
-async def qq_bot(grsai: FakeGrsAI, tmp_path: Path, qq_overrides: dict) -> AsyncIterator[RunningQQ]:
-    running = RunningQQ(qq_settings(grsai, tmp_path / "data", **qq_overrides))
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
-
-
-@pytest.fixture
-async def qq(qq_bot: RunningQQ) -> AsyncIterator[FakeNapCat]:
-    assert qq_bot.adapter is not None
-    async with FakeNapCat(ws_url(qq_bot.adapter.port)) as fake:
-        await fake.connect()
-        yield fake
-
-
-def has_chinese(value: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in value)
 
 
 async def test_qq_private_text_is_a_chat_turn_answered_as_plain_text(

@@ -4,7 +4,6 @@ adapter ↔ FakeNapCat (reverse WS) ↔ fake GrsAI."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,35 +18,12 @@ from tests.fakes.grsai import ChatScript, FakeGrsAI, TaskScript
 from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.latin import foreign_words
 from tests.media import make_png
-from tests.test_qq_e2e import has_chinese, qq_settings, ws_url
+from tests.qq_harness import has_chinese, qq_settings, ws_url
 
 USER = 555
 OTHER = 556
 GROUP = 4242
 DRAW = "/v1/draw/nano-banana"
-
-
-@pytest.fixture
-def qq_overrides(request: pytest.FixtureRequest) -> dict:
-    return getattr(request, "param", {})
-
-
-@pytest.fixture
-async def qq_bot(grsai: FakeGrsAI, tmp_path: Path, qq_overrides: dict) -> AsyncIterator[RunningQQ]:
-    running = RunningQQ(qq_settings(grsai, tmp_path / "data", **qq_overrides))
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
-
-
-@pytest.fixture
-async def qq(qq_bot: RunningQQ) -> AsyncIterator[FakeNapCat]:
-    assert qq_bot.adapter is not None
-    async with FakeNapCat(ws_url(qq_bot.adapter.port)) as fake:
-        await fake.connect()
-        yield fake
 
 
 async def ask(qq: FakeNapCat, message: str | list[dict[str, Any]], *, user: int = USER,

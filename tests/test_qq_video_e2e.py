@@ -20,61 +20,14 @@ from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.fakes.openai_base import VideoScript
 from tests.fakes.unified import FakeUnified
-from tests.latin import latin_words
 from tests.media import make_mp4
-from tests.process import free_port
-from tests.test_qq_e2e import qq_settings, ws_url
+from tests.qq_harness import qq_settings, ws_url
 
 USER = 555
 GROUP = 4242
 MB = 1024 * 1024
 CREATE_CHARACTER = "/v1/video/sora-create-character"
 UPLOAD_CHARACTER = "/v1/video/sora-upload-character"
-FAST_RETRY = {"job_delivery_retry_min": 0.1, "job_delivery_retry_max": 0.3}
-# Latin words a QQ text may show beyond tests/latin.py's list (the platform's own name).
-QQ_LATIN = {"qq"}
-
-
-@pytest.fixture
-def qq_overrides(request: pytest.FixtureRequest) -> dict:
-    return getattr(request, "param", {})
-
-
-@pytest.fixture
-def port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-async def qq_bot(
-    grsai: FakeGrsAI, tmp_path: Path, port: int, qq_overrides: dict
-) -> AsyncIterator[RunningQQ]:
-    settings = qq_settings(grsai, tmp_path / "data", onebot_ws_port=port,
-                           **{**FAST_RETRY, **qq_overrides})  # fmt: skip
-    running = RunningQQ(settings)
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
-
-
-@pytest.fixture
-async def qq(qq_bot: RunningQQ, port: int) -> AsyncIterator[FakeNapCat]:
-    async with FakeNapCat(ws_url(port)) as fake:
-        await fake.connect()
-        yield fake
-        fed = {w.lower() for s in fake.messages.values() if s.user_id != fake.self_id
-               for w in latin_words(_text(s.message))}  # fmt: skip
-        shown = [(w, m.text) for m in fake.sent for w in latin_words(m.text)]
-        foreign = [(w, t) for w, t in shown if w.lower() not in _allowed() | fed]
-        assert not foreign, foreign
-
-
-def _allowed() -> set[str]:
-    from tests.latin import ALLOWED_LATIN
-
-    return set(ALLOWED_LATIN) | QQ_LATIN
 
 
 def _text(message: list[dict[str, Any]]) -> str:
