@@ -260,9 +260,9 @@ ROLE_USAGE = (
     "（仅支持卡通、动物、物体角色，不支持真人）\n"
     "截取的片段最长 3 秒。"
 )
-ROLE_BAD_RANGE = "⚠️ 时间段格式不对，请写成 开始秒,结束秒，例如 /role 1,3"
-ROLE_RANGE_ORDER = "⚠️ 开始时间要小于结束时间，例如 /role 1,3"
-ROLE_RANGE_TOO_LONG = "⚠️ 角色片段最长 3 秒，你选了 {length} 秒。请缩短后再试，例如 /role 1,3"
+ROLE_BAD_RANGE = "⚠️ 时间段格式不对，请写成 开始秒,结束秒，例如 {command} 1,3"
+ROLE_RANGE_ORDER = "⚠️ 开始时间要小于结束时间，例如 {command} 1,3"
+ROLE_RANGE_TOO_LONG = "⚠️ 角色片段最长 3 秒，你选了 {length} 秒。请缩短后再试，例如 {command} 1,3"
 ROLE_RANGE_OUTSIDE = "⚠️ 时间段超出了视频长度（视频共 {duration} 秒），请重新选择。"
 ROLE_VIDEO_TOO_BIG = "⚠️ 视频太大（超过 {limit_mb} MB），无法下载。请先剪短再发送。"
 ROLE_VIDEO_DOWNLOAD_FAILED = "⚠️ 视频下载失败，我拿不到这个文件。请重新发送视频后再试。"
@@ -660,9 +660,6 @@ QQ_ROLE_USAGE = (
     "（仅支持卡通、动物、物体角色，不支持真人）\n"
     "截取的片段最长 3 秒。"
 )
-QQ_ROLE_BAD_RANGE = "⚠️ 时间段格式不对，请写成 开始秒,结束秒，例如 /角色 1,3"
-QQ_ROLE_RANGE_ORDER = "⚠️ 开始时间要小于结束时间，例如 /角色 1,3"
-QQ_ROLE_RANGE_TOO_LONG = "⚠️ 角色片段最长 3 秒，你选了 {length} 秒。请缩短后再试，例如 /角色 1,3"
 QQ_ROLE_CREATED = (
     "✅ 角色已创建！\n角色 ID：{character_id}\n名称：@{name}\n\n"
     "在 /视频 的描述里写 @{name} 即可让角色出场，例如：\n/视频 @{name} 在海边散步\n"

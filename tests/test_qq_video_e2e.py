@@ -154,10 +154,10 @@ async def test_qq_invalid_role_ranges_are_refused_before_anything_is_sent(
 ) -> None:
     video = await make_video(qq, "/视频 跳舞的机器人")
     cases = [
-        ("/角色 3,1", texts.QQ_ROLE_RANGE_ORDER),
-        ("/角色 0,4", texts.QQ_ROLE_RANGE_TOO_LONG.format(length="4")),
+        ("/角色 3,1", texts.ROLE_RANGE_ORDER.format(command="/角色")),
+        ("/角色 0,4", texts.ROLE_RANGE_TOO_LONG.format(length="4", command="/角色")),
         ("/角色 9,12", texts.ROLE_RANGE_OUTSIDE.format(duration="10")),
-        ("/角色 一到三", texts.QQ_ROLE_BAD_RANGE),
+        ("/角色 一到三", texts.ROLE_BAD_RANGE.format(command="/角色")),
         ("/角色", texts.QQ_ROLE_USAGE),
     ]  # fmt: skip
     for command, expected in cases:

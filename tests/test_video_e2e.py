@@ -292,11 +292,11 @@ async def test_invalid_role_ranges_are_refused_before_anything_is_sent(
     chat = await video_and_wait(tg, "/video 跳舞的机器人")
     [video] = videos(tg, chat["id"])
     cases = [
-        ("/role 3,1", texts.ROLE_RANGE_ORDER),
-        ("/role 0,4", texts.ROLE_RANGE_TOO_LONG.format(length="4")),
+        ("/role 3,1", texts.ROLE_RANGE_ORDER.format(command="/role")),
+        ("/role 0,4", texts.ROLE_RANGE_TOO_LONG.format(length="4", command="/role")),
         ("/role 9,12", texts.ROLE_RANGE_OUTSIDE.format(duration="10")),
         ("/role 8,11", texts.ROLE_RANGE_OUTSIDE.format(duration="10")),
-        ("/role 一到三", texts.ROLE_BAD_RANGE),
+        ("/role 一到三", texts.ROLE_BAD_RANGE.format(command="/role")),
         ("/role", texts.ROLE_USAGE),
     ]  # fmt: skip
     for command, expected in cases:

@@ -134,6 +134,19 @@ class ClipProblem:
     length: float = 0.0
 
 
+def clip_problem_text(problem: ClipProblem, seconds: float | None, command: str) -> str:
+    """What the user reads about a refused range; `command` is how they typed it ("/role",
+    "/角色"), so the example works on their platform."""
+    match problem.reason:
+        case "order":
+            return texts.ROLE_RANGE_ORDER.format(command=command)
+        case "too_long":
+            return texts.ROLE_RANGE_TOO_LONG.format(length=f"{problem.length:g}", command=command)
+        case "outside":
+            return texts.ROLE_RANGE_OUTSIDE.format(duration=f"{seconds or 0:g}")
+    return texts.ROLE_BAD_RANGE.format(command=command)
+
+
 def parse_clip_range(text: str, video_seconds: float | None) -> ClipRange | ClipProblem:
     """`1,3`, `1-3`, `1 3` or `1，3` (seconds) → a range of at most 3 s inside the video.
 

@@ -200,6 +200,13 @@ ALIASES: dict[str, str] = {
     "故事": "story",
     "问": "ask",
 }
+
+
+def shown_command(name: str) -> str:
+    """How a QQ user types a command in examples: its first Chinese alias ("role" → "/角色")."""
+    return "/" + next((alias for alias, command in ALIASES.items() if command == name), name)
+
+
 COMMANDS = frozenset(
     {"start", "help", "new", "model", "ask", "draw", "settings", "video", "remix", "story",
      "role", "roles", "usage"}

@@ -23,6 +23,7 @@ from bot.jobs.characters import NAME_MAX_CHARS, expand_mentions, valid_name
 from bot.jobs.options import (
     DEFAULT_VIDEO,
     ClipProblem,
+    clip_problem_text,
     looks_like_clip_range,
     parse_clip_range,
     parse_video_options,
@@ -40,6 +41,7 @@ from bot.store.characters import CharacterStore
 from bot.store.jobs import ResultMessage
 
 log = logging.getLogger(__name__)
+ROLE_COMMAND = seg.shown_command("role")  # "/角色" in the examples users read
 
 MB = 1024 * 1024
 # Lines /帮助 adds when the configured providers can run the command.
@@ -133,7 +135,7 @@ async def role(adapter: QQContext, event: MessageEvent, argument: str) -> None:
     seconds = await _length_of(bot_video) if bot_video is not None else None
     clip_range = parse_clip_range(argument, seconds)
     if isinstance(clip_range, ClipProblem):
-        await reply(adapter, event, range_problem(clip_range, seconds))
+        await reply(adapter, event, clip_problem_text(clip_range, seconds, ROLE_COMMAND))
         return
     params: dict[str, object] = {"timestamps": clip_range.timestamps}
     references: list[str] = []
@@ -155,21 +157,10 @@ async def role(adapter: QQContext, event: MessageEvent, argument: str) -> None:
         checked = parse_clip_range(argument, length)  # now against the clip's own length
         if isinstance(checked, ClipProblem):
             saved.unlink(missing_ok=True)
-            await reply(adapter, event, range_problem(checked, length))
+            await reply(adapter, event, clip_problem_text(checked, length, ROLE_COMMAND))
             return
         references.append(str(saved))
     await launch(adapter, event, GenerationRequest("character", "", params, references))
-
-
-def range_problem(problem: ClipProblem, seconds: float | None) -> str:
-    match problem.reason:
-        case "order":
-            return texts.QQ_ROLE_RANGE_ORDER
-        case "too_long":
-            return texts.QQ_ROLE_RANGE_TOO_LONG.format(length=f"{problem.length:g}")
-        case "outside":
-            return texts.ROLE_RANGE_OUTSIDE.format(duration=f"{seconds or 0:g}")
-    return texts.QQ_ROLE_BAD_RANGE
 
 
 async def _length_of(video: ResultMessage) -> float | None:

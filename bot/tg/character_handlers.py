@@ -17,7 +17,12 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.jobs.characters import NAME_MAX_CHARS, valid_name
-from bot.jobs.options import ClipProblem, looks_like_clip_range, parse_clip_range
+from bot.jobs.options import (
+    ClipProblem,
+    clip_problem_text,
+    looks_like_clip_range,
+    parse_clip_range,
+)
 from bot.media.download import VIDEO_MIMES
 from bot.providers.base import GenerationRequest
 from bot.services import Services
@@ -62,7 +67,7 @@ async def role_from(context: ContextTypes.DEFAULT_TYPE, message: Message, argume
     seconds = _seconds(bot_video.duration if bot_video else user_video.duration)  # type: ignore[union-attr]
     clip = parse_clip_range(argument, seconds)
     if isinstance(clip, ClipProblem):
-        await message.reply_text(_range_problem(clip, seconds))
+        await message.reply_text(clip_problem_text(clip, seconds, "/role"))
         return
     params: dict[str, object] = {"timestamps": clip.timestamps}
     references: list[str] = []
@@ -104,17 +109,6 @@ def _seconds(value: object) -> float | None:
     if isinstance(value, dt.timedelta):
         value = value.total_seconds()
     return float(value) if isinstance(value, int | float) and value > 0 else None
-
-
-def _range_problem(problem: ClipProblem, seconds: float | None) -> str:
-    match problem.reason:
-        case "order":
-            return texts.ROLE_RANGE_ORDER
-        case "too_long":
-            return texts.ROLE_RANGE_TOO_LONG.format(length=f"{problem.length:g}")
-        case "outside":
-            return texts.ROLE_RANGE_OUTSIDE.format(duration=f"{seconds or 0:g}")
-    return texts.ROLE_BAD_RANGE
 
 
 async def _exists(path: str) -> bool:
