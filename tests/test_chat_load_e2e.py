@@ -85,3 +85,23 @@ async def test_an_answer_complete_before_its_first_text_went_out_is_sent_as_one_
     # Asked in order, shown in order: a merged answer keeps its first text's place in line.
     order = sorted(users, key=first_visible.__getitem__)
     assert order == list(users), order
+
+
+@pytest.mark.parametrize("settings_overrides", [{"telegram_messages_per_second": 2.0}])
+async def test_a_refresh_still_waiting_when_its_answer_completes_is_never_sent(
+    tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
+) -> None:
+    users = range(3300, 3306)
+    pieces = ["第一段，", "第二段，", "第三段，", "完。"]
+    for _ in users:
+        grsai.script_chat(ChatScript(chunks=pieces, delay=0.6))
+    for user in users:
+        tg.send_text(tg.private_chat(user), user, "问题")
+    await tg.wait_for(lambda: all(
+        [m.get("text") for m in tg.bot_messages(u)] == ["第一段，第二段，第三段，完。"]
+        for u in users), timeout=30)  # fmt: skip
+    # Refreshes wait behind first texts; one whose answer is complete by its turn is dropped:
+    # the final message says more, and the budget goes to others' first texts.
+    for user in users:
+        assert visible_calls(tg, user) in (["sendMessageDraft", "sendMessage"],
+                                           ["sendMessage"]), visible_calls(tg, user)  # fmt: skip

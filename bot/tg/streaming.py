@@ -14,6 +14,7 @@ process to sendMessage + edits. A cancelled stream (shutdown) ends the same way,
 Under a saturated Telegram budget an answer's first text waits in line from the moment the
 answer started; if the answer is complete before that text could go out, the waiting text is
 dropped (nothing sent) and the final message takes its place in line: one message, not two.
+Likewise a refresh or edit still waiting when the answer completes is dropped, never sent.
 """
 
 from __future__ import annotations
@@ -286,7 +287,8 @@ class ReplyStream:
                 rate_limit_args=self._first_text(0, intermediate=True)
                 if self.stats.first_visible_at is None
                 else budget(  # a lapsing draft is re-sent before mere refreshes
-                    Priority.FIRST if self._draft_shown is None else Priority.REFRESH, 0
+                    Priority.FIRST if self._draft_shown is None else Priority.REFRESH, 0,
+                    obsolete=self._done.is_set,
                 ),
             )  # fmt: skip
         except RetryAfter:
@@ -310,7 +312,7 @@ class ReplyStream:
             shown = self._shown[index]
             if shown.chunk == chunk:
                 return
-            if await self._edit(shown, chunk, final=final):
+            if await self._edit(shown, chunk, final=final, intermediate=intermediate):
                 return
             # The user deleted it: send it again below.
             message_id = await self._send(chunk, intermediate=intermediate)
@@ -345,13 +347,20 @@ class ReplyStream:
         self._mark_visible()
         return message.message_id
 
-    async def _edit(self, shown: _Shown, chunk: RenderedChunk, *, final: bool) -> bool:
-        """Edit in place; False when the message no longer exists."""
+    async def _edit(
+        self, shown: _Shown, chunk: RenderedChunk, *, final: bool, intermediate: bool
+    ) -> bool:
+        """Edit in place; False when the message no longer exists. An edit during the stream
+        is dropped if the answer is complete by its turn (the final pass edits anyway)."""
         retries = None if final else 0
+        mark: Any = retries
+        if intermediate:
+            mark = budget(Priority.RESULT if final else Priority.REFRESH, retries,
+                          obsolete=self._done.is_set)  # fmt: skip
         try:
             await self.bot.edit_message_text(
                 chunk.text, self.chat_id, shown.message_id, entities=_entities(chunk),
-                rate_limit_args=retries,
+                rate_limit_args=mark,
             )  # fmt: skip
         except RetryAfter:
             if final:
