@@ -8,12 +8,19 @@ import time
 
 import pytest
 
+from bot.tg import streaming
 from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot
 
 STARTER = 1001
 VISIBLE = ("sendMessageDraft", "sendMessage", "editMessageText")
+
+
+@pytest.fixture(autouse=True)
+def _drafts_supported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drafts or not is decided once per process; another test may have turned them off."""
+    monkeypatch.setattr(streaming._Drafts, "supported", True)
 
 
 def visible_calls(tg: FakeTelegram, chat_id: int) -> list[str]:
@@ -91,10 +98,10 @@ async def test_an_answer_complete_before_its_first_text_went_out_is_sent_as_one_
 async def test_a_refresh_still_waiting_when_its_answer_completes_is_never_sent(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
-    users = range(3300, 3306)
+    users = range(3300, 3310)  # ten first texts at 2 a second: five seconds of them
     pieces = ["第一段，", "第二段，", "第三段，", "完。"]
     for _ in users:
-        grsai.script_chat(ChatScript(chunks=pieces, delay=0.6))
+        grsai.script_chat(ChatScript(chunks=pieces, delay=0.4))  # complete within ~1.5 s
     for user in users:
         tg.send_text(tg.private_chat(user), user, "问题")
     await tg.wait_for(lambda: all(
@@ -102,6 +109,6 @@ async def test_a_refresh_still_waiting_when_its_answer_completes_is_never_sent(
         for u in users), timeout=30)  # fmt: skip
     # Refreshes wait behind first texts; one whose answer is complete by its turn is dropped:
     # the final message says more, and the budget goes to others' first texts.
-    for user in users:
+    for user in users:  # at most a first text and the final: no refresh in between
         assert visible_calls(tg, user) in (["sendMessageDraft", "sendMessage"],
                                            ["sendMessage"]), visible_calls(tg, user)  # fmt: skip
