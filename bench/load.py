@@ -51,6 +51,7 @@ class Result:
     peak_rss_kb: int
     cpu_s: float
     wall_s: float
+    loadavg: float = 0.0  # the machine's 1-minute load just before the run
 
 
 def _proc_stat(pid: int) -> tuple[int, float]:
@@ -67,6 +68,7 @@ def _proc_stat(pid: int) -> tuple[int, float]:
 
 
 async def run(users: int) -> Result:
+    loadavg = os.getloadavg()[0]
     async with FakeTelegram() as tg, FakeGrsAI() as grsai:
         tg.flood_global_per_second = 30
         with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
@@ -75,7 +77,9 @@ async def run(users: int) -> Result:
             bot = BotProcess(env, Path(tmp) / "run")
             await bot.start()
             try:
-                return await _storm(tg, grsai, bot, users)
+                result = await _storm(tg, grsai, bot, users)
+                result.loadavg = loadavg
+                return result
             finally:
                 await bot.terminate(timeout=30)
 
@@ -144,15 +148,47 @@ def row(r: Result) -> str:
     )
 
 
-NOTE = (
-    "解读：bot 不再被 PTB 的 64 个更新槽位限制（1000 个回答同时流式输出、全部完整），"
-    "内存与 CPU 达标；"
-    "首次可见与 /start 仍超标，因为所有 Telegram 调用（草稿刷新、"
-    "“正在输入”、/start 回复）在同一个"
-    " 30 条/秒的先进先出预算里排队——按优先级分配预算"
-    "（ratelimit.py）是另一项工作，合并后需重新测量。"
-    "429 均由限速器重试（所有回答完整送达）。\n\n"
-)  # measured on this branch; rewrite after new runs
+HISTORY = """对比 (for comparison)：
+- 本次修改前（HEAD 1f6de80，已按优先级花预算）：N=200 为 4.1 / 7.3 / 7.6 s、
+  429 共 4 次、/start 0.03 s；N=1000 单独运行 24.5 / 40.3 / 42.1 s、/start 7.93 s
+  （与一套测试同时运行：32.7 / 48.5 / 57.7 s、429 共 43 次、/start 5.66 s、
+  RSS 137.4 MB、CPU 29.2 s）；本次开始时在空闲机器上复测 N=1000：
+  31.5 / 47.3 / 57.4 s、429 共 55 次、/start 19.17 s、CPU 29.8 s、墙钟 89 s。
+- 只有任务化处理、还没有按优先级花预算时：N=200 为 7.8 / 14.4 / 18.6 s、
+  429 共 164 次、/start 4.84 s；N=1000 为 33.1 / 59.8 / 89.7 s、429 共 479 次、
+  /start 54.58 s。
+- 最初（每个回答占住 PTB 的 64 个更新槽之一）：N=200 为 24.6 / 47.1 / 66 s
+  （问题 10 的测量）。
+"""
+
+NOTE = """结果（本表，HEAD 5104a04）：N=1000 各项目标都已达到——p95 首次可见 33.6 s ≤ 35.3 s、
+/start 0.04 s ≤ 1 s、全部完整、RSS 138.8 MB ≤ 150 MB、CPU 0.19 核 ≤ 1 核；429 还有
+4 次（均由限速器重试，没有未处理的）。墙钟由 89 s 降到 55 s。N=200 的 RSS 由 80.6 MB
+升到 89.9 MB（同时在流的回答更多；未设目标）。p95 的余量只有约 1.7 s：机器忙时
+（例如 bot 在 cProfile 下运行）会超标。
+
+解读（N=1000，在 bot 进程内打点、cProfile 与 fake 的调用记录测得）：此前首次可见
+与 /start 超标，主因是“正在输入”：每个等待首字的回答每 4.5 s 发一次 sendChatAction，
+不经预算；风暴开始时约 1000 个同时在途，占满 PTB 的 256 个连接，请求在 bot 内
+排队 10–18 s——/start 的回复在调用后 7.6 s 才到达 Telegram，首字草稿与 getUpdates
+同样排在后面；积压的请求随后成批到达，成为 429。现在“正在输入”有自己的桶
+（全局速率、1 秒突发），桶空时直接跳过。其余改动：
+- httpcore 每次用锁都尝试 import sniffio，未安装时每次失败的 import 都扫描
+  sys.path（约占 bot CPU 10 %）：现列为依赖；
+- 1000 个流共用一个连接池时，httpcore 每个请求都遍历整个池（平方级，约占
+  CPU 28 %）：现每池 64 个连接；
+- 全局桶只有 1 个令牌，定时器每晚几毫秒就丢预算（实测 28.4 条/秒而非 29.1）：
+  现多 0.25 个令牌，另以发送时刻计的滑动 1 秒窗口（30 条，外加 30 ms）封顶；
+- 回答在首字发出前已完成时只发一条最终消息，并占用首字在队列里的位置
+  （首字从回答开始时排队）；回答完成时仍在排队的草稿刷新与编辑直接丢弃
+  （此前约 500 个已完成的回答先补发一次草稿刷新，再发最终消息）。
+
+剩下的少量 429 出现在风暴开始的 2–3 s 内：bot 正同时接收 1000 个更新并开启
+1000 个流，事件循环延迟 0.1–0.2 s，已放行的请求到达时挤在一起；全部由限速器重试，
+回答完整。开头约 2 s 每秒只发出约 20 条首字（而非 29），原因相同，p95 因此比
+理想值（950 / 29.1 ≈ 32.6 s）多约 1 s。
+
+"""
 
 
 HEAD = (
@@ -164,6 +200,7 @@ HEAD = (
 
 def section(results: list[Result], info: dict[str, str], cmd: str, when: str) -> str:
     rows = "\n".join(row(r) for r in results)
+    loads = ", ".join(f"N={r.users} {r.loadavg:.2f}" for r in results)
     return f"""{START}
 ## 大量并发对话 (chat load)
 
@@ -178,8 +215,10 @@ RSS = `/proc/<pid>/status` VmHWM；CPU = 风暴期间子进程 utime+stime。
 {HEAD}
 {rows}
 
-{NOTE}- 机器 machine: nproc={info["nproc"]}, Python {info["python"]}, {info["platform"]},
-  python-telegram-bot {info["ptb"]}（2 核由 8 个并行任务共享，fakes 与 bot 同机）
+{NOTE}{HISTORY}
+- 机器 machine: nproc={info["nproc"]}, Python {info["python"]}, {info["platform"]},
+  python-telegram-bot {info["ptb"]}（fakes 与 bot 同机；2 核与另外 3 个开发任务共享，
+  N 依次单独运行，运行前 1 分钟平均负载 loadavg: {loads}）
 - 代码 code: {info["code"]}
 - 日期 date: {when}
 - 命令 command: `{cmd}`

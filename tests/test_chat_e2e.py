@@ -245,7 +245,9 @@ async def test_group_answer_survives_429_on_edits_and_deletion(
     await tg.wait_for(lambda: texts_of(tg, group["id"])[-1:] == [answer], timeout=15)
     assert tg.flood_events == []
 
-    grsai.script_chat(ChatScript(text="长回答" * 100, chunk_size=5, delay=0.03))
+    # Still streaming when its first message appears (after the group's pace): an answer
+    # complete by then would go out as one final message instead.
+    grsai.script_chat(ChatScript(text="长回答" * 100, chunk_size=5, delay=0.12))
     tg.send_text(group, USER, "/ask 再来")
     await tg.wait_for(lambda: len(tg.bot_messages(group["id"])) == 2)
     tg.user_deletes(group["id"], tg.bot_messages(group["id"])[-1]["message_id"])

@@ -8,13 +8,23 @@ Rules this limiter guarantees:
   result goes out at once even right after a progress edit; low-priority calls (refreshes,
   status) never take a private chat's last token, which stays for a result;
 - groups are paced evenly (`group_max_per_minute`), as Telegram counts a sliding minute;
+- globally an even pace (3 % under `overall_per_second`), and never more than
+  `overall_per_second` sends in any sliding second, counted when they are sent;
 - a 429 pauses only the chat that earned it;
 - uploads (calls that carry a file) take one of `max_uploads` slots only while the request is
   actually being sent, never while waiting for a chat's pace or pause: one chat's backlog can
-  never hold up another chat's delivery.
+  never hold up another chat's delivery;
+- "typing" (sendChatAction) is a nicety: it has its own bucket (the global rate, a one-second
+  burst) and is skipped, never queued, when that is empty — a thousand waiting answers must not
+  put a thousand requests in flight at once (they congest the connection pool that getUpdates
+  replies and first texts need);
+- a call marked `since` waits in line as if it had arrived then (an answer keeps its place),
+  and one marked `obsolete` is dropped (tokens given back, `Superseded` raised) when its turn
+  comes after it stopped mattering — nothing was sent.
 
-Callers mark a call with `rate_limit_args`: `budget(Priority.X, retries)`; a bare int is the
-older form (retries; 0 = an intermediate update, so REFRESH); None = RESULT with retries.
+Callers mark a call with `rate_limit_args`: `budget(Priority.X, retries, since=, obsolete=)`;
+a bare int is the older form (retries; 0 = an intermediate update, so REFRESH); None = RESULT
+with retries.
 aiolimiter (what PTB's AIORateLimiter uses) has no notion of priority, hence `PriorityBucket`.
 """
 
@@ -24,8 +34,11 @@ import asyncio
 import heapq
 import itertools
 import logging
+import math
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
@@ -44,12 +57,23 @@ PACED_ENDPOINTS = frozenset(
     }
 )  # fmt: skip
 # Calls that may carry a file upload: they take an upload slot while being sent.
+# Calls that only show a passing status ("typing"): best effort, see the module rules.
+ACTION_ENDPOINTS = frozenset({"sendChatAction"})
 UPLOAD_ENDPOINTS = frozenset(
     {"sendPhoto", "sendVideo", "sendDocument", "sendAnimation", "sendAudio", "sendMediaGroup",
      "sendVoice", "editMessageMedia"}
 )  # fmt: skip
 
 DEFAULT_RETRIES = 5
+# Telegram counts the global limit over a sliding second; our own sends are counted the same way
+# at the moment they are sent (a call granted late must not bunch with the ones after it), with
+# this much extra, as the request still has to reach Telegram.
+WINDOW = 1.0
+WINDOW_GUARD = 0.03
+# The global bucket holds a quarter token more than one, so a timer that fires a few
+# milliseconds late does not lose budget (measured with one token only: 28.4 sends a second
+# instead of 29.1). More slack only moves bunches of sends into the next second (429s).
+GLOBAL_SLACK = 0.25
 # Even inside a burst, two visible calls to one chat are this far apart (Telegram tolerates
 # short bursts, not back-to-back floods; the fake Telegram refuses gaps under 0.3 s).
 MIN_GAP = 0.35
@@ -62,17 +86,38 @@ class Priority(IntEnum):
     STATUS = 3  # job status and queue-position edits
 
 
-def budget(priority: Priority, retries: int | None = None) -> dict[str, Any]:
-    """The `rate_limit_args` of a call: its priority, and how often a 429 is retried."""
-    return {"priority": priority, "retries": retries}
+class Superseded(Exception):
+    """A call marked `obsolete` was dropped before it was sent (see `budget`)."""
 
 
-def _parse(args: Any) -> tuple[Priority, int | None]:
+@dataclass(frozen=True)
+class _Mark:
+    priority: Priority = Priority.RESULT
+    retries: int | None = None
+    since: float | None = None
+    obsolete: Callable[[], bool] | None = None
+
+
+def budget(
+    priority: Priority,
+    retries: int | None = None,
+    *,
+    since: float | None = None,
+    obsolete: Callable[[], bool] | None = None,
+) -> dict[str, Any]:
+    """The `rate_limit_args` of a call: its priority, how often a 429 is retried, the
+    `time.monotonic()` it queues as of (default: now), and a test that drops it when it comes
+    to its turn no longer needed."""
+    return {"priority": priority, "retries": retries, "since": since, "obsolete": obsolete}
+
+
+def _parse(args: Any) -> _Mark:
     if isinstance(args, dict):
-        return Priority(args.get("priority", Priority.RESULT)), args.get("retries")
+        return _Mark(Priority(args.get("priority", Priority.RESULT)), args.get("retries"),
+                     args.get("since"), args.get("obsolete"))  # fmt: skip
     if isinstance(args, int) and not isinstance(args, bool):
-        return (Priority.REFRESH if args == 0 else Priority.RESULT), args
-    return Priority.RESULT, None
+        return _Mark(Priority.REFRESH if args == 0 else Priority.RESULT, args)
+    return _Mark()
 
 
 class PriorityBucket:
@@ -83,17 +128,17 @@ class PriorityBucket:
     def __init__(
         self,
         rate: float,
-        burst: int,
+        burst: float,
         reserve: int = 0,
         reserve_below: Priority = Priority.REFRESH,
     ) -> None:
         self.rate = rate
-        self.burst = max(1, burst)
+        self.burst = max(1.0, burst)
         self.reserve = reserve if self.burst > reserve else 0
         self.reserve_below = reserve_below
         self._tokens = float(self.burst)
         self._stamp = time.monotonic()
-        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._waiters: list[tuple[int, float, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
 
@@ -118,12 +163,26 @@ class PriorityBucket:
     def _take(self) -> None:
         self._tokens -= 1
 
-    async def acquire(self, priority: int = Priority.RESULT) -> None:
+    def try_take(self) -> bool:
+        """A token now if one is free and nobody waits; never waits."""
+        if not self._waiters and self._delay(Priority.RESULT) == 0:
+            self._take()
+            return True
+        return False
+
+    def give_back(self) -> None:
+        """Return a token taken for a call that was not sent."""
+        self._refill()
+        self._tokens = min(self.burst, self._tokens + 1)
+        self._dispatch()
+
+    async def acquire(self, priority: int = Priority.RESULT, since: float | None = None) -> None:
         if not self._waiters and self._delay(priority) == 0:
             self._take()
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiters, (priority, next(self._seq), future))
+        at = time.monotonic() if since is None else since
+        heapq.heappush(self._waiters, (priority, at, next(self._seq), future))
         self._dispatch()
         try:
             await future
@@ -138,7 +197,7 @@ class PriorityBucket:
             self._timer.cancel()
             self._timer = None
         while self._waiters:
-            priority, _, future = self._waiters[0]
+            priority, _, _, future = self._waiters[0]
             if future.done():  # cancelled while waiting
                 heapq.heappop(self._waiters)
                 continue
@@ -172,8 +231,11 @@ class ChatBudgetRateLimiter(BaseRateLimiter[Any]):
         self._retries = retries
         # Globally an even pace too: Telegram counts a sliding second, and a full bucket of N
         # plus its refill would put nearly 2N calls into one second (each extra one a 429).
-        self._global = PriorityBucket(overall_per_second / 1.03, 1)
+        self._global = PriorityBucket(overall_per_second / 1.03, 1 + GLOBAL_SLACK)
+        self._window_size = max(1, math.floor(overall_per_second))
+        self._window: deque[float] = deque(maxlen=self._window_size)  # planned send times
         self._uploads = asyncio.Semaphore(max_uploads)
+        self._actions = PriorityBucket(overall_per_second, math.ceil(overall_per_second))
         self._chats: dict[int | str, PriorityBucket] = {}
         self._paused_until: dict[int | str, float] = {}
         self._next_send: dict[int | str, float] = {}  # MIN_GAP, counted at the actual send
@@ -208,6 +270,16 @@ class ChatBudgetRateLimiter(BaseRateLimiter[Any]):
         if at > now:
             await asyncio.sleep(at - now)
 
+    async def _keep_window(self) -> None:
+        """At most `overall_per_second` sends in any WINDOW (+ guard), counted at the send."""
+        now = time.monotonic()
+        at = now
+        if len(self._window) == self._window_size:
+            at = max(now, self._window[0] + WINDOW + WINDOW_GUARD)
+        self._window.append(at)
+        if at > now:
+            await asyncio.sleep(at - now)
+
     async def _wait_if_paused(self, chat_key: int | str) -> None:
         delay = self._paused_until.get(chat_key, 0.0) - time.monotonic()
         if delay > 0:
@@ -223,21 +295,36 @@ class ChatBudgetRateLimiter(BaseRateLimiter[Any]):
         rate_limit_args: Any,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
-        if chat_id is None or endpoint not in PACED_ENDPOINTS:
-            # "typing", getFile, answerCallbackQuery…: nothing appears in a chat.
+        if endpoint in ACTION_ENDPOINTS:
+            if not self._actions.try_take():
+                return True  # skipped: the next one (in a few seconds) may find room
             return await callback(*args, **kwargs)
-        priority, retries = _parse(rate_limit_args)
-        retries = self._retries if retries is None else retries
+        if chat_id is None or endpoint not in PACED_ENDPOINTS:
+            # getFile, answerCallbackQuery…: nothing appears in a chat.
+            return await callback(*args, **kwargs)
+        mark = _parse(rate_limit_args)
+        priority, obsolete = mark.priority, mark.obsolete
+        retries = self._retries if mark.retries is None else mark.retries
         try:
             chat_key: int | str = int(chat_id)
         except (TypeError, ValueError):
             chat_key = str(chat_id)
         for attempt in range(retries + 1):
             await self._wait_if_paused(chat_key)
-            await self._chat_bucket(chat_key).acquire(priority)
+            chat = self._chat_bucket(chat_key)
+            await chat.acquire(priority, mark.since)
+            if obsolete is not None and obsolete():
+                chat.give_back()
+                raise Superseded(endpoint)
             await self._wait_if_paused(chat_key)  # a 429 may have come in meanwhile
-            await self._global.acquire(priority)
+            await self._global.acquire(priority, mark.since)
+            if obsolete is not None and obsolete():
+                self._global.give_back()
+                chat.give_back()
+                raise Superseded(endpoint)
             try:
+                # The window first: the chat's gap is then counted from the real send.
+                await self._keep_window()
                 if endpoint in UPLOAD_ENDPOINTS:
                     async with self._uploads:
                         await self._keep_gap(chat_key)

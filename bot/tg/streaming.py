@@ -10,6 +10,11 @@ Every stream has deadlines (first token, longest silence, total): a stalled answ
 its partial text plus a notice, and while it waits the draft is re-sent before Telegram drops
 it (30 s). A Bot API server without sendMessageDraft (404) switches every later answer of this
 process to sendMessage + edits. A cancelled stream (shutdown) ends the same way, with a notice.
+
+Under a saturated Telegram budget an answer's first text waits in line from the moment the
+answer started; if the answer is complete before that text could go out, the waiting text is
+dropped (nothing sent) and the final message takes its place in line: one message, not two.
+Likewise a refresh or edit still waiting when the answer completes is dropped, never sent.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import random
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Bot, MessageEntity, ReplyParameters
 from telegram.constants import ChatAction
@@ -30,7 +36,7 @@ from bot import texts
 from bot.error_text import describe_error
 from bot.providers.errors import ProviderError, StreamDropped, Timeout
 from bot.tg.markdown import RenderedChunk, render_chunks
-from bot.tg.ratelimit import Priority, budget
+from bot.tg.ratelimit import Priority, Superseded, budget
 
 # An answer's message (its first text, or its final text where a draft already shows) waits in
 # line with other answers' first texts, in arrival order: under a saturated budget nobody waits
@@ -121,8 +127,10 @@ class ReplyStream:
         self._changed = asyncio.Event()
         self._done = asyncio.Event()
         self._visible = asyncio.Event()
+        self._started = time.monotonic()  # where this answer's first text waits in line
 
     async def run(self, pieces: AsyncIterator[str]) -> StreamResult:
+        self._started = time.monotonic()
         painter = asyncio.create_task(self._paint_loop())
         typing = asyncio.create_task(self._typing_loop())
         error: ProviderError | None = None
@@ -229,6 +237,8 @@ class ReplyStream:
             self._changed.clear()
             try:
                 await self._paint(self._text, final_pass=False)
+            except Superseded:  # the answer is complete: its final text goes instead
+                return
             except TelegramError as exc:  # intermediate: the final pass repairs it
                 log.info("intermediate update failed: %s", exc.__class__.__name__)
             except Exception:  # never let a bug stop the preview silently
@@ -244,7 +254,7 @@ class ReplyStream:
             return
         if final_pass:
             for index, chunk in enumerate(chunks):
-                await self._show(index, chunk, final=True)
+                await self._show(index, chunk, final=True, intermediate=False)
             for extra in self._shown[len(chunks) :]:
                 with contextlib.suppress(TelegramError):
                     await self.bot.delete_message(self.chat_id, extra.message_id)
@@ -254,7 +264,7 @@ class ReplyStream:
         # show the growing last one (as a draft in private chats).
         first = max(0, len(self._shown) - 1)
         for index in range(first, len(chunks) - 1):
-            await self._show(index, chunks[index], final=True)
+            await self._show(index, chunks[index], final=True, intermediate=True)
         if self.use_draft and _Drafts.supported:
             try:
                 await self._show_draft(chunks[-1])
@@ -263,9 +273,9 @@ class ReplyStream:
                 log.warning("sendMessageDraft is not supported here: streaming with edits")
                 _Drafts.supported = False
             self.use_draft = False
-            await self._show(len(chunks) - 1, chunks[-1], final=False)
+            await self._show(len(chunks) - 1, chunks[-1], final=False, intermediate=True)
         else:
-            await self._show(len(chunks) - 1, chunks[-1], final=False)
+            await self._show(len(chunks) - 1, chunks[-1], final=False, intermediate=True)
 
     async def _show_draft(self, chunk: RenderedChunk) -> None:
         if chunk == self._draft_shown:
@@ -274,8 +284,11 @@ class ReplyStream:
             await self.bot.send_message_draft(
                 self.chat_id, self._draft_id, chunk.text, message_thread_id=self.thread_id,
                 entities=_entities(chunk),
-                rate_limit_args=budget(  # the first text of an answer goes before refreshes
-                    Priority.FIRST if self._draft_shown is None else Priority.REFRESH, 0
+                rate_limit_args=self._first_text(0, intermediate=True)
+                if self.stats.first_visible_at is None
+                else budget(  # a lapsing draft is re-sent before mere refreshes
+                    Priority.FIRST if self._draft_shown is None else Priority.REFRESH, 0,
+                    obsolete=self._done.is_set,
                 ),
             )  # fmt: skip
         except RetryAfter:
@@ -290,22 +303,30 @@ class ReplyStream:
         self._draft_shown = chunk
         self._mark_visible()
 
-    async def _show(self, index: int, chunk: RenderedChunk, *, final: bool) -> None:
-        """Make message number `index` of this answer show `chunk`."""
+    async def _show(
+        self, index: int, chunk: RenderedChunk, *, final: bool, intermediate: bool
+    ) -> None:
+        """Make message number `index` of this answer show `chunk` (`intermediate`: during the
+        stream, not its final pass)."""
         if index < len(self._shown):
             shown = self._shown[index]
             if shown.chunk == chunk:
                 return
-            if await self._edit(shown, chunk, final=final):
+            if await self._edit(shown, chunk, final=final, intermediate=intermediate):
                 return
             # The user deleted it: send it again below.
-            message_id = await self._send(chunk)
+            message_id = await self._send(chunk, intermediate=intermediate)
             self._shown[index] = _Shown(message_id, chunk)
             return
-        message_id = await self._send(chunk)
+        message_id = await self._send(chunk, intermediate=intermediate)
         self._shown.append(_Shown(message_id, chunk))
 
-    async def _send(self, chunk: RenderedChunk) -> int:
+    async def _send(self, chunk: RenderedChunk, *, intermediate: bool) -> int:
+        mark = (
+            ANSWER_TEXT
+            if self.stats.first_visible_at is not None
+            else self._first_text(None, intermediate=intermediate)
+        )
         reply = (
             ReplyParameters(self.reply_to, allow_sending_without_reply=True)
             if self.reply_to and not self._shown
@@ -314,25 +335,32 @@ class ReplyStream:
         try:
             message = await self.bot.send_message(
                 self.chat_id, chunk.text, entities=_entities(chunk), reply_parameters=reply,
-                message_thread_id=self.thread_id, rate_limit_args=ANSWER_TEXT,
+                message_thread_id=self.thread_id, rate_limit_args=mark,
             )  # fmt: skip
         except BadRequest as exc:
             if "parse entities" not in str(exc).lower():
                 raise
             message = await self.bot.send_message(
                 self.chat_id, chunk.text, reply_parameters=reply, message_thread_id=self.thread_id,
-                rate_limit_args=ANSWER_TEXT,
+                rate_limit_args=mark,
             )
         self._mark_visible()
         return message.message_id
 
-    async def _edit(self, shown: _Shown, chunk: RenderedChunk, *, final: bool) -> bool:
-        """Edit in place; False when the message no longer exists."""
+    async def _edit(
+        self, shown: _Shown, chunk: RenderedChunk, *, final: bool, intermediate: bool
+    ) -> bool:
+        """Edit in place; False when the message no longer exists. An edit during the stream
+        is dropped if the answer is complete by its turn (the final pass edits anyway)."""
         retries = None if final else 0
+        mark: Any = retries
+        if intermediate:
+            mark = budget(Priority.RESULT if final else Priority.REFRESH, retries,
+                          obsolete=self._done.is_set)  # fmt: skip
         try:
             await self.bot.edit_message_text(
                 chunk.text, self.chat_id, shown.message_id, entities=_entities(chunk),
-                rate_limit_args=retries,
+                rate_limit_args=mark,
             )  # fmt: skip
         except RetryAfter:
             if final:
@@ -357,6 +385,12 @@ class ReplyStream:
         shown.chunk = chunk
         self._mark_visible()
         return True
+
+    def _first_text(self, retries: int | None, *, intermediate: bool) -> dict[str, Any]:
+        """The budget of the call that makes this answer visible first: in line as of the
+        answer's start; an intermediate one is dropped once the answer is complete."""
+        return budget(Priority.FIRST, retries, since=self._started,
+                      obsolete=self._done.is_set if intermediate else None)  # fmt: skip
 
     def _mark_visible(self) -> None:
         self.stats.updates += 1
