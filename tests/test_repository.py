@@ -8,7 +8,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 # Absolute folders of a build machine, or the workspace's shared folder beside the repo.
-MACHINE_PATH = re.compile(r"(?<![\w.])(/work/|/root/|/home/\w+/|\.\./shared/)")
+# Spelled in pieces so that this line does not itself match (the same pattern, unchanged).
+_ROOTS = "|".join("/" + part for part in ("work/", "root/", r"home/\w+/"))
+MACHINE_PATH = re.compile(r"(?<![\w.])(" + _ROOTS + r"|\.\./shared/)")
 SKIP_SUFFIXES = {".json", ".png", ".jpg", ".mp4"}
 
 
