@@ -21,7 +21,6 @@ from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.fakes.openai_base import VideoScript
 from tests.fakes.unified import FakeUnified
 from tests.media import make_mp4
-from tests.qq_harness import qq_settings, ws_url
 
 USER = 555
 GROUP = 4242
@@ -277,46 +276,33 @@ def with_unified(unified: FakeUnified) -> dict:
             "video_providers": ["grsai", "unified"]}  # fmt: skip
 
 
-@pytest.fixture
-async def story_bot(
-    grsai: FakeGrsAI, unified: FakeUnified, tmp_path: Path, port: int
-) -> AsyncIterator[RunningQQ]:
-    settings = qq_settings(grsai, tmp_path / "data", onebot_ws_port=port, **with_unified(unified))
-    running = RunningQQ(settings)
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
+class TestStory:
+    """The storyboard provider (the unified aggregator) beside GrsAI."""
 
+    @pytest.fixture
+    def qq_overrides(self, unified: FakeUnified) -> dict:
+        return with_unified(unified)
 
-@pytest.fixture
-async def story_qq(story_bot: RunningQQ, port: int) -> AsyncIterator[FakeNapCat]:
-    async with FakeNapCat(ws_url(port)) as fake:
-        await fake.connect()
-        yield fake
+    async def test_qq_story_runs_on_the_provider_that_knows_storyboards(
+        self, qq: FakeNapCat, grsai: FakeGrsAI, unified: FakeUnified
+    ) -> None:
+        unified.script_video(VideoScript(polls=1))
+        await make_video(qq, STORY)
+        [task] = unified.tasks.values()
+        assert task.body["prompt"] == (
+            "Shot 1:\nduration: 7.5sec\nScene: 清晨的城市街道\n\n"
+            "Shot 2:\nduration: 7.5sec\nScene: 主角推门走进咖啡馆"
+        )
+        assert task.body["duration"] == "15" and task.body["aspect_ratio"] == "16:9"
+        assert grsai.submissions("video") == []
+        status = qq.sent[0]
+        assert "镜头 1（7.5 秒）：清晨的城市街道" in status.text
 
-
-async def test_qq_story_runs_on_the_provider_that_knows_storyboards(
-    story_qq: FakeNapCat, grsai: FakeGrsAI, unified: FakeUnified
-) -> None:
-    unified.script_video(VideoScript(polls=1))
-    await make_video(story_qq, STORY)
-    [task] = unified.tasks.values()
-    assert task.body["prompt"] == (
-        "Shot 1:\nduration: 7.5sec\nScene: 清晨的城市街道\n\n"
-        "Shot 2:\nduration: 7.5sec\nScene: 主角推门走进咖啡馆"
-    )
-    assert task.body["duration"] == "15" and task.body["aspect_ratio"] == "16:9"
-    assert grsai.submissions("video") == []
-    status = story_qq.sent[0]
-    assert "镜头 1（7.5 秒）：清晨的城市街道" in status.text
-
-    answer = await ask(story_qq, "/故事 16:9\n5秒 街道\n主角走进咖啡馆")
-    assert answer.text == texts.STORY_BAD_LINE.format(number=2, line="主角走进咖啡馆")
-    assert (await ask(story_qq, "/故事")).text == texts.STORY_HELP
-    helping = await ask(story_qq, "/帮助")
-    assert "/故事" in helping.text and "/续写" in helping.text
+        answer = await ask(qq, "/故事 16:9\n5秒 街道\n主角走进咖啡馆")
+        assert answer.text == texts.STORY_BAD_LINE.format(number=2, line="主角走进咖啡馆")
+        assert (await ask(qq, "/故事")).text == texts.STORY_HELP
+        helping = await ask(qq, "/帮助")
+        assert "/故事" in helping.text and "/续写" in helping.text
 
 
 async def test_qq_story_without_a_storyboard_provider_says_so_and_is_not_offered(
