@@ -17,9 +17,7 @@ import sys
 from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr
-
-from bot import texts
+from bot import redact, texts
 from bot.config import Settings
 from bot.logging_setup import setup_logging
 from bot.settings_check import load
@@ -93,18 +91,9 @@ def load_settings(hold: bool = False) -> Settings:
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    """Every secret value in the settings, for the log filter: any SecretStr field (other
-    engineers' keys included) plus the password of a TELEGRAM_PROXY URL."""
-    found = [
-        value.get_secret_value()
-        for value in (getattr(settings, name) for name in type(settings).model_fields)
-        if isinstance(value, SecretStr)
-    ]
-    if settings.telegram_proxy:
-        password = urlsplit(settings.telegram_proxy).password
-        if password:
-            found.append(password)
-    return found
+    """Every secret value in the settings, for the log filter (bot.redact.secrets_of: any
+    SecretStr field, other engineers' keys included, plus the TELEGRAM_PROXY password)."""
+    return redact.secrets_of(settings)
 
 
 def webhook_secret(settings: Settings) -> str:
