@@ -14,8 +14,9 @@ Durability rules (never lose a paid result, never pay twice):
 - a delivery that fails for a transient reason (`DeliveryDelayed`: Telegram down, a proxy
   error, 429) keeps the job in `delivering` and is retried with capped backoff, across
   restarts too; only `RecipientGone` (blocked, chat deleted) ends it;
-- polls come more often as a job nears its end (bot/jobs/polling.py); with provider callbacks
-  (bot/jobs/callbacks.py) a finished task is taken at once and polling is the safety net;
+- polls come more often as a job nears its end (bot/jobs/polling.py); a provider callback
+  (bot/jobs/callbacks.py) only makes the next poll come at once: states, results and URLs
+  are always the poll's, and polling is the safety net;
 - a queued job's position is re-shown only when it changed, at most QUEUE_SHOWS_PER_INTERVAL
   times per `queue_status_interval`, with the newest value (linear in the queue, not N²);
 - delivery holds no slot of its own: a job leaves its `max_running` slot once its result is
@@ -303,13 +304,13 @@ class JobRunner:
         heartbeat = self.config.heartbeat.get(job.kind)
         last_notice = time.time()
         while True:
-            pushed = await self._until_next_poll(job, time.time() - polling_since)
+            called = await self._until_next_poll(job, time.time() - polling_since)
             if polled and time.time() > deadline:
                 await self._finish(job, "job_timeout", "")
                 return
             assert job.task_id is not None
             try:
-                state = pushed or await provider.poll(job.task_id)
+                state = await provider.poll(job.task_id)  # a callback only made it come sooner
             except TRANSIENT as exc:
                 failures += 1
                 log.info("job %s poll failed (%s), retrying", job.id, type(exc).__name__)
@@ -327,7 +328,7 @@ class JobRunner:
                     await self._notify(job)
                     last_notice = time.time()
                 continue
-            if pushed is None and self.callbacks is not None:
+            if not called and self.callbacks is not None:
                 self.callbacks.ended_by_polling(job.id)
             if state.status == "failed":
                 if await self._maybe_resubmit(job, state):
@@ -369,9 +370,8 @@ class JobRunner:
         url = self.callbacks.expect(job.id)
         return replace(job.request, params={**job.request.params, "callback_url": url})
 
-    async def _until_next_poll(self, job: Job, elapsed: float) -> TaskState | None:
-        """Wait until the next poll is due; a finished state pushed by a callback ends the wait
-        early and is returned (None: poll now)."""
+    async def _until_next_poll(self, job: Job, elapsed: float) -> bool:
+        """Wait until the next poll is due; a provider callback ends the wait early (True)."""
         callbacks = self.callbacks
         waiting = callbacks is not None and callbacks.waiting(job.id)
         delay = poll_delay(
@@ -381,7 +381,7 @@ class JobRunner:
         )  # fmt: skip
         if callbacks is None or not waiting:
             await self._sleep(delay)
-            return None
+            return False
         return await callbacks.wait(job.id, job.task_id, delay)
 
     async def _maybe_resubmit(self, job: Job, state: TaskState) -> bool:

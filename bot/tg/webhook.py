@@ -6,8 +6,8 @@ Rules:
 - the route is added to PTB's own tornado server once it listens (tornado allows adding
   handlers to a running Application), and only then does the runner start asking GrsAI for
   callbacks: jobs submitted before poll as usual;
-- a callback is checked: unknown token → 404, a body that is not a GrsAI progress object →
-  400; it is parsed like a poll answer and only tells the runner "this task is done"
+- a callback is checked: unknown or malformed token → 404, a body that is not a GrsAI progress
+  object → 400; its content is not trusted: it only tells the runner "poll this task now"
   (bot/jobs/callbacks.py). If PTB's server internals ever change, callbacks stay off (polling).
 """
 
@@ -26,7 +26,6 @@ from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
 from bot.jobs.callbacks import Callbacks
-from bot.providers.grsai_tasks import parse_task_state
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class _CallbackHandler(tornado.web.RequestHandler):
         if not isinstance(body, dict) or not isinstance(body.get("id"), str | int):
             self.set_status(HTTPStatus.BAD_REQUEST)
             return
-        if not self.callbacks.receive(token, str(body["id"]), parse_task_state(body)):
+        if not self.callbacks.receive(token, str(body["id"])):
             self.set_status(HTTPStatus.NOT_FOUND)
             return
         self.set_status(HTTPStatus.OK)
