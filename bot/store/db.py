@@ -129,6 +129,11 @@ MIGRATIONS: list[str] = [
         WHERE pid IS NOT NULL;
     CREATE INDEX IF NOT EXISTS characters_source_job ON characters (source_job_id);
     """,
+    # 7: when a button or answer (重新生成 / 再来一张) launched a job's request again: taken
+    # once, in one statement, before anything is paid (bot/store/jobs.py claim_relaunch)
+    """
+    ALTER TABLE jobs ADD COLUMN relaunched_at REAL;
+    """,
 ]
 
 
