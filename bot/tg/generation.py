@@ -150,12 +150,12 @@ async def on_job_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                 texts.JOB_RETRY_STARTED if action == "retry" else texts.JOB_AGAIN_STARTED
             )
             await _remove_pressed_button(query)
+            launched = True  # from here a job row may exist: the mark stays whatever happens
             await launch(svc, context, job.request, job.user_id, job.chat_id, job.thread_id,
                          job.reply_to_id)  # fmt: skip
-            launched = True
         finally:
             release_job_slot(context)  # no-op once launch recorded the job
-            if not launched:
+            if not launched:  # refused by the quota, or Telegram failed before the launch
                 await svc.jobs.release_relaunch(job.id)
         return
     if action == "ref" and query.message is not None:
