@@ -266,6 +266,7 @@ ROLE_RANGE_TOO_LONG = "⚠️ 角色片段最长 3 秒，你选了 {length} 秒�
 ROLE_RANGE_OUTSIDE = "⚠️ 时间段超出了视频长度（视频共 {duration} 秒），请重新选择。"
 ROLE_VIDEO_TOO_BIG = "⚠️ 视频太大（超过 {limit_mb} MB），无法下载。请先剪短再发送。"
 ROLE_VIDEO_DOWNLOAD_FAILED = "⚠️ 视频下载失败，我拿不到这个文件。请重新发送视频后再试。"
+ROLE_VIDEO_NOT_VIDEO = "⚠️ 这个文件不是视频，请发送 MP4 视频后再试。"
 ROLE_VIDEO_MISSING = "⚠️ 找不到这条视频的原始文件，无法创建角色。请重新生成或发送视频。"
 ROLE_DEFAULT_NAME = "角色{number}"
 ROLE_CREATED = (

@@ -124,6 +124,9 @@ class UrlPolicy:
 
     allow_private: bool = False  # loopback/private/shared addresses (the provider is on one)
     staging_root: Path | None = None  # file:// URLs are accepted only inside this folder
+    # Private addresses accepted one by one (e.g. the host the OneBot implementation connected
+    # from, which serves the pictures users send); every other private address stays refused.
+    trusted: frozenset[ipaddress.IPv4Address | ipaddress.IPv6Address] = frozenset()
 
     def check_address(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         """True when a connection to `ip` is acceptable. An IPv6 address that carries an
@@ -138,6 +141,8 @@ class UrlPolicy:
         return self._accepts(ip)
 
     def _accepts(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        if ip in self.trusted and ip not in _METADATA and not ip.is_link_local:
+            return True
         if (ip in _METADATA or ip.is_link_local or ip.is_multicast or ip.is_unspecified
                 or ip.is_reserved or ip in _THIS_NETWORK):  # fmt: skip
             return False
@@ -332,6 +337,50 @@ async def save_bytes(
         raise
     digest = hashlib.sha256(data).hexdigest()
     return DownloadedMedia(dest, len(data), digest, mime, width, height)
+
+
+async def copy_file(
+    source: Path, dest: Path, *, kind: Literal["image", "video"], max_bytes: int
+) -> DownloadedMedia:
+    """Copy a local file (one another program reports, e.g. NapCat's cache) like
+    `download_result` stores a download: size checked before reading (and counted while
+    copying, the file may grow), 64 KiB chunks never the whole file in memory, the same
+    validation, `.part` + fsync + atomic rename, the same errors (`BadRequest("result too
+    large")`, `TaskFailed("invalid image" | "invalid video")`; an unreadable file is
+    `TaskFailed("unreadable file")`)."""
+    part = dest.with_suffix(".part")
+    try:
+        size, digest, head = await asyncio.to_thread(_copy_capped, source, part, max_bytes)
+        mime, width, height = await _validate(part, head, kind)
+        await asyncio.to_thread(_commit, part, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
+        raise
+    return DownloadedMedia(dest, size, digest, mime, width, height)
+
+
+def _copy_capped(source: Path, part: Path, max_bytes: int) -> tuple[int, str, bytes]:
+    try:
+        if not source.is_file():  # not a directory, a device or a pipe (which could block)
+            raise errors.TaskFailed("unreadable file")
+        if source.stat().st_size > max_bytes:
+            raise errors.BadRequest("result too large")
+        part.parent.mkdir(parents=True, exist_ok=True)
+        hasher = hashlib.sha256()
+        size, head = 0, b""
+        with source.open("rb") as src, part.open("wb") as out:
+            while chunk := src.read(CHUNK_SIZE):
+                size += len(chunk)
+                if size > max_bytes:  # it grew since the check
+                    raise errors.BadRequest("result too large")
+                hasher.update(chunk)
+                head += chunk[: max(0, HEAD_SIZE - len(head))]
+                out.write(chunk)
+            _sync(out)
+    except OSError:
+        raise errors.TaskFailed("unreadable file") from None
+    return size, hasher.hexdigest(), head
 
 
 def _write_all(part: Path, data: bytes) -> None:

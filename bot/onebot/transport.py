@@ -106,6 +106,7 @@ class _Conn:
     pending: dict[str, tuple[str, asyncio.Future[Any]]] = field(default_factory=dict)
     connected_at: float = field(default_factory=time.monotonic)
     last_heartbeat: float | None = None
+    peer: str | None = None  # the address the implementation connected from
 
     @property
     def serves_api(self) -> bool:
@@ -204,6 +205,11 @@ class OneBotServer:
     def is_connected(self, self_id: int | None = None) -> bool:
         return bool(self._api) if self_id is None else self_id in self._api
 
+    def peer_addresses(self) -> set[str]:
+        """The addresses the connected implementations connected from (their own host, which
+        serves the files users send)."""
+        return {c.peer for c in {*self._api.values(), *self._events.values()} if c.peer}
+
     def last_heartbeat(self, self_id: int) -> float | None:
         """monotonic() time of the account's last heartbeat event, if any."""
         conn = self._events.get(self_id)
@@ -254,7 +260,9 @@ class OneBotServer:
         self_id = _self_id(request)
         role = _role(request, self._routes[request.path.partition("?")[0]])
         assert self_id is not None and role is not None  # checked in _check_request
-        conn = _Conn(ws=ws, self_id=self_id, role=role)
+        remote = ws.remote_address
+        conn = _Conn(ws=ws, self_id=self_id, role=role,
+                     peer=str(remote[0]) if remote else None)  # fmt: skip
         await self._register(conn)
         log.info("OneBot %s client for account %s connected", role, self_id)
         try:
