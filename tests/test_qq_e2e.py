@@ -339,3 +339,32 @@ async def test_check_passes_for_qq_alone_without_telegram(
     assert code == 0, out
     assert out.strip().splitlines()[-1] == texts.CHECK_PASSED
     assert not tg.calls_to("getMe")
+
+
+async def test_sigterm_with_both_platforms_exits_within_10s_even_when_napcat_hangs(
+    tmp_path: Path, tg: FakeTelegram, grsai: FakeGrsAI
+) -> None:
+    """A hung NapCat never answers the close handshake: the bot must not wait for it."""
+    from tests.process import BotProcess, bot_env, free_port
+
+    port = free_port()
+    env = bot_env(tg, grsai, tmp_path / "data", ONEBOT_WS_PORT=str(port))
+    bot = BotProcess(env, tmp_path / "run")
+    await bot.start()
+    try:
+        grsai.script_chat(ChatScript(text="两边都在。"))
+        async with FakeNapCat(ws_url(port)) as fake:
+            for _ in range(300):  # the process is starting
+                try:
+                    await fake.connect()
+                    break
+                except OSError:
+                    await asyncio.sleep(0.05)
+            await fake.private_message(USER, "你好")
+            await fake.wait_sent(1, within=20)
+            fake.hang()
+            code, took = await bot.terminate(timeout=30)
+    finally:
+        await bot.kill()
+    assert took < 10, f"exit took {took:.1f}s"
+    assert code == 0

@@ -6,6 +6,8 @@ Rules this module guarantees:
   work too. With a token configured a missing token is answered 401, a wrong one 403
   (`Authorization: Bearer …` or `?access_token=`); the token never reaches a log line;
 - a new connection for the same account replaces the old one (NapCat restarts are normal);
+- stopping waits at most CLOSE_TIMEOUT for each connection's close handshake, then cuts it:
+  a hung implementation never delays a shutdown;
 - an action waits (bounded by `connect_wait`) for a connection instead of failing at once;
   if none comes, `NotConnected` says nothing was sent and the caller may retry later;
 - an action whose connection drops after the request went out raises `ConnectionLost`, one
@@ -50,6 +52,10 @@ _ws_log.setLevel(logging.INFO)
 
 ROLES = {"universal": "Universal", "api": "API", "event": "Event"}
 MAX_FRAME = 16 * 1024 * 1024  # incoming frames (events, get_msg answers); sends are not capped
+# How long a closing connection waits for the implementation's close frame before the TCP
+# connection is cut: a healthy NapCat answers within milliseconds, a hung one never does, and
+# a stop (SIGTERM) must finish within 10 s in all (websockets' default alone is 10 s).
+CLOSE_TIMEOUT = 1.0
 
 
 class OneBotError(Exception):
@@ -163,6 +169,7 @@ class OneBotServer:
             process_request=self._check_request,
             max_size=MAX_FRAME,
             ping_interval=self._ping_interval,
+            close_timeout=CLOSE_TIMEOUT,
             server_header=None,
             logger=_ws_log,
         )

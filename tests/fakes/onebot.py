@@ -231,6 +231,12 @@ class FakeNapCat:
             await asyncio.gather(self._reader, return_exceptions=True)
             self._reader = None
 
+    def hang(self) -> None:
+        """NapCat hangs: the connection stays open but nothing more is read or answered (not
+        even a close frame or a ping)."""
+        if self.ws is not None:
+            self.ws.transport.pause_reading()
+
     def keep_connected(self, interval: float = 0.1) -> None:
         """Reconnect whenever the connection is gone, like NapCat's reconnect_interval (also
         across a restart of the bot itself)."""
