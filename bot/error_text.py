@@ -103,6 +103,8 @@ def describe_failure(reason: str, detail: str | None = None, status: int | None 
             return texts.JOB_SUBMIT_UNCLEAR
         case "too_large":
             return texts.ERR_RESULT_TOO_LARGE
+        case "undeliverable":
+            return texts.ERR_UNDELIVERABLE
     return texts.ERR_INTERNAL
 
 

@@ -117,6 +117,10 @@ ERR_REFERENCE_UNSUPPORTED = "⚠️ 参考图的格式不支持（支持 JPG/PNG
 ERR_BAD_DURATION = "⚠️ 服务商不支持这个时长。请换一个时长（例如 10 秒）再试。"
 ERR_UPLOAD_REFUSED = "⚠️ 服务商没有接受上传的文件。请换一个文件再试。"
 ERR_INTERNAL = "😵 出了点问题，已记录下来。请稍后再试。"
+ERR_UNDELIVERABLE = (
+    "⚠️ 结果已经生成，但聊天平台拒收了这个文件，换了几种方式也没能发出。"
+    "文件已保存，请联系管理员重新发送（不会再次扣费）。"
+)
 ERR_JOB_TIMEOUT = "⏱ 等了很久仍未完成，已停止等待。请稍后重新生成。"
 ERR_RESULT_TOO_LARGE = "⚠️ 生成结果太大，无法下载。请降低清晰度或缩短时长后再试。"
 
@@ -334,6 +338,9 @@ ADMIN_USAGE_QUOTA = (
     "jobs（同时进行的任务）\n数量写 default 或 默认 恢复默认值。例如：/quota 123456 image 100"
 )
 ADMIN_QUOTA_DEFAULT_WORDS = ("default", "默认")
+ADMIN_USAGE_RESEND = "用法：/resend 任务编号（重新发送一个生成好了但没能发出的结果）"
+ADMIN_RESEND_STARTED = "📤 正在重新发送任务 {job_id} 的结果。"
+ADMIN_RESEND_NOT_PARKED = "⚠️ 任务 {job_id} 不是“已生成但未能发出”的任务，无需重新发送。"
 ADMIN_QUOTA_SET = "✅ 已把用户 {user_id} 的{name}上限设为 {value}。"
 ADMIN_QUOTA_RESET = "✅ 已把用户 {user_id} 的{name}上限恢复为默认值（{value}）。"
 ADMIN_QUOTA_SHOW = "用户 {user_id} 的上限：\n{lines}"
@@ -379,6 +386,7 @@ FAILURE_NAMES = {
     "interrupted": "重启时中断",
     "too_large": "结果太大",
     "internal": "机器人内部错误",
+    "undeliverable": "结果无法发出",
 }
 PROVIDERS_TITLE = "🔌 服务商状态"
 PROVIDER_STATE_NAMES = {

@@ -13,7 +13,9 @@ Durability rules (never lose a paid result, never pay twice):
 - results are downloaded as soon as they are ready (URLs expire) and only then delivered;
 - a delivery that fails for a transient reason (`DeliveryDelayed`: Telegram down, a proxy
   error, 429) keeps the job in `delivering` and is retried with capped backoff, across
-  restarts too; only `RecipientGone` (blocked, chat deleted) ends it;
+  restarts too; only `RecipientGone` (blocked, chat deleted) ends it, and `Undeliverable`
+  (the platform refuses the result in every form) parks it, files kept, for an admin to
+  resend (`redeliver`);
 - polls come more often as a job nears its end (bot/jobs/polling.py); a provider callback
   (bot/jobs/callbacks.py) only makes the next poll come at once: states, results and URLs
   are always the poll's, and polling is the safety net;
@@ -78,6 +80,13 @@ class DeliveryDelayed(Exception):
 
 class RecipientGone(Exception):
     """The result can never be delivered (the user blocked the bot, the chat is gone)."""
+
+
+class Undeliverable(Exception):
+    """The chat exists but the platform refuses this result in every form the adapter tried
+    (e.g. Telegram cannot process the picture, as a photo or as a file). The job is parked as
+    failed "undeliverable" with its files kept, the user is told, and an admin can send it
+    again (`JobRunner.redeliver`)."""
 
 
 class JobEvents(Protocol):
@@ -185,6 +194,17 @@ class JobRunner:
         self._tasks[job.id] = task
         task.add_done_callback(lambda _t, jid=job.id: self._tasks.pop(jid, None))
 
+    async def redeliver(self, job: Job) -> bool:
+        """An admin sends a parked ("undeliverable") result again: its saved files, nothing
+        is paid again. False when the job is not such a job."""
+        if job.state != "failed" or job.failure != "undeliverable" or not job.files:
+            return False
+        await self.store.update(job, state="delivering", failure=None, failure_detail=None,
+                                delivery_failures=0)  # fmt: skip
+        await self._notify(job)
+        self.start(job)
+        return True
+
     def queue_ahead_of_new(self) -> int:
         """How many jobs a job started now would wait behind (0 while a slot is free)."""
         return len(self._waiting) if self._slots.locked() else 0
@@ -228,6 +248,10 @@ class JobRunner:
         except RecipientGone as exc:
             log.info("job %s: the chat cannot receive it any more (%s)", job.id, exc)
             await self._finish(job, "chat_gone", "")
+        except Undeliverable as exc:
+            log.warning("job %s: the result was refused in every form, parked for an admin "
+                        "to resend (%s)", job.id, exc)  # fmt: skip
+            await self._finish(job, "undeliverable", str(exc))
         except errors.ProviderError as exc:
             # The provider's own wording: for the logs only, users read error_text's sentence.
             log.info("job %s failed: %s: %s", job.id, type(exc).__name__, exc.detail)

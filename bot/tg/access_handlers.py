@@ -29,7 +29,7 @@ from bot.tg.common import addressed_in_group
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = ("allow", "deny", "quota", "stats", "providers")
+ADMIN_COMMANDS = ("allow", "deny", "quota", "stats", "providers", "resend")
 REFUSAL_INTERVAL = 10.0  # a stranger who keeps writing hears the refusal once per this long
 GATE_GROUP = -1  # runs before every other handler group
 
@@ -59,7 +59,7 @@ def register(app: Application) -> None:
     new = filters.UpdateType.MESSAGE
     for name, callback in (
         ("allow", on_allow), ("deny", on_deny), ("quota", on_quota), ("stats", on_stats),
-        ("providers", on_providers),
+        ("providers", on_providers), ("resend", on_resend),
     ):  # fmt: skip
         app.add_handler(CommandHandler(name, callback, filters=new & admins))
     app.add_handler(CommandHandler("usage", on_usage, filters=new))
@@ -348,6 +348,24 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message is not None
     stats = await access(context).stats()
     await update.effective_message.reply_text(stats_text(stats))
+
+
+async def on_resend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/resend <任务编号>: send a result that was made but refused in every form again (its
+    saved files; nothing is paid again)."""
+    message = update.effective_message
+    assert message is not None
+    args = context.args or []
+    if len(args) != 1 or not args[0].isdecimal():
+        await message.reply_text(texts.ADMIN_USAGE_RESEND)
+        return
+    svc: Services = context.application.bot_data["services"]
+    job = await svc.jobs.get(int(args[0]))
+    if job is None or not await svc.runner.redeliver(job):
+        await message.reply_text(texts.ADMIN_RESEND_NOT_PARKED.format(job_id=args[0]))
+        return
+    log.info("admin %s resends job %s", identity.display(message.chat_id), job.id)
+    await message.reply_text(texts.ADMIN_RESEND_STARTED.format(job_id=job.id))
 
 
 async def on_providers(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
