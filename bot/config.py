@@ -13,7 +13,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot import texts
@@ -96,6 +96,7 @@ def allowed(name: str) -> str:
         "telegram_proxy": texts.ALLOWED_PROXY,
         "webhook_secret": texts.ALLOWED_WEBHOOK_SECRET,
         "webhook_port": texts.ALLOWED_PORT,
+        "onebot_ws_port": texts.ALLOWED_PORT,
         "quota_timezone": texts.ALLOWED_TIMEZONE,
         "bot_admin_ids": texts.ALLOWED_IDS,
         "bot_allowed_ids": texts.ALLOWED_IDS,
@@ -277,6 +278,21 @@ class Settings(BaseSettings):
     # Larger videos go as a file upload (and, if refused, as a link); 0: always as a file.
     qq_video_segment_max_mb: int = 100
 
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, data: object) -> object:
+        """A blank optional setting (`TELEGRAM_BOT_TOKEN=` as .env.example leaves it) is the
+        same as a missing one, so every `is None` test in the code means "not configured"."""
+        if not isinstance(data, dict):
+            return data
+        optional = {name for name, f in cls.model_fields.items() if not f.is_required()
+                    and f.default is None}  # fmt: skip
+        return {
+            key: None if (str(key).lower() in optional and isinstance(value, str)
+                          and not value.strip()) else value  # fmt: skip
+            for key, value in data.items()
+        }
+
     @field_validator("onebot_ws_port")
     @classmethod
     def _check_onebot_port(cls, value: int | None) -> int | None:
@@ -288,11 +304,6 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_ids(cls, value: object) -> object:
         return _split_ids(value)
-
-    @field_validator("telegram_proxy", "webhook_url", "webhook_secret", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("telegram_proxy")
     @classmethod
@@ -317,11 +328,6 @@ class Settings(BaseSettings):
         return value
 
     # --- startup: value checks (the message comes from allowed(name)) ---
-    @field_validator("unified_base_url", "juhe_base_url", "grsai_callback_url", mode="before")
-    @classmethod
-    def _blank_url_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
     @field_validator("log_level", "log_format", "unified_video_format", mode="before")
     @classmethod
     def _check_choice(cls, value: object, info: ValidationInfo) -> object:

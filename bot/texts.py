@@ -449,7 +449,7 @@ ALLOWED_CHOICES = "以下之一：{choices}"
 ALLOWED_BOOL = " true 或 false"
 ALLOWED_URL = "以 http:// 或 https:// 开头的完整网址"
 ALLOWED_PROXY = "以 http://、https://、socks5:// 或 socks5h:// 开头的代理地址，例如 socks5h://127.0.0.1:1080"
-ALLOWED_PORT = " 1～65535 之间的端口号"
+ALLOWED_PORT = " 1–65535 之间的端口号"
 ALLOWED_IDS = (
     "用逗号分隔的 ID：Telegram 用户或群的数字 ID，QQ 用户写 qq:<QQ号>，QQ 群写 qqgroup:<群号>，"
     "例如 123456789,-1001234567890,qq:10001,qqgroup:20002"
