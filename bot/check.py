@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -24,6 +25,9 @@ from bot.settings_check import load
 from bot.tg.startup import probe_bot, reason, route
 
 MIN_FREE_MB = 200  # a few videos and a growing database
+# scripts/start.sh exports BOT_LAUNCHER=start.sh: the end lines then name the script, the
+# command that works for an operator who installed with it.
+LAUNCHER_VARIABLE = "BOT_LAUNCHER"
 
 
 class Checklist:
@@ -57,10 +61,12 @@ def run_check(offline: bool) -> int:
         _data_dir(loaded.settings.bot_data_dir, checklist)
         if offline:
             checklist.lines.append(texts.CHECK_OFFLINE)
+    by_script = os.environ.get(LAUNCHER_VARIABLE) == "start.sh"
     if checklist.failed:
-        checklist.lines.append(texts.CHECK_FAILED.format(count=checklist.failed))
+        failed = texts.CHECK_FAILED_START_SH if by_script else texts.CHECK_FAILED
+        checklist.lines.append(failed.format(count=checklist.failed))
     else:
-        checklist.lines.append(texts.CHECK_PASSED)
+        checklist.lines.append(texts.CHECK_PASSED_START_SH if by_script else texts.CHECK_PASSED)
     print("\n".join(checklist.lines), flush=True)
     return 1 if checklist.failed else 0
 

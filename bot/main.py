@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from bot import texts
 from bot.config import Settings
 from bot.logging_setup import setup_logging
+from bot.onebot.transport import PortInUse
 from bot.settings_check import load
 
 if TYPE_CHECKING:
@@ -171,6 +172,14 @@ def keep_heartbeat(app: Application, settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    try:
+        start_bot(argv)
+    except PortInUse as exc:  # an operator's problem, not a crash: one line, exit 2
+        hold = "--hold-on-config-error" in (sys.argv[1:] if argv is None else argv)
+        config_error([texts.ONEBOT_PORT_IN_USE.format(port=exc.port, host=exc.host)], hold)
+
+
+def start_bot(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.command == "check":
         from bot.check import run_check

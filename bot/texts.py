@@ -480,17 +480,23 @@ STARTUP_TOKEN_INVALID = (
     "中复制完整令牌，填入 .env 的 TELEGRAM_BOT_TOKEN；如果改过 TELEGRAM_BASE_URL，也请确认它指向 Bot API。"
 )
 STARTUP_HOLDING = "机器人未启动，正在等待停止信号：修正上面的配置后重新启动（docker compose up -d）。"
-CLI_DESCRIPTION = "Banana Sora 机器人：Gemini 对话、Nano Banana 绘图、Sora 2 视频。不带参数即启动机器人。"
+CLI_DESCRIPTION = (
+    "香蕉创作助手：Gemini 对话、Nano Banana 绘图、Sora 2 视频，在 Telegram 和 QQ（OneBot v11，"
+    "如 NapCat）上使用。不带参数即启动机器人。"
+)
 CLI_EPILOG = "配置写在仓库根目录的 .env（参见 .env.example），或用 BOT_ENV_FILE 指定文件。"
 CLI_HELP_HELP = "显示本帮助并退出"
 CLI_HELP_VERSION = "显示版本号并退出"
-CLI_HELP_COMMAND = "run：启动机器人（默认）；check：检查配置、Telegram、服务商密钥和数据目录"
+CLI_HELP_COMMAND = "run：启动机器人（默认）；check：检查配置、Telegram、QQ、服务商密钥和数据目录"
 CLI_HELP_OFFLINE = "check 时只检查配置和数据目录，不联网"
 CLI_HELP_HOLD = "配置有误时不退出、等待停止信号（容器用，避免无休止地重启）"
 CLI_USAGE = "用法："
 CLI_ARGUMENTS = "参数"
 CLI_OPTIONS = "选项"
-CLI_ERROR = "{prog}：参数有误：{message}"
+CLI_ERROR = (
+    "{prog}：参数有误：{message}。可用的命令：run（启动机器人，默认）、check（检查配置）；"
+    "--help 查看全部选项"
+)
 CHECK_TITLE = "🔎 启动前检查"
 CHECK_OK = "✅ {what}"
 CHECK_FAIL = "❌ {what} —— {fix}"
@@ -520,6 +526,10 @@ CHECK_DATA_LOW_SPACE_FIX = "清理磁盘，或把 BOT_DATA_DIR 换到空间更�
 CHECK_OFFLINE = "（--offline：未检查 Telegram 和服务商密钥）"
 CHECK_PASSED = "全部通过，可以启动：python -m bot"
 CHECK_FAILED = "有 {count} 项未通过，按提示修改后再运行 python -m bot check"
+# The same end lines when scripts/start.sh ran the check (it sets BOT_LAUNCHER=start.sh): the
+# system Python has none of the bot's packages, so `python -m bot` would not work for them.
+CHECK_PASSED_START_SH = "全部通过，可以启动：./scripts/start.sh"
+CHECK_FAILED_START_SH = "有 {count} 项未通过，按提示修改后再运行 ./scripts/start.sh check"
 
 # --- limits ---
 BUTTON_ALREADY_HANDLED = "已处理"
@@ -583,6 +593,35 @@ QQ_HELP = (
     "/帮助 —— 显示本帮助"
 )
 QQ_NOT_YET = "🚧 QQ 上暂时还不能使用这个命令，请在 Telegram 上使用，或稍后再试。"
+
+# --- QQ operator lines (the log; %s placeholders, filled by logging) ---
+LOG_ONEBOT_LISTENING = (
+    "QQ（OneBot v11）反向 WebSocket 已在 %s:%s%s 监听，等待 NapCat 连接"
+)
+LOG_ONEBOT_CONNECTED = "QQ 账号 %s 已通过 OneBot 连接（%s 客户端）"
+LOG_ONEBOT_DISCONNECTED = "QQ 账号 %s 的 OneBot 连接已断开（%s 客户端），等待重新连接"
+LOG_ONEBOT_REPLACED = "QQ 账号 %s 重新连接，旧连接已关闭"
+LOG_ONEBOT_WRONG_PATH = (
+    "拒绝了一个 OneBot 连接（404）：路径 %s 不对。请在 NapCat 的反向 WebSocket 地址里使用路径 %s，"
+    "例如 ws://主机:端口/onebot/v11/ws"
+)
+LOG_ONEBOT_NO_TOKEN = (
+    "拒绝了一个 OneBot 连接（401）：没有带访问令牌。请在 NapCat 的反向 WebSocket 设置里填写 token，"
+    "与 ONEBOT_ACCESS_TOKEN 相同"
+)
+LOG_ONEBOT_WRONG_TOKEN = (
+    "拒绝了一个 OneBot 连接（403）：访问令牌不对。请让 NapCat 里的 token 与 ONEBOT_ACCESS_TOKEN 一致"
+)
+LOG_ONEBOT_NO_SELF_ID = (
+    "拒绝了一个 OneBot 连接（400）：缺少 X-Self-ID 请求头，对方不像 OneBot v11 实现（NapCat 会自动带上）"
+)
+LOG_ONEBOT_BAD_ROLE = "拒绝了一个 OneBot 连接（400）：X-Client-Role 应为 Universal、API 或 Event"
+LOG_ONEBOT_NOT_JSON = "QQ 账号 %s 发来了一条不是 JSON 的消息，已忽略"
+LOG_ONEBOT_HANDLER_FAILED = "处理 QQ 事件时出错"
+ONEBOT_PORT_IN_USE = (
+    "QQ 端口 {port} 已被占用（ONEBOT_WS_HOST={host}）：可能已有一个机器人在运行，或其他程序占用了它。"
+    "请停止那个程序，或把 ONEBOT_WS_PORT 改成别的端口（NapCat 里的反向 WebSocket 地址也要一起改）。"
+)
 QQ_ANSWER_TITLE = "回答"
 QQ_JOB_RECEIVED = "收到，正在生成…"
 QQ_CHOICE_LINE = "{number}. {mark}{name}"

@@ -38,8 +38,7 @@ class QQAdapter(QQContext):
         super().__init__(services, access, self._on_event)
 
     async def start(self) -> None:
-        await self.server.start()
-        log.info("QQ (OneBot v11) listening on %s:%s", self.settings.onebot_ws_host, self.port)
+        await self.server.start()  # logs where it listens
 
     async def stop(self) -> None:
         await self.server.stop()
