@@ -287,11 +287,11 @@ class Settings(BaseSettings):
             return data
         optional = {name for name, f in cls.model_fields.items() if not f.is_required()
                     and f.default is None}  # fmt: skip
-        return {
-            key: None if (str(key).lower() in optional and isinstance(value, str)
-                          and not value.strip()) else value  # fmt: skip
-            for key, value in data.items()
-        }
+
+        def blank(key: object, value: object) -> bool:
+            return str(key).lower() in optional and isinstance(value, str) and not value.strip()
+
+        return {key: None if blank(key, value) else value for key, value in data.items()}
 
     @field_validator("onebot_ws_port")
     @classmethod
