@@ -38,6 +38,10 @@ class Checklist:
     def ok(self, what: str) -> None:
         self.lines.append(texts.CHECK_OK.format(what=what))
 
+    def note(self, what: str, fix: str) -> None:
+        """Worth knowing, not a failure (e.g. no NapCat has connected before the first start)."""
+        self.lines.append(texts.CHECK_NOTE.format(what=what, fix=fix))
+
     def fail(self, what: str, fix: str | None = None) -> None:
         self.failed += 1
         line = texts.CHECK_FAIL.format(what=what, fix=fix) if fix else f"❌ {what}"
@@ -58,6 +62,7 @@ def run_check(offline: bool) -> int:
         checklist.ok(texts.CHECK_SETTINGS_OK.format(source=source))
         if not offline:
             asyncio.run(_online(loaded.settings, checklist))
+        _qq(loaded.settings, checklist)
         _data_dir(loaded.settings.bot_data_dir, checklist)
         if offline:
             checklist.lines.append(texts.CHECK_OFFLINE)
@@ -133,6 +138,18 @@ async def _probe(name: str, client: object) -> ProviderStatus:
     except errors.ProviderError as exc:
         return ProviderStatus(name, state_of(exc), detail=type(exc).__name__)
     return ProviderStatus(name, "ok")
+
+
+def _qq(settings: Settings, checklist: Checklist) -> None:
+    from bot.onebot.checkup import qq_items
+
+    for kind, what, fix in qq_items(settings):
+        if kind == "ok":
+            checklist.ok(what)
+        elif kind == "note":
+            checklist.note(what, fix)
+        else:
+            checklist.fail(what, fix)
 
 
 def _data_dir(path: Path, checklist: Checklist) -> None:

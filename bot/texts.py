@@ -518,6 +518,31 @@ CHECK_PROVIDER_FIX = {
     "unreachable": "检查服务器的网络，以及服务商地址 {base}",
     "error": "稍后再试；仍失败请查看日志",
 }
+CHECK_NOTE = "⚠️ {what} —— {fix}"
+# QQ (OneBot): the port, the token, and whether NapCat has connected (bot/onebot/checkup.py)
+CHECK_QQ_PORT_FREE = "QQ：端口 {host}:{port} 可用"
+CHECK_QQ_PORT_RUNNING = "QQ：正在运行的机器人已在 {host}:{port} 监听"
+CHECK_QQ_PORT_IN_USE = "QQ：端口 {port} 已被其他程序占用"
+CHECK_QQ_PORT_IN_USE_FIX = (
+    "停止占用它的程序，或把 ONEBOT_WS_PORT 改成别的端口（NapCat 里的反向 WebSocket 地址也要一起改）"
+)
+CHECK_QQ_PORT_BAD_HOST = "QQ：无法在 {host}:{port} 上监听（{reason}）"
+CHECK_QQ_PORT_BAD_HOST_FIX = (
+    "ONEBOT_WS_HOST 应为本机的地址：127.0.0.1（NapCat 在同一台机器上）或 0.0.0.0（NapCat 在容器或别的机器上）"
+)
+CHECK_QQ_TOKEN_SET = "QQ：已设置访问令牌 ONEBOT_ACCESS_TOKEN（NapCat 里要填同一个 token）"
+CHECK_QQ_CONNECTED = "QQ：账号 {account} 已连接（{role} 客户端，{when} 起）"
+CHECK_QQ_LAST_SEEN = "QQ：账号 {account} 上次连接于 {when}，机器人现在没有运行"
+CHECK_QQ_NEVER = "QQ：还没有 NapCat（OneBot 客户端）连接过"
+CHECK_QQ_NOT_CONNECTED = "QQ：机器人正在运行，但 NapCat 没有连接"
+CHECK_QQ_NOT_CONNECTED_LAST = "QQ：机器人正在运行，但 NapCat 没有连接（账号 {account} 上次连接于 {when}）"
+CHECK_QQ_NAPCAT_FIX = (
+    "在 NapCat 的「网络配置」里新建「WebSocket 客户端」（反向 WebSocket）并启用："
+    "URL 填 {url}，Token 填 {token}；改完后看机器人日志里是否出现“已通过 OneBot 连接”"
+)
+CHECK_QQ_TOKEN_VALUE = "ONEBOT_ACCESS_TOKEN 的值"
+CHECK_QQ_TOKEN_EMPTY = "留空（未设置 ONEBOT_ACCESS_TOKEN）"
+CHECK_QQ_ANY_HOST = "本机 IP"  # in the address NapCat dials when the bot listens on 0.0.0.0
 CHECK_DATA_OK = "数据目录 {path}：可写，剩余 {free} GB"
 CHECK_DATA_NOT_WRITABLE = "数据目录 {path}：无法写入"
 CHECK_DATA_NOT_WRITABLE_FIX = "把 BOT_DATA_DIR 设为运行机器人的用户可写的目录，或修改该目录的权限"

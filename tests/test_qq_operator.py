@@ -8,8 +8,10 @@ from pathlib import Path
 
 from bot import texts
 from tests.fakes.grsai import FakeGrsAI
+from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram
-from tests.process import bot_env, free_port, run_once
+from tests.process import BotProcess, bot_env, free_port, launch, run_once
+from tests.qq_harness import ws_url
 
 
 def qq_env(tg: FakeTelegram, grsai: FakeGrsAI, data_dir: Path, **extra: str) -> dict[str, str]:
@@ -114,3 +116,74 @@ async def test_check_names_start_sh_when_launched_by_it(
     code, out = await run_once(["check"], env, tmp_path / "run")
     assert code == 1, out
     assert "./scripts/start.sh check" in out.strip().splitlines()[-1]
+
+
+# -- check's QQ item ----------------------------------------------------------------------
+
+
+def item_lines(out: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith(("✅ QQ", "❌ QQ", "⚠️ QQ"))]
+
+
+async def test_check_before_the_first_start_says_what_to_set_in_napcat(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    env = qq_env(tg, grsai, tmp_path / "data")
+    port = env["ONEBOT_WS_PORT"]
+    code, out = await run_once(["check"], env, tmp_path / "run")
+    assert code == 0, out  # nothing can have connected before the first start: a note only
+    lines = item_lines(out)
+    assert lines[0] == "✅ " + texts.CHECK_QQ_PORT_FREE.format(host="127.0.0.1", port=port)
+    note = lines[-1]
+    assert note.startswith("⚠️ " + texts.CHECK_QQ_NEVER)
+    assert f"ws://127.0.0.1:{port}/onebot/v11/ws" in note and "NapCat" in note
+
+
+async def test_check_names_a_port_taken_by_another_program(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = qq_env(tg, grsai, tmp_path / "data", ONEBOT_WS_PORT=str(port))
+        code, out = await run_once(["check", "--offline"], env, tmp_path / "run")
+    assert code == 1, out
+    [failed] = [line for line in out.splitlines() if line.startswith("❌")]
+    assert str(port) in failed and "ONEBOT_WS_PORT" in failed
+
+
+async def test_check_beside_the_running_bot_names_the_connected_account(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path, processes: list[BotProcess]
+) -> None:
+    env = qq_env(tg, grsai, tmp_path / "data")
+    port = int(env["ONEBOT_WS_PORT"])
+    proc = await launch(processes, env, tmp_path / "run")
+    await proc.wait_for_output(f":{port}/onebot/v11/ws", timeout=60)
+    async with FakeNapCat(ws_url(port), self_id=424242) as napcat:
+        await napcat.connect()
+        await proc.wait_for_output("424242", timeout=30)
+        code, out = await run_once(["check", "--offline"], env, tmp_path / "check")
+        assert code == 0, out
+        lines = item_lines(out)
+        assert lines[0].startswith("✅ ") and "正在运行的机器人" in lines[0], out
+        assert lines[-1].startswith("✅ ") and "424242" in lines[-1], out
+        await napcat.disconnect()
+        await proc.wait_for_output("已断开", timeout=30)
+    code, out = await run_once(["check", "--offline"], env, tmp_path / "check")
+    assert code == 1, out
+    [failed] = [line for line in out.splitlines() if line.startswith("❌")]
+    assert "424242" in failed and f"ws://127.0.0.1:{port}/onebot/v11/ws" in failed
+    code, _ = await proc.terminate()
+    assert code == 0
+
+
+async def test_check_says_the_token_is_set_for_an_open_host(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    env = qq_env(tg, grsai, tmp_path / "data", ONEBOT_WS_HOST="0.0.0.0",
+                 ONEBOT_ACCESS_TOKEN="qq-secret-token-1")  # fmt: skip
+    code, out = await run_once(["check", "--offline"], env, tmp_path / "run")
+    assert code == 0, out
+    assert "✅ " + texts.CHECK_QQ_TOKEN_SET in out
+    assert "ws://本机 IP:" in out and "qq-secret-token-1" not in out

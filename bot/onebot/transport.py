@@ -288,6 +288,8 @@ class OneBotServer:
         finally:
             await self._unregister(conn)
             log.info(texts.LOG_ONEBOT_DISCONNECTED, self_id, role)
+            if not self.is_connected(self_id) and self_id not in self._events:
+                self._record(disconnected={"self_id": self_id, "at": time.time()})
 
     async def _register(self, conn: _Conn) -> None:
         async with self._changed:
