@@ -1,7 +1,7 @@
 """QQ messages → core: who may ask (access gate), commands, and chat turns.
 
 Private chat: any text is a chat turn. Groups: only @bot, a reply to the bot, or a command.
-Admin commands (/allow /deny /quota) are silent for non-admins, like on Telegram.
+Admin commands (/allow /deny /quota /stats /providers) are silent for non-admins, like on Telegram.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import logging
 from bot import identity, texts
 from bot.access import QUOTA_KINDS, QuotaExceeded
 from bot.access_texts import quota_text, usage_report
+from bot.admin_texts import providers_text, stats_text
 from bot.chat.service import ImageInput, conversation_key
 from bot.error_text import describe_error
 from bot.media.download import sniff_mime
@@ -24,10 +25,11 @@ from bot.onebot.replies import chat_of, ids_of, reply, send
 from bot.onebot.settings import settings
 from bot.onebot.transport import ActionFailed, OneBotError
 from bot.onebot.video_commands import help_text, remix, role, story
+from bot.provider_status import status_checks
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = frozenset({"allow", "deny", "quota"})
+ADMIN_COMMANDS = frozenset({"allow", "deny", "quota", "stats", "providers"})
 
 
 async def _replied_to_bot(adapter: QQContext, event: MessageEvent) -> bool:
@@ -190,8 +192,14 @@ async def send_answer(adapter: QQContext, event: MessageEvent, markdown: str) ->
 
 async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[str]) -> None:
     """/allow /deny <id> (qq:123, qqgroup:456 or a Telegram id; in a group without id: the
-    group), /quota <id> [<kind> <n|default>]."""
+    group), /quota <id> [<kind> <n|default>], /stats (/统计), /providers (/服务商)."""
     control = adapter.access
+    if name == "stats":
+        await reply(adapter, event, stats_text(await control.stats()))
+        return
+    if name == "providers":
+        await reply(adapter, event, await providers_text(status_checks(adapter.services)))
+        return
     admin, chat = ids_of(event)
     target: int | None = None
     if args:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextvars import ContextVar
 
@@ -20,11 +19,11 @@ from telegram.ext import (
 from bot import identity, texts
 from bot.access import QUOTA_KINDS, AccessControl, Cooldown, QuotaExceeded, Reservation
 from bot.access_texts import quota_text, usage_report
+from bot.admin_texts import providers_text, stats_text
 from bot.logging_setup import bind_log_context
-from bot.provider_status import ProviderStatus, StatusCheck, grsai_check
+from bot.provider_status import StatusCheck, status_checks
 from bot.services import Services
 from bot.store.jobs import Job
-from bot.store.usage import DayStats
 from bot.tg.common import addressed_in_group
 
 log = logging.getLogger(__name__)
@@ -48,8 +47,7 @@ async def setup(app: Application, services: Services) -> None:
     app.bot_data["cooldown_albums"] = {}
     # Other providers append their own probe here (name → check).
     checks: list[StatusCheck] = app.bot_data.setdefault("provider_checks", [])
-    if services.grsai is not None:  # GrsAI is optional when no routing list names it
-        checks.insert(0, grsai_check(services.grsai))
+    checks[:0] = status_checks(services)  # GrsAI is optional when no routing list names it
 
 
 def register(app: Application) -> None:
@@ -318,31 +316,6 @@ async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-def stats_text(stats: DayStats) -> str:
-    def joined(parts: list[str]) -> str:
-        return "，".join(parts) if parts else texts.STATS_NONE
-
-    usage = joined(
-        [f"{texts.QUOTA_KIND_NAMES.get(k, k)} {n}" for k, n in sorted(stats.by_capability.items())]
-    )
-    jobs = joined(
-        [f"{texts.JOB_STATE_NAMES.get(s, s)} {n}" for s, n in sorted(stats.jobs_by_state.items())]
-    )
-    failures = joined([f"{texts.FAILURE_NAMES.get(reason, reason)} {n}"
-                       for reason, n in sorted(stats.failures_by_reason.items())])  # fmt: skip
-    spend_parts = [
-        f"{texts.PRICE_UNIT_NAMES.get(unit, unit)} {amount:g}"
-        for unit, amount in sorted(stats.spend.items())
-    ]
-    if stats.unpriced:
-        spend_parts.append(texts.STATS_UNPRICED.format(count=stats.unpriced))
-    return texts.STATS_TEXT.format(
-        day=stats.day, users_today=stats.users_today, users_ever=stats.users_ever,
-        allowed=stats.allowed_ids, usage=usage, jobs=jobs, failures=failures,
-        spend=joined(spend_parts),
-    )  # fmt: skip
-
-
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats: users, today's jobs by state, failures by reason, estimated spend."""
     assert update.effective_message is not None
@@ -354,17 +327,7 @@ async def on_providers(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """Probe every provider's key (nothing is generated, nothing is paid)."""
     assert update.effective_message is not None
     checks: list[StatusCheck] = context.application.bot_data.get("provider_checks", [])
-    results: list[ProviderStatus] = await asyncio.gather(*(check() for check in checks))
-    lines = [texts.PROVIDERS_TITLE]
-    for status in results:
-        lines.append(
-            texts.PROVIDER_LINE.format(
-                name=status.name,
-                state=texts.PROVIDER_STATE_NAMES.get(status.state, status.state),
-                balance=status.balance or texts.PROVIDER_NO_BALANCE,
-            )
-        )
-    await update.effective_message.reply_text("\n".join(lines))
+    await update.effective_message.reply_text(await providers_text(checks))
 
 
 async def record_chat_usage(
