@@ -45,6 +45,7 @@ MINIMUMS: dict[str, tuple[float, bool]] = {
          "stream_edit_interval", "group_stream_edit_interval", "media_group_wait",
          "job_poll_interval_image", "job_poll_interval_video", "job_poll_interval_character",
          "job_delivery_retry_min", "job_delivery_retry_max", "telegram_messages_per_second",
+         "job_submit_connect_window",
          "chat_first_token_timeout", "chat_silence_timeout", "chat_total_timeout",
          "chat_draft_refresh"),
         (0, False),
@@ -242,6 +243,10 @@ class Settings(BaseSettings):
     telegram_messages_per_second: float = 30.0  # the bot's global Telegram budget
     telegram_max_uploads: int = 8  # files being uploaded to Telegram at once
     job_queue_status_interval: float = 10.0  # a queued job's position is re-shown this rarely
+    # Seconds a submit keeps retrying a provider it cannot connect to (nothing was sent) before
+    # the job fails with "暂时连不上服务商": 90 s is what a user waits for a picture to start;
+    # with one last connect attempt (≤ 2 hosts × PROVIDER_CONNECT_TIMEOUT) it ends within ~110 s.
+    job_submit_connect_window: float = 90.0
     # Webhook mode: GrsAI POSTs finished tasks to <GRSAI_CALLBACK_URL or WEBHOOK_URL>/grsai/…
     grsai_callbacks: bool = True
     grsai_callback_url: str | None = None

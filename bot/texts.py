@@ -149,6 +149,8 @@ JOB_STATE_SUBMITTING = "📤 正在提交…"
 JOB_STATE_RUNNING = "{bar} {percent}%"
 JOB_STATE_RUNNING_NO_PERCENT = "⚙️ 生成中…"
 JOB_STATE_RETRYING = "🔁 服务商出错，已自动重新提交（第 {attempt} 次）…"
+# The provider refused the connection (nothing was sent): the bot tries again for a while.
+JOB_STATE_CONNECTING = "🔌 正在连接服务商，第 {attempt} 次重试…"
 JOB_STATE_DOWNLOADING = "📥 生成完成，正在下载结果…"
 JOB_STATE_DELIVERING = "📨 正在发送…"
 JOB_STATE_DONE = "✅ 完成！用时 {elapsed}"
@@ -643,6 +645,7 @@ LOG_ONEBOT_NO_SELF_ID = (
 LOG_ONEBOT_BAD_ROLE = "拒绝了一个 OneBot 连接（400）：X-Client-Role 应为 Universal、API 或 Event"
 LOG_ONEBOT_NOT_JSON = "QQ 账号 %s 发来了一条不是 JSON 的消息，已忽略"
 LOG_ONEBOT_HANDLER_FAILED = "处理 QQ 事件时出错"
+LOG_JOB_CONNECT_RETRY = "任务 %s：连不上服务商 %s，第 %s 次重试（请求没有发出，重试不会重复扣费；%s）"
 ONEBOT_PORT_IN_USE = (
     "QQ 端口 {port} 已被占用（ONEBOT_WS_HOST={host}）：可能已有一个机器人在运行，或其他程序占用了它。"
     "请停止那个程序，或把 ONEBOT_WS_PORT 改成别的端口（NapCat 里的反向 WebSocket 地址也要一起改）。"

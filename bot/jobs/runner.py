@@ -8,7 +8,9 @@ Durability rules (never lose a paid result, never pay twice):
 - a submit with an ambiguous outcome (5xx, read timeout, cut connection, unreadable 2xx) is
   treated the same way: never re-sent, neither to another host nor to another provider. Only
   a submit that provably never left (`NotSent`) or was refused outright (401/402/403/429)
-  moves on; a `NotSent` without another provider is retried here a few times;
+  moves on; a `NotSent` without another provider is retried here (the status says "正在连接
+  服务商，第 N 次重试…") for at most `not_sent_window` seconds from the first try: no new
+  attempt starts after it, so the whole submit ends within the window plus one attempt;
 - a resumed job's wait limit counts from the resume, and it is polled at least once;
 - results are downloaded as soon as they are ready (URLs expire) and only then delivered;
 - a delivery that fails for a transient reason (`DeliveryDelayed`: Telegram down, a proxy
@@ -37,6 +39,7 @@ from typing import Protocol
 
 import httpx
 
+from bot import texts
 from bot.error_text import failure_reason
 from bot.jobs.callbacks import Callbacks
 from bot.jobs.polling import poll_delay
@@ -65,6 +68,7 @@ REFUSED = (errors.AuthError, errors.CreditsExhausted, errors.KeyForbidden,
 # Submit failures after which the task may exist upstream: never re-sent automatically.
 AMBIGUOUS = (errors.Timeout, errors.StreamDropped, errors.ServerError, errors.Unreachable)
 SUBMIT_UNCLEAR = "submit_unclear"  # failure reason of such jobs (state `interrupted`)
+CONNECT_RETRY_MAX = 15.0  # seconds between two connect retries of a submit (status moves)
 
 
 class DeliveryDelayed(Exception):
@@ -124,8 +128,9 @@ class RunnerConfig:
     delivery_retry_min: float = 2.0
     delivery_retry_max: float = 300.0
     # A submit that never left (provider unreachable), without another provider to try, is
-    # tried again for this long (seconds) before the job fails: a network blip must not end it.
-    not_sent_window: float = 300.0
+    # tried again for this long (seconds) before the job fails: a network blip must not end it,
+    # and a user must not wait minutes for nothing (JOB_SUBMIT_CONNECT_WINDOW, 90 s).
+    not_sent_window: float = 90.0
 
 
 class JobRunner:
@@ -258,8 +263,10 @@ class JobRunner:
         provider = self.providers[job.provider]
         await self.store.update(job, state="submitting", attempts=job.attempts + 1)
         await self._notify(job)
-        not_sent = 0
-        not_sent_since: float | None = None
+        job.connect_retries = 0
+        # The window counts from the first try: a provider that takes 20 s to refuse is not
+        # given 90 s more after that.
+        give_up_at = time.monotonic() + self.config.not_sent_window
         while True:
             try:
                 task_id = await provider.submit(self._outgoing(job, provider))
@@ -267,12 +274,15 @@ class JobRunner:
             except (errors.NotSent, *REFUSED) as exc:
                 following = self.fallback(job.request, job.provider) if self.fallback else None
                 if following is None:
-                    if not_sent_since is None:
-                        not_sent_since = time.time()
-                    waited = time.time() - not_sent_since
-                    if isinstance(exc, errors.NotSent) and waited < self.config.not_sent_window:
-                        not_sent += 1  # nothing left this process: the same request is safe
-                        await self._sleep(self._backoff(not_sent))
+                    left = give_up_at - time.monotonic()
+                    if isinstance(exc, errors.NotSent) and left > 0:
+                        # nothing left this process: the same request is safe to send again
+                        job.connect_retries += 1
+                        log.info(texts.LOG_JOB_CONNECT_RETRY, job.id, job.provider,
+                                 job.connect_retries, type(exc).__name__)  # fmt: skip
+                        await self._notify(job)
+                        delay = min(self._backoff(job.connect_retries), CONNECT_RETRY_MAX)
+                        await self._sleep(min(delay, left))
                         continue
                     raise
                 log.info("job %s: %s failed (%s), moving to %s", job.id, job.provider,

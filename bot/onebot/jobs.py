@@ -78,6 +78,9 @@ class QQJobEvents:
         if job.state in ("failed", "interrupted") and job.id not in self._told:
             self._told.add(job.id)
             self._background(self._tell(job))
+        elif job.state == "submitting" and job.connect_retries == 1:
+            # QQ cannot edit the "排队中" it said: one message that the bot is connecting.
+            self._background(self._tell_connecting(job))
         elif job.kind == "video" and job.state in RUNNING_STATES and job.id not in self._milestones:
             settings = self.adapter.settings
             if settings.qq_progress_milestone_seconds > 0 and settings.qq_progress_milestones > 0:
@@ -105,6 +108,12 @@ class QQJobEvents:
             return
         if retry:
             await actions.offered(self.adapter, job, message_id)
+
+    async def _tell_connecting(self, job: Job) -> None:
+        try:
+            await self._send(job, [seg.text(status_text(job))])
+        except OneBotError:  # a status only: the job goes on
+            log.info("job %s: connecting notice not sent", job.id, exc_info=True)
 
     async def _milestones_of(self, job: Job) -> None:
         every = float(self.adapter.settings.qq_progress_milestone_seconds)

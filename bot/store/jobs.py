@@ -60,6 +60,9 @@ class Job:
     updated_at: float = 0.0
     finished_at: float | None = None
     delivery_failures: int = 0  # transient delivery failures so far (the job keeps trying)
+    # Submit retries after the provider could not be reached (nothing sent); shown in the
+    # status, not stored: a restarted submit starts counting again.
+    connect_retries: int = 0
 
     @property
     def elapsed(self) -> float:
