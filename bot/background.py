@@ -32,7 +32,7 @@ class Background:
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and (exc := task.exception()) is not None:
-            log.error("background task %s failed", task.get_name(), exc_info=exc)
+            log.error("后台任务 %s 出错", task.get_name(), exc_info=exc)
 
     async def close(self, grace: float) -> None:
         """Cancel every task and wait (bounded) until they have wrapped up."""
@@ -43,4 +43,4 @@ class Background:
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace)
             if pending:
-                log.warning("%d background tasks still running at shutdown", len(pending))
+                log.warning("停止时还有 %d 个后台任务在运行", len(pending))

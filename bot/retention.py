@@ -44,7 +44,7 @@ class MediaRetention:
                 self._delete_older_than, cutoff, keep_paths, keep_prefixes
             )
         if removed:
-            log.info("retention: deleted %d media files older than %g days", removed, self.days)
+            log.info("清理：删除了 %d 个超过 %g 天的媒体文件", removed, self.days)
         return removed
 
     def _delete_older_than(

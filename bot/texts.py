@@ -645,6 +645,12 @@ LOG_ONEBOT_NO_SELF_ID = (
 LOG_ONEBOT_BAD_ROLE = "拒绝了一个 OneBot 连接（400）：X-Client-Role 应为 Universal、API 或 Event"
 LOG_ONEBOT_NOT_JSON = "QQ 账号 %s 发来了一条不是 JSON 的消息，已忽略"
 LOG_ONEBOT_HANDLER_FAILED = "处理 QQ 事件时出错"
+# Libraries' INFO lines an operator sees, said in Chinese (bot/logging_setup.py drops the others).
+LIBRARY_LOG_LINES = {
+    "Application started": "Telegram：开始接收消息",
+    "Application is stopping. This might take a moment.": "Telegram：正在停止…",
+    "Application.stop() complete": "Telegram：已停止",
+}
 LOG_JOB_CONNECT_RETRY = "任务 %s：连不上服务商 %s，第 %s 次重试（请求没有发出，重试不会重复扣费；%s）"
 ONEBOT_PORT_IN_USE = (
     "QQ 端口 {port} 已被占用（ONEBOT_WS_HOST={host}）：可能已有一个机器人在运行，或其他程序占用了它。"

@@ -3,13 +3,18 @@ command line, and the Chinese operator lines. Each run is the real `python -m bo
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
+
+import pytest
+from websockets.exceptions import InvalidStatus
 
 from bot import texts
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram
+from tests.latin import latin_words
 from tests.process import BotProcess, bot_env, free_port, launch, run_once
 from tests.qq_harness import ws_url
 
@@ -187,3 +192,125 @@ async def test_check_says_the_token_is_set_for_an_open_host(
     assert code == 0, out
     assert "✅ " + texts.CHECK_QQ_TOKEN_SET in out
     assert "ws://本机 IP:" in out and "qq-secret-token-1" not in out
+
+
+# -- operator lines are Chinese -------------------------------------------------------------
+
+# Names an operator reads as they are: products, protocols, settings, code names.
+LOG_ALLOWED = {w.lower() for w in (
+    "OneBot", "NapCat", "WebSocket", "Universal", "API", "Event", "token", "JSON", "HTTP",
+    "Telegram", "QQ", "GrsAI", "ws", "Webhook", "None", "Bearer", "Markdown",
+)}  # fmt: skip
+_LINE = re.compile(r"^\S+ \S+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) ([\w.]+): (.*)$")
+
+
+def english_in_log(log: str) -> list[str]:
+    """Lines whose message has a Latin word that is not a name: setting names (ONEBOT_WS_PORT),
+    code names (ConnectError, X-Self-ID), URLs and addresses are names."""
+    found = []
+    for line in log.splitlines():
+        match = _LINE.match(line)
+        message = match.group(3) if match else line
+        message = re.sub(r"\b\w+=\S*", " ", message)  # key=value pairs: code names and data
+        words = {w for w in latin_words(message)
+                 if w.lower() not in LOG_ALLOWED and not w.isupper()
+                 and not re.search(r"[a-z][A-Z]", w)}  # fmt: skip
+        if words:
+            found.append(f"{sorted(words)}: {line}")
+    return found
+
+
+def test_english_in_log_finds_the_lines_of_issue_17() -> None:
+    for line in ("2026-01-01 10:00:00,000 INFO bot.onebot.transport: OneBot reverse WebSocket "
+                 "listening on 127.0.0.1:6700/onebot/v11/ws",
+                 "2026-01-01 10:00:00,000 INFO telegram.ext.Application: Application started",
+                 "2026-01-01 10:00:00,000 INFO bot.error_text: provider error NotSent (status "
+                 "None): ConnectError"):  # fmt: skip
+        assert english_in_log(line), line
+    assert not english_in_log("2026-01-01 10:00:00,000 INFO bot.x: 已连接 QQ 账号 10001（"
+                              "ONEBOT_WS_PORT=6700，ConnectError）")  # fmt: skip
+
+
+async def test_a_qq_start_logs_chinese_lines_only(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path, processes: list[BotProcess]
+) -> None:
+    env = qq_env(tg, grsai, tmp_path / "data", ONEBOT_ACCESS_TOKEN="qq-token-7",
+                 BOT_PUBLIC="false", BOT_ADMIN_IDS="qq:999",
+                 JOB_SUBMIT_CONNECT_WINDOW="1", JOB_DELIVERY_RETRY_MIN="0.2")  # fmt: skip
+    port = int(env["ONEBOT_WS_PORT"])
+    proc = await launch(processes, env, tmp_path / "run")
+    await proc.wait_for_output(f":{port}/onebot/v11/ws", timeout=60)
+    wrong_path = f"ws://127.0.0.1:{port}/ws"
+    async with FakeNapCat(wrong_path, token="qq-token-7") as lost:
+        with pytest.raises(InvalidStatus):
+            await lost.connect()
+    await proc.wait_for_output("/onebot/v11/ws", timeout=30)  # the line naming the right path
+    async with FakeNapCat(ws_url(port), token="wrong") as napcat:
+        with pytest.raises(InvalidStatus):
+            await napcat.connect(token=None)
+        with pytest.raises(InvalidStatus):
+            await napcat.connect()
+        await proc.wait_for_output("403", timeout=30)
+        napcat.token = "qq-token-7"
+        await napcat.connect()
+        await napcat.private_message(12345, "你好")  # a stranger: refused, logged
+        await napcat.wait_sent(1, within=30)
+        grsai.go_down()
+        await napcat.private_message(999, "/画图 一只猫")
+        await proc.wait_for_output("NotSent", timeout=60)
+        code, _ = await proc.terminate()
+    assert code == 0
+    log = proc.log
+    for needed in ("401", "403", "404", "ONEBOT_ACCESS_TOKEN", "/onebot/v11/ws"):
+        assert needed in log, log
+    assert "qq-token-7" not in log
+    assert "HTTP response" not in log and "connection rejected" not in log
+    assert english_in_log(log) == [], log
+
+
+async def test_a_telegram_start_logs_chinese_lines_only(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path, processes: list[BotProcess]
+) -> None:
+    env = bot_env(tg, grsai, tmp_path / "data", BOT_PUBLIC="false", BOT_ADMIN_IDS="7001")
+    proc = await launch(processes, env, tmp_path / "run")
+    tg.send_text(tg.private_chat(1001), 1001, "/start")  # a stranger: refused, logged
+    await tg.wait_for(lambda: len(tg.bot_messages(1001)) == 1, timeout=60)
+    tg.send_text(tg.private_chat(7001), 7001, "/start")
+    await tg.wait_for(lambda: len(tg.bot_messages(7001)) == 1, timeout=30)
+    code, _ = await proc.terminate()
+    assert code == 0
+    log = proc.log
+    assert "Application started" not in log and "Application is stopping" not in log
+    assert english_in_log(log) == [], log
+
+
+def test_the_bots_own_log_lines_at_info_and_above_are_chinese() -> None:
+    """Every log call of bot/ at INFO or above: its message (a literal, or a texts constant)
+    has no English word once placeholders and names are set aside. DEBUG may stay English."""
+    import ast
+
+    from tests.process import REPO
+
+    levels = {"info", "warning", "error", "exception", "critical"}
+    found = []
+    for path in sorted((REPO / "bot").rglob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in levels and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id in ("log", "logger") and node.args):  # fmt: skip
+                continue
+            first = node.args[0]
+            if isinstance(first, ast.Attribute) and isinstance(first.value, ast.Name) \
+                    and first.value.id == "texts":  # fmt: skip
+                message = str(getattr(texts, first.attr))
+            elif isinstance(first, ast.Constant) and isinstance(first.value, str):
+                message = first.value
+            elif isinstance(first, ast.JoinedStr):
+                message = "".join(v.value for v in first.values if isinstance(v, ast.Constant))
+            else:
+                continue  # a computed line (e.g. a texts.STARTUP_* line formatted before)
+            message = re.sub(r"%[-+ #0-9.]*[sdrfgx]|%%", " ", message)
+            if bad := english_in_log(message):
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}: {bad}")
+    assert found == [], "\n".join(found)

@@ -100,6 +100,6 @@ class Callbacks:
         self._misses += 1
         if self._misses == MISSES_TO_DISTRUST:
             log.warning(
-                "no GrsAI callback arrived for %d jobs in a row: polling normally until one does"
-                " (is %s/… routed to the bot?)", self._misses, self.base_url
+                "连续 %d 个任务都没有收到 GrsAI 回调：先按常规查询进度，直到回调恢复"
+                "（%s/… 是否转发到了机器人？）", self._misses, self.base_url
             )

@@ -104,7 +104,7 @@ class QQJobEvents:
         try:
             message_id = await self._send(job, [seg.text(text)])
         except OneBotError:
-            log.warning("job %s: failure notice not sent", job.id, exc_info=True)
+            log.warning("任务 %s：失败通知没有发出", job.id, exc_info=True)
             return
         if retry:
             await actions.offered(self.adapter, job, message_id)
@@ -113,7 +113,7 @@ class QQJobEvents:
         try:
             await self._send(job, [seg.text(status_text(job))])
         except OneBotError:  # a status only: the job goes on
-            log.info("job %s: connecting notice not sent", job.id, exc_info=True)
+            log.info("任务 %s：“正在连接”提示没有发出", job.id, exc_info=True)
 
     async def _milestones_of(self, job: Job) -> None:
         every = float(self.adapter.settings.qq_progress_milestone_seconds)
@@ -128,7 +128,7 @@ class QQJobEvents:
                 try:
                     await self._send(job, [seg.text(text)])
                 except OneBotError:  # a status only: the result still comes
-                    log.info("job %s: milestone not sent", job.id, exc_info=True)
+                    log.info("任务 %s：进度提示没有发出", job.id, exc_info=True)
             number += 1
 
     async def _send(self, job: Job, message: list[seg.Segment], **kw: object) -> int:
@@ -183,14 +183,14 @@ class QQJobEvents:
                 await self.store.add_result_message(link)
                 return
             except ActionFailed:  # QQ refused the segment (too big for it): upload the file
-                log.info("job %s: video segment refused, uploading the file", job.id)
+                log.info("任务 %s：视频消息被拒，改为上传文件", job.id)
         size_mb = f"{file.size / MB:.0f}"
         try:
             await self.adapter.server.upload_file(
                 chat_ref(job.chat_id), path, path.name, connect_wait=DELIVERY_CONNECT_WAIT
             )
         except ActionFailed:  # refused outright (size, rights): the provider's link will do
-            log.info("job %s: file upload refused, sending the link", job.id)
+            log.info("任务 %s：文件上传被拒，改发链接", job.id)
             link.message_id = await self._send(
                 job, [seg.text(await self._link_text(job, file, size_mb))],
                 connect_wait=DELIVERY_CONNECT_WAIT,
@@ -204,7 +204,7 @@ class QQJobEvents:
         try:
             link.message_id = await self._send(job, [seg.text(notice)])
         except OneBotError:  # the video itself went out: the notice is not worth a retry
-            log.info("job %s: notice for the uploaded video not sent", job.id, exc_info=True)
+            log.info("任务 %s：已上传视频的提示没有发出", job.id, exc_info=True)
             return
         await self.store.add_result_message(link)
 
@@ -238,7 +238,7 @@ class QQJobEvents:
         try:
             await self._send(job, [seg.text(text)])
         except OneBotError:
-            log.info("job %s: text not sent", job.id, exc_info=True)
+            log.info("任务 %s：文字没有发出", job.id, exc_info=True)
 
     async def close(self) -> None:
         for task in [*self._tasks, *self._milestones.values()]:

@@ -185,7 +185,7 @@ def markdown_to_plain(markdown: str) -> str:
     try:
         return _render(markdown)
     except Exception:  # a parser surprise must not cost the user the answer
-        log.exception("plain-text rendering failed; sending the answer as written")
+        log.exception("纯文本转换失败，按原文发送回答")
         return markdown.strip()
 
 

@@ -78,7 +78,7 @@ class ModelCatalog:
         try:
             body = await api.get(path)
         except errors.ProviderError as exc:
-            log.info("listing %s models failed: %s", provider, type(exc).__name__)
+            log.info("获取 %s 的模型列表失败：%s", provider, type(exc).__name__)
             return None
         data = body.get("data") if isinstance(body, dict) else body
         if not isinstance(data, list):

@@ -124,5 +124,5 @@ class FallbackChat:
             except FALLBACK_ERRORS as exc:
                 if started or index == len(plan) - 1:
                     raise
-                log.info("chat via %s failed (%s), trying %s", name, type(exc).__name__,
+                log.info("对话经 %s 失败（%s），改用 %s", name, type(exc).__name__,
                          plan[index + 1][0])  # fmt: skip

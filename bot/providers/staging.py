@@ -75,7 +75,7 @@ class Staging:
             except OSError as exc:
                 if exc.errno != errno.ENOSPC:
                     raise
-                log.warning("disk full while staging %s, waiting", path.name)
+                log.warning("暂存 %s 时磁盘已满，等待空间", path.name)
                 hook = type(self).on_disk_full
                 if hook is not None:
                     hook()

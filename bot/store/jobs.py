@@ -223,7 +223,7 @@ class JobStore:
             except sqlite3.OperationalError as exc:
                 if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
                     raise
-                log.warning("job %s: database full, the state write waits for space", job_id)
+                log.warning("任务 %s：数据库磁盘已满，状态写入等待空间", job_id)
                 if self.on_disk_full is not None:
                     self.on_disk_full()
                 await asyncio.sleep(self.disk_full_retry)

@@ -59,7 +59,7 @@ def markdown_to_entities(markdown: str) -> tuple[str, list[MessageEntity]]:
         text, events = _converter._parse(markdown, _converter.STANDARD_OPTIONS, latex_escape=True)
         plain, entities, _ = _KeepHtmlWalker(get_runtime_config(), text).walk(events)
     except Exception:  # a renderer bug must never cost the user the answer
-        log.warning("markdown rendering failed; sending plain text", exc_info=True)
+        log.warning("Markdown 排版失败，改发纯文本", exc_info=True)
         return markdown, []
     if not plain.strip() and markdown.strip():
         return markdown, []

@@ -336,7 +336,7 @@ class ChatBudgetRateLimiter(BaseRateLimiter[Any]):
                 self._paused_until[chat_key] = max(
                     self._paused_until.get(chat_key, 0.0), time.monotonic() + pause
                 )
-                log.info("telegram 429 in chat %s: pausing it %.1fs", chat_key, pause)
+                log.info("Telegram 限流（429）chat=%s：暂停 %.1f 秒", chat_key, pause)
                 if attempt >= retries:
                     raise
         raise AssertionError("unreachable")
