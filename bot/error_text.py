@@ -112,5 +112,5 @@ def describe_error(exc: BaseException) -> str:
     detail = exc.detail if isinstance(exc, errors.ProviderError) else None
     status = exc.status if isinstance(exc, errors.ProviderError) else None
     shown = f"（HTTP {status}）" if status is not None else ""
-    log.info("服务商请求失败：%s%s：%s", type(exc).__name__, shown, detail or "")
+    log.info(texts.LOG_PROVIDER_ERROR, type(exc).__name__, shown, detail or "")
     return describe_failure(failure_reason(exc), detail, status)

@@ -165,7 +165,7 @@ def keep_heartbeat(app: Application, settings: Settings) -> None:
         try:
             path.touch()
         except OSError as exc:
-            log.warning("无法更新 %s：%s", path, exc)
+            log.warning(texts.LOG_CANNOT_TOUCH, path, exc)
 
     assert app.job_queue is not None
     app.job_queue.run_repeating(beat, interval=HEARTBEAT_SECONDS, first=0.5)

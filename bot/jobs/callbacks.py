@@ -21,6 +21,7 @@ import hmac
 import logging
 from dataclasses import dataclass, field
 
+from bot import texts
 from bot.providers.base import TaskState
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,5 @@ class Callbacks:
         self._misses += 1
         if self._misses == MISSES_TO_DISTRUST:
             log.warning(
-                "连续 %d 个任务都没有收到 GrsAI 回调：先按常规查询进度，直到回调恢复"
-                "（%s/… 是否转发到了机器人？）", self._misses, self.base_url
+                texts.LOG_NO_GRSAI_CALLBACK, self._misses, self.base_url
             )

@@ -230,14 +230,14 @@ class JobRunner:
         except asyncio.CancelledError:
             raise
         except RecipientGone as exc:
-            log.info("任务 %s：对方已无法接收（%s）", job.id, exc)
+            log.info(texts.LOG_JOB_CHAT_CANNOT_RECEIVE_ANY, job.id, exc)
             await self._finish(job, "chat_gone", "")
         except errors.ProviderError as exc:
             # The provider's own wording: for the logs only, users read error_text's sentence.
-            log.info("任务 %s 失败：%s：%s", job.id, type(exc).__name__, exc.detail)
+            log.info(texts.LOG_JOB_FAILED, job.id, type(exc).__name__, exc.detail)
             await self._finish(job, failure_reason(exc), exc.detail)
         except Exception:
-            log.exception("任务 %s 出错", job.id)
+            log.exception(texts.LOG_JOB_CRASHED, job.id)
             await self._finish(job, "internal", "")
         finally:
             if self.callbacks is not None:
@@ -285,7 +285,7 @@ class JobRunner:
                         await self._sleep(min(delay, left))
                         continue
                     raise
-                log.info("任务 %s：%s 失败（%s），改用 %s", job.id, job.provider,
+                log.info(texts.LOG_JOB_FAILED_MOVING, job.id, job.provider,
                          type(exc).__name__, following)  # fmt: skip
                 # Persisted before the next submit, so a restart resumes on the new provider.
                 await self.store.update(job, provider=following, state="created")
@@ -293,12 +293,12 @@ class JobRunner:
                 return
             except AMBIGUOUS as exc:
                 # The request may have reached the provider: resubmitting could pay twice.
-                log.warning("任务 %s：提交到 %s 的结果不明（%s），不自动重发",
+                log.warning(texts.LOG_JOB_SUBMIT_ENDED_AMBIGUOUSLY_NOT,
                             job.id, job.provider, type(exc).__name__)  # fmt: skip
                 await self._finish(job, SUBMIT_UNCLEAR, exc.detail)
                 return
         await self.store.update(job, state="submitted", task_id=task_id, progress=0)
-        log.info("任务 %s 已提交到 %s，任务号 %s", job.id, job.provider, task_id)
+        log.info(texts.LOG_JOB_SUBMITTED, job.id, job.provider, task_id)
         await self._notify(job)
 
     async def _poll_until_done(self, job: Job) -> None:
@@ -322,7 +322,7 @@ class JobRunner:
                 state = pushed or await provider.poll(job.task_id)
             except TRANSIENT as exc:
                 failures += 1
-                log.info("任务 %s 查询进度失败（%s），稍后重试", job.id, type(exc).__name__)
+                log.info(texts.LOG_JOB_POLL_FAILED_RETRYING, job.id, type(exc).__name__)
                 await self._sleep(min(60.0, interval * 2 ** min(failures, 5)))
                 continue
             failures = 0
@@ -362,7 +362,7 @@ class JobRunner:
             except DeliveryDelayed as exc:
                 failures = job.delivery_failures + 1
                 delay = max(self._backoff(failures), exc.retry_after)
-                log.warning("任务 %s：发送失败（%s），第 %d 次重试在 %.1f 秒后", job.id, exc,
+                log.warning(texts.LOG_JOB_DELIVERY_RETRY, job.id, exc,
                             failures, delay)  # fmt: skip
                 await self.store.update(job, delivery_failures=failures)
                 await self._notify(job)
@@ -398,7 +398,7 @@ class JobRunner:
         """failure_reason "error" is worth one more try (the provider advises it, refunds it)."""
         if state.failure_reason != "error" or job.attempts > self.config.auto_resubmits:
             return False
-        log.info("任务 %s：服务商出错，自动重新提交（第 %d 次）", job.id, job.attempts + 1)
+        log.info(texts.LOG_JOB_PROVIDER_ERROR_RESUBMITTING_ATTEMPT, job.id, job.attempts + 1)
         await self.store.update(job, state="created", task_id=None, progress=0)
         await self._submit(job)
         return job.state == "submitted"
@@ -416,7 +416,7 @@ class JobRunner:
             except errors.ResultExpired as exc:
                 # One dead link among several pictures: deliver the others (the status says
                 # how many are missing) rather than fail a paid job that has results.
-                log.info("任务 %s：第 %d 个结果已失效：%s", job.id, index, exc.detail)
+                log.info(texts.LOG_JOB_RESULT_GONE, job.id, index, exc.detail)
                 lost = exc
         if lost is not None and not files:
             raise lost
@@ -439,7 +439,7 @@ class JobRunner:
             except OSError as exc:
                 if exc.errno != errno.ENOSPC:
                     raise
-                log.warning("任务 %s：保存时磁盘已满，等待空间", job.id)
+                log.warning(texts.LOG_JOB_DISK_FULL_WHILE_SAVING, job.id)
                 if self.on_disk_full is not None:
                     self.on_disk_full()
                 await self._sleep(self.disk_full_retry)
@@ -514,7 +514,7 @@ class JobRunner:
         try:
             await self.events.on_change(job)
         except Exception:  # showing progress must never break the job
-            log.warning("任务 %s 的状态更新出错", job.id, exc_info=True)
+            log.warning(texts.LOG_STATUS_UPDATE_JOB_FAILED, job.id, exc_info=True)
 
 
 def _failure_of(state: TaskState) -> errors.ProviderError:

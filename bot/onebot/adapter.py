@@ -49,11 +49,11 @@ class QQAdapter(QQContext):
         try:
             await handle_message(self, event)
         except Exception:  # never silence: log it and tell the user
-            log.exception("处理 QQ 消息时出错")
+            log.exception(texts.LOG_QQ_MESSAGE_HANDLER_FAILED)
             try:
                 await reply(self, event, texts.ERR_INTERNAL)
             except Exception:
-                log.warning("错误提示发送失败", exc_info=True)
+                log.warning(texts.LOG_COULD_NOT_SEND_ERROR_NOTICE, exc_info=True)
 
 
 async def open_adapter(services: Services, access: AccessControl | None = None) -> QQAdapter:
@@ -110,7 +110,7 @@ class RunningQQ:
             raise
         resumed = await self.services.runner.resume()
         if resumed:
-            log.info("已恢复 %d 个未完成的任务", len(resumed))
+            log.info(texts.LOG_RESUMED_UNFINISHED_JOBS, len(resumed))
         return self.adapter
 
     async def stop(self) -> None:

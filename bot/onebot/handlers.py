@@ -64,7 +64,7 @@ async def handle_message(adapter: QQContext, event: MessageEvent) -> None:
             await _admin(adapter, event, command.name, command.args.split())
         return  # silently for others: strangers need not learn these exist
     if not control.is_allowed(user, chat if event.is_group else None):
-        log.info("已拒绝 QQ 用户（不在白名单）user=%s chat=%s", identity.display(user),
+        log.info(texts.LOG_REFUSED_QQ, identity.display(user),
                  identity.display(chat))  # fmt: skip
         accepted, _ = adapter.refusals.hit((chat, user))
         if accepted:
@@ -185,7 +185,7 @@ async def send_answer(adapter: QQContext, event: MessageEvent, markdown: str) ->
             await adapter.server.send_forward(chat, nodes)
             return
         except ActionFailed:
-            log.info("合并转发被拒，改为逐条发送回答")
+            log.info(texts.LOG_MERGED_FORWARD_REFUSED_SENDING_ANSWER)
     for number, part in enumerate(parts):
         head = [seg.reply(event.message_id)] if number == 0 else []
         await send(adapter, event, [*head, seg.text(part)])
@@ -221,7 +221,7 @@ async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[
             await reply(adapter, event, texts.ADMIN_CANNOT_DENY_ADMIN.format(target=shown))
             return
         await control.set_allowed(target, allowed, admin)
-        log.info("管理员 %s 执行 %s id=%s", identity.display(admin), name, shown)
+        log.info(texts.LOG_ADMIN_ACCESS, identity.display(admin), name, shown)
         template = texts.ADMIN_TARGET_GROUP if target < 0 else texts.ADMIN_TARGET_USER
         done = texts.ADMIN_ALLOWED if allowed else texts.ADMIN_DENIED
         await reply(adapter, event, done.format(target=template.format(id=shown)))

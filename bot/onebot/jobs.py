@@ -104,7 +104,7 @@ class QQJobEvents:
         try:
             message_id = await self._send(job, [seg.text(text)])
         except OneBotError:
-            log.warning("任务 %s：失败通知没有发出", job.id, exc_info=True)
+            log.warning(texts.LOG_JOB_FAILURE_NOTICE_NOT_SENT, job.id, exc_info=True)
             return
         if retry:
             await actions.offered(self.adapter, job, message_id)
@@ -113,7 +113,7 @@ class QQJobEvents:
         try:
             await self._send(job, [seg.text(status_text(job))])
         except OneBotError:  # a status only: the job goes on
-            log.info("任务 %s：“正在连接”提示没有发出", job.id, exc_info=True)
+            log.info(texts.LOG_JOB_CONNECTING_NOTICE_NOT_SENT, job.id, exc_info=True)
 
     async def _milestones_of(self, job: Job) -> None:
         every = float(self.adapter.settings.qq_progress_milestone_seconds)
@@ -128,7 +128,7 @@ class QQJobEvents:
                 try:
                     await self._send(job, [seg.text(text)])
                 except OneBotError:  # a status only: the result still comes
-                    log.info("任务 %s：进度提示没有发出", job.id, exc_info=True)
+                    log.info(texts.LOG_JOB_MILESTONE_NOT_SENT, job.id, exc_info=True)
             number += 1
 
     async def _send(self, job: Job, message: list[seg.Segment], **kw: object) -> int:
@@ -183,14 +183,14 @@ class QQJobEvents:
                 await self.store.add_result_message(link)
                 return
             except ActionFailed:  # QQ refused the segment (too big for it): upload the file
-                log.info("任务 %s：视频消息被拒，改为上传文件", job.id)
+                log.info(texts.LOG_JOB_VIDEO_SEGMENT_REFUSED_UPLOADING, job.id)
         size_mb = f"{file.size / MB:.0f}"
         try:
             await self.adapter.server.upload_file(
                 chat_ref(job.chat_id), path, path.name, connect_wait=DELIVERY_CONNECT_WAIT
             )
         except ActionFailed:  # refused outright (size, rights): the provider's link will do
-            log.info("任务 %s：文件上传被拒，改发链接", job.id)
+            log.info(texts.LOG_JOB_FILE_UPLOAD_REFUSED_SENDING, job.id)
             link.message_id = await self._send(
                 job, [seg.text(await self._link_text(job, file, size_mb))],
                 connect_wait=DELIVERY_CONNECT_WAIT,
@@ -204,7 +204,7 @@ class QQJobEvents:
         try:
             link.message_id = await self._send(job, [seg.text(notice)])
         except OneBotError:  # the video itself went out: the notice is not worth a retry
-            log.info("任务 %s：已上传视频的提示没有发出", job.id, exc_info=True)
+            log.info(texts.LOG_JOB_NOTICE_UPLOADED_VIDEO_NOT, job.id, exc_info=True)
             return
         await self.store.add_result_message(link)
 
@@ -238,7 +238,7 @@ class QQJobEvents:
         try:
             await self._send(job, [seg.text(text)])
         except OneBotError:
-            log.info("任务 %s：文字没有发出", job.id, exc_info=True)
+            log.info(texts.LOG_JOB_TEXT_NOT_SENT, job.id, exc_info=True)
 
     async def close(self) -> None:
         for task in [*self._tasks, *self._milestones.values()]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot import texts
 from bot.providers.base import GenerationRequest, ResultItem
 from bot.store.db import Database
 
@@ -223,7 +224,7 @@ class JobStore:
             except sqlite3.OperationalError as exc:
                 if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
                     raise
-                log.warning("任务 %s：数据库磁盘已满，状态写入等待空间", job_id)
+                log.warning(texts.LOG_JOB_DATABASE_FULL_STATE_WRITE, job_id)
                 if self.on_disk_full is not None:
                     self.on_disk_full()
                 await asyncio.sleep(self.disk_full_retry)

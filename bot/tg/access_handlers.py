@@ -89,7 +89,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     chat_id = chat.id if chat else None
     if not control.is_allowed(user.id, chat_id):
-        log.info("已拒绝 Telegram 用户（不在白名单）user=%s chat=%s", user.id, chat_id)
+        log.info(texts.LOG_REFUSED_TELEGRAM, user.id, chat_id)
         await _refuse(update, context, user.id, chat_id)
         raise ApplicationHandlerStop
     if message is not None and chat is not None and chat.type != chat.PRIVATE:
@@ -121,7 +121,7 @@ async def _refuse(
         )
         await message.reply_text(text)
     except TelegramError:
-        log.warning("拒绝提示发送失败", exc_info=True)
+        log.warning(texts.LOG_COULD_NOT_SEND_REFUSAL, exc_info=True)
 
 
 async def _group_cooldown(
@@ -142,7 +142,7 @@ async def _group_cooldown(
         if message.media_group_id:
             albums[key] = message.media_group_id
         return
-    log.info("群内冷却中 user=%s chat=%s", user_id, chat_id)
+    log.info(texts.LOG_COOLDOWN, user_id, chat_id)
     if notify:
         seconds = max(1, round(cooldown.seconds))
         try:
@@ -263,7 +263,7 @@ async def _set_access(update: Update, context: ContextTypes.DEFAULT_TYPE, allowe
         await message.reply_text(texts.ADMIN_CANNOT_DENY_ADMIN.format(target=shown))
         return
     await control.set_allowed(target, allowed, admin.id)
-    log.info("管理员 %s 执行 %s id=%s", admin.id, "allowed" if allowed else "denied", target)
+    log.info(texts.LOG_ADMIN_ACCESS, admin.id, "allowed" if allowed else "denied", target)
     template = texts.ADMIN_ALLOWED if allowed else texts.ADMIN_DENIED
     await message.reply_text(template.format(target=_target_name(target)))
 
@@ -301,7 +301,7 @@ async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(texts.ADMIN_USAGE_QUOTA)
         return
     await control.set_quota(user_id, kind, value)
-    log.info("管理员 %s 设置额度 user=%s kind=%s value=%s", admin.id, user_id, kind, value)
+    log.info(texts.LOG_ADMIN_SET_QUOTA, admin.id, user_id, kind, value)
     name = texts.QUOTA_KIND_NAMES[kind]
     if value is None:
         default = control.default_limits()[kind]

@@ -49,7 +49,7 @@ async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         await retention.sweep()
     except Exception:  # a failed sweep is retried at the next interval
-        log.warning("清理旧文件出错", exc_info=True)
+        log.warning(texts.LOG_RETENTION_SWEEP_FAILED, exc_info=True)
 
 
 class DiskFullAlert:
@@ -72,13 +72,13 @@ class DiskFullAlert:
         task.add_done_callback(self._tasks.discard)
 
     async def _alert(self) -> None:
-        log.error("磁盘已满：正在通知 %d 位管理员", len(self.admins))
+        log.error(texts.LOG_DISK_FULL_ALERTING_ADMINS, len(self.admins))
         for admin in self.admins:
             try:
                 await self.app.bot.send_message(admin, texts.ADMIN_DISK_FULL)
             except TelegramError:
-                log.warning("无法通知管理员 %s 磁盘已满", admin, exc_info=True)
+                log.warning(texts.LOG_COULD_NOT_ALERT_ADMIN_ABOUT, admin, exc_info=True)
         try:
             await self.retention.sweep()
         except Exception:
-            log.warning("磁盘满后的清理出错", exc_info=True)
+            log.warning(texts.LOG_RETENTION_SWEEP_AFTER_FULL_DISK, exc_info=True)
