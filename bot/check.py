@@ -2,8 +2,11 @@
 
 Rules: nothing is generated or paid (provider keys are probed like the admins' /providers:
 an unknown task id, or the model list); no update is taken from Telegram (getMe only); every
-❌ line says what to change; the exit code is 0 only if every item passed. `--offline` checks
-the settings and the data folder only (for a container health check).
+❌ line says what to change; the exit code is 0 only if every item passed (a ⚠️ note, such as
+"no NapCat has connected yet" before the first start, does not fail it). With QQ on, the QQ
+item (bot/onebot/checkup.py) binds nothing for longer than a moment. `--offline` checks the
+settings, the QQ port and the data folder only (for a container health check). The end line
+names `./scripts/start.sh` when that script launched the check (BOT_LAUNCHER=start.sh).
 """
 
 from __future__ import annotations

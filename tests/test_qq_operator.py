@@ -69,14 +69,17 @@ async def test_bad_ports_say_which_numbers_are_allowed(
             assert "非空" not in line
 
 
+@pytest.mark.parametrize("with_telegram", [False, True], ids=["qq-alone", "with-telegram"])
 async def test_qq_port_in_use_is_one_chinese_line_and_exit_2(
-    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path, with_telegram: bool
 ) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         env = qq_env(tg, grsai, tmp_path / "data", ONEBOT_WS_PORT=str(port))
+        if with_telegram:
+            env["TELEGRAM_BOT_TOKEN"] = tg.token
         code, out = await run_once([], env, tmp_path / "run", timeout=60)
     assert code == 2, out
     assert "Traceback" not in out, out

@@ -13,7 +13,10 @@ Rules this module guarantees:
   been sent), so they are never retried here;
 - `status: failed` (or a retcode other than 0/1) raises `ActionFailed` with the retcode;
 - events are parsed (`bot.onebot.events`) and each is handed to the callback in its own task,
-  so a handler may call actions (whose answers arrive on the same connection) freely.
+  so a handler may call actions (whose answers arrive on the same connection) freely;
+- a port already taken raises `PortInUse` (the CLI says so in one Chinese line, exit 2); the
+  listener and each connection/disconnection are noted in `config.state_file` for `check`;
+- every line it logs at INFO and above is Chinese and names what to fix (401/403/404).
 
 `websockets` is the WebSocket library: maintained, pure Python, asyncio-native, and its
 server does the HTTP upgrade, ping/pong keepalive and frame limits for us.
