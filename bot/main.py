@@ -2,8 +2,9 @@
 then run the bot (long polling or webhook).
 
 Exit codes: 0 stopped by a signal (or `check` passed), 1 `check` found a problem or an
-unexpected crash, 2 the configuration is wrong (bad or missing setting, token rejected): the
-systemd unit does not restart on 2 (RestartPreventExitStatus=2).
+unexpected crash, 2 the configuration is wrong (bad or missing setting, token rejected, the
+QQ port ONEBOT_WS_PORT taken by another program): the systemd unit does not restart on 2
+(RestartPreventExitStatus=2).
 """
 
 from __future__ import annotations
