@@ -206,10 +206,10 @@ async def test_webhook_mode_takes_a_finished_draw_from_the_grsai_callback_withou
     await proc.start()
     try:
         for _ in range(200):
-            if "GrsAI results are called back" in proc.log:
+            if texts.LOG_GRSAI_RESULTS_ARE_CALLED_BACK.split("%s")[0] in proc.log:
                 break
             await asyncio.sleep(0.1)
-        assert "GrsAI results are called back" in proc.log, proc.log
+        assert texts.LOG_GRSAI_RESULTS_ARE_CALLED_BACK.split("%s")[0] in proc.log, proc.log
         grsai.script_task(TaskScript(kind="image", progress=[30, 100], step_delay=0.3))
         chat = tg.private_chat(USER_HOOK)
         tg.send_text(chat, USER_HOOK, "/draw 回调送来的猫")
