@@ -123,7 +123,7 @@ def test_test_script_installs_the_dev_tools_once(checkout: Path) -> None:
     run_script(checkout, "start.sh")
     _, calls = run_script(checkout, "test.sh", "-k", "x")
     assert len(installs(calls)) == 1 and "-e .[dev]" in installs(calls)[0]
-    assert any("-m pytest -q -k x" in c for c in calls)
+    assert any("-m pytest -q" in c and c.endswith("-k x") for c in calls)
     _, calls = run_script(checkout, "test.sh")
     assert installs(calls) == []
     _, calls = run_script(checkout, "start.sh")  # the dev install covers the bot's needs
