@@ -152,6 +152,11 @@ class JobRunner:
         media_dir: Path,
         config: RunnerConfig | None = None,
         fallback: Callable[[GenerationRequest, str], str | None] | None = None,
+        *,
+        events: JobEvents | None = None,
+        url_policies: Mapping[str, UrlPolicy] | None = None,
+        callbacks: Callbacks | None = None,
+        on_disk_full: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         # (request, failed provider) → the next provider to try, or None (see registry.py)
@@ -160,7 +165,12 @@ class JobRunner:
         self.http = http
         self.media_dir = media_dir
         self.config = config or RunnerConfig()
-        self.events: JobEvents | None = None
+        # Where jobs are shown and delivered: the runtime's router, one handler per platform.
+        self.events: JobEvents | None = events
+        # Where each provider's result URLs may point (bot/media/download.py policies_for).
+        self.url_policies: Mapping[str, UrlPolicy] = url_policies or {}
+        # Called (synchronously) on ENOSPC: the runtime's upkeep tells the admins and sweeps.
+        self.on_disk_full = on_disk_full
         self._slots = asyncio.Semaphore(self.config.max_running)
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._waiting: list[int] = []  # job ids waiting for a slot, in order
@@ -169,8 +179,8 @@ class JobRunner:
         self._queue_wake = asyncio.Event()
         # job id → (position last shown, when the last QUEUE_SHOWS_PER_INTERVAL were shown)
         self._queue_shown: dict[int, tuple[int, tuple[float, ...]]] = {}
-        # Set once the provider callback route is served (webhook mode): bot/tg/webhook.py.
-        self.callbacks: Callbacks | None = None
+        # Provider callbacks (webhook mode), served by the runtime's HTTP server.
+        self.callbacks: Callbacks | None = callbacks
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     # -- public -------------------------------------------------------------------------------
@@ -448,12 +458,9 @@ class JobRunner:
         await self.store.update(job, state="delivering", files=files)
         await self._notify(job)
 
-    # Per provider: where its result URLs may point (set by Services.open; default strict).
-    url_policies: Mapping[str, UrlPolicy] = {}
     # A full disk while saving never ends a job: it waits this long and tries again, and
-    # `on_disk_full` (set by the chat side) tells the admins.
+    # `on_disk_full` (the runtime's upkeep) tells the admins.
     disk_full_retry: float = 60.0
-    on_disk_full: Callable[[], None] | None = None
 
     async def _save(self, job: Job, index: int, item: ResultItem, kind: str) -> SavedFile:
         while True:

@@ -37,11 +37,10 @@ def access(context: ContextTypes.DEFAULT_TYPE) -> AccessControl:
     return context.application.bot_data["access"]
 
 
-async def setup(app: Application, services: Services) -> None:
-    """Called from post_init once the database is open."""
-    control = AccessControl(services.settings, services.db, services.jobs)
-    await control.load()
-    app.bot_data["access"] = control
+def setup(app: Application, services: Services) -> None:
+    """Called when the platform starts, once the services are open (one AccessControl for
+    every platform)."""
+    app.bot_data["access"] = services.access
     app.bot_data["cooldown"] = Cooldown(services.settings.group_user_cooldown)
     app.bot_data["refusals"] = Cooldown(REFUSAL_INTERVAL)
     app.bot_data["cooldown_albums"] = {}
