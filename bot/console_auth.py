@@ -176,6 +176,22 @@ async def issue_login_link(db: Database, settings: Settings, identity: int) -> s
     return await ConsoleAuth(db, settings).issue_login_link(identity)
 
 
+async def console_link_text(
+    db: Database, settings: Settings, identity: int, *, private: bool, command: str
+) -> str:
+    """The answer to /console (QQ: /控制台): a link in a private chat only (a group would
+    show it to everyone), or why there is none."""
+    if not private:
+        return texts.CONSOLE_LINK_PRIVATE_ONLY.format(command=command)
+    try:
+        url = await issue_login_link(db, settings, identity)
+    except ConsoleOff:
+        return texts.CONSOLE_OFF
+    except NoConsoleRole:
+        return texts.CONSOLE_NO_ROLE
+    return texts.CONSOLE_LINK.format(url=url)
+
+
 def _session(row: SessionRow, role: str) -> Session:
     return Session(row.id, row.identity, role, row.csrf, row.created_at, row.expires_at,
                    row.last_seen, row.user_agent, row.address)  # fmt: skip

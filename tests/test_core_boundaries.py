@@ -21,7 +21,7 @@ CORE = (
     "chat", "jobs", "providers", "store", "media", "access.py", "access_texts.py",
     "identity.py", "texts.py", "platform.py", "background.py", "retention.py",
     "error_text.py", "services.py", "provider_status.py", "zone_names.py", "redact.py",
-    "logging_setup.py", "config.py",
+    "logging_setup.py", "config.py", "console_auth.py",
 )  # fmt: skip
 PLATFORM = ("telegram", "bot.tg", "bot.onebot")
 

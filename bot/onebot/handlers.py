@@ -1,7 +1,7 @@
 """QQ messages → core: who may ask (access gate), commands, and chat turns.
 
 Private chat: any text is a chat turn. Groups: only @bot, a reply to the bot, or a command.
-Admin commands (/allow /deny /quota) are silent for non-admins, like on Telegram.
+Admin commands (/allow /deny /quota /控制台) are silent for non-admins, like on Telegram.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from bot import identity, texts
 from bot.access import QUOTA_KINDS, QuotaExceeded
 from bot.access_texts import quota_text, usage_report
 from bot.chat.service import ImageInput, conversation_key
+from bot.console_auth import console_link_text
 from bot.error_text import describe_error
 from bot.media.download import sniff_mime
 from bot.onebot import segments as seg
@@ -27,7 +28,7 @@ from bot.onebot.video_commands import help_text, remix, role, story
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = frozenset({"allow", "deny", "quota"})
+ADMIN_COMMANDS = frozenset({"allow", "deny", "quota", "console"})
 
 
 async def _replied_to_bot(adapter: QQContext, event: MessageEvent) -> bool:
@@ -193,6 +194,11 @@ async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[
     group), /quota <id> [<kind> <n|default>]."""
     control = adapter.access
     admin, chat = ids_of(event)
+    if name == "console":
+        await reply(adapter, event, await console_link_text(
+            adapter.services.db, adapter.settings, admin, private=not event.is_group,
+            command=seg.shown_command("console")))  # fmt: skip
+        return
     target: int | None = None
     if args:
         try:

@@ -199,6 +199,7 @@ ALIASES: dict[str, str] = {
     "设置": "settings",
     "故事": "story",
     "问": "ask",
+    "控制台": "console",
 }
 
 
