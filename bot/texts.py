@@ -855,4 +855,5 @@ CONSOLE_FLASH = {
     "resent": "任务 #{job} 的结果正在重新发送。",
     "not_resendable": "任务 #{job} 现在不能重新发送（只有发送失败且文件还在的任务可以）。",
     "revoked": "会话已注销。",
+    "logged_out": "已退出登录。",
 }
