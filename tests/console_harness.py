@@ -10,8 +10,7 @@ import httpx
 from aiohttp import web
 
 from bot.access import AccessControl
-from bot.console import build_console_app, serve_console
-from bot.console.app import bound_port
+from bot.console.app import bound_port, build_console_app, serve_console
 from bot.console_auth import ConsoleAuth
 from bot.services import Services
 

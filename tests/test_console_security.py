@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.access import AccessControl
-from bot.console import build_console_app, serve_console
-from bot.console.app import bound_hosts
+from bot.console.app import bound_hosts, build_console_app, serve_console
 from bot.console_auth import LOGIN_TTL
 from bot.providers.base import GenerationRequest
 from bot.services import Services
