@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/venv.sh
+. scripts/chromium.sh
 ensure_venv "[dev]"
+ensure_chromium
 .venv/bin/python -m ruff check bot tests bench
 .venv/bin/python -m pytest -q "$@"

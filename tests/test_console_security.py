@@ -231,6 +231,11 @@ async def test_settings_page_masks_secrets(console: RunningConsole) -> None:
     assert key.get_secret_value() not in page.text
     token = console.services.settings.telegram_bot_token
     assert token is not None and token.get_secret_value() not in page.text
+    from bot.console.settings_page import shown_value
+
+    assert shown_value("bot_admin_ids", [9001, 2**56 + 123]) == "9001,qq:123"
+    assert shown_value("telegram_proxy", "socks5://me:pa55word@proxy.example:1080") == (
+        "socks5://me:***@proxy.example:1080")
 
 
 async def test_logs_page_shows_scrubbed_warnings_and_follows_new_ones(

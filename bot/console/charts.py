@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 600, 200
-PAD_LEFT, PAD_BOTTOM, PAD_TOP = 34, 22, 10
+PAD_LEFT, PAD_RIGHT, PAD_BOTTOM, PAD_TOP = 34, 18, 22, 10
 SERIES = ("chat", "image", "video")
 
 
@@ -46,7 +46,7 @@ def stacked_days(series: dict[str, dict[str, int]], names: dict[str, str]) -> Ba
     days = list(series)
     top = max([sum(series[d].get(s, 0) for s in SERIES) for d in days] + [1])
     top = _nice(top)
-    plot_w = WIDTH - PAD_LEFT - 4
+    plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     plot_h = HEIGHT - PAD_BOTTOM - PAD_TOP
     step = plot_w / max(len(days), 1)
     bars: list[Bar] = []

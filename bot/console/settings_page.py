@@ -7,11 +7,13 @@ from urllib.parse import urlsplit, urlunsplit
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot import texts
+from bot import identity, texts
 from bot.config import Settings
 from bot.console.render import CONSOLE, render
 from bot.console_auth import plain_http_warning
 from bot.redact import scrub
+
+IDENTITY_LISTS = ("bot_admin_ids", "bot_allowed_ids")  # shown as typed: qq:123, not 2**56 + 123
 
 
 def add_routes(app: web.Application) -> None:
@@ -24,7 +26,9 @@ def shown_value(name: str, value: object) -> str:
         return texts.CONSOLE_UI["secret_set"]
     if value is None:
         return texts.CONSOLE_UI["not_set"]
-    if isinstance(value, list | tuple):
+    if name in IDENTITY_LISTS:
+        text = ",".join(identity.display(int(v)) for v in value)  # type: ignore[attr-defined]
+    elif isinstance(value, list | tuple):
         text = ",".join(str(v) for v in value)
     else:
         text = str(value)
