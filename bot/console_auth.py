@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from bot import texts
 from bot.config import Settings
+from bot.identity import display
 from bot.store.console import AuditEntry, ConsoleStore, SessionRow
 from bot.store.db import Database
 
@@ -159,7 +160,9 @@ class ConsoleAuth:
         if role is not None and role not in (ADMIN, READONLY):
             raise ValueError(role)
         await self.store.set_role(identity, role, actor)
-        await self.store.audit(actor, "role", f"identity:{identity}", role or "")
+        names = texts.CONSOLE_ROLE_NAMES
+        await self.store.audit(actor, "role", f"identity:{display(identity)}",
+                               names.get(role or "", texts.CONSOLE_UI["no_role"]))  # fmt: skip
 
     async def audit(self, actor: int, action: str, target: str, detail: str = "") -> None:
         await self.store.audit(actor, action, target, detail)

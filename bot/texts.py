@@ -723,6 +723,7 @@ CONSOLE_ACTION_NAMES = {
     "role": "修改角色",
     "cancel": "取消任务",
     "resend": "重新发送结果",
+    "link": "生成登录链接",
 }
 # Every word the console's pages show (templates hold no Chinese of their own).
 CONSOLE_UI = {
@@ -843,6 +844,12 @@ CONSOLE_UI = {
     "download": "下载",
     "none": "无",
     "unknown": "未知",
+    "console_role": "控制台角色",
+    "no_role": "无",
+    "set_role": "设置角色",
+    "make_link": "生成登录链接",
+    "new_link": "一次性登录链接（10 分钟内有效，只能用一次；请私下发给对方，此页不会再次显示）：",
+    "no_role_no_link": "先给这个用户设置控制台角色，才能生成登录链接。",
 }
 CONSOLE_FLASH = {
     "allowed": "已允许 {target} 使用机器人。",
@@ -856,4 +863,6 @@ CONSOLE_FLASH = {
     "not_resendable": "任务 #{job} 现在不能重新发送（只有发送失败且文件还在的任务可以）。",
     "revoked": "会话已注销。",
     "logged_out": "已退出登录。",
+    "role_set": "已把 {target} 的控制台角色设为：{role}。",
+    "role_admin": "{target} 是管理员（BOT_ADMIN_IDS），本来就是所有者。",
 }

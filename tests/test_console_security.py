@@ -294,3 +294,35 @@ def test_templates_hold_no_chinese_of_their_own() -> None:
         if path.suffix == ".py":
             text = re.sub(r'"""[\s\S]*?"""|#.*', "", text)  # docstrings and comments may
         assert not re.search(r"[\u4e00-\u9fff]", text), path.name
+
+
+async def test_owners_grant_roles_and_make_links_for_operators(console: RunningConsole) -> None:
+    client, csrf = await console.logged_in(ADMIN)
+    async with aclosing(client):
+        # No role yet: no link.
+        refused = await client.post("/users/link", data={"csrf": csrf, "target": str(READER)})
+        assert refused.status_code == 400
+        granted = await client.post("/users/role", data={"csrf": csrf, "target": str(READER),
+                                                         "role": "readonly"})
+        assert granted.status_code == 303 and "role_set" in granted.headers["location"]
+        bad = await client.post("/users/role", data={"csrf": csrf, "target": str(READER),
+                                                     "role": "owner"})
+        assert bad.status_code == 400  # owners are BOT_ADMIN_IDS only
+        page = await client.post("/users/link", data={"csrf": csrf, "target": str(READER)})
+        assert page.status_code == 200
+        link = re.search(r'<pre id="new-link">http://127\.0\.0\.1:8787/login/([^<]+)</pre>',
+                         page.text)  # fmt: skip
+        assert link is not None
+        users = await client.get("/users")
+        assert "修改角色" in users.text and "生成登录链接" in users.text  # the audit
+    reader = console.client()
+    async with aclosing(reader):
+        answer = await reader.post(f"/login/{link.group(1)}")
+        assert answer.status_code == 303
+        page = await reader.get("/users")
+        assert "只读" in page.text and 'action="/users/role"' not in page.text
+        reader_csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert reader_csrf is not None
+        refused = await reader.post("/users/role", data={"csrf": reader_csrf.group(1),
+                                                         "target": str(READER), "role": "admin"})
+        assert refused.status_code == 403

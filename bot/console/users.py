@@ -11,17 +11,22 @@ from bot import identity, texts
 from bot.access import QUOTA_KINDS
 from bot.console import queries
 from bot.console.render import CONSOLE, SESSION, error_page, render
+from bot.console_auth import ADMIN, OWNER, READONLY, NoConsoleRole
 
 PAGE = 50
+GRANTABLE = (ADMIN, READONLY)  # owners are BOT_ADMIN_IDS: nobody is made one here
 
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/users", user_list)
     app.router.add_post("/users/access", set_access)
     app.router.add_post("/users/quota", set_quota)
+    app.router.add_post("/users/role", set_role)
+    app.router.add_post("/users/link", make_link)
 
 
-async def user_list(request: web.Request) -> web.Response:
+async def user_list(request: web.Request, new_link: str = "",
+                    status: int = 200) -> web.Response:  # fmt: skip
     console = request.app[CONSOLE]
     access = console.access
     q = request.query
@@ -34,6 +39,7 @@ async def user_list(request: web.Request) -> web.Response:
     seen, more = await queries.identities(console.services.db, access.today(), only,
                                           offset=min(offset, 10**7), limit=PAGE)  # fmt: skip
     listed = await access.access_list.all()
+    roles = await console.auth.store.roles()
     rows = []
     for entry in seen:
         ident = entry.ident
@@ -44,12 +50,14 @@ async def user_list(request: web.Request) -> web.Response:
             "listed": listed.get(ident),
             "limits": await access.limits(ident) if ident > 0 else None,
             "overrides": await access.overrides.of(ident) if ident > 0 else {},
+            "role": roles.get(ident, ""),
         })  # fmt: skip
     changes = await console.auth.audit_where("identity:", limit=20)
     return render(
-        request, "users.html", nav="users", rows=rows, more=more, offset=offset, page=PAGE,
-        wanted=wanted, bad_query=bool(wanted) and only is None, kinds=QUOTA_KINDS,
-        changes=changes, display=identity.display,
+        request, "users.html", status=status, nav="users", rows=rows, more=more,
+        offset=offset, page=PAGE, wanted=wanted, bad_query=bool(wanted) and only is None,
+        kinds=QUOTA_KINDS, changes=changes, display=identity.display,
+        grantable=GRANTABLE, new_link=new_link, owner=request[SESSION].role == OWNER,
     )  # fmt: skip
 
 
@@ -99,3 +107,38 @@ async def set_quota(request: web.Request) -> web.StreamResponse:
     if value is None:
         raise _back(target, "quota_reset", name=name, value=console.access.default_limits()[kind])
     raise _back(target, "quota_set", name=name, value=value)
+
+
+async def set_role(request: web.Request) -> web.StreamResponse:
+    """Owners only: make a user a console 管理员 or 只读 operator, or take the role away."""
+    console = request.app[CONSOLE]
+    session = request[SESSION]
+    if session.role != OWNER:
+        return error_page(request, 403, texts.CONSOLE_UI["forbidden"])
+    target, form = await _target(request)
+    role = form.get("role", "")
+    if target is None or target < 0 or role not in ("", *GRANTABLE):
+        return error_page(request, 400, texts.CONSOLE_UI["bad_input"])
+    if console.access.is_admin(target):
+        raise _back(target, "role_admin")
+    await console.auth.set_role(target, role or None, session.identity)
+    names = texts.CONSOLE_ROLE_NAMES
+    raise _back(target, "role_set", role=names.get(role, texts.CONSOLE_UI["no_role"]))
+
+
+async def make_link(request: web.Request) -> web.StreamResponse:
+    """Owners only: a one-time login link for an operator who holds a role (to pass on to
+    them privately); shown once on the page, never put in a URL."""
+    console = request.app[CONSOLE]
+    session = request[SESSION]
+    if session.role != OWNER:
+        return error_page(request, 403, texts.CONSOLE_UI["forbidden"])
+    target, _ = await _target(request)
+    if target is None or target < 0:
+        return error_page(request, 400, texts.CONSOLE_UI["bad_input"])
+    try:
+        url = await console.auth.issue_login_link(target)
+    except NoConsoleRole:
+        return error_page(request, 400, texts.CONSOLE_UI["no_role_no_link"])
+    await console.auth.audit(session.identity, "link", f"identity:{identity.display(target)}")
+    return await user_list(request, new_link=url)
