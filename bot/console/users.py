@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot import identity, texts
-from bot.access import QUOTA_KINDS
+from bot.access import QUOTA_KINDS, AccessControl
+from bot.config import Settings
 from bot.console import queries
 from bot.console.render import CONSOLE, SESSION, error_page, render
 from bot.console_auth import ADMIN, OWNER, READONLY, NoConsoleRole
@@ -51,6 +52,7 @@ async def user_list(request: web.Request, new_link: str = "",
             "limits": await access.limits(ident) if ident > 0 else None,
             "overrides": await access.overrides.of(ident) if ident > 0 else {},
             "role": roles.get(ident, ""),
+            "source": _why(console.services.settings, access, ident, listed.get(ident)),
         })  # fmt: skip
     changes = await console.auth.audit_where("identity:", limit=20)
     return render(
@@ -59,6 +61,18 @@ async def user_list(request: web.Request, new_link: str = "",
         kinds=QUOTA_KINDS, changes=changes, display=identity.display,
         grantable=GRANTABLE, new_link=new_link, owner=request[SESSION].role == OWNER,
     )  # fmt: skip
+
+
+def _why(settings: Settings, access: AccessControl, ident: int, listed: bool | None) -> str:
+    """Why the identity may or may not use the bot (the page names the rule that decides)."""
+    ui = texts.CONSOLE_UI
+    if access.is_admin(ident):
+        return ui["source_admin"]
+    if listed is not None:
+        return ui["source_listed_allow"] if listed else ui["source_listed_deny"]
+    if ident in settings.bot_allowed_ids:
+        return ui["source_config"]
+    return ui["source_public"] if settings.bot_public else ui["not_listed"]
 
 
 def _back(target: int, key: str, **values: object) -> web.HTTPSeeOther:
