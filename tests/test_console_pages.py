@@ -83,6 +83,9 @@ async def test_users_page_lists_every_identity_with_usage(console: RunningConsol
     await access.record_chat(TG_USER, TG_USER, "grsai", "m")
     await access.record_chat(QQ_USER, QQ_GROUP, "grsai", "m")
     await access.record_chat(QQ_USER, QQ_GROUP, "grsai", "m")
+    # Yesterday's usage (SQLite's clock has millisecond steps: same-moment rows would tie).
+    await console.services.db.conn.execute("UPDATE usage SET created_at = created_at - 86400")
+    await console.services.db.conn.commit()
     await access.set_allowed(identity.qq_user(9), False, ADMIN)
     client, _ = await console.logged_in(ADMIN)
     async with aclosing(client):
