@@ -47,7 +47,8 @@ def start_runtime(settings: Settings, **upkeep: float) -> Runtime:
     for platform in platforms:
         if hasattr(platform, "poll_timeout"):
             platform.poll_timeout = 1
-    return Runtime(settings, platforms, upkeep)
+    # The console's own tests serve it themselves on a free port (tests/test_console_*.py).
+    return Runtime(settings, platforms, upkeep, serve_console=False)
 
 
 class RunningBot:

@@ -46,7 +46,7 @@ class RunningQQ:
         self.runtime: Runtime | None = None
 
     async def start(self) -> Any:
-        self.runtime = Runtime(self.settings, upkeep_options=self.upkeep)
+        self.runtime = Runtime(self.settings, upkeep_options=self.upkeep, serve_console=False)
         await self.runtime.start()
         return self.adapter
 

@@ -21,7 +21,7 @@ CORE = (
     "chat", "jobs", "providers", "store", "media", "access.py", "access_texts.py",
     "identity.py", "texts.py", "platform.py", "background.py", "retention.py",
     "error_text.py", "services.py", "provider_status.py", "zone_names.py", "redact.py",
-    "logging_setup.py", "config.py",
+    "logging_setup.py", "config.py", "console_auth.py",
 )  # fmt: skip
 PLATFORM = ("telegram", "bot.tg", "bot.onebot")
 
@@ -155,6 +155,25 @@ def test_the_adapter_check_sees_an_import_of_another_adapter() -> None:
                              "bot.tg.app: bot.onebot.adapter.attach"]
         finally:
             BOT = saved
+
+
+def test_the_console_imports_no_platform_adapter() -> None:
+    """The web console is beside the platforms, not on top of them: it works through the
+    core (AccessControl, the runner) and its own login core (bot/console_auth.py)."""
+    modules = _modules()
+    found = [
+        f"{name}: {imported}"
+        for name, path in modules.items()
+        if name.startswith("bot.console")
+        for imported in _imported(name, path)
+        if imported in PLATFORM or imported.startswith(tuple(p + "." for p in PLATFORM))
+    ]
+    assert any(name.startswith("bot.console.") for name in modules) and found == []
+    # ... and no platform imports the console app (only its login core).
+    for name, path in modules.items():
+        if name.startswith(("bot.tg", "bot.onebot")):
+            assert not any(m.startswith("bot.console.") or m == "bot.console"
+                           for m in _imported(name, path)), name  # fmt: skip
 
 
 def test_bot_package_has_no_import_circles() -> None:

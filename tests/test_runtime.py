@@ -103,3 +103,32 @@ async def test_qq_alone_sweeps_old_media_in_the_background(
         await eventually(lambda: heartbeat.stat().st_mtime_ns != first, 15, "heartbeat again")
     finally:
         await running.stop()
+
+
+async def test_the_console_is_served_by_the_runtime_and_a_taken_port_is_one_chinese_line(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path, processes: list[BotProcess]
+) -> None:
+    import socket
+
+    import httpx
+
+    console = free_port()
+    env = qq_only_env(tg, grsai, tmp_path / "data", CONSOLE_PORT=str(console))
+    proc = await launch(processes, env, tmp_path / "run")
+    await proc.wait_for_output(texts.LOG_CONSOLE_AT.split("：")[0], timeout=60)
+    async with httpx.AsyncClient() as client:
+        health = await client.get(f"http://127.0.0.1:{console}/healthz")
+        page = await client.get(f"http://127.0.0.1:{console}/", follow_redirects=False)
+    assert health.json()["platforms"] == {"qq": "running"}
+    assert page.status_code in (302, 303, 401)  # no session: to the login help
+    code, _ = await proc.terminate()
+    assert code == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", console))
+        taken.listen()
+        again = BotProcess(env, tmp_path / "run2")
+        processes.append(again)
+        await again.start()
+        assert again.proc is not None
+        code = await again.proc.wait()
+    assert code == 2 and "CONSOLE_PORT" in again.log and "Traceback" not in again.log, again.log

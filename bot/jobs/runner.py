@@ -23,6 +23,9 @@ Durability rules (never lose a paid result, never pay twice):
   are always the poll's, and polling is the safety net;
 - a queued job's position is re-shown only when it changed, at most QUEUE_SHOWS_PER_INTERVAL
   times per `queue_status_interval`, with the newest value (linear in the queue, not N²);
+- an operator (web console) may cancel a job only while it waits for a slot (`cancel_queued`:
+  nothing has gone upstream) and may resend a finished result the chat could not take
+  (`resend`: the saved files are delivered again); neither ever submits to a provider;
 - delivery holds no slot of its own: a job leaves its `max_running` slot once its result is
   downloaded, and upload slots belong to the Telegram budget (bot/tg/ratelimit.py), taken
   only while a file is being sent.
@@ -230,6 +233,37 @@ class JobRunner:
             return self._waiting.index(job_id)
         except ValueError:
             return 0
+
+    async def cancel_queued(self, job: Job) -> bool:
+        """End a job still waiting for a slot: it never went upstream, so nothing is paid.
+        False once it holds a slot (its submit may be under way) or has moved on."""
+        if job.state != "created":
+            return False
+        task = self._tasks.get(job.id)
+        if task is not None:
+            if job.id not in self._waiting:
+                return False
+            # No await between the check and the cancel: the job cannot take a slot meanwhile.
+            self._waiting.remove(job.id)
+            self._queued.pop(job.id, None)
+            self._queue_shown.pop(job.id, None)
+            task.cancel()
+        await self._finish(job, "cancelled", "")
+        if self._queued:
+            self._refresh_queue()  # everyone behind moved up one place
+        return True
+
+    async def resend(self, job: Job) -> bool:
+        """Deliver again a result whose chat could not take it (`chat_gone`), from the files
+        saved on disk; False when there is nothing to resend."""
+        if job.state != "failed" or job.failure != "chat_gone" or job.id in self._tasks:
+            return False
+        if not job.files or not all(Path(f.path).is_file() for f in job.files):
+            return False
+        await self.store.update(job, state="delivering", failure=None, failure_detail=None,
+                                delivery_failures=0)  # fmt: skip
+        self.start(job)
+        return True
 
     async def stop(self) -> None:
         """Stop driving jobs; their rows stay and the next start resumes them."""

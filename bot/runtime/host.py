@@ -13,18 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from bot.runtime.problems import ConfigProblem
+
 if TYPE_CHECKING:
     from bot.jobs.events_router import EventsRouter
     from bot.runtime.http import HttpServer
     from bot.services import Services
-
-
-class ConfigProblem(Exception):
-    """A platform found the configuration wrong: the program ends with exit code 2."""
-
-    def __init__(self, line: str) -> None:
-        super().__init__(line)
-        self.line = line  # one Chinese line for the operator (no secret in it)
 
 
 @dataclass
@@ -55,3 +49,6 @@ class Platform(Protocol):
 
     def state(self) -> str:
         """For /healthz: "starting", "connecting", "running" …"""
+
+
+__all__ = ["ConfigProblem", "Host", "Platform"]

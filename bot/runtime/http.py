@@ -14,6 +14,7 @@ Rules:
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from aiohttp import web
 
 from bot import texts
 from bot.jobs.callbacks import Callbacks
+from bot.runtime.problems import ConfigProblem
 
 log = logging.getLogger(__name__)
 
@@ -35,19 +37,29 @@ MAX_BODY = 1024 * 1024  # a Telegram update is a few KB
 class HttpServer:
     def __init__(self, health: Callable[[], dict[str, Any]] | None = None) -> None:
         self._apps: dict[tuple[str, int], web.Application] = {}
+        self._settings: dict[tuple[str, int], str] = {}  # which .env setting names the port
         self._runners: list[web.AppRunner] = []
         self._health = health or (lambda: {})
         self.bound: dict[tuple[str, int], int] = {}  # (host, asked port) → the port it got
 
-    def at(self, host: str, port: int) -> web.Application:
-        """The aiohttp app served on host:port (created on first use): add routes or mount a
-        sub-application (`app.add_subapp`) on it before `start`."""
+    def at(self, host: str, port: int, setting: str = "WEBHOOK_PORT") -> web.Application:
+        """The aiohttp app served on host:port (created on first use): add routes to it
+        before `start`."""
         key = (host, port)
         if key not in self._apps:
             app = web.Application(client_max_size=MAX_BODY)
             app.router.add_get("/healthz", self._healthz)
             self._apps[key] = app
+            self._settings[key] = setting
         return self._apps[key]
+
+    def mount(self, host: str, port: int, app: web.Application, setting: str) -> None:
+        """A whole application of its own on host:port (the web console)."""
+        if (host, port) in self._apps:
+            raise ConfigProblem(texts.HTTP_PORT_SHARED.format(host=host, port=port))
+        app.router.add_get("/healthz", self._healthz)
+        self._apps[(host, port)] = app
+        self._settings[(host, port)] = setting
 
     @property
     def serving(self) -> bool:
@@ -57,9 +69,15 @@ class HttpServer:
         for (host, port), app in self._apps.items():
             runner = web.AppRunner(app, access_log=None, handle_signals=False)
             await runner.setup()
-            site = web.TCPSite(runner, host, port)
-            await site.start()
             self._runners.append(runner)
+            site = web.TCPSite(runner, host, port)
+            try:
+                await site.start()
+            except OSError as exc:  # an operator's problem: one Chinese line, exit code 2
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                raise ConfigProblem(texts.HTTP_PORT_IN_USE.format(
+                    host=host, port=port, setting=self._settings[(host, port)])) from None
             sockets = getattr(site._server, "sockets", None) or []  # the real port for port 0
             self.bound[(host, port)] = sockets[0].getsockname()[1] if sockets else port
             log.info(texts.LOG_HTTP_LISTENING, host, self.bound[(host, port)])

@@ -57,6 +57,7 @@ class Runtime:
     settings: Settings
     platforms: list[Platform] = field(default_factory=list)
     upkeep_options: dict[str, float] = field(default_factory=dict)  # tests: shorter periods
+    serve_console: bool = True  # CONSOLE_PORT=0 also turns it off
 
     def __post_init__(self) -> None:
         if not self.platforms:
@@ -86,6 +87,8 @@ class Runtime:
                                 callbacks)  # fmt: skip
             for platform in self.platforms:
                 platform.mount(self.http)
+            if settings.console_port and self.serve_console:  # the web console (loopback)
+                self._mount_console(self.services)
             await self.http.start()
             host = Host(self.services, self.router, self.http, self._fatal)
             for platform in self.platforms:
@@ -141,6 +144,17 @@ class Runtime:
             await self.stop()
         if self.problem is not None:
             raise self.problem
+
+    def _mount_console(self, services: Services) -> None:
+        from bot.console.app import build_console_app
+        from bot.console_auth import plain_http_warning
+
+        settings = self.settings
+        app = build_console_app(services, services.access)
+        self.http.mount(settings.console_host, settings.console_port, app, "CONSOLE_PORT")
+        log.info(texts.LOG_CONSOLE_AT, settings.console_public_url)
+        if warning := plain_http_warning(settings):
+            log.warning(warning)
 
     def _fatal(self, exc: BaseException) -> None:
         self.problem = exc
