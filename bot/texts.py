@@ -1023,6 +1023,7 @@ LOG_PHOTO_DOWNLOAD_FAILED = "图片下载失败"
 LOG_PLAIN_TEXT_RENDERING_FAILED_SENDING = "纯文本转换失败，按原文发送回答"
 LOG_PROVIDER_ERROR = "服务商请求失败：%s%s：%s"
 LOG_QQ_CLIP_DOWNLOAD_FAILED = "QQ 视频片段下载失败"
+LOG_MEDIA_KIND_NAMES = {"image": "图片", "video": "视频"}
 LOG_QQ_MEDIA_REFUSED = "QQ 用户发来的%s被拒绝下载：%s"
 LOG_QQ_MEDIA_DOWNLOAD_FAILED = "QQ 用户发来的%s下载失败：%s"
 LOG_QQ_MEDIA_NOWHERE = "QQ 用户发来的%s既没有可用的链接也没有本地路径"

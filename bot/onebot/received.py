@@ -35,7 +35,7 @@ MB = 1024 * 1024
 # A user is waiting: transient failures (5xx, resets) are retried this long, then the user is
 # told the download failed and may send the file again.
 FETCH_WINDOW = 20.0
-KIND_NAMES = {"image": "图片", "video": "视频"}  # for the log lines
+KIND_NAMES = texts.LOG_MEDIA_KIND_NAMES  # for the log lines
 
 
 def napcat_policy(adapter: QQContext) -> UrlPolicy:
