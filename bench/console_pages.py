@@ -41,7 +41,7 @@ import httpx
 from aiohttp import web
 from PIL import Image
 
-from bench.load import Result, _pct, _proc_stat, _storm
+from bench.load import Result, _pct, _storm
 from bench.report import DOC, REPO, code_version, command, machine, write_section
 from bot import identity
 from bot.access import AccessControl
@@ -75,8 +75,9 @@ STATES = [("done", 0.86), ("failed", 0.08), ("interrupted", 0.01), ("submitted",
           ("submitting", 0.01)]  # fmt: skip
 FAILURES = ["upstream", "timeout", "credits", "input_moderation", "output_moderation",
             "unreachable", "chat_gone", "error", "rate_limited"]  # fmt: skip
-PROMPTS = ["一只在雨中奔跑的橘猫，电影感光影", "赛博朋克风格的上海外滩夜景", "水墨山水，远处有一叶扁舟",
-           "宇航员在月球上喝奶茶", "古风少女，樱花，柔和逆光", "像素风格的城市早晨",
+PROMPTS = ["一只在雨中奔跑的橘猫，电影感光影", "赛博朋克风格的上海外滩夜景",
+           "水墨山水，远处有一叶扁舟", "宇航员在月球上喝奶茶", "古风少女，樱花，柔和逆光",
+           "像素风格的城市早晨",
            "一杯冒着热气的咖啡，微距摄影", "海边的灯塔，暴风雨前夕"]  # fmt: skip
 
 
@@ -125,7 +126,8 @@ async def make_database(data_dir: Path, media_dir: Path, seed: int = 20) -> dict
         created = now - age_span * (1 - n / JOBS) + rng.random() * 30
         user = rng.choice(active) if rng.random() < 0.8 else rng.choice(users)
         in_group = rng.random() < 0.15
-        chat = rng.choice([g for g in groups if (g < -identity.QQ_BASE) == (user >= identity.QQ_BASE)]
+        on_qq = user >= identity.QQ_BASE
+        chat = rng.choice([g for g in groups if (g < -identity.QQ_BASE) == on_qq]
                           ) if in_group else user  # fmt: skip
         kind = _pick(rng, KINDS)
         state = _pick(rng, STATES) if n < JOBS - 200 else rng.choice(["done", "submitted",
@@ -176,7 +178,9 @@ async def make_database(data_dir: Path, media_dir: Path, seed: int = 20) -> dict
     conn.executemany(
         "INSERT INTO jobs (id, kind, state, provider, task_id, user_id, chat_id, request_json, "
         "progress, attempts, results_json, files_json, failure, failure_detail, created_at, "
-        "updated_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", jobs)
+        "updated_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        jobs,
+    )
     for _ in range(CHAT_ROWS):
         user = rng.choice(active) if rng.random() < 0.7 else rng.choice(users)
         back = rng.randrange(DAYS)
@@ -186,7 +190,9 @@ async def make_database(data_dir: Path, media_dir: Path, seed: int = 20) -> dict
         usage.append((day, user, chat, "chat", "grsai", "gemini-2.5-flash", None, created))
     conn.executemany(
         "INSERT INTO usage (day, user_id, chat_id, capability, provider, model, job_id, "
-        "created_at) VALUES (?,?,?,?,?,?,?,?)", usage)
+        "created_at) VALUES (?,?,?,?,?,?,?,?)",
+        usage,
+    )
     conn.executemany("INSERT INTO access_list (id, allowed, changed_by, changed_at) "
                      "VALUES (?,?,?,?)", [(u, int(rng.random() < 0.9), ADMIN, now - 86400)
                                           for u in rng.sample(users, 300)])  # fmt: skip
@@ -218,10 +224,12 @@ def pages(ids: dict[str, int]) -> list[tuple[str, str]]:
     return [
         ("概览 overview", "/"),
         ("任务 jobs, 第一页 first page", "/jobs"),
-        ("任务 jobs, 筛选 filtered (failed, video, qq)", "/jobs?state=failed&kind=video&platform=qq"),
+        ("任务 jobs, 筛选 filtered (failed, video, qq)",
+         "/jobs?state=failed&kind=video&platform=qq"),
         ("任务 jobs, 按用户 by user", f"/jobs?user={qq}"),
         ("任务 jobs, 深页 deep page", f"/jobs?before={ids['deep']}"),
-        ("任务 jobs, 筛选深页 filtered deep", f"/jobs?state=failed&platform=qq&before={ids['deep']}"),
+        ("任务 jobs, 筛选深页 filtered deep",
+         f"/jobs?state=failed&platform=qq&before={ids['deep']}"),
         ("任务页 job page", f"/jobs/{ids['job']}"),
         ("画廊 gallery", "/gallery"),
         ("画廊 gallery, 视频 videos", "/gallery?kind=video"),
@@ -377,7 +385,8 @@ async def storm(template: Path, users: int, console_open: bool) -> tuple[Result,
             try:
                 if console_open:
                     operator = asyncio.create_task(
-                        operate(f"http://127.0.0.1:{port}", link, stop, seen))
+                        operate(f"http://127.0.0.1:{port}", link, stop, seen)
+                    )
                     await asyncio.sleep(0)
                 result = await _storm(tg, grsai, bot, users)
             finally:
@@ -403,13 +412,18 @@ def page_row(p: PageTimes) -> str:
             f"{p.size / 1024:.0f} KB |")  # fmt: skip
 
 
-PAGE_HEAD = ("| 页面 page | 路径 path | 服务器 server p50 / p95 / max | 往返 round trip p50 / p95 "
-             "| HTML |\n|---|---|---|---|---|")
+PAGE_HEAD = (
+    "| 页面 page | 路径 path | 服务器 server p50 / p95 / max | 往返 round trip p50 / p95 "
+    "| HTML |\n|---|---|---|---|---|"
+)
 
 
 def gallery_rows(info: dict[str, dict[str, float]]) -> str:
-    lines = ["| 画廊页 gallery page | HTML | 缩略图 thumbnails | 合计 total | 缩略图首次/缓存 "
-             "thumb cold / cached (中位 median) |", "|---|---|---|---|---|"]
+    lines = [
+        "| 画廊页 gallery page | HTML | 缩略图 thumbnails | 合计 total | 缩略图首次/缓存 "
+        "thumb cold / cached (中位 median) |",
+        "|---|---|---|---|---|",
+    ]
     for path, g in info.items():
         ok = "✓" if g["total"] < TARGET_GALLERY else "✗"
         lines.append(f"| `{path}` | {g['html'] / 1024:.0f} KB | {g['thumbs']:.0f} | "
@@ -419,9 +433,12 @@ def gallery_rows(info: dict[str, dict[str, float]]) -> str:
 
 
 def load_rows(runs: list[tuple[bool, Result, Operator]]) -> str:
-    lines = ["| 顺序 order | 控制台 console | 首次可见 first visible p50 / p95 / max | 完整 complete "
-             "| 429 | 风暴中 /start | bot CPU | 概览 overview 往返 p50 / max (次数 n) | 日志流事件 "
-             "SSE events |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| 顺序 order | 控制台 console | 首次可见 first visible p50 / p95 / max "
+        "| 完整 complete | 429 | 风暴中 /start | bot CPU "
+        "| 概览 overview 往返 p50 / max (次数 n) | 日志流事件 SSE events |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for n, (open_, r, op) in enumerate(runs, 1):
         fv = r.first_visible
         over = (f"{_q(op.overview_s, .5) * 1000:.0f} / {max(op.overview_s) * 1000:.0f} ms "
@@ -445,8 +462,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.console_pages", description=__doc__)
     parser.add_argument("--requests", type=int, default=30, help="requests per page")
     parser.add_argument("--users", type=int, default=200, help="chats in the load storm")
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="storm pairs (closed/open, then open/closed, …)")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="storm pairs (closed/open, then open/closed, …)"
+    )
     parser.add_argument("--no-load", action="store_true")
     parser.add_argument("--no-doc", action="store_true")
     args = parser.parse_args(argv)
@@ -498,26 +516,29 @@ fakes，两种情形交替进行（消除先后顺序的影响），在同一次
 
 {load_rows(runs)}
 
-合并后 p95 首次可见：关闭 {closed:.2f} s，打开 {opened:.2f} s（{(opened / closed - 1) * 100:+.1f} %，目标 ±10 % 以内）。
+合并后 p95 首次可见：关闭 {closed:.2f} s，打开 {opened:.2f} s
+（{(opened / closed - 1) * 100:+.1f} %，目标 ±10 % 以内）。
 """
     return f"""{START}
 ## 网页控制台：真实数据量下的页面 (web console with real data)
 
 数据库：{JOBS:,} 个任务（图片 70 %、视频 25 %、角色 5 %；完成 86 %、失败 8 %，其余为中断与进行中；
-约 {QQ_SHARE:.0%} 为 QQ 用户与 `qq:`/`qqgroup:` 群，15 % 在群里发起；跨 90 天），{USERS:,} 个用户、
-210 个群，{info['usage']:,} 条用量记录（其中 {CHAT_ROWS:,} 条对话分布在 30 天内，其余为完成的任务），
-300 条名单、80 条配额覆盖；最近的 {IMAGES_ON_DISK} 张图片结果在磁盘上（512×512 PNG），
-{VIDEOS_ON_DISK} 个视频，其余结果的文件已被保留策略删除（记录仍在）。填充耗时 {info['fill_s']:.0f} s。
+约 {QQ_SHARE:.0%} 为 QQ 用户与 `qq:`/`qqgroup:` 群，15 % 在群里发起；跨 90 天），
+{USERS:,} 个用户、210 个群，{info["usage"]:,} 条用量记录（其中 {CHAT_ROWS:,} 条对话分布在
+30 天内，其余为完成的任务），300 条名单、80 条配额覆盖；最近的结果文件在磁盘上
+（至多 {IMAGES_ON_DISK} 张 512×512 PNG、{VIDEOS_ON_DISK} 个视频），
+更早结果的文件已被保留策略删除（记录仍在）。填充耗时 {info["fill_s"]:.0f} s。
 
 控制台在基准进程内（同 `tests/console_harness.py`），用一次性链接登录后每页先请求 2 次预热，
 再请求 {args.requests} 次。服务器时间 = 放在应用最前面的中间件用 `perf_counter` 量整条处理链
-（会话校验、查询、模板）；往返 = httpx 客户端在同一台机器上量得。目标：每页 < {TARGET_MS:.0f} ms（p95），
+（会话校验、查询、模板）；往返 = httpx 客户端在同一台机器上量得。
+目标：每页 < {TARGET_MS:.0f} ms（p95），
 画廊页（HTML + 它引用的全部缩略图）< 2 MB。
 
 {PAGE_HEAD}
 {chr(10).join(page_row(p) for p in found)}
 
-{gallery_rows(info['gallery'])}
+{gallery_rows(info["gallery"])}
 {load}
 - 机器 machine: nproc={m["nproc"]}, {m["mem"]}, Python {m["python"]}, {m["platform"]}
   （运行前 1 分钟平均负载 loadavg {loadavg:.2f}；2 核与其他开发任务共享）
