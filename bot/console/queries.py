@@ -49,18 +49,32 @@ async def usage_since(db: Database, first_day: str, last_day: str) -> UsageTable
     return table
 
 
-async def daily_usage(db: Database, days: list[str]) -> dict[str, dict[str, int]]:
-    """day → capability → count, for the given days (oldest first)."""
-    series: dict[str, dict[str, int]] = {day: {} for day in days}
+async def usage_by_day(db: Database, first_day: str, last_day: str) -> dict[str, UsageTable]:
+    """day → its counts per platform and capability, for every day in the range that has any:
+    one read of the per-day index (migration 9) gives the overview's today, this month and
+    its 30-day chart."""
+    tables: dict[str, UsageTable] = {}
     async with db.conn.execute(
-        f"SELECT day, capability, COUNT(*) AS n FROM usage u WHERE day >= ? AND day <= ? "
-        f"AND {COUNTED} GROUP BY day, capability",
-        (days[0], days[-1]),
+        f"SELECT day, {platform_sql('u.user_id')} AS platform, capability, COUNT(*) AS n "
+        f"FROM usage u WHERE day >= ? AND day <= ? AND {COUNTED} "
+        f"GROUP BY day, platform, capability",
+        (first_day, last_day),
     ) as cur:
         for row in await cur.fetchall():
-            if row["day"] in series:
-                series[row["day"]][row["capability"]] = int(row["n"])
-    return series
+            table = tables.setdefault(row["day"], UsageTable())
+            table.counts.setdefault(row["platform"], {})[row["capability"]] = int(row["n"])
+    return tables
+
+
+def merged(tables: list[UsageTable]) -> UsageTable:
+    """The sum of several days' counts."""
+    total = UsageTable()
+    for table in tables:
+        for platform, counts in table.counts.items():
+            into = total.counts.setdefault(platform, {})
+            for capability, n in counts.items():
+                into[capability] = into.get(capability, 0) + n
+    return total
 
 
 async def jobs_by_state(db: Database, states: tuple[str, ...]) -> dict[str, int]:
@@ -156,11 +170,13 @@ async def identities(
 ) -> tuple[list[Seen], bool]:
     """Every user and group the bot has seen (usage, jobs, access list, quota overrides),
     most recently active first, with today's and all-time usage."""
+    # Each part is grouped on its own index (migration 9) so the union holds one row per
+    # identity and part, not one per usage row and job.
     seen_sql = (
-        "SELECT user_id AS id, created_at AS at FROM usage "
-        "UNION ALL SELECT chat_id, created_at FROM usage WHERE chat_id < 0 "
-        "UNION ALL SELECT user_id, created_at FROM jobs "
-        "UNION ALL SELECT chat_id, created_at FROM jobs WHERE chat_id < 0 "
+        "SELECT user_id AS id, MAX(created_at) AS at FROM usage GROUP BY user_id "
+        "UNION ALL SELECT chat_id, MAX(created_at) FROM usage WHERE chat_id < 0 GROUP BY chat_id "
+        "UNION ALL SELECT user_id, MAX(created_at) FROM jobs GROUP BY user_id "
+        "UNION ALL SELECT chat_id, MAX(created_at) FROM jobs WHERE chat_id < 0 GROUP BY chat_id "
         "UNION ALL SELECT id, changed_at FROM access_list "
         "UNION ALL SELECT user_id, 0 FROM quota_overrides"
     )
@@ -200,4 +216,3 @@ def month_start(day: str) -> str:
 def last_days(today: str, count: int) -> list[str]:
     end = dt.date.fromisoformat(today)
     return [(end - dt.timedelta(days=n)).isoformat() for n in range(count - 1, -1, -1)]
-

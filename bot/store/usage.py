@@ -148,12 +148,14 @@ class UsageLog:
             (day_start,),
         ) as cur:
             stats.jobs_by_state = {row["state"]: int(row["n"]) for row in await cur.fetchall()}
-        async with conn.execute(
+        stats.failures_by_reason = await self.failures_since(day_start)
+        return stats
+
+    async def failures_since(self, since: float) -> dict[str, int]:
+        """Failed and interrupted jobs created since `since`, by reason (what /stats shows)."""
+        async with self._db.conn.execute(
             "SELECT COALESCE(failure, 'internal') AS reason, COUNT(*) AS n FROM jobs "
             "WHERE created_at >= ? AND state IN ('failed', 'interrupted') GROUP BY reason",
-            (day_start,),
+            (since,),
         ) as cur:
-            stats.failures_by_reason = {
-                row["reason"]: int(row["n"]) for row in await cur.fetchall()
-            }
-        return stats
+            return {row["reason"]: int(row["n"]) for row in await cur.fetchall()}

@@ -1,0 +1,61 @@
+"""The console's pages stay fast with a big database (bench/console_pages.py: 100,000 jobs,
+5,000 users): what the overview and the users page ask SQLite never reads a whole jobs or usage
+table, and the per-day usage counts come from an index alone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.console import queries
+from bot.store.db import Database
+
+# A plan step that reads every row of a table ("SCAN usage", "SCAN u"), not an index.
+TABLE_SCAN = re.compile(r"^SCAN (usage|jobs|u|j)$")
+
+
+async def plans_of(db: Database, run: object) -> list[tuple[str, list[str]]]:
+    """Every statement `run` (a coroutine) sent, with its query plan."""
+    sent: list[str] = []
+    await db.conn.set_trace_callback(sent.append)
+    try:
+        await run  # type: ignore[misc]
+    finally:
+        await db.conn.set_trace_callback(None)
+    found = []
+    for sql in sent:
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        async with db.conn.execute("EXPLAIN QUERY PLAN " + sql) as cur:
+            found.append((sql, [str(row[3]) for row in await cur.fetchall()]))
+    assert found, "no query was traced"
+    return found
+
+
+async def test_users_page_queries_read_no_whole_table(tmp_path: Path) -> None:
+    db = Database(tmp_path / "bot.sqlite3")
+    await db.open()
+    try:
+        await db.conn.execute(
+            "INSERT INTO usage (day, user_id, chat_id, capability, provider) "
+            "VALUES ('2026-01-02', 1001, -5, 'chat', 'grsai')"
+        )
+        await db.conn.commit()
+        for sql, plan in await plans_of(db, queries.identities(db, "2026-01-02")):
+            assert not [step for step in plan if TABLE_SCAN.match(step)], (sql, plan)
+    finally:
+        await db.close()
+
+
+async def test_overview_counts_come_from_an_index(tmp_path: Path) -> None:
+    db = Database(tmp_path / "bot.sqlite3")
+    await db.open()
+    try:
+        for run in (queries.usage_by_day(db, "2026-01-01", "2026-01-30"),
+                    queries.usage_since(db, "2026-01-01", "2026-01-30")):  # fmt: skip
+            for sql, plan in await plans_of(db, run):
+                usage_steps = [step for step in plan if re.match(r"^(SCAN|SEARCH) u\b", step)]
+                assert usage_steps, (sql, plan)
+                assert all("COVERING INDEX" in step for step in usage_steps), (sql, plan)
+    finally:
+        await db.close()
