@@ -52,17 +52,19 @@ async def usage_since(db: Database, first_day: str, last_day: str) -> UsageTable
 async def usage_by_day(db: Database, first_day: str, last_day: str) -> dict[str, UsageTable]:
     """day → its counts per platform and capability, for every day in the range that has any:
     one read of the per-day index (migration 9) gives the overview's today, this month and
-    its 30-day chart."""
+    its 30-day chart. QQ rows are summed rather than grouped on: grouping on the platform
+    would sort every row instead of following the index."""
     tables: dict[str, UsageTable] = {}
     async with db.conn.execute(
-        f"SELECT day, {platform_sql('u.user_id')} AS platform, capability, COUNT(*) AS n "
-        f"FROM usage u WHERE day >= ? AND day <= ? AND {COUNTED} "
-        f"GROUP BY day, platform, capability",
+        f"SELECT day, capability, COUNT(*) AS n, SUM({platform_sql('u.user_id')} = 'qq') AS qq "
+        f"FROM usage u WHERE day >= ? AND day <= ? AND {COUNTED} GROUP BY day, capability",
         (first_day, last_day),
     ) as cur:
         for row in await cur.fetchall():
             table = tables.setdefault(row["day"], UsageTable())
-            table.counts.setdefault(row["platform"], {})[row["capability"]] = int(row["n"])
+            qq = int(row["qq"] or 0)
+            table.counts.setdefault("qq", {})[row["capability"]] = qq
+            table.counts.setdefault("telegram", {})[row["capability"]] = int(row["n"]) - qq
     return tables
 
 
