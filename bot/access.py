@@ -144,7 +144,13 @@ class AccessControl:
         """The user's limits; None = unlimited (admins)."""
         if self.is_admin(user_id):
             return dict.fromkeys(QUOTA_KINDS)
-        return {**self.default_limits(), **await self.overrides.of(user_id)}
+        return self.limits_with(user_id, await self.overrides.of(user_id))
+
+    def limits_with(self, user_id: int, overrides: dict[str, int]) -> dict[str, int | None]:
+        """limits() from overrides already read (the console reads a page's at once)."""
+        if self.is_admin(user_id):
+            return dict.fromkeys(QUOTA_KINDS)
+        return {**self.default_limits(), **overrides}
 
     async def used_today(self, user_id: int) -> dict[str, int]:
         counts = await self.usage.counts(user_id, self.today())

@@ -74,6 +74,20 @@ class QuotaOverrides:
             rows = await cur.fetchall()
         return {row["kind"]: int(row["value"]) for row in rows}
 
+    async def of_many(self, user_ids: list[int]) -> dict[int, dict[str, int]]:
+        """of() for several users with one read (the console's users page)."""
+        found: dict[int, dict[str, int]] = {}
+        if not user_ids:
+            return found
+        marks = ",".join("?" * len(user_ids))
+        async with self._db.conn.execute(
+            f"SELECT user_id, kind, value FROM quota_overrides WHERE user_id IN ({marks})",
+            user_ids,
+        ) as cur:
+            for row in await cur.fetchall():
+                found.setdefault(int(row["user_id"]), {})[row["kind"]] = int(row["value"])
+        return found
+
     async def set(self, user_id: int, kind: str, value: int | None) -> None:
         """value None removes the override (the setting's default applies again)."""
         if value is None:
