@@ -331,7 +331,16 @@ class Operator:
 async def operate(base: str, link: str, stop: asyncio.Event, seen: Operator) -> None:
     """An operator's browser: logged in, the overview every POLL_OVERVIEW s, the logs stream."""
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        assert (await client.post(link)).status_code == 303
+        deadline = time.monotonic() + 60  # the bot mounts the console while it starts
+        while True:
+            try:
+                answer = await client.post(link)
+                break
+            except httpx.ConnectError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
+        assert answer.status_code == 303, answer.status_code
         page = await client.get("/")
         assert CSRF_RE.search(page.text) is not None
 
