@@ -119,7 +119,8 @@ def test_test_script_installs_the_dev_tools_once(checkout: Path) -> None:
     run_script(checkout, "start.sh")
     _, calls = run_script(checkout, "test.sh", "-k", "x")
     assert len(installs(calls)) == 1 and "-e .[dev]" in installs(calls)[0]
-    assert any("-m pytest -q -k x" in c for c in calls)
+    # The tests run in parallel; the caller's arguments come last (so they win).
+    assert any("-m pytest -q -n 4 --dist loadgroup -k x" in c for c in calls)
     _, calls = run_script(checkout, "test.sh")
     assert installs(calls) == []
     _, calls = run_script(checkout, "start.sh")  # the dev install covers the bot's needs
