@@ -89,6 +89,7 @@ class Services:
                 delivery_retry_min=settings.job_delivery_retry_min,
                 delivery_retry_max=settings.job_delivery_retry_max,
                 queue_status_interval=settings.job_queue_status_interval,
+                not_sent_window=settings.job_submit_connect_window,
             ),
             fallback=providers.next_after,
         )

@@ -6,8 +6,6 @@ cd "$(dirname "$0")/.."
 . scripts/venv.sh
 ensure_venv "[dev]"
 .venv/bin/python -m ruff check bot tests bench
-# Tests run in parallel (pytest-xdist): they mostly wait on loopback I/O, so more workers than
-# the 2 cores of the reference machine pay. `--dist loadgroup` keeps tests marked with the same
-# xdist_group (the load tests) on one worker. TEST_WORKERS=0 runs serially; arguments after
-# ours win (e.g. `./scripts/test.sh -n 0 tests/test_x.py`).
-.venv/bin/python -m pytest -q -n "${TEST_WORKERS:-4}" --dist loadgroup "$@"
+# PYTEST_WORKERS=0 runs in one process (e.g. under a debugger).
+# --dist loadgroup: tests marked with one xdist_group (the load tests) share a worker.
+.venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-4}" --dist loadgroup "$@"

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import shutil
@@ -322,9 +321,7 @@ async def test_running_bot_keeps_a_heartbeat_file_fresh(
     data = tmp_path / "data"
     proc = await launch(processes, bot_env(tg, grsai, data), tmp_path / "run")
     await answers_start(tg)
-    with contextlib.suppress(AssertionError):  # a child process on a busy machine: generous
-        await eventually(lambda: (data / "heartbeat").exists(), timeout=60)
-    assert (data / "heartbeat").exists()
+    await eventually(lambda: (data / "heartbeat").exists(), 30, "heartbeat file")
     assert await container_health(data) == 0  # the image's HEALTHCHECK, run against this folder
     code, _ = await proc.terminate()
     assert code == 0

@@ -100,7 +100,7 @@ async def _act(
     if started is None:  # the quota refused (the user was told): nothing spent
         spent.pop(key, None)
         return
-    log.info("QQ job %s: %s of job %s", started.id, key[0], job.id)
+    log.info(texts.LOG_QQ_JOB_FROM, started.id, key[0], job.id)
     for link in links:  # durable: the offer stays used after a restart
         if link.kind == OFFER_KIND:
             link.kind = SPENT_KIND

@@ -124,11 +124,11 @@ async def launch(adapter: QQContext, event: MessageEvent, request: GenerationReq
     try:
         status_id = await reply(adapter, event, text)
     except OneBotError:
-        log.warning("job %s: status message not sent, the job runs anyway", job.id)
+        log.warning(texts.LOG_JOB_STATUS_MESSAGE_NOT_SENT, job.id)
     else:
         await svc.jobs.update(job, status_message_id=status_id)
     svc.runner.start(job)
-    log.info("QQ job %s started kind=%s user=%s", job.id, job.kind, identity.display(user))
+    log.info(texts.LOG_QQ_JOB_STARTED, job.id, job.kind, identity.display(user))
     return job
 
 
@@ -204,7 +204,7 @@ async def download_image(adapter: QQContext, source: seg.MediaSource) -> Path | 
                     if len(data) > max_mb * 1024 * 1024:
                         return texts.DRAW_REFERENCE_TOO_BIG.format(limit_mb=max_mb)
     except Exception:
-        log.info("QQ reference download failed", exc_info=True)
+        log.info(texts.LOG_QQ_REFERENCE_DOWNLOAD_FAILED, exc_info=True)
         return texts.REFERENCE_DOWNLOAD_FAILED
     mime = sniff_mime(data[:64])
     if mime not in IMAGE_MIMES:

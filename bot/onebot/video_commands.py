@@ -216,7 +216,7 @@ async def download_clip(adapter: QQContext, source: seg.MediaSource) -> Path | s
                         break
                     out.write(chunk)
     except Exception:
-        log.info("QQ clip download failed", exc_info=True)
+        log.info(texts.LOG_QQ_CLIP_DOWNLOAD_FAILED, exc_info=True)
         dest.unlink(missing_ok=True)
         return texts.ROLE_VIDEO_DOWNLOAD_FAILED
     if size > limit_mb * MB:

@@ -208,7 +208,7 @@ class TelegramJobEvents:
                         # Telegram is unwell: show the newest state once it is back.
                         failures += 1
                         delay = min(self.retry_max, self.retry_min * 2 ** min(failures - 1, 20))
-                        log.info("status of job %s not shown (%s), retry in %.1fs", job_id,
+                        log.info(texts.LOG_STATUS_JOB_NOT_SHOWN_RETRY, job_id,
                                  type(exc).__name__, delay)  # fmt: skip
                         wake = self._wake.setdefault(job_id, asyncio.Event())
                         wake.clear()
@@ -220,7 +220,7 @@ class TelegramJobEvents:
                 if final or job_id not in self._dirty:
                     break
         except Exception:  # showing progress must never break anything else
-            log.warning("status update for job %s failed", job_id, exc_info=True)
+            log.warning(texts.LOG_STATUS_UPDATE_JOB_FAILED, job_id, exc_info=True)
         finally:
             if self._jobs.get(job_id) is not None and self._jobs[job_id].state in FINAL_STATES:
                 self._jobs.pop(job_id, None)
@@ -231,7 +231,7 @@ class TelegramJobEvents:
     async def _follow_migration(self, job: Job, new_chat_id: int) -> None:
         """The group became a supergroup: everything goes to the new chat from now on (old
         message ids, topics and the status message do not exist there)."""
-        log.info("job %s: chat %s moved to %s", job.id, job.chat_id, new_chat_id)
+        log.info(texts.LOG_JOB_CHAT_MOVED, job.id, job.chat_id, new_chat_id)
         await self.store.update(job, chat_id=new_chat_id, thread_id=None, reply_to_id=None,
                                 status_message_id=None)  # fmt: skip
         self._shown.pop(job.id, None)
