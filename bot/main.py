@@ -169,7 +169,9 @@ def keep_heartbeat(app: Application, settings: Settings) -> None:
             log.warning(texts.LOG_CANNOT_TOUCH, path, exc)
 
     assert app.job_queue is not None
-    app.job_queue.run_repeating(beat, interval=HEARTBEAT_SECONDS, first=0.5)
+    # No misfire grace: a first beat over 1 s late (busy machine) must run, not be skipped.
+    app.job_queue.run_repeating(beat, interval=HEARTBEAT_SECONDS, first=0.5,
+                                job_kwargs={"misfire_grace_time": None})  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:

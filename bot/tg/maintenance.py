@@ -36,7 +36,8 @@ def setup(app: Application, services: Services) -> None:
     app.bot_data["retention"] = retention
     if settings.media_retention_days > 0 and app.job_queue is not None:
         app.job_queue.run_repeating(
-            _sweep, interval=SWEEP_INTERVAL, first=FIRST_SWEEP_AFTER, name="media-retention"
+            _sweep, interval=SWEEP_INTERVAL, first=FIRST_SWEEP_AFTER, name="media-retention",
+            job_kwargs={"misfire_grace_time": None},  # a late sweep runs, never skipped
         )
     alert = DiskFullAlert(app, retention, settings.bot_admin_ids)
     services.runner.on_disk_full = alert

@@ -86,4 +86,6 @@ def serve_callbacks(app: Application, callbacks: Callbacks) -> None:
         log.info(texts.LOG_GRSAI_RESULTS_ARE_CALLED_BACK, callbacks.base_url)
 
     assert app.job_queue is not None
-    app.job_queue.run_once(attach, 0)
+    # No misfire grace: APScheduler skips a job that starts over 1 s late (a busy machine), and
+    # a skipped attach would leave the callback route missing for the whole run.
+    app.job_queue.run_once(attach, 0, job_kwargs={"misfire_grace_time": None})
