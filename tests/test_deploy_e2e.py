@@ -186,3 +186,27 @@ def test_json_logs_are_one_object_per_line_with_the_update_ids() -> None:
     entry = json.loads(line)
     assert entry["user"] == 1001 and entry["chat"] == -100500
     assert entry["msg"] == "job 7 started key=***" and entry["level"] == "INFO"
+
+
+def test_short_secrets_and_the_decoded_proxy_password_never_reach_a_log(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    """A secret under 6 characters is still masked where a secret stands (key=value, URLs,
+    Bearer), without masking the same letters inside ordinary words; a percent-encoded proxy
+    password is masked both as written and decoded."""
+    settings = make_settings(
+        tg, grsai, tmp_path, webhook_secret=SecretStr("k9Z"),
+        telegram_proxy="socks5://alice:p%40ss%3Aw0rd@127.0.0.1:1080",
+    )  # fmt: skip
+    stream = io.StringIO()
+    setup_logging("INFO", secrets_of(settings), stream=stream)
+    log = logging.getLogger("bot.test")
+    log.info("setWebhook secret_token=k9Z url=https://x.example/hook?secret=k9Z&a=1")
+    log.info("header X-Telegram-Bot-Api-Secret-Token: k9Z")
+    log.info("proxy socks5://alice:p%40ss%3Aw0rd@127.0.0.1:1080 password p@ss:w0rd")
+    log.info("ordinary words stay: k9Zebra")
+    out = stream.getvalue()
+    logging.getLogger().handlers.clear()
+    assert "=k9Z" not in out and ": k9Z\n" not in out and "k9Z&" not in out
+    assert "p%40ss%3Aw0rd" not in out and "p@ss:w0rd" not in out
+    assert "k9Zebra" in out  # a short secret is not masked inside a longer word

@@ -427,3 +427,46 @@ def test_file_urls_are_accepted_only_inside_the_staging_folder(tmp_path: Path) -
             policy.staged_file(f"file://{outside}")
     with pytest.raises(errors.TaskFailed):
         UrlPolicy().staged_file(f"file://{inside}")
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+     "2002:6464:64c8::1",  # 6to4 of 100.100.100.200 (Alibaba metadata)
+     "64:ff9b::a9fe:a9fe",  # NAT64 (well-known prefix) of 169.254.169.254
+     "64:ff9b:1::a9fe:a9fe",  # NAT64 (local-use prefix)
+     "::ffff:169.254.169.254",  # IPv4-mapped
+     "::169.254.169.254",  # IPv4-compatible (deprecated)
+     "2001:0:4136:e378:8000:63bf:5601:5601"],  # Teredo, client 169.254.169.254
+)  # fmt: skip
+@pytest.mark.parametrize("allow_private", [False, True])
+def test_ipv6_addresses_embedding_a_refused_ipv4_address_are_refused(
+    address: str, allow_private: bool
+) -> None:
+    import ipaddress
+
+    assert not UrlPolicy(allow_private=allow_private).check_address(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("address", ["2002:a9fe:a9fe::1", "64:ff9b::a9fe:a9fe"])
+async def test_redirect_to_an_address_embedding_the_metadata_address_is_refused(
+    http: httpx.AsyncClient, tmp_path: Path, serve: Callable[[Handler], Awaitable[str]],
+    address: str,
+) -> None:  # fmt: skip
+    async def handler(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(f"http://[{address}]/latest/meta-data/")
+
+    url = await serve(handler)
+    with pytest.raises(errors.TaskFailed):
+        await download_result(http, url, tmp_path / "v.mp4", kind="video", max_bytes=MB,
+                              retry_until=time.time() + 2)  # fmt: skip
+    assert leftovers(tmp_path) == []
+
+
+def test_nat64_and_6to4_of_a_public_address_are_judged_by_that_address() -> None:
+    import ipaddress
+
+    policy = UrlPolicy()
+    assert policy.check_address(ipaddress.ip_address("2002:0808:0808::1"))  # 8.8.8.8
+    assert policy.check_address(ipaddress.ip_address("64:ff9b::808:808"))
+    assert not policy.check_address(ipaddress.ip_address("2002:7f00:0001::1"))  # 127.0.0.1

@@ -483,3 +483,30 @@ async def test_oversized_json_answer_is_refused_without_reading_it_whole(
     grsai.fail_next(DRAW, 200, body={"code": 0, "data": {"id": "t", "pad": "x" * (6 << 20)}})
     with pytest.raises(errors.AmbiguousSubmit):  # a paid request: never repeated elsewhere
         await tasks.submit(GenerationRequest("image", "y"))
+
+
+async def test_a_retry_button_pays_once_even_after_a_restart_when_it_could_not_be_removed(
+    tg: FakeTelegram, grsai: FakeGrsAI, backup: FakeGrsAI, bot: RunningBot
+) -> None:
+    """The "handled" mark is on the job row, taken before anything is submitted: the same
+    🔁 button pressed again after a restart (it stayed visible because Telegram refused to
+    remove it) does not pay again."""
+    grsai.fail_next(DRAW, 500)
+    chat = tg.private_chat(USER)
+    tg.send_text(chat, USER, "/draw 一只猫")
+    await tg.wait_for(lambda: texts.JOB_SUBMIT_UNCLEAR in first_text(tg, chat["id"]), timeout=15)
+    await tg.wait_idle(quiet=0.5)
+    status = tg.bot_messages(chat["id"])[0]
+    [[button]] = status["reply_markup"]["inline_keyboard"]
+    tg.fail_next("editMessageReplyMarkup", 500, "Internal Server Error", times=5)
+    first = tg.press_button(status, button["callback_data"], USER)
+    await tg.wait_for(lambda: len(media(tg, chat["id"], "photo")) == 1, timeout=15)
+    assert first in tg.callback_answers and posts(grsai, DRAW) + posts(backup, DRAW) == 2
+    await bot.restart()
+    shown = next(m for m in tg.bot_messages(chat["id"]) if m["message_id"] == status["message_id"])
+    assert shown.get("reply_markup")  # the button is still there
+    second = tg.press_button(shown, button["callback_data"], USER)
+    await tg.wait_for(lambda: second in tg.callback_answers, timeout=15)
+    assert tg.callback_answers[second]["text"] == texts.BUTTON_ALREADY_HANDLED
+    await tg.wait_idle(quiet=0.5)
+    assert posts(grsai, DRAW) + posts(backup, DRAW) == 2

@@ -12,13 +12,12 @@ from pydantic import SecretStr
 from bot import identity, texts
 from bot.access import AccessControl
 from bot.config import Settings
-from bot.onebot.adapter import RunningQQ
 from bot.settings_check import startup_problems
 from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
-from tests.qq_harness import has_chinese, qq_settings, ws_url
+from tests.qq_harness import RunningQQ, has_chinese, qq_settings, ws_url
 
 USER = 555
 ADMIN = 999
@@ -104,12 +103,12 @@ async def test_qq_runs_beside_telegram_in_the_same_process(
         await _beside(bot, grsai)
     finally:
         await bot.stop()
-    assert bot.app is None
+    assert bot.runtime is None
 
 
 async def _beside(bot: RunningBot, grsai: FakeGrsAI) -> None:
-    assert bot.app is not None
-    adapter = bot.app.bot_data["qq"]
+    assert bot.runtime is not None  # one runtime runs both platforms as peers
+    adapter = bot.runtime.platform("qq").adapter
     assert adapter.services is bot.services  # one database, one runner, one access control
     assert adapter.access is bot.app.bot_data["access"]
     grsai.script_chat(ChatScript(text="两边都能用。"))
@@ -339,3 +338,32 @@ async def test_check_passes_for_qq_alone_without_telegram(
     assert code == 0, out
     assert out.strip().splitlines()[-1] == texts.CHECK_PASSED
     assert not tg.calls_to("getMe")
+
+
+async def test_sigterm_with_both_platforms_exits_within_10s_even_when_napcat_hangs(
+    tmp_path: Path, tg: FakeTelegram, grsai: FakeGrsAI
+) -> None:
+    """A hung NapCat never answers the close handshake: the bot must not wait for it."""
+    from tests.process import BotProcess, bot_env, free_port
+
+    port = free_port()
+    env = bot_env(tg, grsai, tmp_path / "data", ONEBOT_WS_PORT=str(port))
+    bot = BotProcess(env, tmp_path / "run")
+    await bot.start()
+    try:
+        grsai.script_chat(ChatScript(text="两边都在。"))
+        async with FakeNapCat(ws_url(port)) as fake:
+            for _ in range(300):  # the process is starting
+                try:
+                    await fake.connect()
+                    break
+                except OSError:
+                    await asyncio.sleep(0.05)
+            await fake.private_message(USER, "你好")
+            await fake.wait_sent(1, within=20)
+            fake.hang()
+            code, took = await bot.terminate(timeout=30)
+    finally:
+        await bot.kill()
+    assert took < 10, f"exit took {took:.1f}s"
+    assert code == 0

@@ -12,13 +12,12 @@ from pydantic import ValidationError
 
 from bot import identity, texts
 from bot.config import Settings
-from bot.onebot.adapter import RunningQQ
 from bot.settings_check import validation_problems
 from tests.fakes.grsai import ChatScript, FakeGrsAI, TaskScript
 from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.latin import foreign_words
 from tests.media import make_png
-from tests.qq_harness import has_chinese, qq_settings, ws_url
+from tests.qq_harness import RunningQQ, has_chinese, qq_settings, ws_url
 
 USER = 555
 OTHER = 556
@@ -344,3 +343,54 @@ async def test_qq_again_refused_by_the_quota_spends_nothing_and_stays_usable(
     again = await ask(qq, replying(result.message_id, "1"))
     assert again.text.startswith(texts.QQ_JOB_RECEIVED)
     await wait_for(lambda: len(images(qq)) == 2)
+
+
+async def test_qq_retry_is_marked_used_before_its_slow_status_message(
+    grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    """The durable "used" mark is written before the launch, not after its status message
+    (which can take a minute): a crash while that message hangs does not re-arm the offer.
+    The crash is a copy of what is on disk at that moment, started as a bot of its own."""
+    import sqlite3
+
+    from tests.process import free_port
+
+    port = free_port()
+    settings = qq_settings(grsai, tmp_path / "data", onebot_ws_port=port)
+    grsai.script_task(failing())
+    for _ in range(3):
+        grsai.script_task(TaskScript(kind="image", result_bytes=make_png(8, 8, "c")))
+    running = RunningQQ(settings)
+    await running.start()
+    crashed_port = free_port()
+    crashed = qq_settings(grsai, tmp_path / "crashed", onebot_ws_port=crashed_port)
+    try:
+        async with FakeNapCat(ws_url(port)) as qq:
+            await qq.connect()
+            await qq.private_message(USER, "/画图 一只猫")
+            await wait_for(lambda: len(qq.sent) >= 2)
+            failure = qq.sent[1]
+            qq.hang_next("send_private_msg")  # the retry's "收到" status gets no answer
+            await qq.private_message(USER, replying(failure.message_id, "1"))
+            assert running.services is not None
+            jobs = running.services.jobs
+            async with asyncio.timeout(15):
+                while await jobs.get(2) is None:  # noqa: ASYNC110 (the retry's job row …
+                    await asyncio.sleep(0.05)
+            # … and its status message still hangs: the bot dies now (what is on disk stays).
+            crashed.db_path.parent.mkdir(parents=True)
+            with sqlite3.connect(settings.db_path) as src, \
+                    sqlite3.connect(crashed.db_path) as dst:  # fmt: skip
+                src.backup(dst)
+        after = RunningQQ(crashed)
+        await after.start()
+        try:
+            async with FakeNapCat(ws_url(crashed_port)) as qq2:
+                await qq2.connect()
+                await qq2.private_message(USER, replying(failure.message_id, "1"))
+                await wait_for(lambda: any(m.text for m in qq2.sent
+                                           if m.text == texts.QQ_ALREADY_HANDLED))  # fmt: skip
+        finally:
+            await after.stop()
+    finally:
+        await running.stop()

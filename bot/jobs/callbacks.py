@@ -2,11 +2,13 @@
 runner's poller waits on. No Telegram or HTTP-server types here (see bot/tg/webhook.py).
 
 Rules:
-- a job's token is HMAC(secret, job id): unguessable without the secret and nothing to store;
-  a token that does not verify, or a job not waiting for a callback, is "unknown" (→ 404);
-- a callback is never trusted for more than "this task is done": a `succeeded` state with
-  results is handed to the poller (the results are then downloaded and checked like any
-  other), anything else only makes the poller poll now; a state for another task id is ignored;
+- a job's token is `<job id>-<40 hex>`, the hex being HMAC(secret, job id): unguessable
+  without the secret and nothing to store; anything not of that form (thousands of digits,
+  non-ASCII digits…), a token that does not verify, or a job not waiting for a callback is
+  "unknown" (→ 404), never an error;
+- a callback is trusted for nothing but "poll this task now": whatever state, results or URLs
+  it carries are ignored, and what the poll answers (results, failures, URLs) is what counts;
+  a callback for another task id is ignored;
 - polling stays the safety net, and callbacks that never come are noticed: after
   MISSES_TO_DISTRUST jobs in a row ended by polling, new waits stop counting on callbacks
   until one arrives again.
@@ -19,6 +21,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import re
 from dataclasses import dataclass, field
 
 from bot import texts
@@ -27,13 +30,14 @@ from bot.providers.base import TaskState
 log = logging.getLogger(__name__)
 
 MISSES_TO_DISTRUST = 3
+# Job ids are SQLite rowids (at most 19 digits); the MAC is 40 lowercase hex digits.
+_TOKEN = re.compile(r"([1-9][0-9]{0,18})-([0-9a-f]{40})", re.ASCII)
 
 
 @dataclass
 class _Mailbox:
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     task_id: str | None = None
-    state: TaskState | None = None
 
 
 class Callbacks:
@@ -62,37 +66,39 @@ class Callbacks:
     def forget(self, job_id: int) -> None:
         self._boxes.pop(job_id, None)
 
-    def receive(self, token: str, task_id: str, state: TaskState) -> bool:
-        """A callback arrived; False when its token is unknown (nothing happens then)."""
-        raw_id, _, _ = token.partition("-")
-        if not raw_id.isdigit() or not hmac.compare_digest(token, self.token(int(raw_id))):
+    def receive(self, token: str, task_id: str, state: TaskState | None = None) -> bool:
+        """A callback arrived; False when its token is unknown (nothing happens then).
+
+        `state` (what the POST claimed) is deliberately unused: anyone who learns a job's URL
+        could forge it, so the callback only wakes the poller (see `wait`)."""
+        match = _TOKEN.fullmatch(token)
+        if match is None:
             return False
-        box = self._boxes.get(int(raw_id))
+        job_id = int(match.group(1))
+        if not hmac.compare_digest(token, self.token(job_id)):
+            return False
+        box = self._boxes.get(job_id)
         if box is None:
             return False
-        if state.status == "running":
-            return True  # progress only: the safety-net poll shows it
         box.task_id = task_id
-        box.state = state if state.status == "succeeded" and state.results else None
         box.arrived.set()
         return True
 
-    async def wait(self, job_id: int, task_id: str | None, timeout: float) -> TaskState | None:  # noqa: ASYNC109
-        """Until a callback for `task_id` or `timeout`; the accepted state, or None (poll)."""
+    async def wait(self, job_id: int, task_id: str | None, timeout: float) -> bool:  # noqa: ASYNC109
+        """Until a callback for `task_id` or `timeout`; True when one came (poll now)."""
         box = self._boxes.get(job_id)
         if box is None:
             await asyncio.sleep(timeout)
-            return None
+            return False
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(box.arrived.wait(), timeout)
         if not box.arrived.is_set():
-            return None
+            return False
         box.arrived.clear()
-        state, box.state = box.state, None
         if box.task_id != task_id:
-            return None
+            return False
         self._misses = 0
-        return state
+        return True
 
     def ended_by_polling(self, job_id: int) -> None:
         """A job that waited for a callback was found done by a poll first."""

@@ -15,11 +15,17 @@ Durability rules (never lose a paid result, never pay twice):
 - results are downloaded as soon as they are ready (URLs expire) and only then delivered;
 - a delivery that fails for a transient reason (`DeliveryDelayed`: Telegram down, a proxy
   error, 429) keeps the job in `delivering` and is retried with capped backoff, across
-  restarts too; only `RecipientGone` (blocked, chat deleted) ends it;
-- polls come more often as a job nears its end (bot/jobs/polling.py); with provider callbacks
-  (bot/jobs/callbacks.py) a finished task is taken at once and polling is the safety net;
+  restarts too; only `RecipientGone` (blocked, chat deleted) ends it, and `Undeliverable`
+  (the platform refuses the result in every form) parks it, files kept, for an admin to
+  resend (`redeliver`);
+- polls come more often as a job nears its end (bot/jobs/polling.py); a provider callback
+  (bot/jobs/callbacks.py) only makes the next poll come at once: states, results and URLs
+  are always the poll's, and polling is the safety net;
 - a queued job's position is re-shown only when it changed, at most QUEUE_SHOWS_PER_INTERVAL
   times per `queue_status_interval`, with the newest value (linear in the queue, not N²);
+- an operator (web console) may cancel a job only while it waits for a slot (`cancel_queued`:
+  nothing has gone upstream) and may resend a finished result the chat could not take
+  (`resend`: the saved files are delivered again); neither ever submits to a provider;
 - delivery holds no slot of its own: a job leaves its `max_running` slot once its result is
   downloaded, and upload slots belong to the Telegram budget (bot/tg/ratelimit.py), taken
   only while a file is being sent.
@@ -83,6 +89,13 @@ class RecipientGone(Exception):
     """The result can never be delivered (the user blocked the bot, the chat is gone)."""
 
 
+class Undeliverable(Exception):
+    """The chat exists but the platform refuses this result in every form the adapter tried
+    (e.g. Telegram cannot process the picture, as a photo or as a file). The job is parked as
+    failed "undeliverable" with its files kept, the user is told, and an admin can send it
+    again (`JobRunner.redeliver`)."""
+
+
 class JobEvents(Protocol):
     """What the runner needs from the chat side (each platform adapter; bot/platform.py)."""
 
@@ -142,6 +155,11 @@ class JobRunner:
         media_dir: Path,
         config: RunnerConfig | None = None,
         fallback: Callable[[GenerationRequest, str], str | None] | None = None,
+        *,
+        events: JobEvents | None = None,
+        url_policies: Mapping[str, UrlPolicy] | None = None,
+        callbacks: Callbacks | None = None,
+        on_disk_full: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         # (request, failed provider) → the next provider to try, or None (see registry.py)
@@ -150,7 +168,12 @@ class JobRunner:
         self.http = http
         self.media_dir = media_dir
         self.config = config or RunnerConfig()
-        self.events: JobEvents | None = None
+        # Where jobs are shown and delivered: the runtime's router, one handler per platform.
+        self.events: JobEvents | None = events
+        # Where each provider's result URLs may point (bot/media/download.py policies_for).
+        self.url_policies: Mapping[str, UrlPolicy] = url_policies or {}
+        # Called (synchronously) on ENOSPC: the runtime's upkeep tells the admins and sweeps.
+        self.on_disk_full = on_disk_full
         self._slots = asyncio.Semaphore(self.config.max_running)
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._waiting: list[int] = []  # job ids waiting for a slot, in order
@@ -159,8 +182,8 @@ class JobRunner:
         self._queue_wake = asyncio.Event()
         # job id → (position last shown, when the last QUEUE_SHOWS_PER_INTERVAL were shown)
         self._queue_shown: dict[int, tuple[int, tuple[float, ...]]] = {}
-        # Set once the provider callback route is served (webhook mode): bot/tg/webhook.py.
-        self.callbacks: Callbacks | None = None
+        # Provider callbacks (webhook mode), served by the runtime's HTTP server.
+        self.callbacks: Callbacks | None = callbacks
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     # -- public -------------------------------------------------------------------------------
@@ -189,6 +212,17 @@ class JobRunner:
         self._tasks[job.id] = task
         task.add_done_callback(lambda _t, jid=job.id: self._tasks.pop(jid, None))
 
+    async def redeliver(self, job: Job) -> bool:
+        """An admin sends a parked ("undeliverable") result again: its saved files, nothing
+        is paid again. False when the job is not such a job."""
+        if job.state != "failed" or job.failure != "undeliverable" or not job.files:
+            return False
+        await self.store.update(job, state="delivering", failure=None, failure_detail=None,
+                                delivery_failures=0)  # fmt: skip
+        await self._notify(job)
+        self.start(job)
+        return True
+
     def queue_ahead_of_new(self) -> int:
         """How many jobs a job started now would wait behind (0 while a slot is free)."""
         return len(self._waiting) if self._slots.locked() else 0
@@ -199,6 +233,37 @@ class JobRunner:
             return self._waiting.index(job_id)
         except ValueError:
             return 0
+
+    async def cancel_queued(self, job: Job) -> bool:
+        """End a job still waiting for a slot: it never went upstream, so nothing is paid.
+        False once it holds a slot (its submit may be under way) or has moved on."""
+        if job.state != "created":
+            return False
+        task = self._tasks.get(job.id)
+        if task is not None:
+            if job.id not in self._waiting:
+                return False
+            # No await between the check and the cancel: the job cannot take a slot meanwhile.
+            self._waiting.remove(job.id)
+            self._queued.pop(job.id, None)
+            self._queue_shown.pop(job.id, None)
+            task.cancel()
+        await self._finish(job, "cancelled", "")
+        if self._queued:
+            self._refresh_queue()  # everyone behind moved up one place
+        return True
+
+    async def resend(self, job: Job) -> bool:
+        """Deliver again a result whose chat could not take it (`chat_gone`), from the files
+        saved on disk; False when there is nothing to resend."""
+        if job.state != "failed" or job.failure != "chat_gone" or job.id in self._tasks:
+            return False
+        if not job.files or not all(Path(f.path).is_file() for f in job.files):
+            return False
+        await self.store.update(job, state="delivering", failure=None, failure_detail=None,
+                                delivery_failures=0)  # fmt: skip
+        self.start(job)
+        return True
 
     async def stop(self) -> None:
         """Stop driving jobs; their rows stay and the next start resumes them."""
@@ -232,6 +297,9 @@ class JobRunner:
         except RecipientGone as exc:
             log.info(texts.LOG_JOB_CHAT_CANNOT_RECEIVE_ANY, job.id, exc)
             await self._finish(job, "chat_gone", "")
+        except Undeliverable as exc:
+            log.warning(texts.LOG_JOB_UNDELIVERABLE, job.id, exc)
+            await self._finish(job, "undeliverable", str(exc))
         except errors.ProviderError as exc:
             # The provider's own wording: for the logs only, users read error_text's sentence.
             log.info(texts.LOG_JOB_FAILED, job.id, type(exc).__name__, exc.detail)
@@ -313,13 +381,13 @@ class JobRunner:
         heartbeat = self.config.heartbeat.get(job.kind)
         last_notice = time.time()
         while True:
-            pushed = await self._until_next_poll(job, time.time() - polling_since)
+            called = await self._until_next_poll(job, time.time() - polling_since)
             if polled and time.time() > deadline:
                 await self._finish(job, "job_timeout", "")
                 return
             assert job.task_id is not None
             try:
-                state = pushed or await provider.poll(job.task_id)
+                state = await provider.poll(job.task_id)  # a callback only made it come sooner
             except TRANSIENT as exc:
                 failures += 1
                 log.info(texts.LOG_JOB_POLL_FAILED_RETRYING, job.id, type(exc).__name__)
@@ -337,7 +405,7 @@ class JobRunner:
                     await self._notify(job)
                     last_notice = time.time()
                 continue
-            if pushed is None and self.callbacks is not None:
+            if not called and self.callbacks is not None:
                 self.callbacks.ended_by_polling(job.id)
             if state.status == "failed":
                 if await self._maybe_resubmit(job, state):
@@ -379,9 +447,8 @@ class JobRunner:
         url = self.callbacks.expect(job.id)
         return replace(job.request, params={**job.request.params, "callback_url": url})
 
-    async def _until_next_poll(self, job: Job, elapsed: float) -> TaskState | None:
-        """Wait until the next poll is due; a finished state pushed by a callback ends the wait
-        early and is returned (None: poll now)."""
+    async def _until_next_poll(self, job: Job, elapsed: float) -> bool:
+        """Wait until the next poll is due; a provider callback ends the wait early (True)."""
         callbacks = self.callbacks
         waiting = callbacks is not None and callbacks.waiting(job.id)
         delay = poll_delay(
@@ -391,7 +458,7 @@ class JobRunner:
         )  # fmt: skip
         if callbacks is None or not waiting:
             await self._sleep(delay)
-            return None
+            return False
         return await callbacks.wait(job.id, job.task_id, delay)
 
     async def _maybe_resubmit(self, job: Job, state: TaskState) -> bool:
@@ -425,12 +492,9 @@ class JobRunner:
         await self.store.update(job, state="delivering", files=files)
         await self._notify(job)
 
-    # Per provider: where its result URLs may point (set by Services.open; default strict).
-    url_policies: Mapping[str, UrlPolicy] = {}
     # A full disk while saving never ends a job: it waits this long and tries again, and
-    # `on_disk_full` (set by the chat side) tells the admins.
+    # `on_disk_full` (the runtime's upkeep) tells the admins.
     disk_full_retry: float = 60.0
-    on_disk_full: Callable[[], None] | None = None
 
     async def _save(self, job: Job, index: int, item: ResultItem, kind: str) -> SavedFile:
         while True:

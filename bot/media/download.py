@@ -7,8 +7,9 @@ validated file or does not exist. No Telegram types here.
 The URL comes from the provider and is not trusted (see UrlPolicy): only http(s), every
 redirect hop is checked before it is requested, link-local and cloud metadata addresses are
 always refused, private and loopback ones only allowed for a provider that itself lives on
-one. Transient failures (5xx, 429, timeouts, resets) are retried with capped backoff until
-shortly before the URL expires.
+one; an IPv6 address carrying an IPv4 one (mapped, NAT64, 6to4, Teredo) is judged by that
+IPv4 address too. Transient failures (5xx, 429, timeouts, resets) are retried with capped
+backoff until shortly before the URL expires.
 """
 
 from __future__ import annotations
@@ -123,13 +124,27 @@ class UrlPolicy:
 
     allow_private: bool = False  # loopback/private/shared addresses (the provider is on one)
     staging_root: Path | None = None  # file:// URLs are accepted only inside this folder
+    # Private addresses accepted one by one (e.g. the host the OneBot implementation connected
+    # from, which serves the pictures users send); every other private address stays refused.
+    trusted: frozenset[ipaddress.IPv4Address | ipaddress.IPv6Address] = frozenset()
 
     def check_address(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-        """True when a connection to `ip` is acceptable."""
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
+        """True when a connection to `ip` is acceptable. An IPv6 address that carries an
+        IPv4 one (mapped, compatible, NAT64, 6to4, Teredo) reaches that IPv4 address in the
+        end, so the IPv4 address must be acceptable too."""
+        if isinstance(ip, ipaddress.IPv6Address):
+            translated = _translated_ipv4(ip)
+            if translated is not None:  # the IPv6 form is only a way to spell it
+                ip = translated
+            elif not all(self._accepts(inner) for inner in _tunnelled_ipv4(ip)):
+                return False
+        return self._accepts(ip)
+
+    def _accepts(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        if ip in self.trusted and ip not in _METADATA and not ip.is_link_local:
+            return True
         if (ip in _METADATA or ip.is_link_local or ip.is_multicast or ip.is_unspecified
-                or ip.is_reserved):  # fmt: skip
+                or ip.is_reserved or ip in _THIS_NETWORK):  # fmt: skip
             return False
         return ip.is_global or self.allow_private
 
@@ -143,6 +158,29 @@ class UrlPolicy:
         if root is None or not path.resolve().is_relative_to(root.resolve()):
             raise errors.TaskFailed(REFUSED_DETAIL)
         return path
+
+
+# NAT64 prefixes (RFC 6052 well-known, RFC 8215 local-use): the last 32 bits are the IPv4 host.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_COMPATIBLE = ipaddress.ip_network("::/96")
+_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")  # deprecated IPv4-compatible ::a.b.c.d
+
+
+def _translated_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv4-mapped, -compatible or NAT64 address stands for."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if any(ip in net for net in _NAT64) or (ip in _COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def _tunnelled_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses a 6to4 (2002::/16) or Teredo (2001::/32) address tunnels to."""
+    found = [ip.sixtofour] if ip.sixtofour is not None else []
+    if ip.teredo is not None:
+        found += list(ip.teredo)  # (server, client)
+    return found
 
 
 async def policy_for_base_url(base_url: str, staging_root: Path | None) -> UrlPolicy:
@@ -299,6 +337,50 @@ async def save_bytes(
         raise
     digest = hashlib.sha256(data).hexdigest()
     return DownloadedMedia(dest, len(data), digest, mime, width, height)
+
+
+async def copy_file(
+    source: Path, dest: Path, *, kind: Literal["image", "video"], max_bytes: int
+) -> DownloadedMedia:
+    """Copy a local file (one another program reports, e.g. NapCat's cache) like
+    `download_result` stores a download: size checked before reading (and counted while
+    copying, the file may grow), 64 KiB chunks never the whole file in memory, the same
+    validation, `.part` + fsync + atomic rename, the same errors (`BadRequest("result too
+    large")`, `TaskFailed("invalid image" | "invalid video")`; an unreadable file is
+    `TaskFailed("unreadable file")`)."""
+    part = dest.with_suffix(".part")
+    try:
+        size, digest, head = await asyncio.to_thread(_copy_capped, source, part, max_bytes)
+        mime, width, height = await _validate(part, head, kind)
+        await asyncio.to_thread(_commit, part, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
+        raise
+    return DownloadedMedia(dest, size, digest, mime, width, height)
+
+
+def _copy_capped(source: Path, part: Path, max_bytes: int) -> tuple[int, str, bytes]:
+    try:
+        if not source.is_file():  # not a directory, a device or a pipe (which could block)
+            raise errors.TaskFailed("unreadable file")
+        if source.stat().st_size > max_bytes:
+            raise errors.BadRequest("result too large")
+        part.parent.mkdir(parents=True, exist_ok=True)
+        hasher = hashlib.sha256()
+        size, head = 0, b""
+        with source.open("rb") as src, part.open("wb") as out:
+            while chunk := src.read(CHUNK_SIZE):
+                size += len(chunk)
+                if size > max_bytes:  # it grew since the check
+                    raise errors.BadRequest("result too large")
+                hasher.update(chunk)
+                head += chunk[: max(0, HEAD_SIZE - len(head))]
+                out.write(chunk)
+            _sync(out)
+    except OSError:
+        raise errors.TaskFailed("unreadable file") from None
+    return size, hasher.hexdigest(), head
 
 
 def _write_all(part: Path, data: bytes) -> None:

@@ -7,10 +7,11 @@ reply to that message, or (for the latest failure) as a bare number in a private
 Rules (as Telegram's buttons, issue 9):
 - nothing is re-sent automatically: only the job's owner, answering, submits again;
 - a double answer acts once: the key is taken before any await, so a second answer arriving
-  meanwhile is told "已处理"; a retry offer that was used is marked in the database, so a
-  restart does not arm it again;
-- the same quota and atomic reserve as a new /画图 (draw.launch); when the quota refuses,
-  nothing was spent and the offer stays usable.
+  meanwhile is told "已处理"; a retry offer is marked used on the job row (one UPDATE that
+  checks and sets) before anything is launched, so neither a restart nor a crash during
+  the launch's status message arms it again;
+- the same quota and atomic reserve as a new /画图 (draw.launch); only when the quota
+  refuses was nothing spent: then the mark is undone and the offer stays usable.
 """
 
 from __future__ import annotations
@@ -83,25 +84,31 @@ async def _act(
         await reply(adapter, event, texts.QQ_CHOICE_OUT_OF_RANGE.format(count=1))
         return
     retry = key[0] == RETRY
-    links = await adapter.services.jobs.result_messages_of(job.id) if retry else []
+    jobs = adapter.services.jobs
     spent = adapter.spent
     # No await between this check and taking the key: a second answer finds it.
-    if key in spent or any(link.kind == SPENT_KIND for link in links):
+    if key in spent:
         await reply(adapter, event, texts.QQ_ALREADY_HANDLED)
         return
     spent[key] = None
     while len(spent) > SPENT_MAX:
         del spent[next(iter(spent))]
+    if retry:
+        # Durable before anything is paid: checked and set in one UPDATE on the job row
+        # (a retry_spent link is how older versions marked it).
+        links = await jobs.result_messages_of(job.id)
+        if any(link.kind == SPENT_KIND for link in links) or not await jobs.claim_relaunch(job.id):
+            await reply(adapter, event, texts.QQ_ALREADY_HANDLED)
+            return
     try:
         started = await launch(adapter, event, job.request)
-    except BaseException:  # no job row: nothing was spent, the answer may be given again
-        spent.pop(key, None)
-        raise
+    except BaseException:
+        if not retry:  # "again" keeps no durable mark: the answer may be given again
+            spent.pop(key, None)
+        raise  # a retry stays marked: its job row may exist (nothing is paid twice)
     if started is None:  # the quota refused (the user was told): nothing spent
         spent.pop(key, None)
+        if retry:
+            await jobs.release_relaunch(job.id)
         return
     log.info(texts.LOG_QQ_JOB_FROM, started.id, key[0], job.id)
-    for link in links:  # durable: the offer stays used after a restart
-        if link.kind == OFFER_KIND:
-            link.kind = SPENT_KIND
-            await adapter.services.jobs.add_result_message(link)

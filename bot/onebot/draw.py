@@ -4,7 +4,6 @@ or the replied one; the job row first, then the "收到" status, then the runner
 from __future__ import annotations
 
 import logging
-import uuid
 from pathlib import Path
 
 from bot import identity, texts
@@ -19,10 +18,10 @@ from bot.jobs.options import (
 )
 from bot.jobs.routing import choose_provider
 from bot.jobs.status import status_text
-from bot.media.download import IMAGE_MIMES, sniff_mime
 from bot.onebot import segments as seg
 from bot.onebot.context import QQContext
 from bot.onebot.events import MessageEvent
+from bot.onebot.received import save_picture
 from bot.onebot.replies import ids_of, reply
 from bot.onebot.transport import OneBotError
 from bot.providers.base import GenerationRequest
@@ -167,7 +166,7 @@ async def references_of(adapter: QQContext, event: MessageEvent) -> list[Path] |
     if len(sources) + len(paths) > limit:
         return texts.DRAW_TOO_MANY_REFERENCES.format(limit=limit)
     for source in sources:
-        saved = await download_image(adapter, source)
+        saved = await save_picture(adapter, source)
         if isinstance(saved, str):
             return saved
         paths.append(saved)
@@ -176,41 +175,3 @@ async def references_of(adapter: QQContext, event: MessageEvent) -> list[Path] |
 
 def event_ids(event: MessageEvent) -> tuple[int, int]:
     return ids_of(event)
-
-
-async def download_image(adapter: QQContext, source: seg.MediaSource) -> Path | str:
-    """A QQ picture (the URL NapCat gives, or get_image for its file) saved under media/refs."""
-    svc = adapter.services
-    max_mb = svc.settings.draw_max_reference_mb
-    url = source.url
-    local: Path | None = None
-    try:
-        if not url and source.file:
-            info = await adapter.server.get_image(source.file)
-            url = info.get("url") or ""
-            local = Path(info["file"]) if not url and info.get("file") else None
-        data = b""
-        if local is not None and local.is_file():  # NapCat on this machine: its cached copy
-            if local.stat().st_size > max_mb * 1024 * 1024:
-                return texts.DRAW_REFERENCE_TOO_BIG.format(limit_mb=max_mb)
-            data = local.read_bytes()  # checked and copied below like a download
-        elif not url:
-            return texts.REFERENCE_DOWNLOAD_FAILED
-        else:
-            async with svc.http.stream("GET", url) as response:
-                response.raise_for_status()
-                async for chunk in response.aiter_bytes():
-                    data += chunk
-                    if len(data) > max_mb * 1024 * 1024:
-                        return texts.DRAW_REFERENCE_TOO_BIG.format(limit_mb=max_mb)
-    except Exception:
-        log.info(texts.LOG_QQ_REFERENCE_DOWNLOAD_FAILED, exc_info=True)
-        return texts.REFERENCE_DOWNLOAD_FAILED
-    mime = sniff_mime(data[:64])
-    if mime not in IMAGE_MIMES:
-        return texts.DRAW_REFERENCE_NOT_IMAGE
-    refs = svc.settings.media_dir / "refs"
-    refs.mkdir(parents=True, exist_ok=True)
-    path = refs / f"{uuid.uuid4().hex}.{mime.split('/')[1]}"
-    path.write_bytes(data)
-    return path

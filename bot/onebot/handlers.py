@@ -1,11 +1,13 @@
 """QQ messages → core: who may ask (access gate), commands, and chat turns.
 
 Private chat: any text is a chat turn. Groups: only @bot, a reply to the bot, or a command.
-Admin commands (/allow /deny /quota /stats /providers) are silent for non-admins, like on Telegram.
+Admin commands (/allow /deny /quota /stats /providers /控制台) are silent for non-admins, like
+on Telegram.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot import identity, texts
@@ -13,14 +15,16 @@ from bot.access import QUOTA_KINDS, QuotaExceeded
 from bot.access_texts import quota_text, usage_report
 from bot.admin_texts import providers_text, stats_text
 from bot.chat.service import ImageInput, conversation_key
+from bot.console_auth import console_link_text
 from bot.error_text import describe_error
 from bot.media.download import sniff_mime
 from bot.onebot import segments as seg
 from bot.onebot.choices import model, numbered_answer, roles
 from bot.onebot.context import QQContext
-from bot.onebot.draw import download_image, draw, video
+from bot.onebot.draw import draw, video
 from bot.onebot.events import MessageEvent
 from bot.onebot.plaintext import forward_nodes, plan_answer
+from bot.onebot.received import save_picture
 from bot.onebot.replies import chat_of, ids_of, reply, send
 from bot.onebot.settings import settings
 from bot.onebot.transport import ActionFailed, OneBotError
@@ -29,7 +33,7 @@ from bot.provider_status import status_checks
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = frozenset({"allow", "deny", "quota", "stats", "providers"})
+ADMIN_COMMANDS = frozenset({"allow", "deny", "quota", "stats", "providers", "console"})
 
 
 async def _replied_to_bot(adapter: QQContext, event: MessageEvent) -> bool:
@@ -127,51 +131,64 @@ async def usage_text(adapter: QQContext, user: int) -> str:
 
 
 async def chat_turn(adapter: QQContext, event: MessageEvent, question: str) -> None:
-    """One answer, sent whole once generated (QQ cannot edit messages)."""
+    """One answer, sent whole once generated (QQ cannot edit messages). Length, picture count
+    (DRAW_MAX_REFERENCES, as /画图) and quota are checked before any picture is fetched."""
     question = question.strip()
     pictures = seg.image_sources(event.message)
     if not question:
         await reply(adapter, event, texts.QQ_PHOTO_NO_TEXT if pictures else texts.ASK_EMPTY)
         return
-    images: list[ImageInput] = []
-    for source in pictures:  # a picture sent with the question goes to the model too
-        saved = await download_image(adapter, source)
-        if isinstance(saved, str):
-            await reply(adapter, event, saved)
-            return
-        data = saved.read_bytes()
-        images.append(ImageInput(data, sniff_mime(data[:64]) or "image/jpeg"))
     svc = adapter.services
     limit = svc.settings.chat_max_prompt_chars
     if len(question) > limit:
         await reply(adapter, event, texts.PROMPT_TOO_LONG.format(length=len(question), limit=limit))
         return
-    user, chat = ids_of(event)
+    most = svc.settings.draw_max_references
+    if len(pictures) > most:
+        await reply(adapter, event, texts.DRAW_TOO_MANY_REFERENCES.format(limit=most))
+        return
+    user, _ = ids_of(event)
     held = await adapter.access.reserve_chat(user)
     if isinstance(held, QuotaExceeded):
         await reply(adapter, event, quota_text(held, svc.settings.quota_timezone))
         return
-    key = conversation_key(chat, user, not event.is_group)
     try:
-        async with adapter.lock(key):  # one answer at a time per conversation, in order
-            turn = await svc.chat.start_turn(key, user, question, images)
-            pieces: list[str] = []
-            try:
-                async for piece in svc.chat.stream(turn):
-                    pieces.append(piece)
-            except Exception as exc:  # provider trouble: a Chinese sentence, details in the log
-                await reply(adapter, event, describe_error(exc))
+        images: list[ImageInput] = []
+        for source in pictures:  # a picture sent with the question goes to the model too
+            saved = await save_picture(adapter, source)
+            if isinstance(saved, str):
+                await reply(adapter, event, saved)
                 return
-            answer = "".join(pieces)
-            if not answer.strip():
-                await reply(adapter, event, texts.ERR_INTERNAL)
-                return
-            await send_answer(adapter, event, answer)
-            await svc.chat.remember(turn, answer)
-            provider, model = svc.chat.served.get(user, ("grsai", turn.model))
-            await adapter.access.record_chat(user, chat, provider, model)
+            data = await asyncio.to_thread(saved.read_bytes)  # capped at DRAW_MAX_REFERENCE_MB
+            images.append(ImageInput(data, sniff_mime(data[:64]) or "image/jpeg"))
+        await _answer(adapter, event, question, images)
     finally:  # the turn held a chat slot since the check
         adapter.access.release(held)
+
+
+async def _answer(
+    adapter: QQContext, event: MessageEvent, question: str, images: list[ImageInput]
+) -> None:
+    svc = adapter.services
+    user, chat = ids_of(event)
+    key = conversation_key(chat, user, not event.is_group)
+    async with adapter.lock(key):  # one answer at a time per conversation, in order
+        turn = await svc.chat.start_turn(key, user, question, images)
+        pieces: list[str] = []
+        try:
+            async for piece in svc.chat.stream(turn):
+                pieces.append(piece)
+        except Exception as exc:  # provider trouble: a Chinese sentence, details in the log
+            await reply(adapter, event, describe_error(exc))
+            return
+        answer = "".join(pieces)
+        if not answer.strip():
+            await reply(adapter, event, texts.ERR_INTERNAL)
+            return
+        await send_answer(adapter, event, answer)
+        await svc.chat.remember(turn, answer)
+        provider, model = svc.chat.served.get(user, ("grsai", turn.model))
+        await adapter.access.record_chat(user, chat, provider, model)
 
 
 async def send_answer(adapter: QQContext, event: MessageEvent, markdown: str) -> None:
@@ -202,6 +219,11 @@ async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[
         await reply(adapter, event, await providers_text(status_checks(adapter.services)))
         return
     admin, chat = ids_of(event)
+    if name == "console":
+        await reply(adapter, event, await console_link_text(
+            adapter.services.db, adapter.settings, admin, private=not event.is_group,
+            command=seg.shown_command("console")))  # fmt: skip
+        return
     target: int | None = None
     if args:
         try:

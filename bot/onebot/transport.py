@@ -6,6 +6,8 @@ Rules this module guarantees:
   work too. With a token configured a missing token is answered 401, a wrong one 403
   (`Authorization: Bearer …` or `?access_token=`); the token never reaches a log line;
 - a new connection for the same account replaces the old one (NapCat restarts are normal);
+- stopping waits at most CLOSE_TIMEOUT for each connection's close handshake, then cuts it:
+  a hung implementation never delays a shutdown;
 - an action waits (bounded by `connect_wait`) for a connection instead of failing at once;
   if none comes, `NotConnected` says nothing was sent and the caller may retry later;
 - an action whose connection drops after the request went out raises `ConnectionLost`, one
@@ -57,6 +59,10 @@ _ws_log.setLevel(logging.WARNING)
 
 ROLES = {"universal": "Universal", "api": "API", "event": "Event"}
 MAX_FRAME = 16 * 1024 * 1024  # incoming frames (events, get_msg answers); sends are not capped
+# How long a closing connection waits for the implementation's close frame before the TCP
+# connection is cut: a healthy NapCat answers within milliseconds, a hung one never does, and
+# a stop (SIGTERM) must finish within 10 s in all (websockets' default alone is 10 s).
+CLOSE_TIMEOUT = 1.0
 
 
 class OneBotError(Exception):
@@ -122,6 +128,7 @@ class _Conn:
     pending: dict[str, tuple[str, asyncio.Future[Any]]] = field(default_factory=dict)
     connected_at: float = field(default_factory=time.monotonic)
     last_heartbeat: float | None = None
+    peer: str | None = None  # the address the implementation connected from
 
     @property
     def serves_api(self) -> bool:
@@ -179,6 +186,7 @@ class OneBotServer:
                 process_request=self._check_request,
                 max_size=MAX_FRAME,
                 ping_interval=self._ping_interval,
+                close_timeout=CLOSE_TIMEOUT,
                 server_header=None,
                 logger=_ws_log,
             )
@@ -225,6 +233,11 @@ class OneBotServer:
 
     def is_connected(self, self_id: int | None = None) -> bool:
         return bool(self._api) if self_id is None else self_id in self._api
+
+    def peer_addresses(self) -> set[str]:
+        """The addresses the connected implementations connected from (their own host, which
+        serves the files users send)."""
+        return {c.peer for c in {*self._api.values(), *self._events.values()} if c.peer}
 
     def last_heartbeat(self, self_id: int) -> float | None:
         """monotonic() time of the account's last heartbeat event, if any."""
@@ -279,7 +292,9 @@ class OneBotServer:
         self_id = _self_id(request)
         role = _role(request, self._routes[request.path.partition("?")[0]])
         assert self_id is not None and role is not None  # checked in _check_request
-        conn = _Conn(ws=ws, self_id=self_id, role=role)
+        remote = ws.remote_address
+        conn = _Conn(ws=ws, self_id=self_id, role=role,
+                     peer=str(remote[0]) if remote else None)  # fmt: skip
         await self._register(conn)
         log.info(texts.LOG_ONEBOT_CONNECTED, self_id, role)
         self._record(connected={"self_id": self_id, "role": role, "at": time.time()})

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from pathlib import Path
 
 from bot import texts
@@ -34,6 +33,7 @@ from bot.onebot import segments as seg
 from bot.onebot.context import QQContext
 from bot.onebot.draw import launch
 from bot.onebot.events import MessageEvent
+from bot.onebot.received import save_clip
 from bot.onebot.replies import ids_of, reply
 from bot.onebot.transport import OneBotError
 from bot.providers.base import GenerationRequest
@@ -148,7 +148,7 @@ async def role(adapter: QQContext, event: MessageEvent, argument: str) -> None:
         references.append(bot_video.path)
     else:
         assert clip is not None
-        saved = await download_clip(adapter, clip)
+        saved = await save_clip(adapter, clip)
         if isinstance(saved, str):
             await reply(adapter, event, saved)
             return
@@ -184,45 +184,6 @@ async def _user_clip(adapter: QQContext, event: MessageEvent) -> seg.MediaSource
             return None
         sources = seg.media_sources(original.get("message") or [], "video")
     return sources[0] if sources else None
-
-
-async def download_clip(adapter: QQContext, source: seg.MediaSource) -> Path | str:
-    """The user's clip saved under media/clips, or the Chinese reason it cannot be used."""
-    svc = adapter.services
-    limit_mb = svc.settings.role_max_video_mb
-    url = source.url
-    if not url and source.file:
-        try:  # NapCat's get_file (an extension): where the received file is
-            found = dict(await adapter.server.call("get_file", {"file": source.file}) or {})
-        except OneBotError:
-            found = {}
-        url = found.get("url") or ""
-        local = Path(str(found.get("file") or ""))
-        if not url and local.is_absolute() and await asyncio.to_thread(local.is_file):
-            return local
-    if not url:
-        return texts.ROLE_VIDEO_DOWNLOAD_FAILED
-    clips = svc.settings.media_dir / "clips"
-    dest = clips / f"{uuid.uuid4().hex}.mp4"
-    size = 0
-    try:
-        clips.mkdir(parents=True, exist_ok=True)
-        async with svc.http.stream("GET", url) as response:
-            response.raise_for_status()
-            with dest.open("wb") as out:
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > limit_mb * MB:
-                        break
-                    out.write(chunk)
-    except Exception:
-        log.info(texts.LOG_QQ_CLIP_DOWNLOAD_FAILED, exc_info=True)
-        dest.unlink(missing_ok=True)
-        return texts.ROLE_VIDEO_DOWNLOAD_FAILED
-    if size > limit_mb * MB:
-        dest.unlink(missing_ok=True)
-        return texts.ROLE_VIDEO_TOO_BIG.format(limit_mb=limit_mb)
-    return dest
 
 
 async def _rename(adapter: QQContext, event: MessageEvent, link: ResultMessage, name: str) -> None:

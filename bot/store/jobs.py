@@ -229,6 +229,23 @@ class JobStore:
                     self.on_disk_full()
                 await asyncio.sleep(self.disk_full_retry)
 
+    async def claim_relaunch(self, job_id: int) -> bool:
+        """Mark that the job's request is being launched again (a retry or "again" button):
+        True for the one caller that set the mark, False when it was already set. Check and
+        set are one statement, committed before returning, so neither a double tap nor a
+        restart can launch it twice."""
+        cur = await self._db.conn.execute(
+            "UPDATE jobs SET relaunched_at = ? WHERE id = ? AND relaunched_at IS NULL",
+            (time.time(), job_id),
+        )
+        await self._db.conn.commit()
+        return cur.rowcount == 1
+
+    async def release_relaunch(self, job_id: int) -> None:
+        """Undo `claim_relaunch` when nothing was spent (the quota refused, no job row)."""
+        await self._db.conn.execute("UPDATE jobs SET relaunched_at = NULL WHERE id = ?", (job_id,))
+        await self._db.conn.commit()
+
     async def count_active_for_user(self, user_id: int) -> int:
         marks = ",".join("?" * len(ACTIVE_STATES))
         async with self._db.conn.execute(

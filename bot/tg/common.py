@@ -5,10 +5,28 @@ from __future__ import annotations
 import re
 
 from telegram import InlineKeyboardButton, Message, MessageEntity, ReplyParameters, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.services import Services
 from bot.store.jobs import Job
+
+# Bad Request texts that mean the chat cannot receive anything any more.
+CHAT_GONE = ("chat not found", "group chat was deactivated", "chat_write_forbidden",
+             "have no rights to send", "not enough rights to send", "peer_id_invalid",
+             "user is deactivated", "bot was kicked", "bot was blocked")  # fmt: skip
+
+
+def chat_gone(exc: TelegramError) -> bool:
+    """A Bad Request meaning the chat cannot receive anything any more."""
+    return isinstance(exc, BadRequest) and any(t in str(exc).lower() for t in CHAT_GONE)
+
+
+def about_the_place(exc: TelegramError) -> bool:
+    """A Bad Request about where the message was to go (a deleted topic, a replied message)
+    rather than about the message itself."""
+    text = str(exc).lower()
+    return isinstance(exc, BadRequest) and any(w in text for w in ("thread", "topic", "repl"))
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

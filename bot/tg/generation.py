@@ -109,13 +109,6 @@ async def owned_job_button(
     return action, job
 
 
-def _button_key(query: CallbackQuery) -> tuple[int, int, str]:
-    message = query.message
-    if message is None:  # too old for Telegram to include it: the query id still dedups
-        return (0, 0, f"{query.id}")
-    return (message.chat.id, message.message_id, query.data or "")
-
-
 async def _remove_pressed_button(query: CallbackQuery) -> None:
     """The keyboard without the pressed button (the others, e.g. "ref", stay)."""
     message = query.message
@@ -142,31 +135,28 @@ async def on_job_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     action, job = pressed
     svc = services(context)
     if action in ("retry", "again"):
-        # A spending button acts once: the key is taken before the next await, so a double
-        # tap finds it; the button itself is removed right after.
-        handled: dict[tuple[int, int, str], None] = context.application.bot_data.setdefault(
-            "spent_buttons", {}
-        )
-        key = _button_key(query)
-        if key in handled:
+        # A spending button acts once: the mark is on the job row, checked and set in one
+        # statement before anything is paid, so a double tap, or the same button pressed after
+        # a restart (when Telegram would not remove it), finds it taken.
+        if not await svc.jobs.claim_relaunch(job.id):
             await query.answer(texts.BUTTON_ALREADY_HANDLED)
             return
-        handled[key] = None
-        while len(handled) > 10_000:  # only double taps need it: forget the oldest
-            del handled[next(iter(handled))]
+        launched = False
         try:
             if refusal := await job_quota_refusal(context, job.user_id, job.kind):
-                handled.pop(key, None)  # nothing was spent: the button stays usable
                 await query.answer(refusal, show_alert=True)
-                return
+                return  # nothing was spent: the button stays usable (finally)
             await query.answer(
                 texts.JOB_RETRY_STARTED if action == "retry" else texts.JOB_AGAIN_STARTED
             )
             await _remove_pressed_button(query)
+            launched = True  # from here a job row may exist: the mark stays whatever happens
             await launch(svc, context, job.request, job.user_id, job.chat_id, job.thread_id,
                          job.reply_to_id)  # fmt: skip
         finally:
             release_job_slot(context)  # no-op once launch recorded the job
+            if not launched:  # refused by the quota, or Telegram failed before the launch
+                await svc.jobs.release_relaunch(job.id)
         return
     if action == "ref" and query.message is not None:
         results = await svc.jobs.result_messages_of(job.id)

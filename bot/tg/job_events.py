@@ -4,8 +4,12 @@ Rules: a transient Telegram failure (5xx, timeout, network error through the pro
 the limiter's retries) never ends a job — delivery raises DeliveryDelayed and the runner tries
 again later; the status painter keeps retrying too, so the user sees the outcome once Telegram
 is back. Only a chat that is gone for good (blocked, deleted, kicked) ends delivery. A group
-upgraded to a supergroup is followed (migrate_to_chat_id). Each part of a result (photo, the
-original file, a video) is recorded once sent and never sent again.
+upgraded to a supergroup is followed (migrate_to_chat_id), a deleted topic is left (the result
+goes to the chat itself). Other permanent refusals get a fallback first (a photo Telegram
+cannot process goes as a file, a video as a document); when every form is refused the job is
+parked as undeliverable: the user is told in Chinese, an admin can resend it (/resend). Each
+part of a result (photo, the original file, a video) is recorded once sent and never sent
+again.
 """
 
 from __future__ import annotations
@@ -34,11 +38,11 @@ from telegram.error import (
 )
 
 from bot import texts
-from bot.jobs.runner import DeliveryDelayed, JobRunner, RecipientGone
+from bot.jobs.runner import DeliveryDelayed, JobRunner, RecipientGone, Undeliverable
 from bot.jobs.status import retry_offered, status_text
 from bot.platform import Capabilities
 from bot.store.jobs import Job, JobStore, ResultMessage, SavedFile
-from bot.tg.common import job_button, reply_to_job
+from bot.tg.common import about_the_place, chat_gone, job_button, reply_to_job
 from bot.tg.platform import TELEGRAM
 from bot.tg.ratelimit import Priority, budget
 from bot.tg.video_delivery import deliver_video_job
@@ -53,10 +57,6 @@ PHOTO_MAX_RATIO = 20
 PHOTO_LOSSLESS_SIDE = 1280
 FINAL_STATES = ("done", "failed", "interrupted")
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
-# Bad Request texts that mean the chat cannot receive anything any more.
-_CHAT_GONE = ("chat not found", "group chat was deactivated", "chat_write_forbidden",
-              "have no rights to send", "not enough rights to send", "peer_id_invalid",
-              "user is deactivated", "bot was kicked", "bot was blocked")  # fmt: skip
 MAX_MIGRATIONS = 3  # a chat is upgraded once; more hops would be a loop
 
 
@@ -64,11 +64,10 @@ def delivery_problem(exc: TelegramError) -> DeliveryDelayed | RecipientGone | No
     """What a Telegram failure means for delivering a result: wait and retry, give up for
     good, or None (a request Telegram refuses as such: not worth repeating; ChatMigrated is
     followed by the caller)."""
-    text = str(exc).lower()
     if isinstance(exc, Forbidden):
         return RecipientGone(str(exc))
     if isinstance(exc, BadRequest):
-        return RecipientGone(str(exc)) if any(t in text for t in _CHAT_GONE) else None
+        return RecipientGone(str(exc)) if chat_gone(exc) else None
     if isinstance(exc, ChatMigrated):
         return None
     if isinstance(exc, RetryAfter):
@@ -271,8 +270,13 @@ class TelegramJobEvents:
     # -- results -----------------------------------------------------------------------------
 
     async def deliver(self, job: Job) -> None:
-        """Send what is not sent yet; Telegram failures become DeliveryDelayed/RecipientGone."""
-        for _ in range(MAX_MIGRATIONS):
+        """Send what is not sent yet; Telegram failures become DeliveryDelayed/RecipientGone.
+
+        A permanent refusal that is about the topic or the replied message (a deleted forum
+        topic) is answered by sending into the chat itself (durably: the job forgets both);
+        any other permanent refusal, once the fallbacks below were tried (a photo goes as a
+        file), parks the result as Undeliverable: the user is told, an admin can resend it."""
+        for _ in range(MAX_MIGRATIONS + 1):
             try:
                 await self._deliver_missing(job)
                 return
@@ -280,9 +284,13 @@ class TelegramJobEvents:
                 await self._follow_migration(job, exc.new_chat_id)
             except TelegramError as exc:
                 problem = delivery_problem(exc)
-                if problem is None:
-                    raise
-                raise problem from exc
+                if problem is not None:
+                    raise problem from exc
+                if about_the_place(exc) and (job.thread_id or job.reply_to_id):
+                    log.info(texts.LOG_JOB_PLACE_REFUSED_SENDING_TO_CHAT, job.id, exc)
+                    await self.store.update(job, thread_id=None, reply_to_id=None)
+                    continue
+                raise Undeliverable(str(exc)) from exc
         raise DeliveryDelayed("chat migrated repeatedly")
 
     async def _deliver_missing(self, job: Job) -> None:
@@ -309,13 +317,23 @@ class TelegramJobEvents:
         name = Path(file.path).stem + EXTENSIONS.get(file.mime, ".png")
         photo_id: int | None = done["photo"].message_id if "photo" in done else None
         if photo_fits(file) and photo_id is None:
-            with open(file.path, "rb") as handle:
-                sent_photo = await self.bot.send_photo(
-                    job.chat_id, streamed(handle, name), caption=caption, reply_markup=buttons,
-                    reply_parameters=reply_to_job(job), message_thread_id=job.thread_id,
-                )  # fmt: skip
-            await self._remember(job, sent_photo, file, sent_photo.photo[-1].file_id, "photo")
-            photo_id = sent_photo.message_id
+            try:
+                with open(file.path, "rb") as handle:
+                    sent_photo = await self.bot.send_photo(
+                        job.chat_id, streamed(handle, name), caption=caption,
+                        reply_markup=buttons, reply_parameters=reply_to_job(job),
+                        message_thread_id=job.thread_id,
+                    )  # fmt: skip
+            except BadRequest as exc:
+                if delivery_problem(exc) is not None or about_the_place(exc):
+                    raise
+                # E.g. IMAGE_PROCESS_FAILED: Telegram cannot make a photo of it; the file
+                # itself, sent as a document below (with the caption and buttons), still goes.
+                log.warning(texts.LOG_JOB_PHOTO_REFUSED_SENDING_FILE, job.id, exc)
+            else:
+                await self._remember(job, sent_photo, file, sent_photo.photo[-1].file_id,
+                                     "photo")  # fmt: skip
+                photo_id = sent_photo.message_id
         if "document" in done:
             return
         if photo_id is None or photo_would_be_recompressed(file, image_size):

@@ -20,7 +20,7 @@ from telegram import (
     LinkPreviewOptions,
     Message,
 )
-from telegram.error import NetworkError
+from telegram.error import BadRequest, NetworkError
 
 from bot import texts
 from bot.jobs.result_links import minutes_left
@@ -30,7 +30,7 @@ from bot.platform import Capabilities
 from bot.providers import errors
 from bot.store.characters import CharacterStore
 from bot.store.jobs import Job, JobStore, ResultMessage, SavedFile
-from bot.tg.common import job_button, reply_to_job
+from bot.tg.common import about_the_place, chat_gone, job_button, reply_to_job
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,11 @@ async def _send_video(
             reply_parameters=reply_to_job(job), message_thread_id=job.thread_id,
             write_timeout=UPLOAD_TIMEOUT, read_timeout=UPLOAD_TIMEOUT,
         )  # fmt: skip
+    except BadRequest as exc:
+        if chat_gone(exc) or about_the_place(exc):
+            raise
+        # Telegram will not make a playable video of it: the file itself still goes.
+        log.warning(texts.LOG_JOB_VIDEO_REFUSED_SENDING_FILE, job.id, exc)
     except NetworkError as exc:
         text = str(exc).lower()
         if "too large" in text or "too big" in text:
@@ -121,6 +126,15 @@ async def _send_video(
     finally:
         if handle is not None:
             handle.close()
+    with open(file.path, "rb") as document:
+        return await events.bot.send_document(
+            job.chat_id, InputFile(document, filename=Path(file.path).name,
+                                   read_file_handle=False),
+            caption=_caption(job), reply_markup=video_buttons(job, pid),
+            reply_parameters=reply_to_job(job), message_thread_id=job.thread_id,
+            disable_content_type_detection=True,
+            write_timeout=UPLOAD_TIMEOUT, read_timeout=UPLOAD_TIMEOUT,
+        )  # fmt: skip
 
 
 async def _send_link(

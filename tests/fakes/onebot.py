@@ -146,6 +146,8 @@ class FakeNapCat:
         self.messages: dict[int, Stored] = {}
         self.user_inputs: list[str] = []  # what users typed (tests/latin.py allows echoes of it)
         self.received_media: dict[str, bytes] = {}  # file name → bytes (images users sent)
+        self.media_requests: list[str] = []  # names the bot fetched from the media server
+        self.media_redirects: dict[str, str] = {}  # name → where its URL redirects (302)
         self.connections = 0
         self._ids = itertools.count(1001)
         self._rules: list[_Rule] = []
@@ -183,6 +185,9 @@ class FakeNapCat:
             await self._runner.cleanup()
 
     async def _serve_media(self, request: web.Request) -> web.Response:
+        self.media_requests.append(request.match_info["name"])
+        if request.match_info["name"] in self.media_redirects:
+            raise web.HTTPFound(self.media_redirects[request.match_info["name"]])
         data = self.received_media.get(request.match_info["name"])
         if data is None:
             raise web.HTTPNotFound()
@@ -225,6 +230,12 @@ class FakeNapCat:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
             self._reader = None
+
+    def hang(self) -> None:
+        """NapCat hangs: the connection stays open but nothing more is read or answered (not
+        even a close frame or a ping)."""
+        if self.ws is not None:
+            self.ws.transport.pause_reading()
 
     def keep_connected(self, interval: float = 0.1) -> None:
         """Reconnect whenever the connection is gone, like NapCat's reconnect_interval (also
@@ -606,6 +617,24 @@ class FakeNapCat:
             result["file"] = str(path)
         else:
             result["file"] = name
+        return result
+
+    async def _a_get_file(self, p: dict[str, Any]) -> dict[str, Any]:
+        """NapCat's extension: where a received file (a video…) is. With `media_dir` (NapCat on
+        the same host) a local path and no URL, as NapCat answers for its own cache."""
+        name = self._str(p, "file")
+        assert name is not None
+        data = self.received_media.get(name)
+        if data is None:
+            raise ActionError(FAILED, "文件不存在")
+        result = {"file_name": name, "file_size": str(len(data))}
+        if self.media_dir is not None:
+            path = self.media_dir / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            result["file"] = str(path)
+        else:
+            result["url"] = self._media_base + name
         return result
 
     async def _upload(self, action: str, kind: str, target: int, p: dict[str, Any]) -> dict:

@@ -664,6 +664,7 @@ class FakeTelegram:
         self._poll_generation = 0
         self._open_queries: set[str] = set()
         self._scripted: dict[str, deque[ApiError]] = {}
+        self._deleted_topics: set[tuple[int, int]] = set()
         self._outage_modes: tuple[str, ...] = ()  # empty: no outage
         self._outage_methods: frozenset[str] | None = None
         self._outage_count = 0
@@ -1047,6 +1048,16 @@ class FakeTelegram:
         for _ in range(times):
             queue.append(ApiError(error_code, description, retry_after))
 
+    def photo_processing_fails(self, times: int = 1) -> None:
+        """The next `times` sendPhoto calls fail as Telegram answers for a picture its servers
+        cannot turn into a photo (odd colour profile, corrupt metadata): 400
+        IMAGE_PROCESS_FAILED. The same file sent as a document goes through."""
+        self.fail_next("sendPhoto", 400, "Bad Request: IMAGE_PROCESS_FAILED", times=times)
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """The forum topic is deleted: sends into it answer 400 "message thread not found"."""
+        self._deleted_topics.add((chat_id, thread_id))
+
     def start_outage(self, *modes: str, methods: set[str] | None = None) -> None:
         """Until end_outage(): each call to `methods` (default: every method but getUpdates, so
         users can still talk to the bot) fails in turn with one of `modes`:
@@ -1110,8 +1121,9 @@ class FakeTelegram:
             "chat": dict(st.info),
             "date": int(time.time()),
         }
-        if thread_id is not None:
+        if thread_id is not None:  # a forum topic's message, as Telegram marks it
             msg["message_thread_id"] = thread_id
+            msg["is_topic_message"] = True
         msg.update(content)
         st.messages[st.next_id] = msg
         st.next_id += 1
@@ -1523,6 +1535,8 @@ class FakeTelegram:
 
     def _bot_message(self, st: _Chat, p: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
         """Validate the common send options, then store and return a bot message."""
+        if (st.info["id"], p.get("message_thread_id")) in self._deleted_topics:
+            raise _bad("message thread not found")
         reply = self._reply(st, p)
         markup = self._markup(p.get("reply_markup"))
         msg = self._store(st, self.bot_user, content, p.get("message_thread_id"))
