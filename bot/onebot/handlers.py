@@ -29,7 +29,7 @@ from bot.onebot.video_commands import help_text, remix, role, story
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = frozenset({"allow", "deny", "quota"})
+ADMIN_COMMANDS = frozenset({"allow", "deny", "quota", "resend"})
 
 
 async def _replied_to_bot(adapter: QQContext, event: MessageEvent) -> bool:
@@ -37,7 +37,7 @@ async def _replied_to_bot(adapter: QQContext, event: MessageEvent) -> bool:
     if replied is None:
         return False
     try:
-        original = await adapter.server.get_msg(replied)
+        original = await adapter.server.get_msg(replied, self_id=event.self_id)
     except OneBotError:
         return False
     sender = original.get("sender") or {}
@@ -194,7 +194,7 @@ async def send_answer(adapter: QQContext, event: MessageEvent, markdown: str) ->
         nodes = forward_nodes(parts, user_id=event.self_id, nickname=texts.QQ_ANSWER_TITLE)
         try:
             await adapter.pacer.wait(chat.key)
-            await adapter.server.send_forward(chat, nodes)
+            await adapter.server.send_forward(chat, nodes, self_id=event.self_id)
             return
         except ActionFailed:
             log.info("merged forward refused; sending the answer as messages")
@@ -205,7 +205,10 @@ async def send_answer(adapter: QQContext, event: MessageEvent, markdown: str) ->
 
 async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[str]) -> None:
     """/allow /deny <id> (qq:123, qqgroup:456 or a Telegram id; in a group without id: the
-    group), /quota <id> [<kind> <n|default>]."""
+    group), /quota <id> [<kind> <n|default>], /resend <任务编号>."""
+    if name == "resend":
+        await _resend(adapter, event, args)
+        return
     control = adapter.access
     admin, chat = ids_of(event)
     target: int | None = None
@@ -265,3 +268,18 @@ async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[
     else:
         await reply(adapter, event, texts.ADMIN_QUOTA_SET.format(
             user_id=shown, name=name_text, value=value))  # fmt: skip
+
+
+async def _resend(adapter: QQContext, event: MessageEvent, args: list[str]) -> None:
+    """/resend <任务编号>: a result parked as undeliverable (refused, or maybe sent) goes out
+    once more from its saved files; nothing is paid again."""
+    if len(args) != 1 or not args[0].isdecimal():
+        await reply(adapter, event, texts.ADMIN_USAGE_RESEND)
+        return
+    svc = adapter.services
+    job = await svc.jobs.get(int(args[0]))
+    if job is None or not await svc.runner.redeliver(job):
+        await reply(adapter, event, texts.ADMIN_RESEND_NOT_PARKED.format(job_id=args[0]))
+        return
+    log.info("admin %s resends job %s", identity.display(ids_of(event)[0]), job.id)
+    await reply(adapter, event, texts.ADMIN_RESEND_STARTED.format(job_id=job.id))

@@ -28,7 +28,7 @@ def ids_of(event: MessageEvent) -> tuple[int, int]:
 async def send(adapter: QQContext, event: MessageEvent, message: list[seg.Segment]) -> int:
     chat = chat_of(event)
     await adapter.pacer.wait(chat.key)
-    return await adapter.server.send(chat, message)
+    return await adapter.server.send(chat, message, self_id=event.self_id)
 
 
 async def reply(adapter: QQContext, event: MessageEvent, text: str) -> int:

@@ -13,6 +13,8 @@ Rules this module guarantees:
 - an action whose connection drops after the request went out raises `ConnectionLost`, one
   not answered in time `ActionTimeout`: for both the outcome is unknown (a message may have
   been sent), so they are never retried here;
+- a call may keep waiting for the late answer of an action that timed out (`keep_late`):
+  a media upload NapCat finishes after the timeout is then known to have arrived;
 - `status: failed` (or a retcode other than 0/1) raises `ActionFailed` with the retcode;
 - events are parsed (`bot.onebot.events`) and each is handed to the callback in its own task,
   so a handler may call actions (whose answers arrive on the same connection) freely.
@@ -71,7 +73,15 @@ class ConnectionLost(OneBotError):
 
 
 class ActionTimeout(OneBotError):
-    """No answer in time: the outcome is unknown (the action may still have happened)."""
+    """No answer in time: the outcome is unknown (the action may still have happened).
+
+    With `call(..., keep_late=True)` the call stays registered and `late` is the future its
+    answer (or `ConnectionLost`) still arrives on: the caller may wait longer for it instead
+    of doing the action again."""
+
+    def __init__(self, message: str, late: asyncio.Future[Any] | None = None) -> None:
+        super().__init__(message)
+        self.late = late
 
 
 class ActionFailed(OneBotError):
@@ -371,8 +381,10 @@ class OneBotServer:
         self_id: int | None = None,
         answer_timeout: float | None = None,
         connect_wait: float | None = None,
+        keep_late: bool = False,
     ) -> Any:
-        """Call an action; its `data`. See the module rules for the errors."""
+        """Call an action; its `data`. See the module rules for the errors (`keep_late`:
+        see ActionTimeout)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (self.connect_wait if connect_wait is None else connect_wait)
         echo = f"ob{next(self._echo)}"
@@ -392,13 +404,20 @@ class OneBotServer:
                 continue
             break
         limit = self.action_timeout if answer_timeout is None else answer_timeout
+        kept = False
         try:
             async with asyncio.timeout(limit):
-                return await future
+                return await asyncio.shield(future)
         except TimeoutError:
-            raise ActionTimeout(f"{action}: no answer in time, outcome unknown") from None
+            if not keep_late:
+                future.cancel()
+                raise ActionTimeout(f"{action}: no answer in time, outcome unknown") from None
+            kept = True  # the entry stays: NapCat's late answer still resolves `future`
+            raise ActionTimeout(f"{action}: no answer in time, outcome unknown",
+                                late=future) from None  # fmt: skip
         finally:
-            conn.pending.pop(echo, None)
+            if not kept:
+                conn.pending.pop(echo, None)
 
     # Thin typed wrappers of the actions the adapter uses (api/public.md + go-cqhttp/NapCat
     # extensions for files and merged forwards).
