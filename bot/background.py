@@ -12,6 +12,8 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from bot import texts
+
 log = logging.getLogger(__name__)
 
 
@@ -32,7 +34,7 @@ class Background:
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and (exc := task.exception()) is not None:
-            log.error("background task %s failed", task.get_name(), exc_info=exc)
+            log.error(texts.LOG_BACKGROUND_TASK_FAILED, task.get_name(), exc_info=exc)
 
     async def close(self, grace: float) -> None:
         """Cancel every task and wait (bounded) until they have wrapped up."""
@@ -43,4 +45,4 @@ class Background:
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace)
             if pending:
-                log.warning("%d background tasks still running at shutdown", len(pending))
+                log.warning(texts.LOG_BACKGROUND_TASKS_AT_SHUTDOWN, len(pending))

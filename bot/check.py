@@ -2,14 +2,18 @@
 
 Rules: nothing is generated or paid (provider keys are probed like the admins' /providers:
 an unknown task id, or the model list); no update is taken from Telegram (getMe only); every
-❌ line says what to change; the exit code is 0 only if every item passed. `--offline` checks
-the settings and the data folder only (for a container health check).
+❌ line says what to change; the exit code is 0 only if every item passed (a ⚠️ note, such as
+"no NapCat has connected yet" before the first start, does not fail it). With QQ on, the QQ
+item (bot/onebot/checkup.py) binds nothing for longer than a moment. `--offline` checks the
+settings, the QQ port and the data folder only (for a container health check). The end line
+names `./scripts/start.sh` when that script launched the check (BOT_LAUNCHER=start.sh).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -24,6 +28,9 @@ from bot.settings_check import load
 from bot.tg.startup import probe_bot, reason, route
 
 MIN_FREE_MB = 200  # a few videos and a growing database
+# scripts/start.sh exports BOT_LAUNCHER=start.sh: the end lines then name the script, the
+# command that works for an operator who installed with it.
+LAUNCHER_VARIABLE = "BOT_LAUNCHER"
 
 
 class Checklist:
@@ -33,6 +40,10 @@ class Checklist:
 
     def ok(self, what: str) -> None:
         self.lines.append(texts.CHECK_OK.format(what=what))
+
+    def note(self, what: str, fix: str) -> None:
+        """Worth knowing, not a failure (e.g. no NapCat has connected before the first start)."""
+        self.lines.append(texts.CHECK_NOTE.format(what=what, fix=fix))
 
     def fail(self, what: str, fix: str | None = None) -> None:
         self.failed += 1
@@ -54,13 +65,16 @@ def run_check(offline: bool) -> int:
         checklist.ok(texts.CHECK_SETTINGS_OK.format(source=source))
         if not offline:
             asyncio.run(_online(loaded.settings, checklist))
+        _qq(loaded.settings, checklist)
         _data_dir(loaded.settings.bot_data_dir, checklist)
         if offline:
             checklist.lines.append(texts.CHECK_OFFLINE)
+    by_script = os.environ.get(LAUNCHER_VARIABLE) == "start.sh"
     if checklist.failed:
-        checklist.lines.append(texts.CHECK_FAILED.format(count=checklist.failed))
+        failed = texts.CHECK_FAILED_START_SH if by_script else texts.CHECK_FAILED
+        checklist.lines.append(failed.format(count=checklist.failed))
     else:
-        checklist.lines.append(texts.CHECK_PASSED)
+        checklist.lines.append(texts.CHECK_PASSED_START_SH if by_script else texts.CHECK_PASSED)
     print("\n".join(checklist.lines), flush=True)
     return 1 if checklist.failed else 0
 
@@ -127,6 +141,18 @@ async def _probe(name: str, client: object) -> ProviderStatus:
     except errors.ProviderError as exc:
         return ProviderStatus(name, state_of(exc), detail=type(exc).__name__)
     return ProviderStatus(name, "ok")
+
+
+def _qq(settings: Settings, checklist: Checklist) -> None:
+    from bot.onebot.checkup import qq_items
+
+    for kind, what, fix in qq_items(settings):
+        if kind == "ok":
+            checklist.ok(what)
+        elif kind == "note":
+            checklist.note(what, fix)
+        else:
+            checklist.fail(what, fix)
 
 
 def _data_dir(path: Path, checklist: Checklist) -> None:

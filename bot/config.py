@@ -13,7 +13,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot import texts
@@ -45,6 +45,7 @@ MINIMUMS: dict[str, tuple[float, bool]] = {
          "stream_edit_interval", "group_stream_edit_interval", "media_group_wait",
          "job_poll_interval_image", "job_poll_interval_video", "job_poll_interval_character",
          "job_delivery_retry_min", "job_delivery_retry_max", "telegram_messages_per_second",
+         "job_submit_connect_window",
          "chat_first_token_timeout", "chat_silence_timeout", "chat_total_timeout",
          "chat_draft_refresh"),
         (0, False),
@@ -96,6 +97,7 @@ def allowed(name: str) -> str:
         "telegram_proxy": texts.ALLOWED_PROXY,
         "webhook_secret": texts.ALLOWED_WEBHOOK_SECRET,
         "webhook_port": texts.ALLOWED_PORT,
+        "onebot_ws_port": texts.ALLOWED_PORT,
         "quota_timezone": texts.ALLOWED_TIMEZONE,
         "bot_admin_ids": texts.ALLOWED_IDS,
         "bot_allowed_ids": texts.ALLOWED_IDS,
@@ -242,6 +244,10 @@ class Settings(BaseSettings):
     telegram_messages_per_second: float = 30.0  # the bot's global Telegram budget
     telegram_max_uploads: int = 8  # files being uploaded to Telegram at once
     job_queue_status_interval: float = 10.0  # a queued job's position is re-shown this rarely
+    # Seconds a submit keeps retrying a provider it cannot connect to (nothing was sent) before
+    # the job fails with "暂时连不上服务商": 90 s is what a user waits for a picture to start;
+    # with one last connect attempt (≤ 2 hosts × PROVIDER_CONNECT_TIMEOUT) it ends within ~110 s.
+    job_submit_connect_window: float = 90.0
     # Webhook mode: GrsAI POSTs finished tasks to <GRSAI_CALLBACK_URL or WEBHOOK_URL>/grsai/…
     grsai_callbacks: bool = True
     grsai_callback_url: str | None = None
@@ -278,6 +284,21 @@ class Settings(BaseSettings):
     # Larger videos go as a file upload (and, if refused, as a link); 0: always as a file.
     qq_video_segment_max_mb: int = 100
 
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, data: object) -> object:
+        """A blank optional setting (`TELEGRAM_BOT_TOKEN=` as .env.example leaves it) is the
+        same as a missing one, so every `is None` test in the code means "not configured"."""
+        if not isinstance(data, dict):
+            return data
+        optional = {name for name, f in cls.model_fields.items() if not f.is_required()
+                    and f.default is None}  # fmt: skip
+
+        def blank(key: object, value: object) -> bool:
+            return str(key).lower() in optional and isinstance(value, str) and not value.strip()
+
+        return {key: None if blank(key, value) else value for key, value in data.items()}
+
     @field_validator("onebot_ws_port")
     @classmethod
     def _check_onebot_port(cls, value: int | None) -> int | None:
@@ -289,11 +310,6 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_ids(cls, value: object) -> object:
         return _split_ids(value)
-
-    @field_validator("telegram_proxy", "webhook_url", "webhook_secret", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("telegram_proxy")
     @classmethod
@@ -318,11 +334,6 @@ class Settings(BaseSettings):
         return value
 
     # --- startup: value checks (the message comes from allowed(name)) ---
-    @field_validator("unified_base_url", "juhe_base_url", "grsai_callback_url", mode="before")
-    @classmethod
-    def _blank_url_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
     @field_validator("log_level", "log_format", "unified_video_format", mode="before")
     @classmethod
     def _check_choice(cls, value: object, info: ValidationInfo) -> object:

@@ -113,5 +113,6 @@ def describe_error(exc: BaseException) -> str:
     log here, since the user never sees them."""
     detail = exc.detail if isinstance(exc, errors.ProviderError) else None
     status = exc.status if isinstance(exc, errors.ProviderError) else None
-    log.info("provider error %s (status %s): %s", type(exc).__name__, status, detail or "")
+    shown = f"（HTTP {status}）" if status is not None else ""
+    log.info(texts.LOG_PROVIDER_ERROR, type(exc).__name__, shown, detail or "")
     return describe_failure(failure_reason(exc), detail, status)

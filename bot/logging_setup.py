@@ -1,8 +1,12 @@
-"""Logging that can never print a secret.
+"""Logging that can never print a secret, in the operator's language.
 
 httpx logs every request URL at INFO and Telegram URLs carry the bot token, so httpx/httpcore
 are lowered to WARNING; on top of that every record passes a filter that masks the configured
 secrets wherever they appear (message, arguments, tracebacks).
+
+Rules: the bot's own lines at INFO and above are Chinese (DEBUG may stay English); a library's
+INFO line is either said in Chinese (texts.LIBRARY_LOG_LINES: PTB's start/stop) or dropped;
+libraries' warnings and errors pass as they are.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import TextIO
 
-from bot import redact
+from bot import redact, texts
 
 
 class RedactSecrets(logging.Filter):
@@ -44,6 +48,19 @@ _log_context: ContextVar[dict[str, int] | None] = ContextVar("log_context", defa
 
 def bind_log_context(**ids: int | None) -> None:
     _log_context.set({key: value for key, value in ids.items() if value is not None})
+
+
+class LibraryInfoInChinese(logging.Filter):
+    """A library's INFO line: the Chinese line that says the same, or nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or record.name.split(".", 1)[0] == "bot":
+            return True
+        chinese = texts.LIBRARY_LOG_LINES.get(record.getMessage())
+        if chinese is None:
+            return False
+        record.msg, record.args = chinese, None
+        return True
 
 
 class AddContext(logging.Filter):
@@ -90,6 +107,7 @@ def setup_logging(
     handler.setFormatter(JsonFormatter() if fmt == "json" else OneLineFormatter())
     # Order matters: secrets are masked before anything is formatted.
     handler.addFilter(RedactSecrets(secrets))
+    handler.addFilter(LibraryInfoInChinese())
     handler.addFilter(AddContext())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -2,8 +2,9 @@
 then run the bot (long polling or webhook).
 
 Exit codes: 0 stopped by a signal (or `check` passed), 1 `check` found a problem or an
-unexpected crash, 2 the configuration is wrong (bad or missing setting, token rejected): the
-systemd unit does not restart on 2 (RestartPreventExitStatus=2).
+unexpected crash, 2 the configuration is wrong (bad or missing setting, token rejected, the
+QQ port ONEBOT_WS_PORT taken by another program): the systemd unit does not restart on 2
+(RestartPreventExitStatus=2).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 from bot import redact, texts
 from bot.config import Settings
 from bot.logging_setup import setup_logging
+from bot.onebot.transport import PortInUse
 from bot.settings_check import load
 
 if TYPE_CHECKING:
@@ -153,13 +155,21 @@ def keep_heartbeat(app: Application, settings: Settings) -> None:
         try:
             path.touch()
         except OSError as exc:
-            log.warning("cannot touch %s: %s", path, exc)
+            log.warning(texts.LOG_CANNOT_TOUCH, path, exc)
 
     assert app.job_queue is not None
     app.job_queue.run_repeating(beat, interval=HEARTBEAT_SECONDS, first=0.5)
 
 
 def main(argv: list[str] | None = None) -> None:
+    try:
+        start_bot(argv)
+    except PortInUse as exc:  # an operator's problem, not a crash: one line, exit 2
+        hold = "--hold-on-config-error" in (sys.argv[1:] if argv is None else argv)
+        config_error([texts.ONEBOT_PORT_IN_USE.format(port=exc.port, host=exc.host)], hold)
+
+
+def start_bot(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.command == "check":
         from bot.check import run_check

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.providers import errors
 from bot.providers.grsai import GrsAI
@@ -46,3 +47,9 @@ def grsai_check(grsai: GrsAI) -> StatusCheck:
         return ProviderStatus("GrsAI", "ok")
 
     return check
+
+
+def status_checks(services: Any) -> list[StatusCheck]:
+    """The probes /providers runs for these services (other providers add theirs here)."""
+    grsai = getattr(services, "grsai", None)
+    return [grsai_check(grsai)] if grsai is not None else []

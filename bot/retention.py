@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from bot import texts
 from bot.store.jobs import Job, JobStore
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class MediaRetention:
                 self._delete_older_than, cutoff, keep_paths, keep_prefixes
             )
         if removed:
-            log.info("retention: deleted %d media files older than %g days", removed, self.days)
+            log.info(texts.LOG_RETENTION_DELETED_MEDIA_FILES_OLDER, removed, self.days)
         return removed
 
     def _delete_older_than(

@@ -90,6 +90,7 @@ class Services:
                 delivery_retry_max=settings.job_delivery_retry_max,
                 delivery_max_failures=settings.job_delivery_max_failures,
                 queue_status_interval=settings.job_queue_status_interval,
+                not_sent_window=settings.job_submit_connect_window,
             ),
             fallback=providers.next_after,
         )

@@ -161,6 +161,8 @@ JOB_STATE_SUBMITTING = "📤 正在提交…"
 JOB_STATE_RUNNING = "{bar} {percent}%"
 JOB_STATE_RUNNING_NO_PERCENT = "⚙️ 生成中…"
 JOB_STATE_RETRYING = "🔁 服务商出错，已自动重新提交（第 {attempt} 次）…"
+# The provider refused the connection (nothing was sent): the bot tries again for a while.
+JOB_STATE_CONNECTING = "🔌 正在连接服务商，第 {attempt} 次重试…"
 JOB_STATE_DOWNLOADING = "📥 生成完成，正在下载结果…"
 JOB_STATE_DELIVERING = "📨 正在发送…"
 JOB_STATE_DONE = "✅ 完成！用时 {elapsed}"
@@ -466,7 +468,7 @@ ALLOWED_CHOICES = "以下之一：{choices}"
 ALLOWED_BOOL = " true 或 false"
 ALLOWED_URL = "以 http:// 或 https:// 开头的完整网址"
 ALLOWED_PROXY = "以 http://、https://、socks5:// 或 socks5h:// 开头的代理地址，例如 socks5h://127.0.0.1:1080"
-ALLOWED_PORT = " 1～65535 之间的端口号"
+ALLOWED_PORT = " 1–65535 之间的端口号"
 ALLOWED_IDS = (
     "用逗号分隔的 ID：Telegram 用户或群的数字 ID，QQ 用户写 qq:<QQ号>，QQ 群写 qqgroup:<群号>，"
     "例如 123456789,-1001234567890,qq:10001,qqgroup:20002"
@@ -497,17 +499,23 @@ STARTUP_TOKEN_INVALID = (
     "中复制完整令牌，填入 .env 的 TELEGRAM_BOT_TOKEN；如果改过 TELEGRAM_BASE_URL，也请确认它指向 Bot API。"
 )
 STARTUP_HOLDING = "机器人未启动，正在等待停止信号：修正上面的配置后重新启动（docker compose up -d）。"
-CLI_DESCRIPTION = "Banana Sora 机器人：Gemini 对话、Nano Banana 绘图、Sora 2 视频。不带参数即启动机器人。"
+CLI_DESCRIPTION = (
+    "香蕉创作助手：Gemini 对话、Nano Banana 绘图、Sora 2 视频，在 Telegram 和 QQ（OneBot v11，"
+    "如 NapCat）上使用。不带参数即启动机器人。"
+)
 CLI_EPILOG = "配置写在仓库根目录的 .env（参见 .env.example），或用 BOT_ENV_FILE 指定文件。"
 CLI_HELP_HELP = "显示本帮助并退出"
 CLI_HELP_VERSION = "显示版本号并退出"
-CLI_HELP_COMMAND = "run：启动机器人（默认）；check：检查配置、Telegram、服务商密钥和数据目录"
+CLI_HELP_COMMAND = "run：启动机器人（默认）；check：检查配置、Telegram、QQ、服务商密钥和数据目录"
 CLI_HELP_OFFLINE = "check 时只检查配置和数据目录，不联网"
 CLI_HELP_HOLD = "配置有误时不退出、等待停止信号（容器用，避免无休止地重启）"
 CLI_USAGE = "用法："
 CLI_ARGUMENTS = "参数"
 CLI_OPTIONS = "选项"
-CLI_ERROR = "{prog}：参数有误：{message}"
+CLI_ERROR = (
+    "{prog}：参数有误：{message}。可用的命令：run（启动机器人，默认）、check（检查配置）；"
+    "--help 查看全部选项"
+)
 CHECK_TITLE = "🔎 启动前检查"
 CHECK_OK = "✅ {what}"
 CHECK_FAIL = "❌ {what} —— {fix}"
@@ -529,6 +537,31 @@ CHECK_PROVIDER_FIX = {
     "unreachable": "检查服务器的网络，以及服务商地址 {base}",
     "error": "稍后再试；仍失败请查看日志",
 }
+CHECK_NOTE = "⚠️ {what} —— {fix}"
+# QQ (OneBot): the port, the token, and whether NapCat has connected (bot/onebot/checkup.py)
+CHECK_QQ_PORT_FREE = "QQ：端口 {host}:{port} 可用"
+CHECK_QQ_PORT_RUNNING = "QQ：正在运行的机器人已在 {host}:{port} 监听"
+CHECK_QQ_PORT_IN_USE = "QQ：端口 {port} 已被其他程序占用"
+CHECK_QQ_PORT_IN_USE_FIX = (
+    "停止占用它的程序，或把 ONEBOT_WS_PORT 改成别的端口（NapCat 里的反向 WebSocket 地址也要一起改）"
+)
+CHECK_QQ_PORT_BAD_HOST = "QQ：无法在 {host}:{port} 上监听（{reason}）"
+CHECK_QQ_PORT_BAD_HOST_FIX = (
+    "ONEBOT_WS_HOST 应为本机的地址：127.0.0.1（NapCat 在同一台机器上）或 0.0.0.0（NapCat 在容器或别的机器上）"
+)
+CHECK_QQ_TOKEN_SET = "QQ：已设置访问令牌 ONEBOT_ACCESS_TOKEN（NapCat 里要填同一个 token）"
+CHECK_QQ_CONNECTED = "QQ：账号 {account} 已连接（{role} 客户端，{when} 起）"
+CHECK_QQ_LAST_SEEN = "QQ：账号 {account} 上次连接于 {when}，机器人现在没有运行"
+CHECK_QQ_NEVER = "QQ：还没有 NapCat（OneBot 客户端）连接过"
+CHECK_QQ_NOT_CONNECTED = "QQ：机器人正在运行，但 NapCat 没有连接"
+CHECK_QQ_NOT_CONNECTED_LAST = "QQ：机器人正在运行，但 NapCat 没有连接（账号 {account} 上次连接于 {when}）"
+CHECK_QQ_NAPCAT_FIX = (
+    "在 NapCat 的「网络配置」里新建「WebSocket 客户端」（反向 WebSocket）并启用："
+    "URL 填 {url}，Token 填 {token}；改完后看机器人日志里是否出现“已通过 OneBot 连接”"
+)
+CHECK_QQ_TOKEN_VALUE = "ONEBOT_ACCESS_TOKEN 的值"
+CHECK_QQ_TOKEN_EMPTY = "留空（未设置 ONEBOT_ACCESS_TOKEN）"
+CHECK_QQ_ANY_HOST = "本机 IP"  # in the address NapCat dials when the bot listens on 0.0.0.0
 CHECK_DATA_OK = "数据目录 {path}：可写，剩余 {free} GB"
 CHECK_DATA_NOT_WRITABLE = "数据目录 {path}：无法写入"
 CHECK_DATA_NOT_WRITABLE_FIX = "把 BOT_DATA_DIR 设为运行机器人的用户可写的目录，或修改该目录的权限"
@@ -537,6 +570,10 @@ CHECK_DATA_LOW_SPACE_FIX = "清理磁盘，或把 BOT_DATA_DIR 换到空间更�
 CHECK_OFFLINE = "（--offline：未检查 Telegram 和服务商密钥）"
 CHECK_PASSED = "全部通过，可以启动：python -m bot"
 CHECK_FAILED = "有 {count} 项未通过，按提示修改后再运行 python -m bot check"
+# The same end lines when scripts/start.sh ran the check (it sets BOT_LAUNCHER=start.sh): the
+# system Python has none of the bot's packages, so `python -m bot` would not work for them.
+CHECK_PASSED_START_SH = "全部通过，可以启动：./scripts/start.sh"
+CHECK_FAILED_START_SH = "有 {count} 项未通过，按提示修改后再运行 ./scripts/start.sh check"
 
 # --- limits ---
 BUTTON_ALREADY_HANDLED = "已处理"
@@ -600,6 +637,42 @@ QQ_HELP = (
     "/帮助 —— 显示本帮助"
 )
 QQ_NOT_YET = "🚧 QQ 上暂时还不能使用这个命令，请在 Telegram 上使用，或稍后再试。"
+
+# --- QQ operator lines (the log; %s placeholders, filled by logging) ---
+LOG_ONEBOT_LISTENING = (
+    "QQ（OneBot v11）反向 WebSocket 已在 %s:%s%s 监听，等待 NapCat 连接"
+)
+LOG_ONEBOT_CONNECTED = "QQ 账号 %s 已通过 OneBot 连接（%s 客户端）"
+LOG_ONEBOT_DISCONNECTED = "QQ 账号 %s 的 OneBot 连接已断开（%s 客户端），等待重新连接"
+LOG_ONEBOT_REPLACED = "QQ 账号 %s 重新连接，旧连接已关闭"
+LOG_ONEBOT_WRONG_PATH = (
+    "拒绝了一个 OneBot 连接（404）：路径 %s 不对。请在 NapCat 的反向 WebSocket 地址里使用路径 %s，"
+    "例如 ws://主机:端口/onebot/v11/ws"
+)
+LOG_ONEBOT_NO_TOKEN = (
+    "拒绝了一个 OneBot 连接（401）：没有带访问令牌。请在 NapCat 的反向 WebSocket 设置里填写 token，"
+    "与 ONEBOT_ACCESS_TOKEN 相同"
+)
+LOG_ONEBOT_WRONG_TOKEN = (
+    "拒绝了一个 OneBot 连接（403）：访问令牌不对。请让 NapCat 里的 token 与 ONEBOT_ACCESS_TOKEN 一致"
+)
+LOG_ONEBOT_NO_SELF_ID = (
+    "拒绝了一个 OneBot 连接（400）：缺少 X-Self-ID 请求头，对方不像 OneBot v11 实现（NapCat 会自动带上）"
+)
+LOG_ONEBOT_BAD_ROLE = "拒绝了一个 OneBot 连接（400）：X-Client-Role 应为 Universal、API 或 Event"
+LOG_ONEBOT_NOT_JSON = "QQ 账号 %s 发来了一条不是 JSON 的消息，已忽略"
+LOG_ONEBOT_HANDLER_FAILED = "处理 QQ 事件时出错"
+# Libraries' INFO lines an operator sees, said in Chinese (bot/logging_setup.py drops the others).
+LIBRARY_LOG_LINES = {
+    "Application started": "Telegram：开始接收消息",
+    "Application is stopping. This might take a moment.": "Telegram：正在停止…",
+    "Application.stop() complete": "Telegram：已停止",
+}
+LOG_JOB_CONNECT_RETRY = "任务 %s：连不上服务商 %s，第 %s 次重试（请求没有发出，重试不会重复扣费；%s）"
+ONEBOT_PORT_IN_USE = (
+    "QQ 端口 {port} 已被占用（ONEBOT_WS_HOST={host}）：可能已有一个机器人在运行，或其他程序占用了它。"
+    "请停止那个程序，或把 ONEBOT_WS_PORT 改成别的端口（NapCat 里的反向 WebSocket 地址也要一起改）。"
+)
 QQ_ANSWER_TITLE = "回答"
 QQ_JOB_RECEIVED = "收到，正在生成…"
 QQ_CHOICE_LINE = "{number}. {mark}{name}"
@@ -708,3 +781,94 @@ QQ_VIDEO_TOO_BIG_NO_LINK = (
     "⚠️ 视频有 {size_mb} MB，超过 QQ 视频消息的大小，作为文件发送也没有成功，"
     "服务商的下载链接也已过期。文件已保存在机器人服务器上，可请管理员取回。"
 )
+
+# --- operator lines (the log, INFO and above; %-placeholders filled by logging) ---
+LOG_ADMIN_ACCESS = "管理员 %s 执行 %s id=%s"
+LOG_ADMIN_SET_QUOTA = "管理员 %s 设置额度 user=%s kind=%s value=%s"
+LOG_BACKGROUND_TASKS_AT_SHUTDOWN = "停止时还有 %d 个后台任务在运行"
+LOG_BACKGROUND_TASK_FAILED = "后台任务 %s 出错"
+LOG_CANNOT_SERVE_GRSAI_CALLBACKS_NEXT = "无法在 Webhook 旁接收 GrsAI 回调：只用轮询"
+LOG_CANNOT_TOUCH = "无法更新 %s：%s"
+LOG_CHAT_ANSWERED = "对话已回答 chat=%s user=%s model=%s chars=%d updates=%d error=%s"
+LOG_CHAT_VIA_FAILED_TRYING = "对话经 %s 失败（%s），改用 %s"
+LOG_CLIP_DOWNLOAD_FAILED = "视频片段下载失败"
+LOG_COOLDOWN = "群内冷却中 user=%s chat=%s"
+LOG_COULD_NOT_ALERT_ADMIN_ABOUT = "无法通知管理员 %s 磁盘已满"
+LOG_COULD_NOT_REMOVE_PRESSED_BUTTON = "无法移除已按下的按钮"
+LOG_COULD_NOT_SEND_ERROR_NOTICE = "错误提示发送失败"
+LOG_COULD_NOT_SEND_REFUSAL = "拒绝提示发送失败"
+LOG_COULD_NOT_SET_COMMAND_MENU = "无法设置命令菜单"
+LOG_DISK_FULL_ALERTING_ADMINS = "磁盘已满：正在通知 %d 位管理员"
+LOG_DISK_FULL_WHILE_STAGING_WAITING = "暂存 %s 时磁盘已满，等待空间"
+LOG_GRSAI_CALLBACK_FAILED = "处理 GrsAI 回调时出错"
+LOG_GRSAI_RESULTS_ARE_CALLED_BACK = "GrsAI 的结果将回调到 %s/…"
+LOG_HANDLER_FAILED = "处理消息时出错"
+LOG_IMAGE_ANSWER_COULD_NOT_BE = "%s 图片回答 %s 无法暂存"
+LOG_IMAGE_ANSWER_TOO_LONG_READING = "%s 图片回答 %s 太长，已停止读取"
+LOG_IMAGE_ANSWER_WITHOUT_PICTURE_CHARS = "%s 图片回答 %s 里没有图片（%d 个字符）"
+LOG_IMAGE_STREAM_CRASHED = "%s 图片流 %s 出错"
+LOG_IMAGE_STREAM_ENDED_EARLY = "%s 图片流 %s 提前结束：%s"
+LOG_INTERMEDIATE_UPDATE_CRASHED = "中间更新出错"
+LOG_INTERMEDIATE_UPDATE_FAILED = "中间更新失败：%s"
+LOG_JOB_CHAT_CANNOT_RECEIVE_ANY = "任务 %s：对方已无法接收（%s）"
+LOG_JOB_CHAT_MOVED = "任务 %s：群 %s 已迁移到 %s"
+LOG_JOB_CONNECTING_NOTICE_NOT_SENT = "任务 %s：“正在连接”提示没有发出"
+LOG_JOB_CRASHED = "任务 %s 出错"
+LOG_JOB_UNDELIVERABLE = "任务 %s：结果换了几种方式都被拒收，已保留文件，等管理员重新发送（%s）"
+LOG_JOB_PHOTO_REFUSED_SENDING_FILE = "任务 %s：照片被拒（%s），改为发送文件"
+LOG_JOB_VIDEO_REFUSED_SENDING_FILE = "任务 %s：视频被拒（%s），改为发送文件"
+LOG_JOB_PLACE_REFUSED_SENDING_TO_CHAT = "任务 %s：话题或被回复的消息已不可用（%s），改为直接发到聊天里"
+LOG_ADMIN_RESENDS_JOB = "管理员 %s 重新发送任务 %s 的结果"
+LOG_JOB_DATABASE_FULL_STATE_WRITE = "任务 %s：数据库磁盘已满，状态写入等待空间"
+LOG_QQ_MEDIA_MAYBE_SENT = "任务 %s：QQ 在 %.0f 秒内没有回应媒体发送，结果可能已发出，等待 NapCat 的迟到回应"
+LOG_JOB_DELIVERY_RETRY = "任务 %s：发送失败（%s），第 %d 次重试在 %.1f 秒后"
+LOG_JOB_DISK_FULL_WHILE_SAVING = "任务 %s：保存时磁盘已满，等待空间"
+LOG_JOB_FAILED = "任务 %s 失败：%s：%s"
+LOG_JOB_FAILED_MOVING = "任务 %s：%s 失败（%s），改用 %s"
+LOG_JOB_FAILURE_NOTICE_NOT_SENT = "任务 %s：失败通知没有发出"
+LOG_JOB_FILE_UPLOAD_REFUSED_SENDING = "任务 %s：文件上传被拒，改发链接"
+LOG_JOB_MILESTONE_NOT_SENT = "任务 %s：进度提示没有发出"
+LOG_JOB_NOTICE_UPLOADED_VIDEO_NOT = "任务 %s：已上传视频的提示没有发出"
+LOG_JOB_POLL_FAILED_RETRYING = "任务 %s 查询进度失败（%s），稍后重试"
+LOG_JOB_PROVIDER_ERROR_RESUBMITTING_ATTEMPT = "任务 %s：服务商出错，自动重新提交（第 %d 次）"
+LOG_JOB_RESULT_GONE = "任务 %s：第 %d 个结果已失效：%s"
+LOG_JOB_STARTED = "任务 %s 已开始 kind=%s user=%s chat=%s"
+LOG_JOB_STATUS_MESSAGE_NOT_SENT = "任务 %s：状态消息没有发出，任务照常进行"
+LOG_JOB_SUBMITTED = "任务 %s 已提交到 %s，任务号 %s"
+LOG_JOB_SUBMIT_ENDED_AMBIGUOUSLY_NOT = "任务 %s：提交到 %s 的结果不明（%s），不自动重发"
+LOG_JOB_TEXT_NOT_SENT = "任务 %s：文字没有发出"
+LOG_JOB_VIDEO_DELIVERED = "任务 %s 的视频已发送（%s）"
+LOG_JOB_VIDEO_REFUSED_TOO_LARGE = "任务 %s：视频太大被拒，改发链接"
+LOG_JOB_VIDEO_SEGMENT_REFUSED_UPLOADING = "任务 %s：视频消息被拒，改为上传文件"
+LOG_JUHE_VIDEO_STREAM_CRASHED = "聚合API 视频流 %s 出错"
+LOG_JUHE_VIDEO_STREAM_ENDED_EARLY = "聚合API 视频流 %s 提前结束：%s"
+LOG_LISTING_MODELS_FAILED = "获取 %s 的模型列表失败：%s"
+LOG_MARKDOWN_RENDERING_FAILED_SENDING_PLAIN = "Markdown 排版失败，改发纯文本"
+LOG_MERGED_FORWARD_REFUSED_SENDING_ANSWER = "合并转发被拒，改为逐条发送回答"
+LOG_NO_GRSAI_CALLBACK = "连续 %d 个任务都没有收到 GrsAI 回调：先按常规查询进度，直到回调恢复（%s/… 是否转发到了机器人？）"
+LOG_ONEBOT_MESSAGE_EVENT_WITHOUT_TYPE = "OneBot 消息事件缺少类型或 ID，已忽略"
+LOG_ONEBOT_MESSAGE_UNREADABLE = "OneBot 消息 %s 的内容字段无法读取，已忽略"
+LOG_PHOTO_DOWNLOAD_FAILED = "图片下载失败"
+LOG_PLAIN_TEXT_RENDERING_FAILED_SENDING = "纯文本转换失败，按原文发送回答"
+LOG_PROVIDER_ERROR = "服务商请求失败：%s%s：%s"
+LOG_QQ_CLIP_DOWNLOAD_FAILED = "QQ 视频片段下载失败"
+LOG_MEDIA_KIND_NAMES = {"image": "图片", "video": "视频"}
+LOG_QQ_MEDIA_REFUSED = "QQ 用户发来的%s被拒绝下载：%s"
+LOG_QQ_MEDIA_DOWNLOAD_FAILED = "QQ 用户发来的%s下载失败：%s"
+LOG_QQ_MEDIA_NOWHERE = "QQ 用户发来的%s既没有可用的链接也没有本地路径"
+LOG_QQ_GET_IMAGE_FAILED = "向 QQ 查询图片位置失败"
+LOG_QQ_JOB_FROM = "QQ 任务 %s：%s（来自任务 %s）"
+LOG_QQ_JOB_STARTED = "QQ 任务 %s 已开始 kind=%s user=%s"
+LOG_QQ_MESSAGE_HANDLER_FAILED = "处理 QQ 消息时出错"
+LOG_QQ_REFERENCE_DOWNLOAD_FAILED = "QQ 参考图下载失败"
+LOG_REFERENCE_DOWNLOAD_FAILED = "参考图下载失败"
+LOG_REFUSED_QQ = "已拒绝 QQ 用户（不在白名单）user=%s chat=%s"
+LOG_REFUSED_TELEGRAM = "已拒绝 Telegram 用户（不在白名单）user=%s chat=%s"
+LOG_RESUMED_UNFINISHED_JOBS = "已恢复 %d 个未完成的任务"
+LOG_RETENTION_DELETED_MEDIA_FILES_OLDER = "清理：删除了 %d 个超过 %g 天的媒体文件"
+LOG_RETENTION_SWEEP_AFTER_FULL_DISK = "磁盘满后的清理出错"
+LOG_RETENTION_SWEEP_FAILED = "清理旧文件出错"
+LOG_NO_DRAFTS = "这里不支持 sendMessageDraft：改为编辑消息来流式显示"
+LOG_STATUS_JOB_NOT_SHOWN_RETRY = "任务 %s 的状态没有显示（%s），%.1f 秒后重试"
+LOG_STATUS_UPDATE_JOB_FAILED = "任务 %s 的状态更新出错"
+LOG_TELEGRAM_429_PAUSE = "Telegram 限流（429）chat=%s：暂停 %.1f 秒"

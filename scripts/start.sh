@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/venv.sh
 ensure_venv ""
+# `check` then names ./scripts/start.sh (not `python -m bot`) in what to run next.
+export BOT_LAUNCHER=start.sh
 exec .venv/bin/python -m bot "$@"

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 . scripts/venv.sh
 ensure_venv "[dev]"
 .venv/bin/python -m ruff check bot tests bench
-.venv/bin/python -m pytest -q "$@"
+# PYTEST_WORKERS=0 runs in one process (e.g. under a debugger).
+.venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-4}" "$@"

@@ -1,6 +1,9 @@
 # Sourced by start.sh and test.sh (from the repository root): a working .venv with the project
 # installed. The package index is contacted only when .venv is missing or broken, or when
 # pyproject.toml changed since the last install (a hash of it is kept in .venv/.installed*).
+# pip reads PIP_INDEX_URL from the environment (a mirror for the very first install):
+#   PIP_INDEX_URL=https://mirrors.aliyun.com/pypi/simple/ ./scripts/start.sh
+# (pip takes every option from a PIP_* variable); the install says which index it uses.
 
 PYTHON="${PYTHON:-python3}"
 
@@ -8,7 +11,12 @@ _new_venv() {
   echo "正在创建虚拟环境 .venv ……"
   rm -rf .venv
   if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-    echo "需要 Python 3.11 或更高版本（当前命令：$PYTHON）。可用 PYTHON=python3.11 指定。" >&2
+    local found
+    found="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo "未找到")"
+    echo "需要 Python 3.11 或更高版本（$PYTHON 的版本：$found）。" >&2
+    echo "Ubuntu 22.04 等系统自带的是 3.10：先安装 3.11，再用它启动：" >&2
+    echo "  apt install python3.11 python3.11-venv" >&2
+    echo "  PYTHON=python3.11 ./scripts/start.sh" >&2
     exit 1
   fi
   if ! "$PYTHON" -m venv .venv; then
@@ -39,6 +47,9 @@ ensure_venv() {
   want="$(_stamp "$extras")"
   if [ "$(cat "$stamp_file" 2>/dev/null)" != "$want" ]; then
     echo "正在安装依赖（首次运行或 pyproject.toml 有变化）……"
+    if [ -n "${PIP_INDEX_URL:-}" ]; then
+      echo "使用 pip 源：$(echo "$PIP_INDEX_URL" | sed -E 's#//[^/@]*@#//***@#')"
+    fi
     rm -f .venv/.installed .venv/.installed-dev
     .venv/bin/python -m pip install --disable-pip-version-check -e ".$extras"
     echo "$want" >"$stamp_file"

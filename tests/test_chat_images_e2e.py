@@ -21,6 +21,7 @@ from tests.fakes.telegram import FakeTelegram
 from tests.fakes.unified import FakeUnified
 from tests.harness import RunningBot
 from tests.media import make_png
+from tests.waiting import settled_job
 
 USER = 1001
 DRAW = "/v1/draw/nano-banana"
@@ -120,8 +121,10 @@ async def test_draw_generates_through_the_chat_format_with_progress(
     assert photo["reply_markup"]["inline_keyboard"][0][0]["text"] == texts.BUTTON_AGAIN
     edits = [c.params.get("text") or "" for c in tg.calls_to("editMessageText") if c.ok]
     assert any("%" in text for text in edits), edits  # the model's "进度 …" lines, shown
-    assert texts.JOB_STATE_DONE.split("{")[0] in status(tg, chat["id"])
-    job = await bot.services.jobs.get(1)
+    # The last status edit is paced: wait for it rather than read it after a quiet period.
+    done = texts.JOB_STATE_DONE.split("{")[0]
+    await tg.wait_for(lambda: done in status(tg, chat["id"]), timeout=20)
+    job = await settled_job(bot.services, 1)
     assert job is not None and job.provider == which and job.state == "done"
     async with bot.services.db.conn.execute("SELECT provider FROM usage WHERE job_id = 1") as c:
         assert [row[0] for row in await c.fetchall()] == [which]
@@ -253,7 +256,7 @@ async def test_draw_falls_back_from_grsai_to_unified_when_nothing_was_sent(
     chat = await draw(tg, "/draw 一只橘猫")
     assert len(photos(tg, chat["id"])) == 1 and len(unified.image_requests) == 1
     assert grsai.task_ids("image") == []
-    job = await bot.services.jobs.get(1)
+    job = await settled_job(bot.services, 1)
     assert job is not None and job.provider == "unified" and job.state == "done"
     async with bot.services.db.conn.execute("SELECT provider FROM usage WHERE job_id = 1") as cur:
         assert [row[0] for row in await cur.fetchall()] == ["unified"]  # booked to who served
@@ -295,5 +298,5 @@ async def test_restart_mid_stream_fails_with_an_explanation_and_never_resubmits(
     await tg.wait_idle(quiet=0.8)
     assert texts.CHAT_IMAGE_STREAM_LOST in status(tg, chat["id"])
     assert photos(tg, chat["id"]) == [] and len(unified.image_requests) == 1
-    job = await bot.services.jobs.get(1)
+    job = await settled_job(bot.services, 1)
     assert job is not None and job.state == "failed"

@@ -78,9 +78,10 @@ async def test_too_many_waiting_questions_get_a_polite_refusal(
     for i in range(1, 6):
         tg.send_text(chat, USER, f"问题 {i}")
     await tg.wait_for(lambda: texts_of(tg, chat["id"]).count(texts.CHAT_QUEUE_FULL) == 2,
-                      timeout=2.0)  # fmt: skip
+                      timeout=10.0)  # fmt: skip
     notes = [texts.CHAT_QUEUED.format(n=n) for n in (1, 2, 3)]
-    assert [t for t in texts_of(tg, chat["id"]) if t in notes] == notes
+    # The notes are sent by concurrent handlers: each place is told once, in any order.
+    assert sorted(t for t in texts_of(tg, chat["id"]) if t in notes) == sorted(notes)
     await tg.wait_for(lambda: len(grsai.requests_to("/v1/chat/completions")) == 4, timeout=15)
     await tg.wait_idle(quiet=0.5)
     assert len(grsai.requests_to("/v1/chat/completions")) == 4

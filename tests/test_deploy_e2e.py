@@ -56,7 +56,7 @@ async def test_sigterm_during_a_job_then_restart_delivers_it_once(
     code, _ = await second.terminate()
     assert code == 0
     logs = first.log + second.log
-    assert "resumed 1 unfinished jobs" in logs
+    assert texts.LOG_RESUMED_UNFINISHED_JOBS % 1 in logs
     assert tg.token not in logs and grsai.api_key not in logs
     assert tg.token.split(":")[1] not in logs
 

@@ -27,6 +27,7 @@ from tests.fakes.reshi import FakeReshi
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.unified import FakeUnified
 from tests.harness import RunningBot
+from tests.waiting import settled_job
 
 USER = 1001
 DRAW = "/v1/draw/nano-banana"
@@ -87,7 +88,7 @@ async def test_telegram_outage_right_after_draw_delays_the_image_but_delivers_it
     await tg.wait_idle(quiet=0.6)
     assert len(media(tg, chat["id"], "photo")) == 1
     assert len(grsai.submissions("image")) == 1
-    job = await bot.services.jobs.get(1)
+    job = await settled_job(bot.services, 1)
     assert job is not None and job.state == "done"
 
 
@@ -144,7 +145,7 @@ async def test_partly_delivered_image_resumes_after_restart_with_the_original_fi
     [document] = media(tg, chat["id"], "document")
     [photo] = media(tg, chat["id"], "photo")
     assert document["reply_to_message"]["message_id"] == photo["message_id"]
-    job = await bot.services.jobs.get(1)
+    job = await settled_job(bot.services, 1)
     assert job is not None and job.state == "done"
     assert first_text(tg, chat["id"]).splitlines()[-1].startswith("✅")
     assert len(grsai.submissions("image")) == 1
@@ -159,7 +160,7 @@ async def test_rate_limit_beyond_the_limiters_retries_delays_delivery_only(
     tg.send_text(chat, USER, "/draw 猫")
     await tg.wait_for(lambda: len(media(tg, chat["id"], "photo")) == 1, timeout=25)
     await tg.wait_for(lambda: status_done(tg, chat["id"]))
-    job = await bot.services.jobs.get(1)
+    job = await settled_job(bot.services, 1)
     assert job is not None and job.state == "done" and job.delivery_failures == 1
     assert len(media(tg, chat["id"], "photo")) == 1
 
@@ -180,7 +181,7 @@ async def test_video_delivery_waits_out_a_telegram_outage(
     [video] = media(tg, chat["id"], "video")
     [task_id] = grsai.task_ids("video")
     assert len(tg.uploaded_file(video["video"]["file_id"])) == grsai.result_size(task_id)
-    job = await bot.services.jobs.get(1)
+    job = await settled_job(bot.services, 1)
     assert job is not None and job.state == "done"
 
 
@@ -212,7 +213,7 @@ async def test_group_upgraded_to_a_supergroup_gets_the_result_in_the_new_chat(
     tg.migrate_chat(-4001, -1004001)
     await tg.wait_for(lambda: len(media(tg, -1004001, "photo")) == 1, timeout=15)
     await tg.wait_for(lambda: status_done(tg, -1004001))
-    job = await bot.services.jobs.get(1)
+    job = await settled_job(bot.services, 1)
     assert job is not None and job.state == "done" and job.chat_id == -1004001
 
 
@@ -261,7 +262,7 @@ async def test_ambiguous_submit_is_not_sent_to_the_other_host_and_the_user_decid
     status = tg.bot_messages(chat["id"])[0]
     [[button]] = status["reply_markup"]["inline_keyboard"]
     assert button["text"] == texts.BUTTON_RETRY
-    job = await bot.services.jobs.get(1)
+    job = await settled_job(bot.services, 1)
     assert job is not None and job.state == "interrupted"
     # Knowingly submitted again: one more POST, and the result arrives.
     tg.press_button(status, button["callback_data"], USER)
@@ -414,7 +415,7 @@ async def test_submit_that_never_left_is_tried_again_instead_of_failing_the_job(
     backup.come_back()
     await tg.wait_for(lambda: len(media(tg, chat["id"], "photo")) == 1, timeout=15)
     assert len(backup.submissions("image")) == 1
-    job = await bot.services.jobs.get(1)
+    job = await settled_job(bot.services, 1)
     assert job is not None and job.state == "done"
 
 
@@ -443,7 +444,7 @@ async def test_job_resumed_after_downtime_longer_than_its_max_wait_is_polled_and
     await bot.start()
     await tg.wait_for(lambda: len(media(tg, chat["id"], "photo")) == 1, timeout=15)
     assert grsai.poll_count(task_id) >= 1
-    job = await bot.services.jobs.get(job.id)
+    job = await settled_job(bot.services, job.id)
     assert job is not None and job.state == "done"
 
 
@@ -461,7 +462,7 @@ async def test_draw_runs_even_when_its_status_message_cannot_be_sent(
     tg.end_outage()
     # The status appears once Telegram takes messages again, and tells the end.
     await tg.wait_for(lambda: status_done(tg, chat["id"]), timeout=10)
-    job = await bot.services.jobs.get(1)
+    job = await settled_job(bot.services, 1)
     assert job is not None and job.state == "done"
     assert texts.ERR_INTERNAL not in [m.get("text") for m in tg.bot_messages(chat["id"])]
 

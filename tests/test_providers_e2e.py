@@ -20,6 +20,7 @@ from tests.fakes.reshi import FakeReshi
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.unified import FakeUnified
 from tests.harness import RunningBot, make_settings
+from tests.waiting import settled_job
 
 USER = 1001
 
@@ -161,7 +162,7 @@ async def test_draw_moves_to_the_next_provider_when_refused_and_delivers_once(
     chat = await send_and_wait_for(tg, "/draw 一只橘猫", "photo")
     assert len(media(tg, chat["id"], "photo")) == 1
     assert grsai.task_ids("image") == [] and len(reshi.images) == 1
-    job = await bot.services.jobs.get(1)
+    job = await settled_job(bot.services, 1)
     assert job is not None and job.provider == "reshi" and job.state == "done"
     assert "reshi123" in await ask(tg, "/settings")
 

@@ -120,7 +120,7 @@ async def test_qq_draw_resumes_after_restart_without_resubmitting(
             await running.stop()  # the bot restarts mid-job
             running = RunningQQ(settings)
             await running.start()
-            [result] = await wait_images(qq, 1, within=20)
+            [result] = await wait_images(qq, 1, within=40)
         finally:
             await running.stop()
     assert result.media[0].data == picture

@@ -18,6 +18,7 @@ from bot.providers.base import GenerationRequest
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot
+from tests.waiting import settled_job
 
 ADMIN = 9001
 USER = 1001
@@ -162,7 +163,7 @@ class TestDiskFull:
         tg.private_chat(ADMIN)  # the admin has started the bot
         grsai.script_task(TaskScript(kind="image"))
         await draw(tg, "/draw 一只猫")
-        job = await bot.services.jobs.get(1)
+        job = await settled_job(bot.services, 1)
         assert job is not None and job.state == "done"
         assert failures["left"] == 0
         alerts = [m for m in tg.bot_messages(ADMIN) if m.get("text") == texts.ADMIN_DISK_FULL]

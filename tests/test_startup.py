@@ -26,6 +26,7 @@ from tests.process import (
     launch,
     run_once,
 )
+from tests.waiting import eventually
 
 USER = 1001
 WRONG_TOKEN = "654321:WRONG-token-abcdefghijklmnopqrstuvwxyz"
@@ -320,11 +321,7 @@ async def test_running_bot_keeps_a_heartbeat_file_fresh(
     data = tmp_path / "data"
     proc = await launch(processes, bot_env(tg, grsai, data), tmp_path / "run")
     await answers_start(tg)
-    for _ in range(100):
-        if (data / "heartbeat").exists():
-            break
-        await asyncio.sleep(0.1)
-    assert (data / "heartbeat").exists()
+    await eventually(lambda: (data / "heartbeat").exists(), 30, "heartbeat file")
     assert await container_health(data) == 0  # the image's HEALTHCHECK, run against this folder
     code, _ = await proc.terminate()
     assert code == 0

@@ -24,9 +24,11 @@ case "$1" in
   -c) exec "$REAL_PYTHON" "$@" ;;
   -m)
     case "$2" in
-      pip) [ -e .venv/nopip ] && exit 1; exit 0 ;;
+      pip) [ -e .venv/nopip ] && exit 1
+           [ "$3" = install ] && echo "pip-index ${PIP_INDEX_URL:-default}" >>"$CALLS"
+           exit 0 ;;
       ensurepip) rm -f .venv/nopip; exit 0 ;;
-      bot) shift 2; echo "BOT STARTED $*"; exit 0 ;;
+      bot) shift 2; echo "BOT STARTED $* launcher=${BOT_LAUNCHER:-}"; exit 0 ;;
       *) exit 0 ;;
     esac ;;
 esac
@@ -53,7 +55,8 @@ def checkout(tmp_path: Path) -> Path:
     return repo
 
 
-def run_script(repo: Path, script: str, *args: str) -> tuple[str, list[str]]:
+def run_script(repo: Path, script: str, *args: str, expect: int = 0,
+               **env_extra: str) -> tuple[str, list[str]]:  # fmt: skip
     """(output, the interpreter calls made) of one run."""
     calls = repo.parent / "calls.log"
     calls.unlink(missing_ok=True)
@@ -63,12 +66,13 @@ def run_script(repo: Path, script: str, *args: str) -> tuple[str, list[str]]:
         "CALLS": str(calls),
         "REAL_PYTHON": sys.executable,
         "FAKE_VENV_PYTHON": str(bin_dir / "venv-python"),
+        **env_extra,
     }
     done = subprocess.run(
         ["bash", str(repo / "scripts" / script), *args],
         env=env, cwd=repo.parent, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == expect, done.stdout + done.stderr
     lines = calls.read_text().splitlines() if calls.exists() else []
     return done.stdout + done.stderr, lines
 
@@ -119,8 +123,36 @@ def test_test_script_installs_the_dev_tools_once(checkout: Path) -> None:
     run_script(checkout, "start.sh")
     _, calls = run_script(checkout, "test.sh", "-k", "x")
     assert len(installs(calls)) == 1 and "-e .[dev]" in installs(calls)[0]
-    assert any("-m pytest -q -k x" in c for c in calls)
+    assert any("-m pytest -q" in c and c.endswith("-k x") for c in calls)
     _, calls = run_script(checkout, "test.sh")
     assert installs(calls) == []
     _, calls = run_script(checkout, "start.sh")  # the dev install covers the bot's needs
     assert installs(calls) == []
+
+
+def test_start_tells_check_it_was_launched_by_the_script(checkout: Path) -> None:
+    out, _ = run_script(checkout, "start.sh", "check")
+    assert "BOT STARTED check launcher=start.sh" in out  # check's end lines name the script
+
+
+def test_the_first_install_uses_pip_index_url_from_the_environment(checkout: Path) -> None:
+    mirror = "https://mirrors.example.cn/pypi/simple/"
+    out, calls = run_script(checkout, "start.sh", PIP_INDEX_URL=mirror)
+    assert f"pip-index {mirror}" in calls  # pip reads PIP_INDEX_URL itself
+    assert mirror in out  # and the script says which index it installs from
+
+
+def test_python_older_than_3_11_is_explained_in_chinese(checkout: Path) -> None:
+    old = checkout.parent / "old-bin"
+    old.mkdir()
+    (old / "python3").write_text(
+        '#!/bin/sh\ncase "$2" in *exit*) exit 1 ;; *print*) echo 3.10; exit 0 ;; esac\nexit 1\n',
+        "utf-8",
+    )
+    (old / "python3").chmod(0o755)
+    out, _ = run_script(checkout, "start.sh", expect=1,
+                            PATH=f"{old}{os.pathsep}{os.environ.get('PATH', '')}")  # fmt: skip
+    assert "3.10" in out
+    assert "apt install python3.11 python3.11-venv" in out
+    assert "PYTHON=python3.11 ./scripts/start.sh" in out
+    assert "BOT STARTED" not in out

@@ -13,6 +13,7 @@ from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot
 from tests.media import make_png
+from tests.waiting import settled_job
 
 USER = 1001
 
@@ -59,7 +60,7 @@ async def test_file_url_outside_the_staging_folder_is_refused(
     other_users_photo.write_bytes(make_png(32, 32))
     grsai.script_task(TaskScript(kind="image", result_url=f"file://{other_users_photo}"))
     await _draw_and_wait_for_the_end(tg, bot)
-    job = await bot.services.jobs.get(1)
+    job = await settled_job(bot.services, 1)
     assert job is not None and job.state == "failed"
     assert not any(m.get("photo") or m.get("document") for m in tg.bot_messages(USER))
     assert tg.calls_to("sendPhoto") == [] and tg.calls_to("sendDocument") == []
@@ -70,7 +71,7 @@ async def test_redirect_to_the_metadata_address_is_refused_at_once(
 ) -> None:
     grsai.script_task(TaskScript(kind="image", result_url=redirector))
     await _draw_and_wait_for_the_end(tg, bot)
-    job = await bot.services.jobs.get(1)
+    job = await settled_job(bot.services, 1)
     assert job is not None and job.state == "failed", job
     assert job.failure == "error"
     assert tg.calls_to("sendPhoto") == []

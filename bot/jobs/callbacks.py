@@ -24,6 +24,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from bot import texts
 from bot.providers.base import TaskState
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,5 @@ class Callbacks:
         self._misses += 1
         if self._misses == MISSES_TO_DISTRUST:
             log.warning(
-                "no GrsAI callback arrived for %d jobs in a row: polling normally until one does"
-                " (is %s/… routed to the bot?)", self._misses, self.base_url
+                texts.LOG_NO_GRSAI_CALLBACK, self._misses, self.base_url
             )

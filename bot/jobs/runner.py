@@ -8,7 +8,9 @@ Durability rules (never lose a paid result, never pay twice):
 - a submit with an ambiguous outcome (5xx, read timeout, cut connection, unreadable 2xx) is
   treated the same way: never re-sent, neither to another host nor to another provider. Only
   a submit that provably never left (`NotSent`) or was refused outright (401/402/403/429)
-  moves on; a `NotSent` without another provider is retried here a few times;
+  moves on; a `NotSent` without another provider is retried here (the status says "正在连接
+  服务商，第 N 次重试…") for at most `not_sent_window` seconds from the first try: no new
+  attempt starts after it, so the whole submit ends within the window plus one attempt;
 - a resumed job's wait limit counts from the resume, and it is polled at least once;
 - results are downloaded as soon as they are ready (URLs expire) and only then delivered;
 - a delivery that fails for a transient reason (`DeliveryDelayed`: Telegram down, a proxy
@@ -40,6 +42,7 @@ from typing import Protocol
 
 import httpx
 
+from bot import texts
 from bot.error_text import failure_reason
 from bot.jobs.callbacks import Callbacks
 from bot.jobs.polling import poll_delay
@@ -68,6 +71,7 @@ REFUSED = (errors.AuthError, errors.CreditsExhausted, errors.KeyForbidden,
 # Submit failures after which the task may exist upstream: never re-sent automatically.
 AMBIGUOUS = (errors.Timeout, errors.StreamDropped, errors.ServerError, errors.Unreachable)
 SUBMIT_UNCLEAR = "submit_unclear"  # failure reason of such jobs (state `interrupted`)
+CONNECT_RETRY_MAX = 15.0  # seconds between two connect retries of a submit (status moves)
 
 
 class DeliveryDelayed(Exception):
@@ -138,8 +142,9 @@ class RunnerConfig:
     delivery_retry_max: float = 300.0
     delivery_max_failures: int = 600
     # A submit that never left (provider unreachable), without another provider to try, is
-    # tried again for this long (seconds) before the job fails: a network blip must not end it.
-    not_sent_window: float = 300.0
+    # tried again for this long (seconds) before the job fails: a network blip must not end it,
+    # and a user must not wait minutes for nothing (JOB_SUBMIT_CONNECT_WINDOW, 90 s).
+    not_sent_window: float = 90.0
 
 
 class JobRunner:
@@ -250,18 +255,17 @@ class JobRunner:
         except asyncio.CancelledError:
             raise
         except RecipientGone as exc:
-            log.info("job %s: the chat cannot receive it any more (%s)", job.id, exc)
+            log.info(texts.LOG_JOB_CHAT_CANNOT_RECEIVE_ANY, job.id, exc)
             await self._finish(job, "chat_gone", "")
         except Undeliverable as exc:
-            log.warning("job %s: the result was refused in every form, parked for an admin "
-                        "to resend (%s)", job.id, exc)  # fmt: skip
+            log.warning(texts.LOG_JOB_UNDELIVERABLE, job.id, exc)
             await self._finish(job, "undeliverable", str(exc))
         except errors.ProviderError as exc:
             # The provider's own wording: for the logs only, users read error_text's sentence.
-            log.info("job %s failed: %s: %s", job.id, type(exc).__name__, exc.detail)
+            log.info(texts.LOG_JOB_FAILED, job.id, type(exc).__name__, exc.detail)
             await self._finish(job, failure_reason(exc), exc.detail)
         except Exception:
-            log.exception("job %s crashed", job.id)
+            log.exception(texts.LOG_JOB_CRASHED, job.id)
             await self._finish(job, "internal", "")
         finally:
             if self.callbacks is not None:
@@ -287,8 +291,10 @@ class JobRunner:
         provider = self.providers[job.provider]
         await self.store.update(job, state="submitting", attempts=job.attempts + 1)
         await self._notify(job)
-        not_sent = 0
-        not_sent_since: float | None = None
+        job.connect_retries = 0
+        # The window counts from the first try: a provider that takes 20 s to refuse is not
+        # given 90 s more after that.
+        give_up_at = time.monotonic() + self.config.not_sent_window
         while True:
             try:
                 task_id = await provider.submit(self._outgoing(job, provider))
@@ -296,15 +302,18 @@ class JobRunner:
             except (errors.NotSent, *REFUSED) as exc:
                 following = self.fallback(job.request, job.provider) if self.fallback else None
                 if following is None:
-                    if not_sent_since is None:
-                        not_sent_since = time.time()
-                    waited = time.time() - not_sent_since
-                    if isinstance(exc, errors.NotSent) and waited < self.config.not_sent_window:
-                        not_sent += 1  # nothing left this process: the same request is safe
-                        await self._sleep(self._backoff(not_sent))
+                    left = give_up_at - time.monotonic()
+                    if isinstance(exc, errors.NotSent) and left > 0:
+                        # nothing left this process: the same request is safe to send again
+                        job.connect_retries += 1
+                        log.info(texts.LOG_JOB_CONNECT_RETRY, job.id, job.provider,
+                                 job.connect_retries, type(exc).__name__)  # fmt: skip
+                        await self._notify(job)
+                        delay = min(self._backoff(job.connect_retries), CONNECT_RETRY_MAX)
+                        await self._sleep(min(delay, left))
                         continue
                     raise
-                log.info("job %s: %s failed (%s), moving to %s", job.id, job.provider,
+                log.info(texts.LOG_JOB_FAILED_MOVING, job.id, job.provider,
                          type(exc).__name__, following)  # fmt: skip
                 # Persisted before the next submit, so a restart resumes on the new provider.
                 await self.store.update(job, provider=following, state="created")
@@ -312,12 +321,12 @@ class JobRunner:
                 return
             except AMBIGUOUS as exc:
                 # The request may have reached the provider: resubmitting could pay twice.
-                log.warning("job %s: submit to %s ended ambiguously (%s); not re-sent",
+                log.warning(texts.LOG_JOB_SUBMIT_ENDED_AMBIGUOUSLY_NOT,
                             job.id, job.provider, type(exc).__name__)  # fmt: skip
                 await self._finish(job, SUBMIT_UNCLEAR, exc.detail)
                 return
         await self.store.update(job, state="submitted", task_id=task_id, progress=0)
-        log.info("job %s submitted to %s as %s", job.id, job.provider, task_id)
+        log.info(texts.LOG_JOB_SUBMITTED, job.id, job.provider, task_id)
         await self._notify(job)
 
     async def _poll_until_done(self, job: Job) -> None:
@@ -341,7 +350,7 @@ class JobRunner:
                 state = await provider.poll(job.task_id)  # a callback only made it come sooner
             except TRANSIENT as exc:
                 failures += 1
-                log.info("job %s poll failed (%s), retrying", job.id, type(exc).__name__)
+                log.info(texts.LOG_JOB_POLL_FAILED_RETRYING, job.id, type(exc).__name__)
                 await self._sleep(min(60.0, interval * 2 ** min(failures, 5)))
                 continue
             failures = 0
@@ -383,7 +392,7 @@ class JobRunner:
                 if failures > self.config.delivery_max_failures:
                     raise Undeliverable(f"still failing after {failures - 1} tries: {exc}") from exc
                 delay = max(self._backoff(failures), exc.retry_after)
-                log.warning("job %s: delivery failed (%s), retry %d in %.1fs", job.id, exc,
+                log.warning(texts.LOG_JOB_DELIVERY_RETRY, job.id, exc,
                             failures, delay)  # fmt: skip
                 await self.store.update(job, delivery_failures=failures)
                 await self._notify(job)
@@ -418,7 +427,7 @@ class JobRunner:
         """failure_reason "error" is worth one more try (the provider advises it, refunds it)."""
         if state.failure_reason != "error" or job.attempts > self.config.auto_resubmits:
             return False
-        log.info("job %s: provider error, resubmitting (attempt %d)", job.id, job.attempts + 1)
+        log.info(texts.LOG_JOB_PROVIDER_ERROR_RESUBMITTING_ATTEMPT, job.id, job.attempts + 1)
         await self.store.update(job, state="created", task_id=None, progress=0)
         await self._submit(job)
         return job.state == "submitted"
@@ -436,7 +445,7 @@ class JobRunner:
             except errors.ResultExpired as exc:
                 # One dead link among several pictures: deliver the others (the status says
                 # how many are missing) rather than fail a paid job that has results.
-                log.info("job %s: result %d is gone: %s", job.id, index, exc.detail)
+                log.info(texts.LOG_JOB_RESULT_GONE, job.id, index, exc.detail)
                 lost = exc
         if lost is not None and not files:
             raise lost
@@ -459,7 +468,7 @@ class JobRunner:
             except OSError as exc:
                 if exc.errno != errno.ENOSPC:
                     raise
-                log.warning("job %s: disk full while saving, waiting", job.id)
+                log.warning(texts.LOG_JOB_DISK_FULL_WHILE_SAVING, job.id)
                 if self.on_disk_full is not None:
                     self.on_disk_full()
                 await self._sleep(self.disk_full_retry)
@@ -534,7 +543,7 @@ class JobRunner:
         try:
             await self.events.on_change(job)
         except Exception:  # showing progress must never break the job
-            log.warning("status update for job %s failed", job.id, exc_info=True)
+            log.warning(texts.LOG_STATUS_UPDATE_JOB_FAILED, job.id, exc_info=True)
 
 
 def _failure_of(state: TaskState) -> errors.ProviderError:

@@ -127,6 +127,8 @@ def _state_line(job: Job, queue_ahead: int) -> str:
                 return texts.JOB_STATE_QUEUED_AT.format(ahead=queue_ahead)
             return texts.JOB_STATE_CREATED
         case "submitting":
+            if job.connect_retries:
+                return texts.JOB_STATE_CONNECTING.format(attempt=job.connect_retries)
             if job.attempts > 1:
                 return texts.JOB_STATE_RETRYING.format(attempt=job.attempts)
             return texts.JOB_STATE_SUBMITTING

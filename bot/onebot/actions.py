@@ -111,4 +111,4 @@ async def _act(
         if retry:
             await jobs.release_relaunch(job.id)
         return
-    log.info("QQ job %s: %s of job %s", started.id, key[0], job.id)
+    log.info(texts.LOG_QQ_JOB_FROM, started.id, key[0], job.id)

@@ -38,8 +38,7 @@ class QQAdapter(QQContext):
         super().__init__(services, access, self._on_event)
 
     async def start(self) -> None:
-        await self.server.start()
-        log.info("QQ (OneBot v11) listening on %s:%s", self.settings.onebot_ws_host, self.port)
+        await self.server.start()  # logs where it listens
 
     async def stop(self) -> None:
         await self.server.stop()
@@ -50,11 +49,11 @@ class QQAdapter(QQContext):
         try:
             await handle_message(self, event)
         except Exception:  # never silence: log it and tell the user
-            log.exception("QQ message handler failed")
+            log.exception(texts.LOG_QQ_MESSAGE_HANDLER_FAILED)
             try:
                 await reply(self, event, texts.ERR_INTERNAL)
             except Exception:
-                log.warning("could not send the error notice", exc_info=True)
+                log.warning(texts.LOG_COULD_NOT_SEND_ERROR_NOTICE, exc_info=True)
 
 
 async def open_adapter(services: Services, access: AccessControl | None = None) -> QQAdapter:
@@ -111,7 +110,7 @@ class RunningQQ:
             raise
         resumed = await self.services.runner.resume()
         if resumed:
-            log.info("resumed %d unfinished jobs", len(resumed))
+            log.info(texts.LOG_RESUMED_UNFINISHED_JOBS, len(resumed))
         return self.adapter
 
     async def stop(self) -> None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot import texts  # the catalogue of every Chinese sentence; it imports nothing
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PATH = "/onebot/v11/ws"
+STATE_FILE = "onebot.json"  # in BOT_DATA_DIR
 
 
 class OneBotConfigError(ValueError):
@@ -36,6 +38,8 @@ class OneBotConfig:
     host: str = DEFAULT_HOST
     access_token: str | None = None
     path: str = DEFAULT_PATH
+    # The listener and the last connection, for `python -m bot check` (None: not recorded).
+    state_file: Path | None = None
 
     def validate(self) -> OneBotConfig:
         if not self.access_token and not is_loopback(self.host):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.access import AccessControl, Cooldown
 from bot.config import Settings
-from bot.onebot.config import OneBotConfig
+from bot.onebot.config import STATE_FILE, OneBotConfig
 from bot.onebot.events import Event
 from bot.onebot.pacing import SendPacer
 from bot.onebot.transport import OneBotServer
@@ -29,6 +29,7 @@ def onebot_config(settings: Settings) -> OneBotConfig:
         port=settings.onebot_ws_port,
         host=settings.onebot_ws_host,
         access_token=token.get_secret_value() if token is not None else None,
+        state_file=settings.bot_data_dir / STATE_FILE,
     )
 
 

@@ -123,11 +123,11 @@ async def launch(adapter: QQContext, event: MessageEvent, request: GenerationReq
     try:
         status_id = await reply(adapter, event, text)
     except OneBotError:
-        log.warning("job %s: status message not sent, the job runs anyway", job.id)
+        log.warning(texts.LOG_JOB_STATUS_MESSAGE_NOT_SENT, job.id)
     else:
         await svc.jobs.update(job, status_message_id=status_id)
     svc.runner.start(job)
-    log.info("QQ job %s started kind=%s user=%s", job.id, job.kind, identity.display(user))
+    log.info(texts.LOG_QQ_JOB_STARTED, job.id, job.kind, identity.display(user))
     return job
 
 

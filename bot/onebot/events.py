@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import texts
 from bot.onebot.segments import Segment, normalize
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,7 @@ def _message(raw: dict[str, Any], self_id: int, when: int) -> MessageEvent | Non
     message_id = _int(raw.get("message_id"))
     user_id = _int(raw.get("user_id"))
     if message_type not in ("private", "group") or message_id is None or user_id is None:
-        log.warning("OneBot message event without type/ids ignored")
+        log.warning(texts.LOG_ONEBOT_MESSAGE_EVENT_WITHOUT_TYPE)
         return None
     group_id = _int(raw.get("group_id")) if message_type == "group" else None
     if message_type == "group" and group_id is None:
@@ -137,7 +138,7 @@ def _message(raw: dict[str, Any], self_id: int, when: int) -> MessageEvent | Non
     try:
         segments = normalize(raw.get("message"))
     except ValueError:
-        log.warning("OneBot message %s has an unreadable message field", message_id)
+        log.warning(texts.LOG_ONEBOT_MESSAGE_UNREADABLE, message_id)
         return None
     return MessageEvent(
         self_id=self_id,

@@ -1,7 +1,7 @@
 """QQ messages → core: who may ask (access gate), commands, and chat turns.
 
 Private chat: any text is a chat turn. Groups: only @bot, a reply to the bot, or a command.
-Admin commands (/allow /deny /quota) are silent for non-admins, like on Telegram.
+Admin commands (/allow /deny /quota /stats /providers) are silent for non-admins, like on Telegram.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import logging
 from bot import identity, texts
 from bot.access import QUOTA_KINDS, QuotaExceeded
 from bot.access_texts import quota_text, usage_report
+from bot.admin_texts import providers_text, stats_text
 from bot.chat.service import ImageInput, conversation_key
 from bot.error_text import describe_error
 from bot.media.download import sniff_mime
@@ -26,10 +27,11 @@ from bot.onebot.replies import chat_of, ids_of, reply, send
 from bot.onebot.settings import settings
 from bot.onebot.transport import ActionFailed, OneBotError
 from bot.onebot.video_commands import help_text, remix, role, story
+from bot.provider_status import status_checks
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = frozenset({"allow", "deny", "quota", "resend"})
+ADMIN_COMMANDS = frozenset({"allow", "deny", "quota", "stats", "providers", "resend"})
 
 
 async def _replied_to_bot(adapter: QQContext, event: MessageEvent) -> bool:
@@ -64,7 +66,8 @@ async def handle_message(adapter: QQContext, event: MessageEvent) -> None:
             await _admin(adapter, event, command.name, command.args.split())
         return  # silently for others: strangers need not learn these exist
     if not control.is_allowed(user, chat if event.is_group else None):
-        log.info("refused QQ user=%s chat=%s", identity.display(user), identity.display(chat))
+        log.info(texts.LOG_REFUSED_QQ, identity.display(user),
+                 identity.display(chat))  # fmt: skip
         accepted, _ = adapter.refusals.hit((chat, user))
         if accepted:
             refusal = (
@@ -197,7 +200,7 @@ async def send_answer(adapter: QQContext, event: MessageEvent, markdown: str) ->
             await adapter.server.send_forward(chat, nodes, self_id=event.self_id)
             return
         except ActionFailed:
-            log.info("merged forward refused; sending the answer as messages")
+            log.info(texts.LOG_MERGED_FORWARD_REFUSED_SENDING_ANSWER)
     for number, part in enumerate(parts):
         head = [seg.reply(event.message_id)] if number == 0 else []
         await send(adapter, event, [*head, seg.text(part)])
@@ -205,11 +208,18 @@ async def send_answer(adapter: QQContext, event: MessageEvent, markdown: str) ->
 
 async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[str]) -> None:
     """/allow /deny <id> (qq:123, qqgroup:456 or a Telegram id; in a group without id: the
-    group), /quota <id> [<kind> <n|default>], /resend <任务编号>."""
+    group), /quota <id> [<kind> <n|default>], /stats (/统计), /providers (/服务商),
+    /resend <任务编号>."""
     if name == "resend":
         await _resend(adapter, event, args)
         return
     control = adapter.access
+    if name == "stats":
+        await reply(adapter, event, stats_text(await control.stats()))
+        return
+    if name == "providers":
+        await reply(adapter, event, await providers_text(status_checks(adapter.services)))
+        return
     admin, chat = ids_of(event)
     target: int | None = None
     if args:
@@ -230,7 +240,7 @@ async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[
             await reply(adapter, event, texts.ADMIN_CANNOT_DENY_ADMIN.format(target=shown))
             return
         await control.set_allowed(target, allowed, admin)
-        log.info("admin %s %s id=%s", identity.display(admin), name, shown)
+        log.info(texts.LOG_ADMIN_ACCESS, identity.display(admin), name, shown)
         template = texts.ADMIN_TARGET_GROUP if target < 0 else texts.ADMIN_TARGET_USER
         done = texts.ADMIN_ALLOWED if allowed else texts.ADMIN_DENIED
         await reply(adapter, event, done.format(target=template.format(id=shown)))
@@ -281,5 +291,5 @@ async def _resend(adapter: QQContext, event: MessageEvent, args: list[str]) -> N
     if job is None or not await svc.runner.redeliver(job):
         await reply(adapter, event, texts.ADMIN_RESEND_NOT_PARKED.format(job_id=args[0]))
         return
-    log.info("admin %s resends job %s", identity.display(ids_of(event)[0]), job.id)
+    log.info(texts.LOG_ADMIN_RESENDS_JOB, identity.display(ids_of(event)[0]), job.id)
     await reply(adapter, event, texts.ADMIN_RESEND_STARTED.format(job_id=job.id))

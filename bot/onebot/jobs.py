@@ -119,6 +119,9 @@ class QQJobEvents:
         if job.state in ("failed", "interrupted") and job.id not in self._told:
             self._told.add(job.id)
             self._background(self._tell(job))
+        elif job.state == "submitting" and job.connect_retries == 1:
+            # QQ cannot edit the "排队中" it said: one message that the bot is connecting.
+            self._background(self._tell_connecting(job))
         elif job.kind == "video" and job.state in RUNNING_STATES and job.id not in self._milestones:
             settings = self.adapter.settings
             if settings.qq_progress_milestone_seconds > 0 and settings.qq_progress_milestones > 0:
@@ -142,10 +145,16 @@ class QQJobEvents:
         try:
             message_id = await self._send(job, [seg.text(text)])
         except OneBotError:
-            log.warning("job %s: failure notice not sent", job.id, exc_info=True)
+            log.warning(texts.LOG_JOB_FAILURE_NOTICE_NOT_SENT, job.id, exc_info=True)
             return
         if retry:
             await actions.offered(self.adapter, job, message_id)
+
+    async def _tell_connecting(self, job: Job) -> None:
+        try:
+            await self._send(job, [seg.text(status_text(job))])
+        except OneBotError:  # a status only: the job goes on
+            log.info(texts.LOG_JOB_CONNECTING_NOTICE_NOT_SENT, job.id, exc_info=True)
 
     async def _milestones_of(self, job: Job) -> None:
         every = float(self.adapter.settings.qq_progress_milestone_seconds)
@@ -160,7 +169,7 @@ class QQJobEvents:
                 try:
                     await self._send(job, [seg.text(text)])
                 except OneBotError:  # a status only: the result still comes
-                    log.info("job %s: milestone not sent", job.id, exc_info=True)
+                    log.info(texts.LOG_JOB_MILESTONE_NOT_SENT, job.id, exc_info=True)
             number += 1
 
     async def _send(self, job: Job, message: list[seg.Segment], **kw: object) -> int:
@@ -178,8 +187,7 @@ class QQJobEvents:
             if exc.late is None:
                 raise
             await self.store.update(job, maybe_sent_at=time.time())
-            log.warning("job %s: media send unanswered after %.0fs, maybe sent; waiting for "
-                        "NapCat's late answer", job.id, media_timeout(size))  # fmt: skip
+            log.warning(texts.LOG_QQ_MEDIA_MAYBE_SENT, job.id, media_timeout(size))
             try:
                 async with asyncio.timeout(LATE_ANSWER_WAIT):
                     result: Any = await exc.late
@@ -244,7 +252,7 @@ class QQJobEvents:
             except ActionFailed as exc:  # QQ refused the segment (too big for it): upload
                 if chat_gone(exc):
                     raise
-                log.info("job %s: video segment refused, uploading the file", job.id)
+                log.info(texts.LOG_JOB_VIDEO_SEGMENT_REFUSED_UPLOADING, job.id)
         size_mb = f"{file.size / MB:.0f}"
         try:
             await self._media(job, file.size, lambda **kw: self.adapter.server.upload_file(
@@ -253,7 +261,7 @@ class QQJobEvents:
         except ActionFailed as exc:  # refused outright (size, rights): the provider's link
             if chat_gone(exc):
                 raise
-            log.info("job %s: file upload refused, sending the link", job.id)
+            log.info(texts.LOG_JOB_FILE_UPLOAD_REFUSED_SENDING, job.id)
             link.message_id = await self._send(
                 job, [seg.text(await self._link_text(job, file, size_mb))],
                 connect_wait=DELIVERY_CONNECT_WAIT,
@@ -267,7 +275,7 @@ class QQJobEvents:
         try:
             link.message_id = await self._send(job, [seg.text(notice)])
         except OneBotError:  # the video itself went out: the notice is not worth a retry
-            log.info("job %s: notice for the uploaded video not sent", job.id, exc_info=True)
+            log.info(texts.LOG_JOB_NOTICE_UPLOADED_VIDEO_NOT, job.id, exc_info=True)
             return
         await self.store.add_result_message(link)
 
@@ -301,7 +309,7 @@ class QQJobEvents:
         try:
             await self._send(job, [seg.text(text)])
         except OneBotError:
-            log.info("job %s: text not sent", job.id, exc_info=True)
+            log.info(texts.LOG_JOB_TEXT_NOT_SENT, job.id, exc_info=True)
 
     async def close(self) -> None:
         for task in [*self._tasks, *self._milestones.values()]:

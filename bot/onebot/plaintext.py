@@ -15,6 +15,7 @@ from typing import Any
 
 import pyromark
 
+from bot import texts
 from bot.onebot.segments import Segment, node
 
 log = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ def markdown_to_plain(markdown: str) -> str:
     try:
         return _render(markdown)
     except Exception:  # a parser surprise must not cost the user the answer
-        log.exception("plain-text rendering failed; sending the answer as written")
+        log.exception(texts.LOG_PLAIN_TEXT_RENDERING_FAILED_SENDING)
         return markdown.strip()
 
 

@@ -35,6 +35,7 @@ MB = 1024 * 1024
 # A user is waiting: transient failures (5xx, resets) are retried this long, then the user is
 # told the download failed and may send the file again.
 FETCH_WINDOW = 20.0
+KIND_NAMES = texts.LOG_MEDIA_KIND_NAMES  # for the log lines
 
 
 def napcat_policy(adapter: QQContext) -> UrlPolicy:
@@ -60,7 +61,7 @@ async def save_picture(adapter: QQContext, source: seg.MediaSource) -> Path | st
         try:
             info = await adapter.server.get_image(source.file)
         except OneBotError:
-            log.info("QQ get_image failed", exc_info=True)
+            log.info(texts.LOG_QQ_GET_IMAGE_FAILED, exc_info=True)
             return texts.REFERENCE_DOWNLOAD_FAILED
         url = str(info.get("url") or "")
         local = str(info.get("file") or "") if not url else None
@@ -108,20 +109,20 @@ async def _save(
         elif local and Path(local).is_absolute():
             saved = await copy_file(Path(local), dest, kind=kind, max_bytes=limit_mb * MB)
         else:
-            log.info("QQ %s without a usable URL or path", kind)
+            log.info(texts.LOG_QQ_MEDIA_NOWHERE, KIND_NAMES[kind])
             return problems["failed"]
     except errors.BadRequest as exc:
         if str(exc) == "result too large":
             return problems["too_big"]
-        log.info("QQ %s download refused: %s", kind, exc)
+        log.info(texts.LOG_QQ_MEDIA_REFUSED, KIND_NAMES[kind], exc)
         return problems["failed"]
     except errors.TaskFailed as exc:
         if str(exc) in ("invalid image", "invalid video"):
             return problems["wrong_kind"]
-        log.info("QQ %s download refused: %s", kind, exc)
+        log.info(texts.LOG_QQ_MEDIA_REFUSED, KIND_NAMES[kind], exc)
         return problems["failed"]
     except (errors.ProviderError, OSError) as exc:
-        log.info("QQ %s download failed: %s", kind, type(exc).__name__)
+        log.info(texts.LOG_QQ_MEDIA_DOWNLOAD_FAILED, KIND_NAMES[kind], type(exc).__name__)
         return problems["failed"]
     if kind == "image":  # the reference keeps the extension of what it really is
         final = dest.with_suffix("." + saved.mime.split("/")[1])

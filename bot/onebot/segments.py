@@ -199,6 +199,8 @@ ALIASES: dict[str, str] = {
     "设置": "settings",
     "故事": "story",
     "问": "ask",
+    "统计": "stats",
+    "服务商": "providers",
 }
 
 

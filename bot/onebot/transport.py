@@ -17,7 +17,10 @@ Rules this module guarantees:
   a media upload NapCat finishes after the timeout is then known to have arrived;
 - `status: failed` (or a retcode other than 0/1) raises `ActionFailed` with the retcode;
 - events are parsed (`bot.onebot.events`) and each is handed to the callback in its own task,
-  so a handler may call actions (whose answers arrive on the same connection) freely.
+  so a handler may call actions (whose answers arrive on the same connection) freely;
+- a port already taken raises `PortInUse` (the CLI says so in one Chinese line, exit 2); the
+  listener and each connection/disconnection are noted in `config.state_file` for `check`;
+- every line it logs at INFO and above is Chinese and names what to fix (401/403/404).
 
 `websockets` is the WebSocket library: maintained, pure Python, asyncio-native, and its
 server does the HTTP upgrade, ping/pong keepalive and frame limits for us.
@@ -26,10 +29,12 @@ server does the HTTP upgrade, ping/pong keepalive and frame limits for us.
 from __future__ import annotations
 
 import asyncio
+import errno
 import hmac
 import itertools
 import json
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -42,15 +47,17 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from bot import texts
 from bot.onebot import segments as seg
 from bot.onebot.config import OneBotConfig
 from bot.onebot.events import Event, HeartbeatEvent, parse_event
 
 log = logging.getLogger(__name__)
-# websockets logs request lines and headers at DEBUG (Authorization, ?access_token=…): its
-# records go through a logger of ours that never goes below INFO.
+# websockets logs request lines and headers at DEBUG (Authorization, ?access_token=…) and
+# English lines at INFO ("connection rejected (404 Not Found)", "server listening"): its records
+# go through a logger of ours kept at WARNING; our own Chinese lines say the same (and more).
 _ws_log = logging.getLogger(__name__ + ".websockets")
-_ws_log.setLevel(logging.INFO)
+_ws_log.setLevel(logging.WARNING)
 
 ROLES = {"universal": "Universal", "api": "API", "event": "Event"}
 MAX_FRAME = 16 * 1024 * 1024  # incoming frames (events, get_msg answers); sends are not capped
@@ -62,6 +69,15 @@ CLOSE_TIMEOUT = 1.0
 
 class OneBotError(Exception):
     """Base of the transport's errors (texts are for logs, never for users)."""
+
+
+class PortInUse(OneBotError):
+    """ONEBOT_WS_PORT is taken by another program (or another copy of the bot)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        super().__init__(f"{host}:{port} in use")
 
 
 class NotConnected(OneBotError):
@@ -172,19 +188,25 @@ class OneBotServer:
     # --- lifecycle ----------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._server = await serve(
-            self._handle,
-            self.config.host,
-            self.config.port,
-            process_request=self._check_request,
-            max_size=MAX_FRAME,
-            ping_interval=self._ping_interval,
-            close_timeout=CLOSE_TIMEOUT,
-            server_header=None,
-            logger=_ws_log,
-        )
-        log.info("OneBot reverse WebSocket listening on %s:%s%s",
-                 self.config.host, self.port, self.config.path)  # fmt: skip
+        try:
+            self._server = await serve(
+                self._handle,
+                self.config.host,
+                self.config.port,
+                process_request=self._check_request,
+                max_size=MAX_FRAME,
+                ping_interval=self._ping_interval,
+                close_timeout=CLOSE_TIMEOUT,
+                server_header=None,
+                logger=_ws_log,
+            )
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUse(self.config.host, self.config.port) from None
+            raise
+        log.info(texts.LOG_ONEBOT_LISTENING, self.config.host, self.port, self.config.path)
+        self._record(listening={"pid": os.getpid(), "host": self.config.host, "port": self.port,
+                                "path": self.config.path, "at": time.time()})  # fmt: skip
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -250,6 +272,7 @@ class OneBotServer:
     def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path, _, query = request.path.partition("?")
         if path not in self._routes:
+            log.warning(texts.LOG_ONEBOT_WRONG_PATH, path, self.config.path)
             return connection.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
         token = self.config.access_token
         if token:
@@ -260,14 +283,16 @@ class OneBotServer:
             elif values := parse_qs(query).get("access_token"):
                 given = values[0]
             if given is None:
-                log.warning("OneBot connection without access token refused (401)")
+                log.warning(texts.LOG_ONEBOT_NO_TOKEN)
                 return connection.respond(HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
             if not hmac.compare_digest(given.encode(), token.encode()):
-                log.warning("OneBot connection with a wrong access token refused (403)")
+                log.warning(texts.LOG_ONEBOT_WRONG_TOKEN)
                 return connection.respond(HTTPStatus.FORBIDDEN, "Forbidden\n")
         if _self_id(request) is None:
+            log.warning(texts.LOG_ONEBOT_NO_SELF_ID)
             return connection.respond(HTTPStatus.BAD_REQUEST, "X-Self-ID header required\n")
         if _role(request, self._routes[path]) is None:
+            log.warning(texts.LOG_ONEBOT_BAD_ROLE)
             return connection.respond(HTTPStatus.BAD_REQUEST, "bad X-Client-Role\n")
         return None
 
@@ -281,7 +306,8 @@ class OneBotServer:
         conn = _Conn(ws=ws, self_id=self_id, role=role,
                      peer=str(remote[0]) if remote else None)  # fmt: skip
         await self._register(conn)
-        log.info("OneBot %s client for account %s connected", role, self_id)
+        log.info(texts.LOG_ONEBOT_CONNECTED, self_id, role)
+        self._record(connected={"self_id": self_id, "role": role, "at": time.time()})
         try:
             async for frame in ws:
                 self._on_frame(conn, frame)
@@ -289,7 +315,9 @@ class OneBotServer:
             pass
         finally:
             await self._unregister(conn)
-            log.info("OneBot %s client for account %s disconnected", role, self_id)
+            log.info(texts.LOG_ONEBOT_DISCONNECTED, self_id, role)
+            if not self.is_connected(self_id) and self_id not in self._events:
+                self._record(disconnected={"self_id": self_id, "at": time.time()})
 
     async def _register(self, conn: _Conn) -> None:
         async with self._changed:
@@ -299,8 +327,7 @@ class OneBotServer:
                 old = table.get(conn.self_id)
                 table[conn.self_id] = conn
                 if old is not None and old is not conn:
-                    log.info("OneBot account %s reconnected; closing the old connection",
-                             conn.self_id)  # fmt: skip
+                    log.info(texts.LOG_ONEBOT_REPLACED, conn.self_id)
                     self._fail_pending(old)
                     self._spawn(old.ws.close(code=1000, reason="replaced"))
             self._changed.notify_all()
@@ -320,6 +347,28 @@ class OneBotServer:
                 future.set_exception(ConnectionLost(f"{action}: connection lost, outcome unknown"))
         conn.pending.clear()
 
+    def _record(self, **entry: dict[str, Any]) -> None:
+        """Note the listener and the last connection in `config.state_file` (read by `python -m
+        bot check`: which account connected, and when). Best effort: a status, not data."""
+        path = self.config.state_file
+        if path is None:
+            return
+        try:
+            state = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+        except (OSError, ValueError):
+            state = {}
+        if not isinstance(state, dict) or "listening" in entry:
+            state = {key: value for key, value in (state if isinstance(state, dict) else {})
+                     .items() if key == "connected"}  # fmt: skip
+        state.update(entry)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(state, ensure_ascii=False), "utf-8")
+            temporary.replace(path)
+        except OSError as exc:
+            log.debug("cannot write %s: %s", path, exc)
+
     def _spawn(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
@@ -331,7 +380,7 @@ class OneBotServer:
         try:
             payload = json.loads(frame)
         except ValueError:
-            log.warning("OneBot account %s sent a frame that is not JSON", conn.self_id)
+            log.warning(texts.LOG_ONEBOT_NOT_JSON, conn.self_id)
             return
         if not isinstance(payload, dict):
             return
@@ -369,7 +418,7 @@ class OneBotServer:
         try:
             await self._on_event(event)
         except Exception:
-            log.exception("OneBot event handler failed")
+            log.exception(texts.LOG_ONEBOT_HANDLER_FAILED)
 
     # --- actions ------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from bot import texts
 from bot.providers import errors
 from bot.providers.http import JsonApi
 
@@ -78,7 +79,7 @@ class ModelCatalog:
         try:
             body = await api.get(path)
         except errors.ProviderError as exc:
-            log.info("listing %s models failed: %s", provider, type(exc).__name__)
+            log.info(texts.LOG_LISTING_MODELS_FAILED, provider, type(exc).__name__)
             return None
         data = body.get("data") if isinstance(body, dict) else body
         if not isinstance(data, list):

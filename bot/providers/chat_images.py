@@ -88,7 +88,7 @@ class ChatImageTasks(StreamedChatTasks):
                 parts.append(piece)
                 size += len(piece)
                 if size > MAX_ANSWER_CHARS:
-                    log.warning("%s image answer %s too long, reading stopped", self.name, task_id)
+                    log.warning(texts.LOG_IMAGE_ANSWER_TOO_LONG_READING, self.name, task_id)
                     break
                 tail = (tail + piece)[-PROGRESS_TAIL:]
                 self._live[task_id] = TaskState(status="running", progress=progress_of(tail))
@@ -98,9 +98,9 @@ class ChatImageTasks(StreamedChatTasks):
             raise
         except (errors.ProviderError, httpx.HTTPError) as exc:
             # What arrived may already hold the picture; otherwise it is a failure below.
-            log.info("%s image stream %s ended early: %s", self.name, task_id, type(exc).__name__)
+            log.info(texts.LOG_IMAGE_STREAM_ENDED_EARLY, self.name, task_id, type(exc).__name__)
         except Exception:
-            log.exception("%s image stream %s crashed", self.name, task_id)
+            log.exception(texts.LOG_IMAGE_STREAM_CRASHED, self.name, task_id)
         finally:
             with contextlib.suppress(Exception):
                 await pieces.aclose()  # type: ignore[attr-defined]
@@ -109,7 +109,7 @@ class ChatImageTasks(StreamedChatTasks):
             await self._staging.save_state(task_id, final)
         except OSError:
             # Disk trouble: this process still answers from memory; only a restart loses it.
-            log.exception("%s image answer %s could not be staged", self.name, task_id)
+            log.exception(texts.LOG_IMAGE_ANSWER_COULD_NOT_BE, self.name, task_id)
             self._live[task_id] = final
             return
         self._live.pop(task_id, None)
@@ -127,5 +127,5 @@ class ChatImageTasks(StreamedChatTasks):
         if results:
             return TaskState(status="succeeded", progress=100, results=tuple(results))
         reason = no_picture_reason(text, cut_off=not complete)
-        log.info("%s image answer %s without a picture (%d chars)", self.name, task_id, len(text))
+        log.info(texts.LOG_IMAGE_ANSWER_WITHOUT_PICTURE_CHARS, self.name, task_id, len(text))
         return TaskState(status="failed", failure_reason="no_picture", error=reason)

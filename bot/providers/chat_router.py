@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot import texts
 from bot.providers import errors
 from bot.providers.base import ChatMessage, ChatProvider
 from bot.providers.catalog import ModelCatalog
@@ -124,5 +125,5 @@ class FallbackChat:
             except FALLBACK_ERRORS as exc:
                 if started or index == len(plan) - 1:
                     raise
-                log.info("chat via %s failed (%s), trying %s", name, type(exc).__name__,
+                log.info(texts.LOG_CHAT_VIA_FAILED_TRYING, name, type(exc).__name__,
                          plan[index + 1][0])  # fmt: skip

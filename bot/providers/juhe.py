@@ -155,9 +155,9 @@ class JuheTasks(StreamedChatTasks):
             raise
         except (errors.ProviderError, httpx.HTTPError) as exc:
             # The link may already be in what arrived; otherwise it is a failure below.
-            log.info("juhe video stream %s ended early: %s", task_id, type(exc).__name__)
+            log.info(texts.LOG_JUHE_VIDEO_STREAM_ENDED_EARLY, task_id, type(exc).__name__)
         except Exception:
-            log.exception("juhe video stream %s crashed", task_id)
+            log.exception(texts.LOG_JUHE_VIDEO_STREAM_CRASHED, task_id)
         finally:
             with contextlib.suppress(Exception):
                 await pieces.aclose()  # type: ignore[attr-defined]

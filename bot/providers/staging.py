@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot import texts
 from bot.providers import errors
 from bot.providers.base import ResultItem, TaskState
 
@@ -75,7 +76,7 @@ class Staging:
             except OSError as exc:
                 if exc.errno != errno.ENOSPC:
                     raise
-                log.warning("disk full while staging %s, waiting", path.name)
+                log.warning(texts.LOG_DISK_FULL_WHILE_STAGING_WAITING, path.name)
                 hook = type(self).on_disk_full
                 if hook is not None:
                     hook()

@@ -13,6 +13,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot import texts
 from bot.providers.base import GenerationRequest, ResultItem
 from bot.store.db import Database
 
@@ -60,6 +61,9 @@ class Job:
     updated_at: float = 0.0
     finished_at: float | None = None
     delivery_failures: int = 0  # transient delivery failures so far (bounded, then parked)
+    # Submit retries after the provider could not be reached (nothing sent); shown in the
+    # status, not stored: a restarted submit starts counting again.
+    connect_retries: int = 0
     account_id: int | None = None  # the bot account that took the request (QQ: its self_id)
     # A result send timed out, outcome unknown: never sent again until known (or an admin
     # resends it); survives restarts
@@ -228,7 +232,7 @@ class JobStore:
             except sqlite3.OperationalError as exc:
                 if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
                     raise
-                log.warning("job %s: database full, the state write waits for space", job_id)
+                log.warning(texts.LOG_JOB_DATABASE_FULL_STATE_WRITE, job_id)
                 if self.on_disk_full is not None:
                     self.on_disk_full()
                 await asyncio.sleep(self.disk_full_retry)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextvars import ContextVar
 
@@ -20,11 +19,11 @@ from telegram.ext import (
 from bot import identity, texts
 from bot.access import QUOTA_KINDS, AccessControl, Cooldown, QuotaExceeded, Reservation
 from bot.access_texts import quota_text, usage_report
+from bot.admin_texts import providers_text, stats_text
 from bot.logging_setup import bind_log_context
-from bot.provider_status import ProviderStatus, StatusCheck, grsai_check
+from bot.provider_status import StatusCheck, status_checks
 from bot.services import Services
 from bot.store.jobs import Job
-from bot.store.usage import DayStats
 from bot.tg.common import addressed_in_group
 
 log = logging.getLogger(__name__)
@@ -48,8 +47,7 @@ async def setup(app: Application, services: Services) -> None:
     app.bot_data["cooldown_albums"] = {}
     # Other providers append their own probe here (name → check).
     checks: list[StatusCheck] = app.bot_data.setdefault("provider_checks", [])
-    if services.grsai is not None:  # GrsAI is optional when no routing list names it
-        checks.insert(0, grsai_check(services.grsai))
+    checks[:0] = status_checks(services)  # GrsAI is optional when no routing list names it
 
 
 def register(app: Application) -> None:
@@ -91,7 +89,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     chat_id = chat.id if chat else None
     if not control.is_allowed(user.id, chat_id):
-        log.info("refused update user=%s chat=%s", user.id, chat_id)
+        log.info(texts.LOG_REFUSED_TELEGRAM, user.id, chat_id)
         await _refuse(update, context, user.id, chat_id)
         raise ApplicationHandlerStop
     if message is not None and chat is not None and chat.type != chat.PRIVATE:
@@ -123,7 +121,7 @@ async def _refuse(
         )
         await message.reply_text(text)
     except TelegramError:
-        log.warning("could not send the refusal", exc_info=True)
+        log.warning(texts.LOG_COULD_NOT_SEND_REFUSAL, exc_info=True)
 
 
 async def _group_cooldown(
@@ -144,7 +142,7 @@ async def _group_cooldown(
         if message.media_group_id:
             albums[key] = message.media_group_id
         return
-    log.info("cooldown user=%s chat=%s", user_id, chat_id)
+    log.info(texts.LOG_COOLDOWN, user_id, chat_id)
     if notify:
         seconds = max(1, round(cooldown.seconds))
         try:
@@ -265,7 +263,7 @@ async def _set_access(update: Update, context: ContextTypes.DEFAULT_TYPE, allowe
         await message.reply_text(texts.ADMIN_CANNOT_DENY_ADMIN.format(target=shown))
         return
     await control.set_allowed(target, allowed, admin.id)
-    log.info("admin %s %s id=%s", admin.id, "allowed" if allowed else "denied", target)
+    log.info(texts.LOG_ADMIN_ACCESS, admin.id, "allowed" if allowed else "denied", target)
     template = texts.ADMIN_ALLOWED if allowed else texts.ADMIN_DENIED
     await message.reply_text(template.format(target=_target_name(target)))
 
@@ -303,7 +301,7 @@ async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(texts.ADMIN_USAGE_QUOTA)
         return
     await control.set_quota(user_id, kind, value)
-    log.info("admin %s set quota user=%s kind=%s value=%s", admin.id, user_id, kind, value)
+    log.info(texts.LOG_ADMIN_SET_QUOTA, admin.id, user_id, kind, value)
     name = texts.QUOTA_KIND_NAMES[kind]
     if value is None:
         default = control.default_limits()[kind]
@@ -316,31 +314,6 @@ async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(
             texts.ADMIN_QUOTA_SET.format(user_id=identity.display(user_id), name=name, value=value)
         )
-
-
-def stats_text(stats: DayStats) -> str:
-    def joined(parts: list[str]) -> str:
-        return "，".join(parts) if parts else texts.STATS_NONE
-
-    usage = joined(
-        [f"{texts.QUOTA_KIND_NAMES.get(k, k)} {n}" for k, n in sorted(stats.by_capability.items())]
-    )
-    jobs = joined(
-        [f"{texts.JOB_STATE_NAMES.get(s, s)} {n}" for s, n in sorted(stats.jobs_by_state.items())]
-    )
-    failures = joined([f"{texts.FAILURE_NAMES.get(reason, reason)} {n}"
-                       for reason, n in sorted(stats.failures_by_reason.items())])  # fmt: skip
-    spend_parts = [
-        f"{texts.PRICE_UNIT_NAMES.get(unit, unit)} {amount:g}"
-        for unit, amount in sorted(stats.spend.items())
-    ]
-    if stats.unpriced:
-        spend_parts.append(texts.STATS_UNPRICED.format(count=stats.unpriced))
-    return texts.STATS_TEXT.format(
-        day=stats.day, users_today=stats.users_today, users_ever=stats.users_ever,
-        allowed=stats.allowed_ids, usage=usage, jobs=jobs, failures=failures,
-        spend=joined(spend_parts),
-    )  # fmt: skip
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -364,7 +337,7 @@ async def on_resend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if job is None or not await svc.runner.redeliver(job):
         await message.reply_text(texts.ADMIN_RESEND_NOT_PARKED.format(job_id=args[0]))
         return
-    log.info("admin %s resends job %s", identity.display(message.chat_id), job.id)
+    log.info(texts.LOG_ADMIN_RESENDS_JOB, identity.display(message.chat_id), job.id)
     await message.reply_text(texts.ADMIN_RESEND_STARTED.format(job_id=job.id))
 
 
@@ -372,17 +345,7 @@ async def on_providers(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """Probe every provider's key (nothing is generated, nothing is paid)."""
     assert update.effective_message is not None
     checks: list[StatusCheck] = context.application.bot_data.get("provider_checks", [])
-    results: list[ProviderStatus] = await asyncio.gather(*(check() for check in checks))
-    lines = [texts.PROVIDERS_TITLE]
-    for status in results:
-        lines.append(
-            texts.PROVIDER_LINE.format(
-                name=status.name,
-                state=texts.PROVIDER_STATE_NAMES.get(status.state, status.state),
-                balance=status.balance or texts.PROVIDER_NO_BALANCE,
-            )
-        )
-    await update.effective_message.reply_text("\n".join(lines))
+    await update.effective_message.reply_text(await providers_text(checks))
 
 
 async def record_chat_usage(

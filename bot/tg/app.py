@@ -146,14 +146,14 @@ async def _post_init(app: Application) -> None:
         services.runner.events = router_of(services.runner.events)
     resumed = await services.runner.resume()
     if resumed:
-        log.info("resumed %d unfinished jobs", len(resumed))
+        log.info(texts.LOG_RESUMED_UNFINISHED_JOBS, len(resumed))
     # Only what the configured providers can do (no /story without a storyboard provider).
     menu = [BotCommand(name, text) for name, text in commands.command_menu(services.providers)]
     try:
         await app.bot.set_my_commands(menu, scope=BotCommandScopeAllPrivateChats())
         await app.bot.set_my_commands(menu, scope=BotCommandScopeAllGroupChats())
     except TelegramError:
-        log.warning("could not set the command menu", exc_info=True)
+        log.warning(texts.LOG_COULD_NOT_SET_COMMAND_MENU, exc_info=True)
 
 
 async def _post_stop(app: Application) -> None:
@@ -171,7 +171,7 @@ async def _post_shutdown(app: Application) -> None:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure and tell the user something went wrong instead of going silent."""
-    log.error("handler failed", exc_info=context.error)
+    log.error(texts.LOG_HANDLER_FAILED, exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         try:
             await update.effective_message.reply_text(texts.ERR_INTERNAL)

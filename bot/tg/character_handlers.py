@@ -130,7 +130,7 @@ async def _download_clip(svc: Services, message: Message, video: Video) -> str |
         file = await message.get_bot().get_file(video.file_id)
         await file.download_to_drive(dest)
     except (TelegramError, OSError):
-        log.info("clip download failed", exc_info=True)
+        log.info(texts.LOG_CLIP_DOWNLOAD_FAILED, exc_info=True)
         dest.unlink(missing_ok=True)
         await message.reply_text(texts.ROLE_VIDEO_DOWNLOAD_FAILED)
         return None

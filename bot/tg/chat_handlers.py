@@ -118,7 +118,7 @@ async def answer_about_images(context: ContextTypes.DEFAULT_TYPE, parts: list[Me
             file = await media.get_file()
             data = bytes(await file.download_as_bytearray())
         except TelegramError:
-            log.warning("photo download failed", exc_info=True)
+            log.warning(texts.LOG_PHOTO_DOWNLOAD_FAILED, exc_info=True)
             await anchor.reply_text(texts.IMAGE_DOWNLOAD_FAILED)
             return
         mime = sniff_mime(data[:64])
@@ -222,7 +222,7 @@ async def _stream_turn(
         provider, model = svc.chat.served.get(user.id, ("grsai", turn.model))
         await record_chat_usage(context, message.chat_id, user.id, model, provider)
     log.info(
-        "chat answered chat=%s user=%s model=%s chars=%d updates=%d error=%s",
+        texts.LOG_CHAT_ANSWERED,
         message.chat_id, user.id, turn.model, len(result.text), result.stats.updates,
         type(result.error).__name__ if result.error else "-",
     )  # fmt: skip

@@ -78,7 +78,7 @@ async def launch(
     except TelegramError:
         # The job runs regardless (its row exists, the user asked for it): the painter posts
         # a fresh status message as soon as Telegram takes one (job_events.py).
-        log.warning("job %s: status message not sent, the job runs anyway", job.id,
+        log.warning(texts.LOG_JOB_STATUS_MESSAGE_NOT_SENT, job.id,
                     exc_info=True)  # fmt: skip
     else:
         await svc.jobs.update(job, status_message_id=status.message_id)
@@ -88,7 +88,7 @@ async def launch(
             # The next edit then waits the status interval instead of racing this message.
             events.note_shown(job, first_text)
     svc.runner.start(job)
-    log.info("job %s started kind=%s user=%s chat=%s", job.id, job.kind, user_id, chat_id)
+    log.info(texts.LOG_JOB_STARTED, job.id, job.kind, user_id, chat_id)
     return job
 
 
@@ -122,7 +122,7 @@ async def _remove_pressed_button(query: CallbackQuery) -> None:
     try:
         await message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
     except TelegramError:  # the button only stays visible; a second tap still acts once
-        log.info("could not remove a pressed button", exc_info=True)
+        log.info(texts.LOG_COULD_NOT_REMOVE_PRESSED_BUTTON, exc_info=True)
 
 
 async def on_job_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

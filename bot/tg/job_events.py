@@ -207,7 +207,7 @@ class TelegramJobEvents:
                         # Telegram is unwell: show the newest state once it is back.
                         failures += 1
                         delay = min(self.retry_max, self.retry_min * 2 ** min(failures - 1, 20))
-                        log.info("status of job %s not shown (%s), retry in %.1fs", job_id,
+                        log.info(texts.LOG_STATUS_JOB_NOT_SHOWN_RETRY, job_id,
                                  type(exc).__name__, delay)  # fmt: skip
                         wake = self._wake.setdefault(job_id, asyncio.Event())
                         wake.clear()
@@ -219,7 +219,7 @@ class TelegramJobEvents:
                 if final or job_id not in self._dirty:
                     break
         except Exception:  # showing progress must never break anything else
-            log.warning("status update for job %s failed", job_id, exc_info=True)
+            log.warning(texts.LOG_STATUS_UPDATE_JOB_FAILED, job_id, exc_info=True)
         finally:
             if self._jobs.get(job_id) is not None and self._jobs[job_id].state in FINAL_STATES:
                 self._jobs.pop(job_id, None)
@@ -230,7 +230,7 @@ class TelegramJobEvents:
     async def _follow_migration(self, job: Job, new_chat_id: int) -> None:
         """The group became a supergroup: everything goes to the new chat from now on (old
         message ids, topics and the status message do not exist there)."""
-        log.info("job %s: chat %s moved to %s", job.id, job.chat_id, new_chat_id)
+        log.info(texts.LOG_JOB_CHAT_MOVED, job.id, job.chat_id, new_chat_id)
         await self.store.update(job, chat_id=new_chat_id, thread_id=None, reply_to_id=None,
                                 status_message_id=None)  # fmt: skip
         self._shown.pop(job.id, None)
@@ -287,8 +287,7 @@ class TelegramJobEvents:
                 if problem is not None:
                     raise problem from exc
                 if about_the_place(exc) and (job.thread_id or job.reply_to_id):
-                    log.info("job %s: topic or replied message refused (%s), sending into "
-                             "the chat itself", job.id, exc)  # fmt: skip
+                    log.info(texts.LOG_JOB_PLACE_REFUSED_SENDING_TO_CHAT, job.id, exc)
                     await self.store.update(job, thread_id=None, reply_to_id=None)
                     continue
                 raise Undeliverable(str(exc)) from exc
@@ -330,7 +329,7 @@ class TelegramJobEvents:
                     raise
                 # E.g. IMAGE_PROCESS_FAILED: Telegram cannot make a photo of it; the file
                 # itself, sent as a document below (with the caption and buttons), still goes.
-                log.warning("job %s: photo refused (%s), sending it as a file", job.id, exc)
+                log.warning(texts.LOG_JOB_PHOTO_REFUSED_SENDING_FILE, job.id, exc)
             else:
                 await self._remember(job, sent_photo, file, sent_photo.photo[-1].file_id,
                                      "photo")  # fmt: skip

@@ -49,7 +49,7 @@ async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         await retention.sweep()
     except Exception:  # a failed sweep is retried at the next interval
-        log.warning("retention sweep failed", exc_info=True)
+        log.warning(texts.LOG_RETENTION_SWEEP_FAILED, exc_info=True)
 
 
 class DiskFullAlert:
@@ -72,13 +72,13 @@ class DiskFullAlert:
         task.add_done_callback(self._tasks.discard)
 
     async def _alert(self) -> None:
-        log.error("disk full: alerting %d admins", len(self.admins))
+        log.error(texts.LOG_DISK_FULL_ALERTING_ADMINS, len(self.admins))
         for admin in self.admins:
             try:
                 await self.app.bot.send_message(admin, texts.ADMIN_DISK_FULL)
             except TelegramError:
-                log.warning("could not alert admin %s about the full disk", admin, exc_info=True)
+                log.warning(texts.LOG_COULD_NOT_ALERT_ADMIN_ABOUT, admin, exc_info=True)
         try:
             await self.retention.sweep()
         except Exception:
-            log.warning("retention sweep after a full disk failed", exc_info=True)
+            log.warning(texts.LOG_RETENTION_SWEEP_AFTER_FULL_DISK, exc_info=True)

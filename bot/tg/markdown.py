@@ -15,6 +15,7 @@ from telegramify_markdown import MessageEntity, split_entities, utf16_len
 from telegramify_markdown import converter as _converter
 from telegramify_markdown.config import get_runtime_config
 
+from bot import texts
 from bot.tg.platform import TELEGRAM
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def markdown_to_entities(markdown: str) -> tuple[str, list[MessageEntity]]:
         text, events = _converter._parse(markdown, _converter.STANDARD_OPTIONS, latex_escape=True)
         plain, entities, _ = _KeepHtmlWalker(get_runtime_config(), text).walk(events)
     except Exception:  # a renderer bug must never cost the user the answer
-        log.warning("markdown rendering failed; sending plain text", exc_info=True)
+        log.warning(texts.LOG_MARKDOWN_RENDERING_FAILED_SENDING_PLAIN, exc_info=True)
         return markdown, []
     if not plain.strip() and markdown.strip():
         return markdown, []

@@ -45,6 +45,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot import texts
+
 log = logging.getLogger(__name__)
 
 # Calls that put or change something visible in a chat; these share the chat's budget.
@@ -336,7 +338,7 @@ class ChatBudgetRateLimiter(BaseRateLimiter[Any]):
                 self._paused_until[chat_key] = max(
                     self._paused_until.get(chat_key, 0.0), time.monotonic() + pause
                 )
-                log.info("telegram 429 in chat %s: pausing it %.1fs", chat_key, pause)
+                log.info(texts.LOG_TELEGRAM_429_PAUSE, chat_key, pause)
                 if attempt >= retries:
                     raise
         raise AssertionError("unreachable")

@@ -106,7 +106,7 @@ async def _download(
         file = await message.get_bot().get_file(file_id)
         data = bytes(await file.download_as_bytearray())
     except TelegramError:
-        log.info("reference download failed", exc_info=True)
+        log.info(texts.LOG_REFERENCE_DOWNLOAD_FAILED, exc_info=True)
         return texts.REFERENCE_DOWNLOAD_FAILED
     if len(data) > max_mb * 1024 * 1024:
         return texts.DRAW_REFERENCE_TOO_BIG.format(limit_mb=max_mb)

@@ -240,9 +240,9 @@ class ReplyStream:
             except Superseded:  # the answer is complete: its final text goes instead
                 return
             except TelegramError as exc:  # intermediate: the final pass repairs it
-                log.info("intermediate update failed: %s", exc.__class__.__name__)
+                log.info(texts.LOG_INTERMEDIATE_UPDATE_FAILED, exc.__class__.__name__)
             except Exception:  # never let a bug stop the preview silently
-                log.exception("intermediate update crashed")
+                log.exception(texts.LOG_INTERMEDIATE_UPDATE_CRASHED)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._done.wait(), self.interval)
 
@@ -270,7 +270,7 @@ class ReplyStream:
                 await self._show_draft(chunks[-1])
                 return
             except (InvalidToken, EndPointNotFound):  # 404: an older local Bot API server
-                log.warning("sendMessageDraft is not supported here: streaming with edits")
+                log.warning(texts.LOG_NO_DRAFTS)
                 _Drafts.supported = False
             self.use_draft = False
             await self._show(len(chunks) - 1, chunks[-1], final=False, intermediate=True)

@@ -85,7 +85,7 @@ async def _deliver_video(events: VideoSender, job: Job, file: SavedFile, pid: st
             duration=duration,
         )
     )  # fmt: skip
-    log.info("job %s video delivered (%s)", job.id, "file" if file_id else "link")
+    log.info(texts.LOG_JOB_VIDEO_DELIVERED, job.id, "file" if file_id else "link")
 
 
 async def _send_video(
@@ -116,11 +116,11 @@ async def _send_video(
         if chat_gone(exc) or about_the_place(exc):
             raise
         # Telegram will not make a playable video of it: the file itself still goes.
-        log.warning("job %s: video refused (%s), sending it as a file", job.id, exc)
+        log.warning(texts.LOG_JOB_VIDEO_REFUSED_SENDING_FILE, job.id, exc)
     except NetworkError as exc:
         text = str(exc).lower()
         if "too large" in text or "too big" in text:
-            log.info("job %s: video refused as too large, sending the link", job.id)
+            log.info(texts.LOG_JOB_VIDEO_REFUSED_TOO_LARGE, job.id)
             return None
         raise
     finally:

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import tornado.web
 from telegram.ext import Application, ContextTypes
 
+from bot import texts
 from bot.config import Settings
 from bot.jobs.callbacks import Callbacks
 
@@ -63,7 +64,7 @@ class _CallbackHandler(tornado.web.RequestHandler):
         self.finish({"code": 0, "msg": "success"})
 
     def log_exception(self, *args: Any) -> None:
-        log.warning("GrsAI callback failed", exc_info=True)
+        log.warning(texts.LOG_GRSAI_CALLBACK_FAILED, exc_info=True)
 
 
 def serve_callbacks(app: Application, callbacks: Callbacks) -> None:
@@ -74,14 +75,14 @@ def serve_callbacks(app: Application, callbacks: Callbacks) -> None:
         server = getattr(getattr(app.updater, "_httpd", None), "_http_server", None)
         tornado_app = getattr(server, "request_callback", None)
         if not isinstance(tornado_app, tornado.web.Application):
-            log.warning("cannot serve GrsAI callbacks next to the webhook: polling only")
+            log.warning(texts.LOG_CANNOT_SERVE_GRSAI_CALLBACKS_NEXT)
             return
         path = re.escape(urlsplit(callbacks.base_url).path)
         tornado_app.add_handlers(
             r".*", [(rf"{path}/([A-Za-z0-9-]+)", _CallbackHandler, {"callbacks": callbacks})]
         )
         app.bot_data["services"].runner.callbacks = callbacks
-        log.info("GrsAI results are called back to %s/…", callbacks.base_url)
+        log.info(texts.LOG_GRSAI_RESULTS_ARE_CALLED_BACK, callbacks.base_url)
 
     assert app.job_queue is not None
     app.job_queue.run_once(attach, 0)
