@@ -390,7 +390,8 @@ class JobRunner:
             except DeliveryDelayed as exc:
                 failures = job.delivery_failures + 1
                 if failures > self.config.delivery_max_failures:
-                    raise Undeliverable(f"still failing after {failures - 1} tries: {exc}") from exc
+                    gave_up = texts.DELIVERY_GAVE_UP.format(tries=failures - 1, reason=exc)
+                    raise Undeliverable(gave_up) from exc
                 delay = max(self._backoff(failures), exc.retry_after)
                 log.warning(texts.LOG_JOB_DELIVERY_RETRY, job.id, exc,
                             failures, delay)  # fmt: skip

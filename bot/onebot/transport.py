@@ -456,10 +456,10 @@ class OneBotServer:
         kept = False
         try:
             async with asyncio.timeout(limit):
-                return await asyncio.shield(future)
+                # shielded only when kept: the timeout must not cancel the late answer's future
+                return await (asyncio.shield(future) if keep_late else future)
         except TimeoutError:
             if not keep_late:
-                future.cancel()
                 raise ActionTimeout(f"{action}: no answer in time, outcome unknown") from None
             kept = True  # the entry stays: NapCat's late answer still resolves `future`
             raise ActionTimeout(f"{action}: no answer in time, outcome unknown",
