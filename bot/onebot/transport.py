@@ -17,7 +17,9 @@ Rules this module guarantees:
   a media upload NapCat finishes after the timeout is then known to have arrived;
 - `status: failed` (or a retcode other than 0/1) raises `ActionFailed` with the retcode;
 - events are parsed (`bot.onebot.events`) and each is handed to the callback in its own task,
-  so a handler may call actions (whose answers arrive on the same connection) freely;
+  so a handler may call actions (whose answers arrive on the same connection) freely; a
+  frame that cannot be parsed (too deeply nested, odd numbers) is logged and skipped, the
+  connection stays open;
 - a port already taken raises `PortInUse` (the CLI says so in one Chinese line, exit 2); the
   listener and each connection/disconnection are noted in `config.state_file` for `check`;
 - every line it logs at INFO and above is Chinese and names what to fix (401/403/404).
@@ -310,7 +312,10 @@ class OneBotServer:
         self._record(connected={"self_id": self_id, "role": role, "at": time.time()})
         try:
             async for frame in ws:
-                self._on_frame(conn, frame)
+                try:
+                    self._on_frame(conn, frame)
+                except Exception:  # e.g. RecursionError (deep JSON): skip it, keep the link
+                    log.warning(texts.LOG_ONEBOT_BAD_FRAME, conn.self_id, exc_info=True)
         except ConnectionClosed:
             pass
         finally:

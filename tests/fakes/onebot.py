@@ -299,6 +299,12 @@ class FakeNapCat:
         payload = {"time": int(time.time()), "self_id": self.self_id, **event}
         await self.ws.send(json.dumps(payload, ensure_ascii=False))
 
+    async def send_raw(self, frame: str) -> None:
+        """Push a frame exactly as given (malformed ones included)."""
+        if self.ws is None:
+            raise RuntimeError("not connected")
+        await self.ws.send(frame)
+
     async def heartbeat(self, interval_ms: int = 30000) -> None:
         await self._push({"post_type": "meta_event", "meta_event_type": "heartbeat",
                           "status": {"online": True, "good": True},
