@@ -122,6 +122,12 @@ ERR_UNDELIVERABLE = (
     "文件已保存，请联系管理员重新发送（不会再次扣费）。"
 )
 DELIVERY_GAVE_UP = "重试 {tries} 次仍未发出（{reason}），已停止重试；可用 /resend 任务编号 重新发送。"
+# NapCat's wordings (lower case) for a chat the account cannot reach any more: not in the
+# group, group gone, not a friend (bot/onebot/jobs.py chat_gone); matched, never shown
+ONEBOT_GONE_WORDINGS = ("群不存在", "群组不存在", "不在群", "不在该群", "未加入", "已被移出",
+                        "不是好友", "非好友", "好友不存在", "用户不存在", "group not found",
+                        "not in group", "not a member", "not friend", "not your friend",
+                        "user not found", "no such group", "no such user")  # fmt: skip
 QQ_MAYBE_SENT_NOTE = (
     "发送任务 {job_id} 的结果时 QQ 迟迟没有回应，结果可能已经发出。为避免重复发送，没有再发；"
     "确认用户没有收到后，可用 /resend {job_id} 重新发送。"
@@ -200,9 +206,13 @@ DRAW_ASKED_SIZE = "清晰度 {size}"
 DRAW_CAPTION = "🎨 {prompt}"
 DRAW_ORIGINAL_FILE = "📎 原图文件（{width}×{height}，未压缩）"
 DRAW_REFERENCE_PROMPT = "✏️ 请直接回复这条消息，写出想对这张图做的修改，例如：把背景换成海边日落"
-REFERENCE_DOWNLOAD_FAILED = (
-    "⚠️ 参考图下载失败（Telegram 机器人只能下载 20 MB 以内的文件），请换一张再试。"
+# A picture the bot could not fetch: the platform's own download limit where it has one
+# (bot/platform.py download_failed_text), otherwise just what to do.
+REFERENCE_DOWNLOAD_FAILED = "⚠️ 参考图下载失败，我拿不到这张图片。请重新发送图片后再试。"
+REFERENCE_DOWNLOAD_FAILED_LIMIT = (
+    "⚠️ 参考图下载失败（{platform}只能下载 {limit_mb} MB 以内的文件），请换一张再试。"
 )
+PLATFORM_BOT_NAMES = {"telegram": "Telegram 机器人", "qq": "QQ 机器人"}
 JOB_NOT_FOUND = "这个任务已经不存在了。"
 JOB_RETRY_STARTED = "已重新提交"
 JOB_AGAIN_STARTED = "已开始生成"

@@ -68,11 +68,6 @@ MEDIA_SECONDS_PER_MB = 2.0
 # After a media timeout, NapCat's late answer is still awaited this long (it answers once
 # QQ has the file); beyond it the outcome stays unknown and the job is parked for admins.
 LATE_ANSWER_WAIT = 600.0
-# NapCat's wordings for a chat the account cannot reach any more (lower case).
-_GONE_WORDINGS = ("群不存在", "群组不存在", "不在群", "不在该群", "未加入", "已被移出",
-                  "不是好友", "非好友", "好友不存在", "用户不存在", "group not found",
-                  "not in group", "not a member", "not friend", "not your friend",
-                  "user not found", "no such group", "no such user")  # fmt: skip
 T = TypeVar("T")
 
 
@@ -84,7 +79,7 @@ def chat_gone(exc: ActionFailed) -> bool:
     """A refusal that will not change by trying again: the request is malformed for this
     chat (retcode 1400-class) or the account is no longer in the group / a friend."""
     message = exc.message.lower()
-    return 1400 <= exc.retcode < 1500 or any(w in message for w in _GONE_WORDINGS)
+    return 1400 <= exc.retcode < 1500 or any(w in message for w in texts.ONEBOT_GONE_WORDINGS)
 
 
 def chat_ref(chat_id: int) -> ChatRef:
