@@ -219,3 +219,25 @@ async def test_results_go_through_the_account_that_took_the_request_and_wait_for
         await job_in(qq_bot, 1, "done", within=30)
         assert any(m.of_type("image") for m in qq.sent)
         assert not other.sent
+
+
+# -- strangers and floods -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "qq_overrides", [{"bot_public": False, "bot_allowed_ids": f"qq:{USER}"}], indirect=True
+)
+async def test_strangers_refusals_are_dropped_when_their_budget_is_spent_answers_go_first(
+    qq: FakeNapCat, qq_bot: RunningQQ
+) -> None:
+    for number in range(30):
+        await qq.private_message(90000 + number, "你好")
+    await until(lambda: len(qq.sent) >= 1, within=10)
+    asked = await qq.private_message(USER, "/帮助")
+    async with asyncio.timeout(8):  # was ~25 s: 30 refusals queued at 20 a minute before it
+        while not any(m.chat_key == f"qq:{USER}" for m in qq.sent):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    answer = next(m for m in qq.sent if m.chat_key == f"qq:{USER}")
+    assert str(answer.of_type("reply")[0]["id"]) == str(asked)
+    refusals = [m for m in qq.sent if m.chat_key != f"qq:{USER}"]
+    assert 1 <= len(refusals) <= 3

@@ -23,7 +23,7 @@ from bot.onebot.draw import draw, video
 from bot.onebot.events import MessageEvent
 from bot.onebot.plaintext import forward_nodes, plan_answer
 from bot.onebot.received import save_picture
-from bot.onebot.replies import chat_of, ids_of, reply, send
+from bot.onebot.replies import chat_of, ids_of, refuse, reply, send
 from bot.onebot.settings import settings
 from bot.onebot.transport import ActionFailed, OneBotError
 from bot.onebot.video_commands import help_text, remix, role, story
@@ -77,7 +77,7 @@ async def handle_message(adapter: QQContext, event: MessageEvent) -> None:
                 if event.is_group
                 else texts.QQ_ACCESS_DENIED.format(user=identity.display(user))
             )
-            await reply(adapter, event, refusal)
+            await refuse(adapter, event, refusal)
         return
     if event.is_group and not control.is_admin(user):
         accepted, notify = adapter.cooldown.hit((chat, user))
