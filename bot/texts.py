@@ -654,6 +654,7 @@ LOG_ONEBOT_LISTENING = (
     "QQ（OneBot v11）反向 WebSocket 已在 %s:%s%s 监听，等待 NapCat 连接"
 )
 LOG_QQ_REFUSAL_DROPPED = "给陌生人 %s 的拒绝提示已略过（提示额度用完，优先回答和发送结果）"
+LOG_ONEBOT_EVENT_DROPPED = "QQ 账号 %s 的消息太多，已有 %s 条在处理，这条已丢弃"
 LOG_ONEBOT_BAD_FRAME = "QQ 账号 %s 发来一条无法解析的数据，已跳过（连接保持）"
 LOG_ONEBOT_CONNECTED = "QQ 账号 %s 已通过 OneBot 连接（%s 客户端）"
 LOG_ONEBOT_DISCONNECTED = "QQ 账号 %s 的 OneBot 连接已断开（%s 客户端），等待重新连接"

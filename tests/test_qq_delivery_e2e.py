@@ -241,3 +241,33 @@ async def test_strangers_refusals_are_dropped_when_their_budget_is_spent_answers
     assert str(answer.of_type("reply")[0]["id"]) == str(asked)
     refusals = [m for m in qq.sent if m.chat_key != f"qq:{USER}"]
     assert 1 <= len(refusals) <= 3
+
+
+@pytest.mark.parametrize(
+    "qq_overrides", [{"bot_public": False, "bot_allowed_ids": f"qq:{USER}"}], indirect=True
+)
+async def test_replies_in_a_group_that_is_not_allowed_cost_no_get_msg(
+    qq: FakeNapCat, qq_bot: RunningQQ
+) -> None:
+    qq.hang_next("get_msg", times=1000)  # NapCat slow: each would hold a task
+    for number in range(40):
+        await qq.group_message(GROUP, 90000 + number, [
+            {"type": "reply", "data": {"id": "1"}}, {"type": "text", "data": {"text": "哈哈"}}])
+    asked = await qq.private_message(USER, "/帮助")  # handled after the 40 group events
+    await until(lambda: any(m.chat_key == f"qq:{USER}" for m in qq.sent))
+    assert asked and not [a for a in qq.actions if a[0] == "get_msg"]
+
+
+async def test_events_in_flight_are_bounded_and_the_excess_dropped_with_a_warning(
+    qq: FakeNapCat, qq_bot: RunningQQ, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    from bot.onebot import transport
+
+    monkeypatch.setattr(transport, "MAX_EVENTS_IN_FLIGHT", 10, raising=False)
+    qq.hang_next("get_msg", times=1000)
+    for number in range(30):  # allowed (public) group replies: each asks get_msg, which hangs
+        await qq.group_message(GROUP, 90000 + number, [
+            {"type": "reply", "data": {"id": "1"}}, {"type": "text", "data": {"text": "哈哈"}}])
+    await until(lambda: "已丢弃" in caplog.text)
+    assert len([a for a in qq.actions if a[0] == "get_msg"]) <= 10

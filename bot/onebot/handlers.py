@@ -51,16 +51,19 @@ async def handle_message(adapter: QQContext, event: MessageEvent) -> None:
         return  # our own messages echoed back
     text = seg.plain_text(event.message, self_id=event.self_id)
     command = seg.parse_command(text)
-    addressed = (
-        not event.is_group
-        or command is not None
-        or seg.mentions(event.message, event.self_id)
-        or await _replied_to_bot(adapter, event)
-    )
-    if not addressed:
-        return
     user, chat = ids_of(event)
     control = adapter.access
+    # Decided from the event itself first: a get_msg (is it a reply to us?) only for a group
+    # message that replies to something, where the bot may answer at all.
+    addressed = (
+        not event.is_group or command is not None or seg.mentions(event.message, event.self_id)
+    )
+    if not addressed and (
+        seg.reply_id(event.message) is None
+        or not control.is_allowed(user, chat)
+        or not await _replied_to_bot(adapter, event)
+    ):
+        return
     if command is not None and command.name in ADMIN_COMMANDS:
         if control.is_admin(user):
             await _admin(adapter, event, command.name, command.args.split())

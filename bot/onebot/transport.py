@@ -16,7 +16,8 @@ Rules this module guarantees:
 - a call may keep waiting for the late answer of an action that timed out (`keep_late`):
   a media upload NapCat finishes after the timeout is then known to have arrived;
 - `status: failed` (or a retcode other than 0/1) raises `ActionFailed` with the retcode;
-- events are parsed (`bot.onebot.events`) and each is handed to the callback in its own task,
+- events are parsed (`bot.onebot.events`) and each is handed to the callback in its own task
+  (at most MAX_EVENTS_IN_FLIGHT at once: more are dropped with a Chinese warning),
   so a handler may call actions (whose answers arrive on the same connection) freely; a
   frame that cannot be parsed (too deeply nested, odd numbers) is logged and skipped, the
   connection stays open;
@@ -67,6 +68,11 @@ MAX_FRAME = 16 * 1024 * 1024  # incoming frames (events, get_msg answers); sends
 # connection is cut: a healthy NapCat answers within milliseconds, a hung one never does, and
 # a stop (SIGTERM) must finish within 10 s in all (websockets' default alone is 10 s).
 CLOSE_TIMEOUT = 1.0
+# Events handled at once (all accounts); more are dropped with a warning. A handler may wait
+# on QQ (get_msg, paced sends) or a model; 64 is far above what a few busy groups need at the
+# 20 messages a minute QQ lets an account send, and keeps a flood or a hung NapCat from
+# piling up unbounded tasks.
+MAX_EVENTS_IN_FLIGHT = 64
 
 
 class OneBotError(Exception):
@@ -177,6 +183,7 @@ class OneBotServer:
         self._server: Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._echo = itertools.count(1)
+        self._in_flight = 0  # events being handled (MAX_EVENTS_IN_FLIGHT)
         base = config.path.rstrip("/") or ""
         self._routes = {
             base or "/": None,
@@ -399,6 +406,10 @@ class OneBotServer:
             return
         if isinstance(event, HeartbeatEvent):
             conn.last_heartbeat = time.monotonic()
+        if self._in_flight >= MAX_EVENTS_IN_FLIGHT:
+            log.warning(texts.LOG_ONEBOT_EVENT_DROPPED, conn.self_id, MAX_EVENTS_IN_FLIGHT)
+            return
+        self._in_flight += 1
         self._spawn(self._deliver(event))
 
     def _on_response(self, conn: _Conn, payload: dict[str, Any]) -> None:
@@ -424,6 +435,8 @@ class OneBotServer:
             await self._on_event(event)
         except Exception:
             log.exception(texts.LOG_ONEBOT_HANDLER_FAILED)
+        finally:
+            self._in_flight -= 1
 
     # --- actions ------------------------------------------------------------------------
 
