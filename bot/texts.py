@@ -374,6 +374,7 @@ STATS_TEXT = (
     "预估花费：{spend}\n"
     "（服务商返回的原始错误见日志）"
 )
+STATS_UNDELIVERABLE = "⚠️ 已生成但未能发出的任务（文件已保存，/resend 任务编号 重新发送）：{ids}"
 STATS_NONE = "无"
 STATS_UNPRICED = "另有 {count} 项无公开单价"
 PRICE_UNIT_NAMES = {"grsai": "GrsAI 计价", "reshi": "reshi123 计价"}

@@ -176,7 +176,10 @@ async def test_a_malformed_request_retcode_1400_ends_delivery(
     assert job.failure == "chat_gone"
 
 
-@pytest.mark.parametrize("qq_overrides", [{"job_delivery_max_failures": 3}], indirect=True)
+@pytest.mark.parametrize(
+    "qq_overrides", [{"job_delivery_max_failures": 3, "bot_admin_ids": f"qq:{ADMIN}"}],
+    indirect=True,
+)  # fmt: skip
 async def test_a_transient_refusal_retries_a_bounded_number_of_times_then_parks(
     qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ
 ) -> None:
@@ -186,6 +189,12 @@ async def test_a_transient_refusal_retries_a_bounded_number_of_times_then_parks(
     job = await job_in(qq_bot, 1, "failed")
     assert job.failure == "undeliverable" and job.delivery_failures == 3
     assert Path(job.files[0].path).exists()
+    qq._rules.clear()  # QQ works again: the admin sees the parked job in /stats
+    before = len(qq.sent)
+    await qq.private_message(ADMIN, "/stats")
+    await until(lambda: any(m.chat_key == f"qq:{ADMIN}" for m in qq.sent[before:]))
+    stats = next(m for m in qq.sent[before:] if m.chat_key == f"qq:{ADMIN}")
+    assert texts.STATS_UNDELIVERABLE.format(ids="1") in stats.text
 
 
 @pytest.mark.parametrize("qq_overrides", [{"job_max_per_user": 1}], indirect=True)
