@@ -73,9 +73,10 @@ MINIMUMS.update(dict.fromkeys(("qq_progress_milestone_seconds", "qq_progress_mil
 URL_SETTINGS = (
     "telegram_base_url", "telegram_base_file_url", "grsai_base_url", "grsai_fallback_base_url",
     "reshi_base_url", "unified_base_url", "juhe_base_url", "webhook_url", "grsai_callback_url",
+    "console_public_url",
 )  # fmt: skip
 NOT_EMPTY = ("default_chat_model", "webhook_listen", "unified_image_model", "juhe_image_model",
-             "onebot_ws_host")  # fmt: skip
+             "onebot_ws_host", "console_host")  # fmt: skip
 # A token from @BotFather: the bot's numeric id, a colon, 35 characters (30+ to be lenient).
 TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
 
@@ -98,6 +99,7 @@ def allowed(name: str) -> str:
         "webhook_secret": texts.ALLOWED_WEBHOOK_SECRET,
         "webhook_port": texts.ALLOWED_PORT,
         "onebot_ws_port": texts.ALLOWED_PORT,
+        "console_port": texts.ALLOWED_PORT_OR_OFF,
         "quota_timezone": texts.ALLOWED_TIMEZONE,
         "bot_admin_ids": texts.ALLOWED_IDS,
         "bot_allowed_ids": texts.ALLOWED_IDS,
@@ -284,6 +286,13 @@ class Settings(BaseSettings):
     # Larger videos go as a file upload (and, if refused, as a link); 0: always as a file.
     qq_video_segment_max_mb: int = 100
 
+    # --- console ---
+    # The web console (网页控制台): loopback by default (reach it through an SSH tunnel or a
+    # TLS reverse proxy); 0 turns it off. Login links sent by /console start with the URL.
+    console_host: str = "127.0.0.1"
+    console_port: int = 8787
+    console_public_url: str = "http://127.0.0.1:8787"
+
     @model_validator(mode="before")
     @classmethod
     def _blank_is_unset(cls, data: object) -> object:
@@ -305,6 +314,18 @@ class Settings(BaseSettings):
         if value is not None and not 0 <= value <= 65535:  # 0: any free port (tests)
             raise ValueError("port out of range")
         return value
+
+    @field_validator("console_port")
+    @classmethod
+    def _check_console_port(cls, value: int) -> int:
+        if not 0 <= value <= 65535:  # 0: the console is off
+            raise ValueError("port out of range")
+        return value
+
+    @field_validator("console_public_url")
+    @classmethod
+    def _strip_console_url(cls, value: str) -> str:
+        return value.rstrip("/")
 
     @field_validator("bot_admin_ids", "bot_allowed_ids", mode="before")
     @classmethod

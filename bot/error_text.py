@@ -105,6 +105,8 @@ def describe_failure(reason: str, detail: str | None = None, status: int | None 
             return texts.ERR_RESULT_TOO_LARGE
         case "undeliverable":
             return texts.ERR_UNDELIVERABLE
+        case "cancelled":
+            return texts.ERR_JOB_CANCELLED
     return texts.ERR_INTERNAL
 
 

@@ -1,5 +1,5 @@
-"""`python -m bot [run|check] [--help] [--version]`: check the configuration, reach Telegram,
-then run the bot (long polling or webhook).
+"""`python -m bot [run|check] [--help] [--version]`: check the configuration, then hand the
+program to the runtime (bot/runtime/runtime.py), which runs every configured platform.
 
 Exit codes: 0 stopped by a signal (or `check` passed), 1 `check` found a problem or an
 unexpected crash, 2 the configuration is wrong (bad or missing setting, token rejected, the
@@ -10,13 +10,10 @@ QQ port ONEBOT_WS_PORT taken by another program): the systemd unit does not rest
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import secrets
 import signal
 import sys
-from typing import TYPE_CHECKING, NoReturn
-from urllib.parse import urlsplit
+from typing import NoReturn
 
 from bot import redact, texts
 from bot.config import Settings
@@ -24,14 +21,9 @@ from bot.logging_setup import setup_logging
 from bot.onebot.transport import PortInUse
 from bot.settings_check import load
 
-if TYPE_CHECKING:
-    from telegram.ext import Application, ContextTypes
-
 log = logging.getLogger("bot.startup")
 
 CONFIG_ERROR = 2
-HEARTBEAT_FILE = "heartbeat"  # touched while the bot runs: the container health check reads it
-HEARTBEAT_SECONDS = 30.0
 
 
 class ChineseHelpFormatter(argparse.HelpFormatter):
@@ -98,69 +90,6 @@ def secrets_of(settings: Settings) -> list[str]:
     return redact.secrets_of(settings)
 
 
-def webhook_secret(settings: Settings) -> str:
-    """WEBHOOK_SECRET, or a random one per start (setWebhook sends it to Telegram anyway)."""
-    if settings.webhook_secret is not None:
-        return settings.webhook_secret.get_secret_value()
-    return secrets.token_urlsafe(32)
-
-
-def run(app: Application, settings: Settings) -> None:
-    """Long polling, or a webhook when WEBHOOK_URL is set. Both stop on SIGINT/SIGTERM:
-    no new updates are taken, running handlers finish, jobs stay durable in SQLite."""
-    allowed = ["message", "edited_message", "callback_query"]
-    if settings.webhook_url:
-        from bot.tg.webhook import grsai_callbacks, serve_callbacks
-
-        if callbacks := grsai_callbacks(settings):  # GrsAI results POSTed next to the webhook
-            serve_callbacks(app, callbacks)
-        secret = webhook_secret(settings)
-        # PTB serves http://WEBHOOK_LISTEN:WEBHOOK_PORT/<path of WEBHOOK_URL>; TLS is the
-        # reverse proxy's job. Requests without the secret header get 403.
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=allowed,
-        )
-        return
-    app.run_polling(allowed_updates=allowed)
-
-
-def reach_telegram(app: Application, settings: Settings) -> bool:
-    """Wait (on the loop PTB will run on) until Telegram answers; False if stopped first.
-    Raises TokenRejected."""
-    from bot.tg.startup import wait_for_telegram
-
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)  # run_polling/run_webhook pick this loop up
-    stop = asyncio.Event()
-    signals = (signal.SIGINT, signal.SIGTERM)
-    for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        return loop.run_until_complete(wait_for_telegram(app, settings, stop))
-    finally:
-        for sig in signals:
-            loop.remove_signal_handler(sig)
-
-
-def keep_heartbeat(app: Application, settings: Settings) -> None:
-    """Touch BOT_DATA_DIR/heartbeat while the bot runs (Docker HEALTHCHECK looks at its age)."""
-    path = settings.bot_data_dir / HEARTBEAT_FILE
-
-    async def beat(_: ContextTypes.DEFAULT_TYPE) -> None:
-        try:
-            path.touch()
-        except OSError as exc:
-            log.warning(texts.LOG_CANNOT_TOUCH, path, exc)
-
-    assert app.job_queue is not None
-    app.job_queue.run_repeating(beat, interval=HEARTBEAT_SECONDS, first=0.5)
-
-
 def main(argv: list[str] | None = None) -> None:
     try:
         start_bot(argv)
@@ -177,23 +106,12 @@ def start_bot(argv: list[str] | None = None) -> None:
         raise SystemExit(run_check(offline=args.offline))
     settings = load_settings(hold=args.hold_on_config_error)
     setup_logging(settings.log_level, secrets_of(settings), fmt=settings.log_format)
-    if settings.telegram_bot_token is None and settings.onebot_ws_port is not None:
-        from bot.onebot.adapter import run_alone
+    from bot.runtime.runtime import ConfigProblem, run_until_stopped  # after logging: PTB logs
 
-        run_alone(settings)  # QQ only (the settings check allowed no Telegram token)
-        return
-    from bot.tg.app import build_application  # after logging: PTB logs while importing
-    from bot.tg.startup import TokenRejected
-
-    app = build_application(settings)
     try:
-        if not reach_telegram(app, settings):
-            return  # stopped while waiting: nothing was started
-    except TokenRejected:
-        line = texts.STARTUP_TOKEN_INVALID.format(base=settings.telegram_base_url)
-        config_error([line], args.hold_on_config_error)
-    keep_heartbeat(app, settings)
-    run(app, settings)
+        run_until_stopped(settings)  # every configured platform, as peers, until a signal
+    except ConfigProblem as problem:  # e.g. Telegram rejected the token
+        config_error([problem.line], args.hold_on_config_error)
 
 
 if __name__ == "__main__":

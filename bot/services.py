@@ -1,21 +1,30 @@
-"""Everything the handlers need, built once at start-up (no Telegram types inside)."""
+"""Everything the handlers need, built once at start-up by the runtime (no platform types).
+
+Rules: the job runner is built whole here (its events router, URL policies, callbacks and
+disk-full hook are constructor arguments, never set from outside afterwards); one
+AccessControl serves every platform, so an /allow on one is seen by all.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
 
+from bot.access import AccessControl
 from bot.background import Background
 from bot.chat.service import ChatService
 from bot.config import Settings
-from bot.jobs.runner import JobRunner, RunnerConfig
+from bot.jobs.callbacks import Callbacks
+from bot.jobs.runner import JobEvents, JobRunner, RunnerConfig
 from bot.media.download import policies_for
 from bot.providers.grsai import GrsAI
 from bot.providers.http import make_http_client
 from bot.providers.openai_chat import OpenAIChat
 from bot.providers.registry import ProviderSet, build_providers
+from bot.providers.staging import Staging
 from bot.redact import register as register_secrets
 from bot.redact import secrets_of
 from bot.store.conversations import Conversations
@@ -35,12 +44,22 @@ class Services:
     jobs: JobStore
     runner: JobRunner
     providers: ProviderSet
+    access: AccessControl
     downloads: httpx.AsyncClient | None = None
     background: Background = field(default_factory=Background)  # chat turns in flight
     chat_streams: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1000))
 
     @classmethod
-    async def open(cls, settings: Settings) -> Services:
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        events: JobEvents | None = None,
+        callbacks: Callbacks | None = None,
+        on_disk_full: Callable[[], None] | None = None,
+    ) -> Services:
+        """`events`: where jobs are shown and delivered (the runtime's router); `callbacks`:
+        provider callbacks when a route serves them; `on_disk_full`: the admins' alert."""
         register_secrets(secrets_of(settings))  # scrubbed from every error detail and log
         db = Database(settings.db_path)
         await db.open()
@@ -74,6 +93,15 @@ class Services:
             settings.chat_system_prompt,
         )  # fmt: skip
         jobs = JobStore(db)
+        jobs.on_disk_full = on_disk_full  # job state writes wait for space too
+        Staging.on_disk_full = on_disk_full  # the staging folder is shared by every provider
+        # Where each provider's result URLs may point (private hosts only for private providers).
+        url_policies = await policies_for(
+            {name: [str(getattr(settings, f"{name}_base_url", "") or ""),
+                    str(getattr(settings, f"{name}_fallback_base_url", "") or "")]
+             for name in providers.clients},
+            settings.bot_data_dir / "staged",
+        )  # fmt: skip
         runner = JobRunner(
             jobs,
             providers.tasks,
@@ -93,16 +121,16 @@ class Services:
                 not_sent_window=settings.job_submit_connect_window,
             ),
             fallback=providers.next_after,
+            events=events,
+            url_policies=url_policies,
+            callbacks=callbacks,
+            on_disk_full=on_disk_full,
         )
-        # Where each provider's result URLs may point (private hosts only for private providers).
-        runner.url_policies = await policies_for(
-            {name: [str(getattr(settings, f"{name}_base_url", "") or ""),
-                    str(getattr(settings, f"{name}_fallback_base_url", "") or "")]
-             for name in providers.clients},
-            settings.bot_data_dir / "staged",
-        )  # fmt: skip
-        return cls(settings, db, http, prefs, chat, grsai, jobs, runner, providers, downloads,
-                   Background(), asyncio.Semaphore(settings.chat_max_streams))  # fmt: skip
+        access = AccessControl(settings, db, jobs)
+        await access.load()
+        streams = asyncio.Semaphore(settings.chat_max_streams)
+        return cls(settings, db, http, prefs, chat, grsai, jobs, runner, providers, access,
+                   downloads, Background(), streams)  # fmt: skip
 
     async def close(self) -> None:
         await self.runner.stop()

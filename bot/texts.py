@@ -481,6 +481,7 @@ ALLOWED_BOOL = " true 或 false"
 ALLOWED_URL = "以 http:// 或 https:// 开头的完整网址"
 ALLOWED_PROXY = "以 http://、https://、socks5:// 或 socks5h:// 开头的代理地址，例如 socks5h://127.0.0.1:1080"
 ALLOWED_PORT = " 1–65535 之间的端口号"
+ALLOWED_PORT_OR_OFF = " 1–65535 之间的端口号，或 0（关闭）"
 ALLOWED_IDS = (
     "用逗号分隔的 ID：Telegram 用户或群的数字 ID，QQ 用户写 qq:<QQ号>，QQ 群写 qqgroup:<群号>，"
     "例如 123456789,-1001234567890,qq:10001,qqgroup:20002"
@@ -797,6 +798,185 @@ QQ_VIDEO_TOO_BIG_NO_LINK = (
     "服务商的下载链接也已过期。文件已保存在机器人服务器上，可请管理员取回。"
 )
 
+# --- console --- (网页控制台; bot/console_auth.py, bot/console/)
+CONSOLE_PLAIN_HTTP_WARNING = (
+    "⚠️ 网页控制台监听在 {host}:{port}，不是本机地址，而且没有 HTTPS："
+    "登录链接和会话可能在网络上被人截获。请改回 CONSOLE_HOST=127.0.0.1 并用 SSH 隧道访问，"
+    "或在前面放一个带 HTTPS 的反向代理，并把 CONSOLE_PUBLIC_URL 设为 https 地址（参见 deploy/）。"
+)
+CONSOLE_LINK = (
+    "🔐 网页控制台登录链接（10 分钟内有效，只能使用一次）：\n{url}\n\n"
+    "请勿转发给他人。控制台默认只在服务器本机可以打开，从自己的电脑访问的方法见项目说明的“网页控制台”一节。"
+)
+CONSOLE_LINK_PRIVATE_ONLY = "🔐 登录链接只能在私聊中获取：请私聊机器人发送 {command}。"
+CONSOLE_OFF = "网页控制台未开启（CONSOLE_PORT=0）。在 .env 中设置端口并重启机器人后即可使用。"
+CONSOLE_NO_ROLE = "你没有网页控制台的权限。"
+# Names of the console's failure reasons that /stats and the console show too.
+FAILURE_NAMES["chat_gone"] = "聊天已无法送达"
+FAILURE_NAMES["cancelled"] = "管理员已取消"
+ERR_JOB_CANCELLED = "🚫 这个任务在排队时被管理员取消了，没有提交给服务商，不会扣费。"
+CONSOLE_PLATFORM_NAMES = {"telegram": "Telegram", "qq": "QQ"}
+CONSOLE_ROLE_NAMES = {"owner": "所有者", "admin": "管理员", "readonly": "只读"}
+CONSOLE_KIND_NAMES = {"image": "图片", "video": "视频", "character": "角色"}
+CONSOLE_ACTION_NAMES = {
+    "login": "登录",
+    "logout": "退出登录",
+    "revoke": "注销会话",
+    "allow": "允许使用",
+    "deny": "禁止使用",
+    "quota": "修改配额",
+    "role": "修改角色",
+    "cancel": "取消任务",
+    "resend": "重新发送结果",
+    "link": "生成登录链接",
+}
+# Every word the console's pages show (templates hold no Chinese of their own).
+CONSOLE_UI = {
+    "title": "机器人控制台",
+    "nav_overview": "概览",
+    "nav_jobs": "任务",
+    "nav_gallery": "画廊",
+    "nav_users": "用户与群组",
+    "nav_settings": "设置",
+    "nav_logs": "日志",
+    "nav_sessions": "会话",
+    "logout": "退出",
+    "role": "角色",
+    "login_title": "登录网页控制台",
+    "login_button": "登录",
+    "login_intro": "点击下面的按钮登录。链接只能使用一次，10 分钟内有效。",
+    "login_failed": "登录链接无效、已过期或已被使用过。请在机器人私聊中重新发送 /console（QQ：/控制台）获取新链接。",
+    "login_limited": "登录尝试太频繁，请过几分钟再试。",
+    "login_help_title": "请先登录",
+    "login_help": "网页控制台需要登录。请在 Telegram 私聊机器人发送 /console，或在 QQ 私聊发送 /控制台，然后打开收到的一次性链接（10 分钟内有效）。只有管理员可以获取链接。",
+    "login_help_tunnel": "控制台默认只监听服务器本机。在自己的电脑上运行下面的命令，再打开链接：",
+    "logged_out": "已退出登录。",
+    "today": "今天",
+    "this_month": "本月",
+    "platform": "平台",
+    "chats": "对话",
+    "images": "图片",
+    "videos": "视频",
+    "total": "合计",
+    "jobs_now": "当前任务",
+    "running": "生成中",
+    "queued": "排队中",
+    "delivering": "发送中",
+    "failed_today": "今天失败",
+    "failures_by_reason": "今天的失败原因",
+    "no_failures": "今天没有失败的任务。",
+    "chart_title": "最近 30 天每日用量",
+    "chart_label": "最近 30 天每日对话、图片、视频数量的柱状图",
+    "filter": "筛选",
+    "all": "全部",
+    "state": "状态",
+    "kind": "类型",
+    "user": "用户",
+    "user_hint": "如 123 或 qq:123",
+    "id": "编号",
+    "created": "创建时间",
+    "provider": "服务商",
+    "task_id": "任务号",
+    "prompt": "描述",
+    "options": "参数",
+    "references": "参考图",
+    "failure": "失败原因",
+    "result": "结果",
+    "progress": "进度",
+    "attempts": "提交次数",
+    "delivery_failures": "发送失败次数",
+    "finished": "结束时间",
+    "chat": "会话",
+    "no_jobs": "没有符合条件的任务。",
+    "newer": "← 较新",
+    "older": "较早 →",
+    "job": "任务",
+    "cancel_job": "取消排队中的任务",
+    "cancel_hint": "任务还没有提交给服务商，取消后不会扣费。",
+    "resend": "重新发送结果",
+    "resend_hint": "结果文件还在服务器上：再发一次给用户（不会重新生成，也不会再次扣费）。",
+    "no_resubmit": "控制台不会把任务重新提交给服务商（避免重复扣费）。",
+    "open_file": "打开",
+    "file_removed": "文件已按保留期删除",
+    "video_tile": "视频",
+    "no_results": "还没有生成的图片或视频。",
+    "changes": "修改记录",
+    "no_changes": "还没有修改记录。",
+    "who": "操作人",
+    "what": "操作",
+    "when": "时间",
+    "identity": "身份",
+    "group": "群组",
+    "usage_today": "今天用量",
+    "usage_total": "累计",
+    "access": "访问",
+    "allowed": "允许",
+    "denied": "禁止",
+    "not_listed": "未设置",
+    "quota": "配额",
+    "allow": "允许",
+    "deny": "禁止",
+    "set_quota": "设置配额",
+    "quota_default": "默认",
+    "quota_value_hint": "数字，或留空恢复默认",
+    "search": "查找",
+    "no_identities": "还没有见过任何用户或群组。",
+    "admin_badge": "管理员",
+    "setting": "设置项",
+    "env_name": "配置名",
+    "value": "当前值",
+    "settings_note": "这些设置来自配置文件或环境变量，修改后需重启机器人。密钥不会显示。",
+    "secret_set": "已设置（隐藏）",
+    "not_set": "未设置",
+    "logs_intro": "最近的警告和错误（已去除密钥），新记录会自动出现。",
+    "no_logs": "暂无警告或错误。",
+    "sessions_title": "登录会话",
+    "sessions_intro": "每个会话有效期 7 天。注销后该浏览器需要重新获取登录链接。",
+    "last_seen": "最近访问",
+    "expires": "过期时间",
+    "address": "地址",
+    "this_session": "当前会话",
+    "revoke": "注销",
+    "readonly_note": "你的角色是只读：可以查看，不能修改。",
+    "done": "已完成",
+    "error_title": "出错了",
+    "not_found": "找不到这个页面或记录。",
+    "forbidden": "没有权限执行这个操作。",
+    "csrf_failed": "页面已过期，请刷新后重试。",
+    "bad_input": "输入有误，请检查后重试。",
+    "back": "返回",
+    "thumb": "缩略图",
+    "download": "下载",
+    "none": "无",
+    "unknown": "未知",
+    "console_role": "控制台角色",
+    "source_listed_allow": "命令或控制台允许",
+    "source_listed_deny": "命令或控制台禁止",
+    "source_config": "配置里的白名单",
+    "source_public": "公开模式",
+    "source_admin": "管理员",
+    "no_role": "无",
+    "set_role": "设置角色",
+    "make_link": "生成登录链接",
+    "new_link": "一次性登录链接（10 分钟内有效，只能用一次；请私下发给对方，此页不会再次显示）：",
+    "no_role_no_link": "先给这个用户设置控制台角色，才能生成登录链接。",
+}
+CONSOLE_FLASH = {
+    "allowed": "已允许 {target} 使用机器人。",
+    "denied": "已禁止 {target} 使用机器人。",
+    "cannot_deny_admin": "不能禁止管理员 {target}。",
+    "quota_set": "已把 {target} 的{name}配额设为 {value}。",
+    "quota_reset": "已把 {target} 的{name}配额恢复为默认（{value}）。",
+    "cancelled": "任务 #{job} 已取消，没有提交给服务商。",
+    "not_cancellable": "任务 #{job} 已经开始或已结束，不能再取消。",
+    "resent": "任务 #{job} 的结果正在重新发送。",
+    "not_resendable": "任务 #{job} 现在不能重新发送（只有发送失败且文件还在的任务可以）。",
+    "revoked": "会话已注销。",
+    "logged_out": "已退出登录。",
+    "role_set": "已把 {target} 的控制台角色设为：{role}。",
+    "role_admin": "{target} 是管理员（BOT_ADMIN_IDS），本来就是所有者。",
+}
+
 # --- operator lines (the log, INFO and above; %-placeholders filled by logging) ---
 LOG_ADMIN_ACCESS = "管理员 %s 执行 %s id=%s"
 LOG_ADMIN_SET_QUOTA = "管理员 %s 设置额度 user=%s kind=%s value=%s"
@@ -880,6 +1060,13 @@ LOG_REFERENCE_DOWNLOAD_FAILED = "参考图下载失败"
 LOG_REFUSED_QQ = "已拒绝 QQ 用户（不在白名单）user=%s chat=%s"
 LOG_REFUSED_TELEGRAM = "已拒绝 Telegram 用户（不在白名单）user=%s chat=%s"
 LOG_RESUMED_UNFINISHED_JOBS = "已恢复 %d 个未完成的任务"
+LOG_HTTP_LISTENING = "HTTP 服务监听 %s:%s"
+LOG_CONSOLE_AT = "网页控制台：%s（管理员向机器人发送 /console 或 /控制台 获取登录链接）"
+HTTP_PORT_IN_USE = "端口 {host}:{port} 已被其他程序占用：请修改 .env 的 {setting}，或停止占用它的程序。"
+HTTP_PORT_SHARED = "网页控制台和 Webhook 不能用同一个地址 {host}:{port}：请修改 CONSOLE_PORT。"
+LOG_STOP_STEP_TIMED_OUT = "停止时有一步超时，已跳过"
+LOG_STOP_STEP_FAILED = "停止时有一步出错，已跳过"
+LOG_TELEGRAM_WEBHOOK_SET = "已设置 Telegram Webhook（%s）"
 LOG_RETENTION_DELETED_MEDIA_FILES_OLDER = "清理：删除了 %d 个超过 %g 天的媒体文件"
 LOG_RETENTION_SWEEP_AFTER_FULL_DISK = "磁盘满后的清理出错"
 LOG_RETENTION_SWEEP_FAILED = "清理旧文件出错"

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/venv.sh
+. scripts/chromium.sh
 ensure_venv "[dev]"
+ensure_chromium
 .venv/bin/python -m ruff check bot tests bench
 # PYTEST_WORKERS=0 runs in one process (e.g. under a debugger).
 .venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-4}" "$@"

@@ -1,9 +1,9 @@
-"""Runs the real bot Application against the fake Telegram and fake GrsAI over HTTP."""
+"""Runs the real bot through the same Runtime as `python -m bot` (in-process), against the fake
+Telegram and fake GrsAI over HTTP."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.tg.app import build_application
+from bot.runtime.runtime import Runtime, configured_platforms
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 
@@ -41,43 +41,34 @@ def make_settings(tg: FakeTelegram, grsai: FakeGrsAI, data_dir: Path, **override
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+def start_runtime(settings: Settings, **upkeep: float) -> Runtime:
+    """A Runtime with test timings (short long-polls); not started yet."""
+    platforms = configured_platforms(settings)
+    for platform in platforms:
+        if hasattr(platform, "poll_timeout"):
+            platform.poll_timeout = 1
+    # The console's own tests serve it themselves on a free port (tests/test_console_*.py).
+    return Runtime(settings, platforms, upkeep, serve_console=False)
+
+
 class RunningBot:
-    """The bot as a user meets it: started, polling the fake Telegram."""
+    """The bot as a user meets it: started by the Runtime, polling the fake Telegram."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.app: Application | None = None
+        self.runtime: Runtime | None = None
 
     async def start(self) -> None:
-        self.app = build_application(self.settings)
-        await self.app.initialize()
-        if self.app.post_init:
-            await self.app.post_init(self.app)
-        await self.app.start()
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(
-            poll_interval=0.0, timeout=1, drop_pending_updates=False
-        )
+        self.runtime = start_runtime(self.settings)
+        await self.runtime.start()
+        telegram = self.runtime.platform("telegram")
+        if telegram is not None:  # tests begin once updates are taken
+            await asyncio.wait_for(telegram.ready.wait(), 30)
 
     async def stop(self) -> None:
-        app = self.app
-        if app is None:
-            return
-        self.app = None
-        with contextlib.suppress(Exception):
-            if app.updater and app.updater.running:
-                await app.updater.stop()
-        with contextlib.suppress(Exception):
-            if app.running:
-                await app.stop()
-        if app.post_stop:
-            with contextlib.suppress(Exception):
-                await app.post_stop(app)
-        with contextlib.suppress(Exception):
-            await app.shutdown()
-        if app.post_shutdown:
-            with contextlib.suppress(Exception):
-                await app.post_shutdown(app)
+        runtime, self.runtime = self.runtime, None
+        if runtime is not None:
+            await runtime.stop()
 
     async def restart(self) -> None:
         await self.stop()
@@ -85,6 +76,11 @@ class RunningBot:
         await self.start()
 
     @property
+    def app(self) -> Application:
+        assert self.runtime is not None
+        return self.runtime.platform("telegram").app
+
+    @property
     def services(self) -> Any:
-        assert self.app is not None
-        return self.app.bot_data["services"]
+        assert self.runtime is not None
+        return self.runtime.services

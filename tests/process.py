@@ -51,6 +51,7 @@ def bot_env(tg: FakeTelegram, grsai: FakeGrsAI, data_dir: Path, **extra: str) ->
         "PRIVATE_CHAT_INTERVAL": "0.35",
         "JOB_STATUS_INTERVAL": "0",
         "LOG_LEVEL": "INFO",
+        "CONSOLE_PORT": "0",  # on 8787 by default; tests that want it name a free port
     }
     env.update(extra)
     return env

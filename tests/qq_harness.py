@@ -13,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import Settings
-from bot.onebot.adapter import RunningQQ
+from bot.runtime.runtime import Runtime
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.process import free_port
@@ -35,6 +35,33 @@ def qq_settings(grsai: FakeGrsAI, data_dir: Path, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class RunningQQ:
+    """QQ alone under the same Runtime as `python -m bot` (in-process)."""
+
+    def __init__(self, settings: Settings, **upkeep: float) -> None:
+        self.settings = settings
+        self.upkeep = upkeep
+        self.runtime: Runtime | None = None
+
+    async def start(self) -> Any:
+        self.runtime = Runtime(self.settings, upkeep_options=self.upkeep, serve_console=False)
+        await self.runtime.start()
+        return self.adapter
+
+    async def stop(self) -> None:
+        runtime, self.runtime = self.runtime, None
+        if runtime is not None:
+            await runtime.stop()
+
+    @property
+    def services(self) -> Any:
+        return None if self.runtime is None else self.runtime.services
+
+    @property
+    def adapter(self) -> Any:
+        return None if self.runtime is None else self.runtime.platform("qq").adapter
 
 
 def ws_url(port: int) -> str:

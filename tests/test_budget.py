@@ -118,7 +118,8 @@ async def test_private_chat_burst_sends_a_result_at_once_after_a_progress_edit(
         took = time.monotonic() - started
     finally:
         await bot.shutdown()
-    assert took < 1.0  # not the chat's 3 s pace: only the short gap inside a burst
+    # Not the chat's 3 s pace, only the short gap inside a burst (margin for a busy machine).
+    assert took < 2.2
     assert tg.flood_events == []
 
 

@@ -21,7 +21,7 @@ CORE = (
     "chat", "jobs", "providers", "store", "media", "access.py", "access_texts.py",
     "identity.py", "texts.py", "platform.py", "background.py", "retention.py",
     "error_text.py", "services.py", "provider_status.py", "zone_names.py", "redact.py",
-    "logging_setup.py", "config.py",
+    "logging_setup.py", "config.py", "console_auth.py",
 )  # fmt: skip
 PLATFORM = ("telegram", "bot.tg", "bot.onebot")
 
@@ -112,6 +112,68 @@ def test_core_modules_import_no_platform_code() -> None:
         if name in PLATFORM or name.startswith(tuple(p + "." for p in PLATFORM))
     ]
     assert offenders == []
+
+
+ADAPTERS = ("bot.tg", "bot.onebot", "bot.console")
+
+
+def _offenders(package: str, forbidden: tuple[str, ...]) -> list[str]:
+    modules = _modules()
+    return [
+        f"{name}: {imported}"
+        for name, path in modules.items()
+        if name == package or name.startswith(package + ".")
+        for imported in _imported(name, path)
+        if imported in forbidden or imported.startswith(tuple(f + "." for f in forbidden))
+    ]
+
+
+def test_no_adapter_imports_another_or_the_runtime_that_owns_them() -> None:
+    """Platforms are peers under the runtime: an adapter may use the core and the runtime's
+    interface (bot.runtime.host, bot.runtime.http), never another adapter or the runtime
+    itself (which imports them all)."""
+    for adapter in ADAPTERS:
+        others = tuple(a for a in ADAPTERS if a != adapter)
+        assert _offenders(adapter, (*others, "bot.runtime.runtime", "bot.main")) == [], adapter
+
+
+def test_the_adapter_check_sees_an_import_of_another_adapter() -> None:
+    import tempfile
+
+    global BOT
+    saved = BOT
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "bot"
+        (root / "tg").mkdir(parents=True)
+        (root / "onebot").mkdir()
+        (root / "tg" / "app.py").write_text("from bot.onebot.adapter import attach\n")
+        (root / "onebot" / "adapter.py").write_text("x = 1\n")
+        BOT = root
+        try:
+            found = _offenders("bot.tg", ("bot.onebot",))
+            assert found == ["bot.tg.app: bot.onebot.adapter",
+                             "bot.tg.app: bot.onebot.adapter.attach"]
+        finally:
+            BOT = saved
+
+
+def test_the_console_imports_no_platform_adapter() -> None:
+    """The web console is beside the platforms, not on top of them: it works through the
+    core (AccessControl, the runner) and its own login core (bot/console_auth.py)."""
+    modules = _modules()
+    found = [
+        f"{name}: {imported}"
+        for name, path in modules.items()
+        if name.startswith("bot.console")
+        for imported in _imported(name, path)
+        if imported in PLATFORM or imported.startswith(tuple(p + "." for p in PLATFORM))
+    ]
+    assert any(name.startswith("bot.console.") for name in modules) and found == []
+    # ... and no platform imports the console app (only its login core).
+    for name, path in modules.items():
+        if name.startswith(("bot.tg", "bot.onebot")):
+            assert not any(m.startswith("bot.console.") or m == "bot.console"
+                           for m in _imported(name, path)), name  # fmt: skip
 
 
 def test_bot_package_has_no_import_circles() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from bot.onebot.adapter import RunningQQ
 from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
+from tests.qq_harness import RunningQQ
 
 USER = 555
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot import texts
-from bot.onebot.adapter import RunningQQ
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
+from tests.qq_harness import RunningQQ
 
 ADMIN = 999
 USER = 12345

@@ -11,12 +11,11 @@ import pytest
 
 from bot import texts
 from bot.onebot import jobs as qq_jobs
-from bot.onebot.adapter import RunningQQ
 from bot.store.jobs import Job
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.onebot import FAILED, FakeNapCat
 from tests.media import make_mp4
-from tests.qq_harness import FAST_RETRY, qq_settings, ws_url
+from tests.qq_harness import FAST_RETRY, RunningQQ, qq_settings, ws_url
 
 USER = 555
 GROUP = 4242

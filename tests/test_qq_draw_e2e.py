@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot import texts
-from bot.onebot.adapter import RunningQQ
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.media import make_png
-from tests.qq_harness import FAST_RETRY, qq_settings, ws_url
+from tests.qq_harness import FAST_RETRY, RunningQQ, qq_settings, ws_url
 
 USER = 555
 

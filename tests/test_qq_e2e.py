@@ -12,13 +12,12 @@ from pydantic import SecretStr
 from bot import identity, texts
 from bot.access import AccessControl
 from bot.config import Settings
-from bot.onebot.adapter import RunningQQ
 from bot.settings_check import startup_problems
 from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
-from tests.qq_harness import has_chinese, qq_settings, ws_url
+from tests.qq_harness import RunningQQ, has_chinese, qq_settings, ws_url
 
 USER = 555
 ADMIN = 999
@@ -104,12 +103,12 @@ async def test_qq_runs_beside_telegram_in_the_same_process(
         await _beside(bot, grsai)
     finally:
         await bot.stop()
-    assert bot.app is None
+    assert bot.runtime is None
 
 
 async def _beside(bot: RunningBot, grsai: FakeGrsAI) -> None:
-    assert bot.app is not None
-    adapter = bot.app.bot_data["qq"]
+    assert bot.runtime is not None  # one runtime runs both platforms as peers
+    adapter = bot.runtime.platform("qq").adapter
     assert adapter.services is bot.services  # one database, one runner, one access control
     assert adapter.access is bot.app.bot_data["access"]
     grsai.script_chat(ChatScript(text="两边都能用。"))

@@ -17,10 +17,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot import identity, texts
-from bot.onebot.adapter import RunningQQ
 from tests.fakes.grsai import CHAT_PATH, ChatScript, FakeGrsAI
 from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.media import make_mp4, make_png
+from tests.qq_harness import RunningQQ
 
 USER = 555
 MB = 1024 * 1024

@@ -12,13 +12,12 @@ from pydantic import ValidationError
 
 from bot import identity, texts
 from bot.config import Settings
-from bot.onebot.adapter import RunningQQ
 from bot.settings_check import validation_problems
 from tests.fakes.grsai import ChatScript, FakeGrsAI, TaskScript
 from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.latin import foreign_words
 from tests.media import make_png
-from tests.qq_harness import has_chinese, qq_settings, ws_url
+from tests.qq_harness import RunningQQ, has_chinese, qq_settings, ws_url
 
 USER = 555
 OTHER = 556

@@ -14,13 +14,13 @@ from pydantic import SecretStr
 
 from bot import texts
 from bot.identity import qq_user
-from bot.onebot.adapter import RunningQQ
 from bot.store.characters import CharacterStore
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.fakes.openai_base import VideoScript
 from tests.fakes.unified import FakeUnified
 from tests.media import make_mp4
+from tests.qq_harness import RunningQQ
 from tests.waiting import settled_job
 
 USER = 555

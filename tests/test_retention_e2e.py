@@ -77,7 +77,7 @@ class TestRetention:
 
         aged = age_everything(tmp_path / "data", days=2)
         assert aged
-        removed = await bot.app.bot_data["retention"].sweep()
+        removed = await bot.runtime.upkeep.retention.sweep()
         assert removed >= 1 and not Path(job.files[0].path).exists()
 
         await draw(tg, "/draw 背景换成海边", reply_to=result["message_id"])
@@ -117,7 +117,7 @@ class TestRetention:
         )  # fmt: skip
         await jobs.update(other, state="submitted", task_id="t-1")
 
-        await bot.app.bot_data["retention"].sweep()
+        await bot.runtime.upkeep.retention.sweep()
         kept = {p.name for p in (media / "refs").iterdir()} | {
             p.name for p in (media / "clips").iterdir()} | {p.name for p in staged.iterdir()}
         assert kept == {"in-use.png", "in-use.mp4", "fresh.png", "sync-reshi-abc-0.bin",
@@ -136,7 +136,7 @@ class TestKeepForever:
         old.parent.mkdir(parents=True, exist_ok=True)
         old.write_bytes(b"x")
         age(old, 400)
-        assert await bot.app.bot_data["retention"].sweep() == 0
+        assert await bot.runtime.upkeep.retention.sweep() == 0
         assert old.exists()
 
 

@@ -10,11 +10,11 @@ import time
 import pytest
 
 from bot import texts
-from bot.onebot.adapter import RunningQQ
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot
+from tests.qq_harness import RunningQQ
 
 USER = 1001
 WINDOW = 4.0  # seconds the test bot keeps trying (the default is 90)

@@ -23,6 +23,9 @@ Durability rules (never lose a paid result, never pay twice):
   are always the poll's, and polling is the safety net;
 - a queued job's position is re-shown only when it changed, at most QUEUE_SHOWS_PER_INTERVAL
   times per `queue_status_interval`, with the newest value (linear in the queue, not N²);
+- an operator (web console) may cancel a job only while it waits for a slot (`cancel_queued`:
+  nothing has gone upstream) and may resend a finished result the chat could not take
+  (`resend`: the saved files are delivered again); neither ever submits to a provider;
 - delivery holds no slot of its own: a job leaves its `max_running` slot once its result is
   downloaded, and upload slots belong to the Telegram budget (bot/tg/ratelimit.py), taken
   only while a file is being sent.
@@ -156,6 +159,11 @@ class JobRunner:
         media_dir: Path,
         config: RunnerConfig | None = None,
         fallback: Callable[[GenerationRequest, str], str | None] | None = None,
+        *,
+        events: JobEvents | None = None,
+        url_policies: Mapping[str, UrlPolicy] | None = None,
+        callbacks: Callbacks | None = None,
+        on_disk_full: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         # (request, failed provider) → the next provider to try, or None (see registry.py)
@@ -164,7 +172,12 @@ class JobRunner:
         self.http = http
         self.media_dir = media_dir
         self.config = config or RunnerConfig()
-        self.events: JobEvents | None = None
+        # Where jobs are shown and delivered: the runtime's router, one handler per platform.
+        self.events: JobEvents | None = events
+        # Where each provider's result URLs may point (bot/media/download.py policies_for).
+        self.url_policies: Mapping[str, UrlPolicy] = url_policies or {}
+        # Called (synchronously) on ENOSPC: the runtime's upkeep tells the admins and sweeps.
+        self.on_disk_full = on_disk_full
         self._slots = asyncio.Semaphore(self.config.max_running)
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._waiting: list[int] = []  # job ids waiting for a slot, in order
@@ -173,8 +186,8 @@ class JobRunner:
         self._queue_wake = asyncio.Event()
         # job id → (position last shown, when the last QUEUE_SHOWS_PER_INTERVAL were shown)
         self._queue_shown: dict[int, tuple[int, tuple[float, ...]]] = {}
-        # Set once the provider callback route is served (webhook mode): bot/tg/webhook.py.
-        self.callbacks: Callbacks | None = None
+        # Provider callbacks (webhook mode), served by the runtime's HTTP server.
+        self.callbacks: Callbacks | None = callbacks
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     # -- public -------------------------------------------------------------------------------
@@ -224,6 +237,37 @@ class JobRunner:
             return self._waiting.index(job_id)
         except ValueError:
             return 0
+
+    async def cancel_queued(self, job: Job) -> bool:
+        """End a job still waiting for a slot: it never went upstream, so nothing is paid.
+        False once it holds a slot (its submit may be under way) or has moved on."""
+        if job.state != "created":
+            return False
+        task = self._tasks.get(job.id)
+        if task is not None:
+            if job.id not in self._waiting:
+                return False
+            # No await between the check and the cancel: the job cannot take a slot meanwhile.
+            self._waiting.remove(job.id)
+            self._queued.pop(job.id, None)
+            self._queue_shown.pop(job.id, None)
+            task.cancel()
+        await self._finish(job, "cancelled", "")
+        if self._queued:
+            self._refresh_queue()  # everyone behind moved up one place
+        return True
+
+    async def resend(self, job: Job) -> bool:
+        """Deliver again a result whose chat could not take it (`chat_gone`), from the files
+        saved on disk; False when there is nothing to resend."""
+        if job.state != "failed" or job.failure != "chat_gone" or job.id in self._tasks:
+            return False
+        if not job.files or not all(Path(f.path).is_file() for f in job.files):
+            return False
+        await self.store.update(job, state="delivering", failure=None, failure_detail=None,
+                                delivery_failures=0)  # fmt: skip
+        self.start(job)
+        return True
 
     async def stop(self) -> None:
         """Stop driving jobs; their rows stay and the next start resumes them."""
@@ -455,12 +499,9 @@ class JobRunner:
         await self.store.update(job, state="delivering", files=files)
         await self._notify(job)
 
-    # Per provider: where its result URLs may point (set by Services.open; default strict).
-    url_policies: Mapping[str, UrlPolicy] = {}
     # A full disk while saving never ends a job: it waits this long and tries again, and
-    # `on_disk_full` (set by the chat side) tells the admins.
+    # `on_disk_full` (the runtime's upkeep) tells the admins.
     disk_full_retry: float = 60.0
-    on_disk_full: Callable[[], None] | None = None
 
     async def _save(self, job: Job, index: int, item: ResultItem, kind: str) -> SavedFile:
         while True:

@@ -1,31 +1,33 @@
-"""QQ beside (or instead of) Telegram: the OneBot server's lifecycle and its wiring to core.
+"""QQ as one of the runtime's platforms: the OneBot server's start and stop, and its wiring
+to the core.
 
 Rules:
-- on only when ONEBOT_WS_PORT is set; the server validates host/token before listening;
+- on only when ONEBOT_WS_PORT is set; the server validates host/token before listening, and a
+  taken port ends the program with exit code 2 (PortInUse, bot/main.py);
 - identities are bot.identity's encoded ids (qq:<n> → qq_user(n)), so access, quotas, usage
-  and memory are the same core code Telegram uses, per platform identity;
-- with Telegram, the adapter starts in PTB's post_init (after Services exist, sharing the
-  same AccessControl) and stops in post_shutdown; alone, `run_alone` owns the loop.
+  and memory are the same core code Telegram uses (one AccessControl, from the services);
+- the runtime starts it as a peer of Telegram: it listens whether or not Telegram answers;
+- this package imports no other platform (tests/test_core_boundaries.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.access import AccessControl
 from bot.config import Settings
-from bot.jobs.events_router import router_of
+from bot.onebot import segments as seg
 from bot.onebot.context import QQContext
 from bot.onebot.events import Event, MessageEvent
 from bot.onebot.handlers import handle_message
-from bot.onebot.jobs import QQJobEvents
+from bot.onebot.jobs import QQJobEvents, chat_ref
 from bot.onebot.replies import reply
+from bot.onebot.transport import OneBotError
 
 if TYPE_CHECKING:
+    from bot.runtime.host import Host
     from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -56,85 +58,40 @@ class QQAdapter(QQContext):
                 log.warning(texts.LOG_COULD_NOT_SEND_ERROR_NOTICE, exc_info=True)
 
 
-async def open_adapter(services: Services, access: AccessControl | None = None) -> QQAdapter:
-    """Start QQ on already opened services (with Telegram: its AccessControl is shared)."""
-    if access is None:
-        access = AccessControl(services.settings, services.db, services.jobs)
-        await access.load()
-    adapter = QQAdapter(services, access)
-    router = router_of(services.runner.events)
-    router.set("qq", QQJobEvents(adapter, services.jobs))
-    services.runner.events = router
-    await adapter.start()
-    return adapter
+class QQPlatform:
+    """The OneBot reverse-WebSocket server under the runtime."""
 
-
-def attach(app: Any, settings: Settings) -> None:
-    """Beside Telegram: start after the application's post_init, stop before its shutdown."""
-    if settings.onebot_ws_port is None:
-        return
-    post_init, post_shutdown = app.post_init, app.post_shutdown
-
-    async def start_qq(application: Any) -> None:
-        if post_init is not None:
-            await post_init(application)
-        data = application.bot_data
-        data["qq"] = await open_adapter(data["services"], data.get("access"))
-
-    async def stop_qq(application: Any) -> None:
-        adapter: QQAdapter | None = application.bot_data.pop("qq", None)
-        if adapter is not None:
-            await adapter.stop()
-        if post_shutdown is not None:
-            await post_shutdown(application)
-
-    app.post_init, app.post_shutdown = start_qq, stop_qq
-
-
-class RunningQQ:
-    """QQ alone: services + adapter, for `run_alone` and the tests."""
+    name = "qq"
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.services: Services | None = None
         self.adapter: QQAdapter | None = None
 
-    async def start(self) -> QQAdapter:
-        from bot.services import Services
+    def state(self) -> str:
+        return "running" if self.adapter is not None else "stopped"
 
-        self.services = await Services.open(self.settings)
-        try:
-            self.adapter = await open_adapter(self.services)
-        except BaseException:
-            await self.services.close()
-            raise
-        resumed = await self.services.runner.resume()
-        if resumed:
-            log.info(texts.LOG_RESUMED_UNFINISHED_JOBS, len(resumed))
-        return self.adapter
+    def mount(self, http: object) -> None:
+        """QQ serves its own WebSocket port (ONEBOT_WS_PORT): nothing on the HTTP server."""
+
+    async def start(self, host: Host) -> None:
+        services = host.services
+        adapter = QQAdapter(services, services.access)
+        host.router.set(self.name, QQJobEvents(adapter, services.jobs))
+        await adapter.start()  # raises PortInUse: the runtime ends with exit code 2
+        self.adapter = adapter
 
     async def stop(self) -> None:
-        if self.adapter is not None:
-            await self.adapter.stop()
-            self.adapter = None
-        if self.services is not None:
-            await self.services.close()
-            self.services = None
+        adapter, self.adapter = self.adapter, None
+        if adapter is not None:
+            await adapter.stop()
 
-
-def run_alone(settings: Settings) -> None:
-    """No Telegram: serve QQ until SIGTERM/SIGINT."""
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        running = RunningQQ(settings)
-        await running.start()
+    async def notify(self, chat_id: int, text: str) -> None:
+        adapter = self.adapter
+        if adapter is None:
+            return
         try:
-            await stop.wait()
-        finally:
-            await running.stop()
-
-    asyncio.run(main())
+            chat = chat_ref(chat_id)
+            await adapter.pacer.wait(chat.key)
+            await adapter.server.send(chat, [seg.text(text)])
+        except OneBotError:
+            log.warning(texts.LOG_COULD_NOT_ALERT_ADMIN_ABOUT, chat_id, exc_info=True)

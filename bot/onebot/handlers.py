@@ -1,7 +1,8 @@
 """QQ messages → core: who may ask (access gate), commands, and chat turns.
 
 Private chat: any text is a chat turn. Groups: only @bot, a reply to the bot, or a command.
-Admin commands (/allow /deny /quota /stats /providers) are silent for non-admins, like on Telegram.
+Admin commands (/allow /deny /quota /stats /providers /控制台) are silent for non-admins, like
+on Telegram.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from bot.access import QUOTA_KINDS, QuotaExceeded
 from bot.access_texts import quota_text, usage_report
 from bot.admin_texts import providers_text, stats_text
 from bot.chat.service import ImageInput, conversation_key
+from bot.console_auth import console_link_text
 from bot.error_text import describe_error
 from bot.media.download import sniff_mime
 from bot.onebot import segments as seg
@@ -31,7 +33,7 @@ from bot.provider_status import status_checks
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = frozenset({"allow", "deny", "quota", "stats", "providers", "resend"})
+ADMIN_COMMANDS = frozenset({"allow", "deny", "quota", "stats", "providers", "console", "resend"})
 
 
 async def _replied_to_bot(adapter: QQContext, event: MessageEvent) -> bool:
@@ -224,6 +226,11 @@ async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[
         await reply(adapter, event, await providers_text(status_checks(adapter.services)))
         return
     admin, chat = ids_of(event)
+    if name == "console":
+        await reply(adapter, event, await console_link_text(
+            adapter.services.db, adapter.settings, admin, private=not event.is_group,
+            command=seg.shown_command("console")))  # fmt: skip
+        return
     target: int | None = None
     if args:
         try:

@@ -201,6 +201,7 @@ ALIASES: dict[str, str] = {
     "问": "ask",
     "统计": "stats",
     "服务商": "providers",
+    "控制台": "console",
 }
 
 

@@ -33,7 +33,7 @@ class Staging:
 
     What is staged was already paid for, so a full disk never drops it: the write waits
     `disk_full_retry` seconds and tries again, calling `on_disk_full` (the admins' alert,
-    installed by bot/tg/maintenance.py) each time.
+    installed by Services.open: the runtime's upkeep) each time.
     """
 
     disk_full_retry: float = 30.0

@@ -134,7 +134,46 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE jobs ADD COLUMN relaunched_at REAL;
     """,
-    # 8: which bot account took the request (QQ's self_id: its results go out through that
+    # 8: the web console: operators' roles, one-time login links and sessions (both stored
+    # as SHA-256 hashes: a copy of the database logs nobody in), and the audit of changes
+    """
+    CREATE TABLE console_roles (
+        identity    INTEGER PRIMARY KEY,
+        role        TEXT NOT NULL,
+        granted_by  INTEGER,
+        granted_at  REAL NOT NULL DEFAULT (((julianday('now') - 2440587.5) * 86400.0))
+    );
+    CREATE TABLE console_login_tokens (
+        token_hash  TEXT PRIMARY KEY,
+        identity    INTEGER NOT NULL,
+        created_at  REAL NOT NULL,
+        expires_at  REAL NOT NULL,
+        used_at     REAL
+    );
+    CREATE TABLE console_sessions (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        id_hash     TEXT NOT NULL UNIQUE,
+        identity    INTEGER NOT NULL,
+        csrf        TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        expires_at  REAL NOT NULL,
+        last_seen   REAL NOT NULL,
+        revoked_at  REAL,
+        user_agent  TEXT NOT NULL DEFAULT '',
+        address     TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE console_audit (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        at          REAL NOT NULL DEFAULT (((julianday('now') - 2440587.5) * 86400.0)),
+        actor       INTEGER NOT NULL,
+        action      TEXT NOT NULL,
+        target      TEXT NOT NULL,
+        detail      TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX console_audit_target ON console_audit (target, id);
+    CREATE INDEX jobs_created ON jobs (created_at);
+    """,
+    # 9: which bot account took the request (QQ's self_id: its results go out through that
     # account), and when a result send timed out with its outcome unknown ("maybe sent": it
     # is never sent again blindly, bot/onebot/jobs.py)
     """

@@ -14,6 +14,7 @@ _COUNTED = (
     "(u.job_id IS NULL OR NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = u.job_id "
     "AND j.state IN ('failed', 'interrupted')))"
 )
+COUNTED = _COUNTED  # usage rows that count (alias `u`): the console counts like /stats
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from contextvars import ContextVar
 
-from telegram import Message, MessageEntity, Update
+from telegram import LinkPreviewOptions, Message, MessageEntity, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -20,6 +20,7 @@ from bot import identity, texts
 from bot.access import QUOTA_KINDS, AccessControl, Cooldown, QuotaExceeded, Reservation
 from bot.access_texts import quota_text, usage_report
 from bot.admin_texts import providers_text, stats_text
+from bot.console_auth import console_link_text
 from bot.logging_setup import bind_log_context
 from bot.provider_status import StatusCheck, status_checks
 from bot.services import Services
@@ -28,7 +29,7 @@ from bot.tg.common import addressed_in_group
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = ("allow", "deny", "quota", "stats", "providers", "resend")
+ADMIN_COMMANDS = ("allow", "deny", "quota", "stats", "providers", "resend", "console")
 REFUSAL_INTERVAL = 10.0  # a stranger who keeps writing hears the refusal once per this long
 GATE_GROUP = -1  # runs before every other handler group
 
@@ -37,11 +38,10 @@ def access(context: ContextTypes.DEFAULT_TYPE) -> AccessControl:
     return context.application.bot_data["access"]
 
 
-async def setup(app: Application, services: Services) -> None:
-    """Called from post_init once the database is open."""
-    control = AccessControl(services.settings, services.db, services.jobs)
-    await control.load()
-    app.bot_data["access"] = control
+def setup(app: Application, services: Services) -> None:
+    """Called when the platform starts, once the services are open (one AccessControl for
+    every platform)."""
+    app.bot_data["access"] = services.access
     app.bot_data["cooldown"] = Cooldown(services.settings.group_user_cooldown)
     app.bot_data["refusals"] = Cooldown(REFUSAL_INTERVAL)
     app.bot_data["cooldown_albums"] = {}
@@ -57,7 +57,7 @@ def register(app: Application) -> None:
     new = filters.UpdateType.MESSAGE
     for name, callback in (
         ("allow", on_allow), ("deny", on_deny), ("quota", on_quota), ("stats", on_stats),
-        ("providers", on_providers), ("resend", on_resend),
+        ("providers", on_providers), ("resend", on_resend), ("console", on_console),
     ):  # fmt: skip
         app.add_handler(CommandHandler(name, callback, filters=new & admins))
     app.add_handler(CommandHandler("usage", on_usage, filters=new))
@@ -339,6 +339,19 @@ async def on_resend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     log.info(texts.LOG_ADMIN_RESENDS_JOB, identity.display(message.chat_id), job.id)
     await message.reply_text(texts.ADMIN_RESEND_STARTED.format(job_id=job.id))
+
+
+async def on_console(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/console: a one-time login link for the web console, in a private chat only."""
+    message, chat, admin = update.effective_message, update.effective_chat, update.effective_user
+    assert message is not None and chat is not None and admin is not None
+    services: Services = context.application.bot_data["services"]
+    private = chat.type == chat.PRIVATE
+    text = await console_link_text(
+        services.db, services.settings, admin.id, private=private, command="/console"
+    )
+    # No preview: Telegram's servers must not fetch the link (and the link page is a form).
+    await message.reply_text(text, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 
 async def on_providers(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

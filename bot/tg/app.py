@@ -1,8 +1,24 @@
-"""Builds the PTB Application: one visible place where every handler is registered."""
+"""Telegram as one of the runtime's platforms: PTB hosted inside `start()`, and the one
+visible place where every handler is registered.
+
+Rules:
+- the runtime owns the program; PTB is a library here: `start` returns at once and a
+  background task reaches Telegram (retrying with Chinese lines, bot/tg/startup.py), then
+  starts PTB and long polling, or sets the webhook served by the runtime's HTTP server;
+- Telegram's job events are registered with the runtime's router only once Telegram answers:
+  until then its jobs wait (DeliveryDelayed) and other platforms serve as usual;
+- a rejected token ends the program with exit code 2 (ConfigProblem);
+- this package imports no other platform (tests/test_core_boundaries.py).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import secrets
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
@@ -23,7 +39,7 @@ from telegram.ext import (
 
 from bot import texts
 from bot.config import Settings
-from bot.jobs.events_router import router_of
+from bot.runtime.host import ConfigProblem
 from bot.services import Services
 from bot.tg import (
     access_handlers,
@@ -32,7 +48,6 @@ from bot.tg import (
     commands,
     draw_handlers,
     generation,
-    maintenance,
     media_router,
     settings_handlers,
     story_handlers,
@@ -41,6 +56,12 @@ from bot.tg import (
 from bot.tg.job_events import TelegramJobEvents
 from bot.tg.platform import capabilities as telegram_capabilities
 from bot.tg.ratelimit import ChatBudgetRateLimiter
+from bot.tg.startup import TokenRejected, wait_for_telegram
+from bot.tg.webhook import webhook_handler
+
+if TYPE_CHECKING:
+    from bot.runtime.host import Host
+    from bot.runtime.http import HttpServer
 
 log = logging.getLogger(__name__)
 
@@ -70,18 +91,14 @@ def build_application(settings: Settings) -> Application:
         .connect_timeout(10)
         .read_timeout(30)
         .write_timeout(60)
-        .post_init(_post_init)
-        .post_stop(_post_stop)
-        .post_shutdown(_post_shutdown)
     )
     if proxy := settings.telegram_proxy:  # Telegram traffic only; providers stay direct
         builder = builder.proxy(proxy).get_updates_proxy(proxy)
+    if settings.webhook_url:  # updates come through the runtime's HTTP server
+        builder = builder.updater(None)
     app = builder.build()
     app.bot_data["settings"] = settings
     register_handlers(app)
-    from bot.onebot.adapter import attach  # QQ beside Telegram when ONEBOT_WS_PORT is set
-
-    attach(app, settings)
     return app
 
 
@@ -130,43 +147,115 @@ def register_handlers(app: Application) -> None:
     app.add_error_handler(on_error)
 
 
-async def _post_init(app: Application) -> None:
-    settings: Settings = app.bot_data["settings"]
-    services = await Services.open(settings)
-    app.bot_data["services"] = services
-    await access_handlers.setup(app, services)
-    maintenance.setup(app, services)  # media retention sweeps, full-disk alert
-    services.runner.events = TelegramJobEvents(
-        app.bot, services.jobs, services.runner, settings.job_status_interval,
-        kind_intervals={"video": settings.video_status_interval},
-        capabilities=telegram_capabilities(settings),  # the upload limit of this deployment
-        retry_min=settings.job_delivery_retry_min, retry_max=settings.job_delivery_retry_max,
-    )  # fmt: skip
-    if settings.onebot_ws_port is not None:  # QQ jobs wait (delayed) until QQ fills its slot
-        services.runner.events = router_of(services.runner.events)
-    resumed = await services.runner.resume()
-    if resumed:
-        log.info(texts.LOG_RESUMED_UNFINISHED_JOBS, len(resumed))
-    # Only what the configured providers can do (no /story without a storyboard provider).
-    menu = [BotCommand(name, text) for name, text in commands.command_menu(services.providers)]
-    try:
-        await app.bot.set_my_commands(menu, scope=BotCommandScopeAllPrivateChats())
-        await app.bot.set_my_commands(menu, scope=BotCommandScopeAllGroupChats())
-    except TelegramError:
-        log.warning(texts.LOG_COULD_NOT_SET_COMMAND_MENU, exc_info=True)
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
-async def _post_stop(app: Application) -> None:
-    """Before the Bot closes: cut streaming answers (partial text + notice), bounded."""
-    services: Services | None = app.bot_data.get("services")
-    if services is not None:
-        await services.background.close(services.settings.shutdown_grace)
+class TelegramPlatform:
+    """PTB under the runtime: mount → start (background connect) → stop."""
+
+    name = "telegram"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = build_application(settings)
+        self.webhook_secret = _webhook_secret(settings) if settings.webhook_url else None
+        self._stopping = asyncio.Event()
+        self._connect: asyncio.Task[None] | None = None
+        self._services: Services | None = None
+        self._state = "starting"
+        self.ready = asyncio.Event()  # set once Telegram answers and updates are taken
+        self.poll_timeout = 10  # long-polling seconds (tests use less)
+
+    def state(self) -> str:
+        return self._state
+
+    def mount(self, http: HttpServer) -> None:
+        settings = self.settings
+        if settings.webhook_url and self.webhook_secret is not None:
+            # http://WEBHOOK_LISTEN:WEBHOOK_PORT/<path of WEBHOOK_URL>; TLS is the proxy's job.
+            site = http.at(settings.webhook_listen, settings.webhook_port)
+            path = urlsplit(settings.webhook_url).path or "/"
+            site.router.add_post(path, webhook_handler(self.app, self.webhook_secret))
+
+    async def start(self, host: Host) -> None:
+        services = self._services = host.services
+        self.app.bot_data["services"] = services
+        access_handlers.setup(self.app, services)
+        events = TelegramJobEvents(
+            self.app.bot, services.jobs, services.runner, self.settings.job_status_interval,
+            kind_intervals={"video": self.settings.video_status_interval},
+            capabilities=telegram_capabilities(self.settings),  # this deployment's upload limit
+            retry_min=self.settings.job_delivery_retry_min,
+            retry_max=self.settings.job_delivery_retry_max,
+        )  # fmt: skip
+        self._state = "connecting"
+        self._connect = asyncio.create_task(self._run(host, events), name="telegram-connect")
+
+    async def _run(self, host: Host, events: TelegramJobEvents) -> None:
+        try:
+            if not await wait_for_telegram(self.app, self.settings, self._stopping):
+                return  # stopped while waiting
+        except TokenRejected:
+            line = texts.STARTUP_TOKEN_INVALID.format(base=self.settings.telegram_base_url)
+            host.fatal(ConfigProblem(line))
+            return
+        await self.app.start()
+        host.router.set(self.name, events)  # Telegram's jobs are shown and delivered from now
+        await self._set_menu(host.services)
+        if self.app.updater is not None:
+            await self.app.updater.start_polling(
+                timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
+            )
+        else:
+            await self.app.bot.set_webhook(
+                self.settings.webhook_url or "", secret_token=self.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )  # fmt: skip
+            log.info(texts.LOG_TELEGRAM_WEBHOOK_SET, self.settings.webhook_url)
+        self._state = "running"
+        self.ready.set()
+
+    async def _set_menu(self, services: Services) -> None:
+        # Only what the configured providers can do (no /story without a storyboard provider).
+        menu = [BotCommand(name, text) for name, text in commands.command_menu(services.providers)]
+        try:
+            await self.app.bot.set_my_commands(menu, scope=BotCommandScopeAllPrivateChats())
+            await self.app.bot.set_my_commands(menu, scope=BotCommandScopeAllGroupChats())
+        except TelegramError:
+            log.warning(texts.LOG_COULD_NOT_SET_COMMAND_MENU, exc_info=True)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._connect is not None and not self._connect.done():
+            self._connect.cancel()
+        if self._connect is not None:
+            with contextlib.suppress(BaseException):
+                await self._connect
+        app = self.app
+        with contextlib.suppress(Exception):
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+        with contextlib.suppress(Exception):
+            if app.running:
+                await app.stop()
+        with contextlib.suppress(Exception):
+            await app.shutdown()
+        self._state = "stopped"
+
+    async def notify(self, chat_id: int, text: str) -> None:
+        if self._state != "running":
+            return
+        try:
+            await self.app.bot.send_message(chat_id, text)
+        except TelegramError:
+            log.warning(texts.LOG_COULD_NOT_ALERT_ADMIN_ABOUT, chat_id, exc_info=True)
 
 
-async def _post_shutdown(app: Application) -> None:
-    services: Services | None = app.bot_data.get("services")
-    if services is not None:
-        await services.close()
+def _webhook_secret(settings: Settings) -> str:
+    """WEBHOOK_SECRET, or a random one per start (setWebhook sends it to Telegram anyway)."""
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.get_secret_value()
+    return secrets.token_urlsafe(32)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

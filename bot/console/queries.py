@@ -1,0 +1,203 @@
+"""What the console's pages read from SQLite: every list is LIMITed and pages by id.
+
+Usage counts like /stats and the quotas do (failed jobs left out: bot/store/usage.py COUNTED);
+a platform is told from the id's range (bot/identity.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from bot import identity
+from bot.store.db import Database
+from bot.store.jobs import Job, _row_to_job
+from bot.store.usage import COUNTED
+
+PLATFORMS = ("telegram", "qq")
+CAPABILITIES = ("chat", "image", "video")
+# SQL for "which platform is this id on" (QQ ids live at and above 2**56 in absolute value).
+_PLATFORM_OF = f"(CASE WHEN abs({{col}}) >= {identity.QQ_BASE} THEN 'qq' ELSE 'telegram' END)"
+
+
+def platform_sql(column: str) -> str:
+    return _PLATFORM_OF.format(col=column)
+
+
+@dataclass
+class UsageTable:
+    """counts[platform][capability] for one period."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def get(self, platform: str, capability: str) -> int:
+        return self.counts.get(platform, {}).get(capability, 0)
+
+    def total(self, capability: str) -> int:
+        return sum(self.get(p, capability) for p in PLATFORMS)
+
+
+async def usage_since(db: Database, first_day: str, last_day: str) -> UsageTable:
+    table = UsageTable()
+    async with db.conn.execute(
+        f"SELECT {platform_sql('u.user_id')} AS platform, capability, COUNT(*) AS n "
+        f"FROM usage u WHERE day >= ? AND day <= ? AND {COUNTED} GROUP BY platform, capability",
+        (first_day, last_day),
+    ) as cur:
+        for row in await cur.fetchall():
+            table.counts.setdefault(row["platform"], {})[row["capability"]] = int(row["n"])
+    return table
+
+
+async def daily_usage(db: Database, days: list[str]) -> dict[str, dict[str, int]]:
+    """day → capability → count, for the given days (oldest first)."""
+    series: dict[str, dict[str, int]] = {day: {} for day in days}
+    async with db.conn.execute(
+        f"SELECT day, capability, COUNT(*) AS n FROM usage u WHERE day >= ? AND day <= ? "
+        f"AND {COUNTED} GROUP BY day, capability",
+        (days[0], days[-1]),
+    ) as cur:
+        for row in await cur.fetchall():
+            if row["day"] in series:
+                series[row["day"]][row["capability"]] = int(row["n"])
+    return series
+
+
+async def jobs_by_state(db: Database, states: tuple[str, ...]) -> dict[str, int]:
+    marks = ",".join("?" * len(states))
+    async with db.conn.execute(
+        f"SELECT state, COUNT(*) AS n FROM jobs WHERE state IN ({marks}) GROUP BY state", states
+    ) as cur:
+        return {row["state"]: int(row["n"]) for row in await cur.fetchall()}
+
+
+async def failed_since(db: Database, since: float) -> int:
+    async with db.conn.execute(
+        "SELECT COUNT(*) FROM jobs WHERE created_at >= ? AND state IN ('failed', 'interrupted')",
+        (since,),
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+@dataclass
+class JobFilter:
+    state: str = ""
+    kind: str = ""
+    platform: str = ""
+    user: int | None = None
+    before: int | None = None  # keyset paging: ids below this one (newest first)
+
+
+async def list_jobs(db: Database, wanted: JobFilter, limit: int = 50) -> tuple[list[Job], bool]:
+    """A page of jobs, newest first, and whether older ones follow."""
+    where, args = _job_conditions(wanted)
+    async with db.conn.execute(
+        f"SELECT * FROM jobs {where} ORDER BY id DESC LIMIT ?", (*args, limit + 1)
+    ) as cur:
+        rows = await cur.fetchall()
+    return [_row_to_job(row) for row in rows[:limit]], len(rows) > limit
+
+
+def _job_conditions(wanted: JobFilter) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    args: list[object] = []
+    if wanted.state:
+        clauses.append("state = ?")
+        args.append(wanted.state)
+    if wanted.kind:
+        clauses.append("kind = ?")
+        args.append(wanted.kind)
+    if wanted.platform in PLATFORMS:
+        clauses.append(f"{platform_sql('chat_id')} = ?")
+        args.append(wanted.platform)
+    if wanted.user is not None:
+        clauses.append("(user_id = ? OR chat_id = ?)")
+        args += [wanted.user, wanted.user]
+    if wanted.before is not None:
+        clauses.append("id < ?")
+        args.append(wanted.before)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+async def gallery_jobs(
+    db: Database, kind: str, user: int | None, before: int | None, limit: int = 24
+) -> tuple[list[Job], bool]:
+    """Jobs with saved result files (images and videos), newest first."""
+    clauses = ["files_json != '[]'", "kind IN ('image', 'video')"]
+    args: list[object] = []
+    if kind in ("image", "video"):
+        clauses.append("kind = ?")
+        args.append(kind)
+    if user is not None:
+        clauses.append("user_id = ?")
+        args.append(user)
+    if before is not None:
+        clauses.append("id < ?")
+        args.append(before)
+    async with db.conn.execute(
+        f"SELECT * FROM jobs WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT ?",
+        (*args, limit + 1),
+    ) as cur:
+        rows = await cur.fetchall()
+    return [_row_to_job(row) for row in rows[:limit]], len(rows) > limit
+
+
+@dataclass
+class Seen:
+    ident: int
+    last_at: float
+    today: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+
+
+async def identities(
+    db: Database, today: str, only: int | None = None, offset: int = 0, limit: int = 50
+) -> tuple[list[Seen], bool]:
+    """Every user and group the bot has seen (usage, jobs, access list, quota overrides),
+    most recently active first, with today's and all-time usage."""
+    seen_sql = (
+        "SELECT user_id AS id, created_at AS at FROM usage "
+        "UNION ALL SELECT chat_id, created_at FROM usage WHERE chat_id < 0 "
+        "UNION ALL SELECT user_id, created_at FROM jobs "
+        "UNION ALL SELECT chat_id, created_at FROM jobs WHERE chat_id < 0 "
+        "UNION ALL SELECT id, changed_at FROM access_list "
+        "UNION ALL SELECT user_id, 0 FROM quota_overrides"
+    )
+    where, args = ("WHERE id = ?", [only]) if only is not None else ("", [])
+    async with db.conn.execute(
+        f"SELECT id, MAX(at) AS last_at FROM ({seen_sql}) {where} GROUP BY id "
+        f"ORDER BY last_at DESC, id LIMIT ? OFFSET ?",
+        (*args, limit + 1, offset),
+    ) as cur:
+        rows = await cur.fetchall()
+    found = [Seen(int(row["id"]), float(row["last_at"] or 0)) for row in rows[:limit]]
+    if only is not None and not found:
+        found = [Seen(only, 0.0)]  # not seen yet: an admin may still allow or limit it
+    by_id = {s.ident: s for s in found}
+    if by_id:
+        marks = ",".join("?" * len(by_id))
+        ids = list(by_id)
+        for column in ("user_id", "chat_id"):
+            async with db.conn.execute(
+                f"SELECT {column} AS id, SUM(day = ?) AS today_n, capability, COUNT(*) AS n "
+                f"FROM usage u WHERE {column} IN ({marks}) AND {COUNTED} "
+                f"{'AND chat_id < 0 ' if column == 'chat_id' else ''}"
+                f"GROUP BY {column}, capability",
+                (today, *ids),
+            ) as cur:
+                for row in await cur.fetchall():
+                    entry = by_id[int(row["id"])]
+                    entry.today[row["capability"]] = int(row["today_n"] or 0)
+                    entry.total += int(row["n"])
+    return found, len(rows) > limit
+
+
+def month_start(day: str) -> str:
+    return day[:8] + "01"
+
+
+def last_days(today: str, count: int) -> list[str]:
+    end = dt.date.fromisoformat(today)
+    return [(end - dt.timedelta(days=n)).isoformat() for n in range(count - 1, -1, -1)]
+

@@ -1,0 +1,1 @@
+"""The program's owner: start-up and the runtime that runs every platform as a peer."""

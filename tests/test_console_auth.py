@@ -1,0 +1,124 @@
+"""The console's settings and its login core (bot/console_auth.py): links work once and for
+ten minutes, sessions last seven days and can be revoked, roles decide who gets in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import texts
+from bot.config import Settings
+from bot.console_auth import (
+    LOGIN_TTL,
+    SESSION_TTL,
+    ConsoleAuth,
+    ConsoleOff,
+    NoConsoleRole,
+    plain_http_warning,
+    secure_cookies,
+)
+from bot.store.db import Database
+
+ADMIN = 1001
+
+
+def settings(tmp_path: Path, **values: object) -> Settings:
+    return Settings(_env_file=None, bot_data_dir=tmp_path, bot_admin_ids=[ADMIN], **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
+    database = Database(tmp_path / "bot.sqlite3")
+    await database.open()
+    yield database
+    await database.close()
+
+
+def test_console_listens_on_loopback_port_8787_by_default(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    assert (s.console_host, s.console_port) == ("127.0.0.1", 8787)
+    assert s.console_public_url == "http://127.0.0.1:8787"
+    assert plain_http_warning(s) is None
+    assert not secure_cookies(s)
+
+
+def test_a_public_plain_http_console_gets_a_chinese_warning(tmp_path: Path) -> None:
+    s = settings(tmp_path, console_host="0.0.0.0")
+    warning = plain_http_warning(s)
+    assert warning is not None and "HTTPS" in warning and "0.0.0.0:8787" in warning
+    behind_tls = settings(tmp_path, console_host="0.0.0.0",
+                          console_public_url="https://console.example.com/")  # fmt: skip
+    assert plain_http_warning(behind_tls) is None
+    assert behind_tls.console_public_url == "https://console.example.com"
+    assert secure_cookies(behind_tls)
+    assert plain_http_warning(settings(tmp_path, console_host="::1")) is None
+    assert plain_http_warning(settings(tmp_path, console_host="0.0.0.0", console_port=0)) is None
+
+
+def test_console_settings_are_checked(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        settings(tmp_path, console_port=70000)
+    with pytest.raises(ValidationError):
+        settings(tmp_path, console_public_url="ftp://x")
+
+
+async def test_a_login_link_works_once_and_not_after_ten_minutes(
+    tmp_path: Path, db: Database
+) -> None:
+    auth = ConsoleAuth(db, settings(tmp_path))
+    url = await auth.issue_login_link(ADMIN, now=1000.0)
+    assert url.startswith("http://127.0.0.1:8787/login/")
+    token = url.rsplit("/", 1)[1]
+    first = await auth.redeem(token, now=1001.0)
+    assert first is not None and first.session.identity == ADMIN
+    assert first.session.role == "owner" and first.session.can_change
+    assert await auth.redeem(token, now=1002.0) is None  # the second time
+    late = (await auth.issue_login_link(ADMIN, now=2000.0)).rsplit("/", 1)[1]
+    assert await auth.redeem(late, now=2000.0 + LOGIN_TTL + 1) is None  # after expiry
+    assert await auth.redeem("made-up", now=2001.0) is None
+    # Only hashes are stored: neither the link nor the cookie is in the database.
+    rows = [tuple(r) for r in await (await db.conn.execute(
+        "SELECT * FROM console_login_tokens")).fetchall()]  # fmt: skip
+    sessions = [tuple(r) for r in await (await db.conn.execute(
+        "SELECT * FROM console_sessions")).fetchall()]  # fmt: skip
+    assert token not in repr(rows) and first.secret not in repr(sessions)
+
+
+async def test_sessions_last_seven_days_and_can_be_revoked(tmp_path: Path, db: Database) -> None:
+    auth = ConsoleAuth(db, settings(tmp_path))
+    token = (await auth.issue_login_link(ADMIN, now=1000.0)).rsplit("/", 1)[1]
+    new = await auth.redeem(token, now=1000.0)
+    assert new is not None
+    assert await auth.session(new.secret, now=1000.0 + SESSION_TTL - 1) is not None
+    assert await auth.session(new.secret, now=1000.0 + SESSION_TTL + 1) is None
+    assert await auth.revoke(new.session.id, ADMIN)
+    assert await auth.session(new.secret, now=1001.0) is None
+    entries = await auth.audit_of(f"session:{new.session.id}")
+    assert [e.action for e in entries] == ["revoke", "login"]
+
+
+async def test_only_admins_and_granted_operators_get_links(tmp_path: Path, db: Database) -> None:
+    auth = ConsoleAuth(db, settings(tmp_path))
+    with pytest.raises(NoConsoleRole):
+        await auth.issue_login_link(2002)
+    await auth.set_role(2002, "readonly", ADMIN)
+    token = (await auth.issue_login_link(2002)).rsplit("/", 1)[1]
+    new = await auth.redeem(token)
+    assert new is not None and new.session.role == "readonly" and not new.session.can_change
+    with pytest.raises(ValueError):
+        await auth.set_role(2002, "owner", ADMIN)  # owners are BOT_ADMIN_IDS, nobody else
+    await auth.set_role(2002, None, ADMIN)
+    assert await auth.session(new.secret) is None  # the role is gone: so is the session
+    off = ConsoleAuth(db, settings(tmp_path, console_port=0))
+    with pytest.raises(ConsoleOff):
+        await off.issue_login_link(ADMIN)
+
+
+def test_console_texts_are_chinese() -> None:
+    from tests.latin import foreign_in
+
+    for key, text in texts.CONSOLE_UI.items():
+        assert not foreign_in(text), key

@@ -1,0 +1,223 @@
+"""The console in a real browser (Playwright driving the system Chromium) against the bot and
+the fakes: log in through a /console link, the overview shows what the store counted, a quota
+changed in the console is enforced by /draw, the gallery shows a result. Screenshots of the
+main pages go to a temporary folder, or to docs/screenshots/ with UPDATE_SCREENSHOTS=1."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import identity, texts
+from bot.providers.base import GenerationRequest
+from bot.store.usage import UsageRecord
+from tests.console_harness import RunningConsole
+from tests.fakes.grsai import ChatScript, FakeGrsAI, TaskScript
+from tests.fakes.telegram import FakeTelegram
+from tests.harness import RunningBot, make_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+ADMIN = 9001
+USER = 1001
+QQ_USER = identity.qq_user(777)
+REPO = Path(__file__).resolve().parent.parent
+WAIT = 30_000  # ms: generous, the machine is busy; every wait is for an element or event
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.is_file(),
+    reason="没有系统 Chromium（/usr/bin/chromium）：scripts/test.sh 会尝试用 apt-get 安装",
+)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as driver:
+        launched = await driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = REPO / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS") else (
+        tmp_path / "screenshots")  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+async def running(tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+                  ) -> AsyncIterator[tuple[RunningBot, RunningConsole]]:  # fmt: skip
+    bot = RunningBot(make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[ADMIN],
+                                   bot_public=False, bot_allowed_ids=[USER]))  # fmt: skip
+    await bot.start()
+    assert bot.app is not None
+    console = await RunningConsole(bot.services, bot.app.bot_data["access"]).start()
+    try:
+        yield bot, console
+    finally:
+        await console.stop()
+        await bot.stop()
+
+
+async def log_in(browser: Any, console: RunningConsole, width: int = 1024) -> Any:
+    """A page logged in the way an admin does it: open the /console link, press 登录."""
+    page = await browser.new_page(viewport={"width": width, "height": 900})
+    await page.goto(await console.link(ADMIN))
+    await page.click("#login")
+    await page.wait_for_selector("text=" + texts.CONSOLE_UI["jobs_now"], timeout=WAIT)
+    return page
+
+
+async def draw_a_cat(tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot) -> int:
+    grsai.script_task(TaskScript(kind="image"))
+    chat = tg.private_chat(USER)
+    tg.send_text(chat, USER, "/draw 一只橘猫在窗台上晒太阳")
+    await tg.wait_for(lambda: len(tg.calls_to("sendPhoto")) >= 1, timeout=30)
+    for _ in range(600):  # the photo went out: the job's last write follows at once
+        job = await bot.services.jobs.get(1)
+        if job is not None and job.state == "done":
+            return job.id
+        await asyncio.sleep(0.05)
+    raise AssertionError("the job never finished")
+
+
+async def test_overview_after_logging_in_shows_what_the_store_counted(
+    tg: FakeTelegram, grsai: FakeGrsAI, running: tuple[RunningBot, RunningConsole],
+    browser: Any, shots: Path,
+) -> None:  # fmt: skip
+    bot, console = running
+    grsai.script_chat(ChatScript(text="你好！有什么可以帮你？"))
+    chat = tg.private_chat(USER)
+    tg.send_text(chat, USER, "你好")
+    await draw_a_cat(tg, grsai, bot)
+    await console.access.record_chat(QQ_USER, QQ_USER, "grsai", "gemini-2.5-flash")  # QQ
+    # Wait until the chat turn was recorded (after its answer went out).
+    for _ in range(600):
+        if (await console.access.used_today(USER))["chat"] == 1:
+            break
+        await asyncio.sleep(0.05)
+    expected = {"telegram": await console.access.usage.counts(USER, console.access.today()),
+                "qq": await console.access.usage.counts(QQ_USER, console.access.today())}
+    assert expected["telegram"] == {"chat": 1, "image": 1} and expected["qq"] == {"chat": 1}
+    page = await log_in(browser, console, width=375)
+    for platform, counts in expected.items():
+        for capability in ("chat", "image", "video"):
+            cell = page.locator(f'[data-period="1"] [data-cell="{platform}-{capability}"]')
+            assert await cell.inner_text() == str(counts.get(capability, 0))
+            month = page.locator(f'[data-period="2"] [data-cell="{platform}-{capability}"]')
+            assert await month.inner_text() == str(counts.get(capability, 0))
+    assert await page.locator('[data-cell="total-chat"]').first.inner_text() == "2"
+    assert await page.locator("svg.chart rect").count() >= 2  # today's bar: chat and image
+    await page.screenshot(path=str(shots / "overview-mobile.png"), full_page=True)
+    # The page is usable at 375 px: nothing wider than the screen.
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375
+
+
+async def test_a_quota_changed_in_the_console_is_enforced_by_draw(
+    tg: FakeTelegram, grsai: FakeGrsAI, running: tuple[RunningBot, RunningConsole],
+    browser: Any, shots: Path,
+) -> None:  # fmt: skip
+    _bot, console = running
+    await console.access.record_chat(USER, USER, "grsai", "gemini-2.5-flash")  # seen once
+    page = await log_in(browser, console)
+    await page.goto(console.base + f"/users?q={USER}")
+    card = page.locator(f'[data-identity="{USER}"]')
+    await card.locator('select[name="kind"]').select_option("image")
+    await card.locator('input[name="value"]').fill("0")
+    await card.locator('form.quota button[type="submit"]').click()
+    await page.wait_for_selector(".flash", timeout=WAIT)
+    assert "0" in await page.locator(".flash").inner_text()
+    await page.wait_for_selector("text=" + texts.CONSOLE_ACTION_NAMES["quota"], timeout=WAIT)
+    await page.screenshot(path=str(shots / "users.png"), full_page=True)
+    refused = await console.access.check_job(USER, "image")  # the core check
+    assert refused is not None and refused.kind == "image" and refused.limit == 0
+    chat = tg.private_chat(USER)
+    tg.send_text(chat, USER, "/draw 一只猫")
+    await tg.wait_for(lambda: len(tg.bot_messages(chat["id"])) >= 1)
+    assert "次数已用完" in tg.bot_messages(chat["id"])[-1]["text"]
+    assert grsai.submissions("image") == []
+
+
+async def test_the_gallery_shows_a_result_and_the_main_pages_render(
+    tg: FakeTelegram, grsai: FakeGrsAI, running: tuple[RunningBot, RunningConsole],
+    browser: Any, shots: Path,
+) -> None:  # fmt: skip
+    bot, console = running
+    job_id = await draw_a_cat(tg, grsai, bot)
+    await seed_history(bot)
+    page = await log_in(browser, console)
+    await page.screenshot(path=str(shots / "overview.png"), full_page=True)
+    await page.goto(console.base + "/gallery")
+    image = page.locator(f'[data-job="{job_id}"] img')
+    await image.wait_for(timeout=WAIT)
+    await page.wait_for_function(
+        "el => el.complete && el.naturalWidth > 0", arg=await image.element_handle(),
+        timeout=WAIT,
+    )  # fmt: skip
+    await page.screenshot(path=str(shots / "gallery.png"), full_page=True)
+    await page.goto(console.base + "/jobs")
+    await page.wait_for_selector(f'[data-job="{job_id}"]', timeout=WAIT)
+    await page.screenshot(path=str(shots / "jobs.png"), full_page=True)
+    await page.click(f'[data-job="{job_id}"] a')
+    await page.wait_for_selector("#prompt", timeout=WAIT)
+    assert "橘猫" in await page.locator("#prompt").inner_text()
+    await page.screenshot(path=str(shots / "job.png"), full_page=True)
+    await page.goto(console.base + "/settings")
+    await page.wait_for_selector("text=CONSOLE_PUBLIC_URL", timeout=WAIT)
+    # The top of the list only (the rest names this run's temporary folders).
+    await page.screenshot(path=str(shots / "settings.png"),
+                          clip={"x": 0, "y": 0, "width": 1024, "height": 820})
+    await page.goto(console.base + "/logs")
+    await page.wait_for_selector("#logs", state="attached", timeout=WAIT)
+    # A warning logged now appears on the open page (SSE), without reloading.
+    live = page.locator("#logs li", has_text="网络")
+    for _ in range(600):  # until the page's stream is connected and shows it
+        logging.getLogger("bot.jobs").warning("任务 9 发送失败（网络），稍后重试")
+        if await live.count():
+            break
+        await page.wait_for_timeout(50)
+    await live.first.wait_for(timeout=WAIT)
+    await page.screenshot(path=str(shots / "logs.png"))
+
+
+async def seed_history(bot: RunningBot) -> None:
+    """30 days of made-up usage and a few jobs in other states (for the screenshots)."""
+    from bot.access import AccessControl
+
+    services = bot.services
+    assert bot.app is not None
+    access: AccessControl = bot.app.bot_data["access"]
+    today = access.today()
+    start = dt.date.fromisoformat(today)
+    for back in range(1, 30):
+        day = (start - dt.timedelta(days=back)).isoformat()
+        for n in range((back * 7) % 13 + 2):
+            user = USER if n % 3 else QQ_USER
+            await access.usage.record(day, UsageRecord(user, user, "chat", "grsai"))
+        for _ in range((back * 5) % 6):
+            await access.usage.record(day, UsageRecord(USER, USER, "image", "grsai"))
+        if back % 4 == 0:
+            await access.usage.record(day, UsageRecord(QQ_USER, QQ_USER, "video", "grsai"))
+    for prompt, state, failure in (("赛博朋克风格的城市夜景", "failed", "credits"),
+                                   ("海边日落，电影感", "interrupted", "interrupted")):  # fmt: skip
+        job = await services.jobs.create(
+            request=GenerationRequest("image", prompt, {"model": "nano-banana"}),
+            provider="grsai", user_id=QQ_USER, chat_id=QQ_USER, thread_id=None,
+            reply_to_id=None,
+        )  # fmt: skip
+        await services.jobs.update(job, state=state, failure=failure)

@@ -1,0 +1,159 @@
+"""The console's job actions against the running bot and the fakes: cancel a queued job
+(nothing reaches the provider), resend a result the chat could not take (it arrives once),
+allow/deny/quota with the same effect as the commands, overview numbers from the store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from pathlib import Path
+
+import pytest
+
+from bot import texts
+from bot.store.jobs import Job
+from tests.console_harness import RunningConsole
+from tests.fakes.grsai import FakeGrsAI, TaskScript
+from tests.fakes.telegram import FakeTelegram
+from tests.harness import RunningBot, make_settings
+
+ADMIN = 9001
+USER = 1001
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 30.0) -> None:
+    """Poll `check` until it holds (event-driven enough: it reads what the fakes recorded)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "condition never held"
+        await asyncio.sleep(0.05)
+
+
+async def job_in(bot: RunningBot, job_id: int, *states: str) -> Job:
+    job: Job | None = None
+
+    async def reached() -> bool:
+        nonlocal job
+        job = await bot.services.jobs.get(job_id)
+        return job is not None and job.state in states
+
+    await eventually(reached)
+    assert job is not None
+    return job
+
+
+@pytest.fixture
+async def running(tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+                  ) -> AsyncIterator[tuple[RunningBot, RunningConsole]]:  # fmt: skip
+    bot = RunningBot(make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[ADMIN],
+                                   job_max_running=1, bot_public=False,
+                                   bot_allowed_ids=[USER]))  # fmt: skip
+    await bot.start()
+    assert bot.app is not None
+    console = await RunningConsole(bot.services, bot.app.bot_data["access"]).start()
+    try:
+        yield bot, console
+    finally:
+        await console.stop()
+        await bot.stop()
+
+
+async def test_a_queued_job_is_cancelled_without_reaching_the_provider(
+    tg: FakeTelegram, grsai: FakeGrsAI, running: tuple[RunningBot, RunningConsole]
+) -> None:
+    bot, console = running
+    grsai.script_task(TaskScript(kind="image", progress=[5] * 100_000))  # holds the one slot
+    chat = tg.private_chat(USER)
+    tg.send_text(chat, USER, "/draw 第一只猫")
+    first = await job_in(bot, 1, "submitted")
+    tg.send_text(chat, USER, "/draw 第二只猫")
+    second = await job_in(bot, 2, "created")
+    await eventually(lambda: _true(bot.services.runner.queue_ahead_of_new() == 1))
+    client, csrf = await console.logged_in(ADMIN)
+    async with aclosing(client):
+        refused = await client.post(f"/jobs/{first.id}/cancel", data={"csrf": csrf})
+        assert "not_cancellable" in refused.headers["location"]
+        page = await client.get(f"/jobs/{second.id}")
+        assert 'id="cancel"' in page.text
+        done = await client.post(f"/jobs/{second.id}/cancel", data={"csrf": csrf})
+        assert done.status_code == 303 and "done=cancelled" in done.headers["location"]
+        cancelled = await bot.services.jobs.get(second.id)
+        assert cancelled is not None
+        assert (cancelled.state, cancelled.failure) == ("failed", "cancelled")
+        page = await client.get(done.headers["location"])
+        assert "取消任务" in page.text and "已取消" in page.text  # the audit on the job's page
+    assert len(grsai.submissions("image")) == 1  # the second never went upstream
+    # The user is told in Chinese that it was cancelled and not charged.
+    await tg.wait_for(lambda: any("取消" in (m.get("text") or "")
+                                  for m in tg.bot_messages(chat["id"])))  # fmt: skip
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def test_an_undeliverable_result_is_resent_once_without_a_new_submit(
+    tg: FakeTelegram, grsai: FakeGrsAI, running: tuple[RunningBot, RunningConsole]
+) -> None:
+    bot, console = running
+    tg.fail_next("sendPhoto", 403, "Forbidden: bot was blocked by the user")
+    chat = tg.private_chat(USER)
+    tg.send_text(chat, USER, "/draw 猫")
+    job = await job_in(bot, 1, "failed")
+    assert job.failure == "chat_gone"
+    client, csrf = await console.logged_in(ADMIN)
+    async with aclosing(client):
+        page = await client.get(f"/jobs/{job.id}")
+        assert 'id="resend"' in page.text
+        done = await client.post(f"/jobs/{job.id}/resend", data={"csrf": csrf})
+        assert "done=resent" in done.headers["location"]
+        finished = await job_in(bot, 1, "done")
+        again = await client.post(f"/jobs/{job.id}/resend", data={"csrf": csrf})
+        assert "not_resendable" in again.headers["location"]
+    photos = [m for m in tg.bot_messages(chat["id"]) if m.get("photo")]
+    if finished.delivery_failures == 0:  # (a send that timed out on a busy machine is retried)
+        assert len(tg.calls_to("sendPhoto")) == 2, tg.dump_calls()  # the refused one, then once
+        assert len(photos) == 1
+    assert photos and len(grsai.submissions("image")) == 1  # never submitted again
+
+
+async def test_access_and_quota_changes_act_like_the_commands(
+    tg: FakeTelegram, grsai: FakeGrsAI, running: tuple[RunningBot, RunningConsole]
+) -> None:
+    _bot, console = running
+    stranger = 3003
+    client, csrf = await console.logged_in(ADMIN)
+    async with aclosing(client):
+        answer = await client.post("/users/access",
+                                   data={"csrf": csrf, "target": str(stranger), "allowed": "1"})
+        assert answer.status_code == 303
+        # The stranger may chat on Telegram now (the platforms share this AccessControl).
+        stranger_chat = tg.private_chat(stranger)
+        tg.send_text(stranger_chat, stranger, "/usage")
+        await tg.wait_for(lambda: len(tg.bot_messages(stranger_chat["id"])) >= 1)
+        [usage] = tg.bot_messages(stranger_chat["id"])
+        assert usage["text"] != texts.ACCESS_DENIED.format(user_id=stranger)
+        assert "今日用量" in usage["text"]
+        answer = await client.post("/users/quota", data={"csrf": csrf, "target": "qq:123",
+                                                          "kind": "video", "value": "2"})
+        assert answer.status_code == 303
+        control = console.access
+        assert (await control.limits(control_ident("qq:123")))["video"] == 2
+        answer = await client.post("/users/access",
+                                   data={"csrf": csrf, "target": str(ADMIN), "allowed": "0"})
+        assert "cannot_deny_admin" in answer.headers["location"]
+        assert control.is_allowed(ADMIN, None)
+        for bad in ({"target": "nobody", "kind": "video", "value": "1"},
+                    {"target": "5", "kind": "money", "value": "1"},
+                    {"target": "5", "kind": "chat", "value": "-1"}):  # fmt: skip
+            refused = await client.post("/users/quota", data={"csrf": csrf, **bad})
+            assert refused.status_code == 400 and "输入有误" in refused.text
+        page = await client.get("/users")
+        assert "允许使用" in page.text and "修改配额" in page.text  # the audit on the page
+
+
+def control_ident(text: str) -> int:
+    from bot import identity
+
+    return identity.parse(text)
