@@ -66,6 +66,7 @@ def run_check(offline: bool) -> int:
         if not offline:
             asyncio.run(_online(loaded.settings, checklist))
         _qq(loaded.settings, checklist)
+        _console(loaded.settings, checklist)
         _data_dir(loaded.settings.bot_data_dir, checklist)
         if offline:
             checklist.lines.append(texts.CHECK_OFFLINE)
@@ -153,6 +154,22 @@ def _qq(settings: Settings, checklist: Checklist) -> None:
             checklist.note(what, fix)
         else:
             checklist.fail(what, fix)
+
+
+def _console(settings: Settings, checklist: Checklist) -> None:
+    """Where the web console will listen; a warning when it is exposed over plain http."""
+    from bot.console_auth import plain_http_warning
+
+    if not settings.console_port:
+        return
+    what = texts.CHECK_CONSOLE.format(
+        url=settings.console_public_url, host=settings.console_host, port=settings.console_port
+    )
+    warning = plain_http_warning(settings)
+    if warning:
+        checklist.note(what, warning.removeprefix("⚠️ "))
+    else:
+        checklist.ok(what)
 
 
 def _data_dir(path: Path, checklist: Checklist) -> None:

@@ -551,6 +551,7 @@ CHECK_PROVIDER_FIX = {
     "error": "稍后再试；仍失败请查看日志",
 }
 CHECK_NOTE = "⚠️ {what} —— {fix}"
+CHECK_CONSOLE = "网页控制台：{url}（监听 {host}:{port}）"
 # QQ (OneBot): the port, the token, and whether NapCat has connected (bot/onebot/checkup.py)
 CHECK_QQ_PORT_FREE = "QQ：端口 {host}:{port} 可用"
 CHECK_QQ_PORT_RUNNING = "QQ：正在运行的机器人已在 {host}:{port} 监听"

@@ -132,3 +132,17 @@ async def test_the_console_is_served_by_the_runtime_and_a_taken_port_is_one_chin
         assert again.proc is not None
         code = await again.proc.wait()
     assert code == 2 and "CONSOLE_PORT" in again.log and "Traceback" not in again.log, again.log
+
+
+async def test_check_names_the_console_and_warns_when_it_is_open_over_plain_http(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    from tests.process import run_once
+
+    port = str(free_port())
+    env = qq_only_env(tg, grsai, tmp_path / "data", CONSOLE_PORT=port)
+    _, out = await run_once(["check", "--offline"], env, tmp_path / "run")
+    assert "网页控制台" in out and "CONSOLE_HOST" not in out, out
+    exposed = qq_only_env(tg, grsai, tmp_path / "data2", CONSOLE_PORT=port, CONSOLE_HOST="0.0.0.0")
+    _, out = await run_once(["check", "--offline"], exposed, tmp_path / "run2")
+    assert "CONSOLE_HOST=127.0.0.1" in out and "HTTPS" in out, out
