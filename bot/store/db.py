@@ -173,6 +173,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX console_audit_target ON console_audit (target, id);
     CREATE INDEX jobs_created ON jobs (created_at);
     """,
+    # 9: which bot account took the request (QQ's self_id: its results go out through that
+    # account), and when a result send timed out with its outcome unknown ("maybe sent": it
+    # is never sent again blindly, bot/onebot/jobs.py)
+    """
+    ALTER TABLE jobs ADD COLUMN account_id INTEGER;
+    ALTER TABLE jobs ADD COLUMN maybe_sent_at REAL;
+    """,
 ]
 
 
