@@ -167,8 +167,8 @@ async def test_forty_queued_images_get_a_few_queue_position_edits_each_not_one_p
     assert len(queue_edits) <= 2 * 40, len(queue_edits)
     # The fake stamps arrivals on the event loop it shares with the bot: when a busy machine
     # stalls that loop, two sends made 0.35 s apart can be stamped together. One such stamp
-    # (answered 429 and retried by the limiter, invisible to the user) is measurement; the
-    # old behaviour flooded every chat.
+    # (answered 429 and retried by the limiter, invisible to the user) is measurement, not
+    # the bot sending too fast; a limiter that ignored the gap would flood dozens of chats.
     assert len(tg.flood_events) <= 1, tg.flood_events
 
 
