@@ -31,11 +31,15 @@ def stats_text(stats: DayStats) -> str:
     ]
     if stats.unpriced:
         spend_parts.append(texts.STATS_UNPRICED.format(count=stats.unpriced))
-    return texts.STATS_TEXT.format(
+    text = texts.STATS_TEXT.format(
         day=stats.day, users_today=stats.users_today, users_ever=stats.users_ever,
         allowed=stats.allowed_ids, usage=usage, jobs=jobs, failures=failures,
         spend=joined(spend_parts),
     )  # fmt: skip
+    if stats.undeliverable:
+        ids = "、".join(str(job_id) for job_id in stats.undeliverable)
+        text += "\n" + texts.STATS_UNDELIVERABLE.format(ids=ids)
+    return text
 
 
 async def providers_text(checks: Sequence[StatusCheck]) -> str:

@@ -232,6 +232,7 @@ class Settings(BaseSettings):
     # doubling up to the maximum, until it gets through (also after a restart).
     job_delivery_retry_min: float = 2.0
     job_delivery_retry_max: float = 300.0
+    job_delivery_max_failures: int = 600  # then parked as undeliverable (about 50 h at the cap)
     # --- limits ---
     # Days a result, reference photo, clip or staged file is kept on disk (0 = forever); files
     # of unfinished jobs are always kept, replies to older results use Telegram's copy.

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot import texts
 from bot.jobs.runner import JobEvents
 from bot.store.jobs import Job
 
@@ -34,6 +35,19 @@ class Capabilities:
     max_inline_video_bytes: int  # a larger video goes as an upload or a link
     max_upload_bytes: int | None  # a larger file goes as a link (None: no limit known)
     sparse_progress: bool  # show only a few milestones of a job (the platform punishes floods)
+    # Files users send that the bot can fetch through the platform (None: no platform limit;
+    # the bot's own caps such as DRAW_MAX_REFERENCE_MB still apply)
+    max_download_bytes: int | None = None
+
+
+def download_failed_text(capabilities: Capabilities) -> str:
+    """A picture could not be fetched: said with this platform's own download limit."""
+    limit = capabilities.max_download_bytes
+    if limit is None:
+        return texts.REFERENCE_DOWNLOAD_FAILED
+    return texts.REFERENCE_DOWNLOAD_FAILED_LIMIT.format(
+        platform=texts.PLATFORM_BOT_NAMES.get(capabilities.name, ""), limit_mb=limit // MB
+    )
 
 
 class ChatPlatform(JobEvents, Protocol):

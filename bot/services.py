@@ -116,6 +116,7 @@ class Services:
                 max_running=settings.job_max_running,
                 delivery_retry_min=settings.job_delivery_retry_min,
                 delivery_retry_max=settings.job_delivery_retry_max,
+                delivery_max_failures=settings.job_delivery_max_failures,
                 queue_status_interval=settings.job_queue_status_interval,
                 not_sent_window=settings.job_submit_connect_window,
             ),

@@ -121,6 +121,21 @@ ERR_UNDELIVERABLE = (
     "⚠️ 结果已经生成，但聊天平台拒收了这个文件，换了几种方式也没能发出。"
     "文件已保存，请联系管理员重新发送（不会再次扣费）。"
 )
+DELIVERY_GAVE_UP = "重试 {tries} 次仍未发出（{reason}），已停止重试；可用 /resend 任务编号 重新发送。"
+# NapCat's wordings (lower case) for a chat the account cannot reach any more: not in the
+# group, group gone, not a friend (bot/onebot/jobs.py chat_gone); matched, never shown
+ONEBOT_GONE_WORDINGS = ("群不存在", "群组不存在", "不在群", "不在该群", "未加入", "已被移出",
+                        "不是好友", "非好友", "好友不存在", "用户不存在", "group not found",
+                        "not in group", "not a member", "not friend", "not your friend",
+                        "user not found", "no such group", "no such user")  # fmt: skip
+QQ_MAYBE_SENT_NOTE = (
+    "发送任务 {job_id} 的结果时 QQ 迟迟没有回应，结果可能已经发出。为避免重复发送，没有再发；"
+    "确认用户没有收到后，可用 /resend {job_id} 重新发送。"
+)
+QQ_MAYBE_SENT = (
+    "⚠️ 结果已经生成，但发送时 QQ 没有确认是否送达。如果没有收到，"
+    "请联系管理员重新发送（不会再次扣费）。"
+)
 ERR_JOB_TIMEOUT = "⏱ 等了很久仍未完成，已停止等待。请稍后重新生成。"
 ERR_RESULT_TOO_LARGE = "⚠️ 生成结果太大，无法下载。请降低清晰度或缩短时长后再试。"
 
@@ -191,9 +206,13 @@ DRAW_ASKED_SIZE = "清晰度 {size}"
 DRAW_CAPTION = "🎨 {prompt}"
 DRAW_ORIGINAL_FILE = "📎 原图文件（{width}×{height}，未压缩）"
 DRAW_REFERENCE_PROMPT = "✏️ 请直接回复这条消息，写出想对这张图做的修改，例如：把背景换成海边日落"
-REFERENCE_DOWNLOAD_FAILED = (
-    "⚠️ 参考图下载失败（Telegram 机器人只能下载 20 MB 以内的文件），请换一张再试。"
+# A picture the bot could not fetch: the platform's own download limit where it has one
+# (bot/platform.py download_failed_text), otherwise just what to do.
+REFERENCE_DOWNLOAD_FAILED = "⚠️ 参考图下载失败，我拿不到这张图片。请重新发送图片后再试。"
+REFERENCE_DOWNLOAD_FAILED_LIMIT = (
+    "⚠️ 参考图下载失败（{platform}只能下载 {limit_mb} MB 以内的文件），请换一张再试。"
 )
+PLATFORM_BOT_NAMES = {"telegram": "Telegram 机器人", "qq": "QQ 机器人"}
 JOB_NOT_FOUND = "这个任务已经不存在了。"
 JOB_RETRY_STARTED = "已重新提交"
 JOB_AGAIN_STARTED = "已开始生成"
@@ -355,6 +374,7 @@ STATS_TEXT = (
     "预估花费：{spend}\n"
     "（服务商返回的原始错误见日志）"
 )
+STATS_UNDELIVERABLE = "⚠️ 已生成但未能发出的任务（文件已保存，/resend 任务编号 重新发送）：{ids}"
 STATS_NONE = "无"
 STATS_UNPRICED = "另有 {count} 项无公开单价"
 PRICE_UNIT_NAMES = {"grsai": "GrsAI 计价", "reshi": "reshi123 计价"}
@@ -636,6 +656,9 @@ QQ_NOT_YET = "🚧 QQ 上暂时还不能使用这个命令，请在 Telegram 上
 LOG_ONEBOT_LISTENING = (
     "QQ（OneBot v11）反向 WebSocket 已在 %s:%s%s 监听，等待 NapCat 连接"
 )
+LOG_QQ_REFUSAL_DROPPED = "给陌生人 %s 的拒绝提示已略过（提示额度用完，优先回答和发送结果）"
+LOG_ONEBOT_EVENT_DROPPED = "QQ 账号 %s 的消息太多，已有 %s 条在处理，这条已丢弃"
+LOG_ONEBOT_BAD_FRAME = "QQ 账号 %s 发来一条无法解析的数据，已跳过（连接保持）"
 LOG_ONEBOT_CONNECTED = "QQ 账号 %s 已通过 OneBot 连接（%s 客户端）"
 LOG_ONEBOT_DISCONNECTED = "QQ 账号 %s 的 OneBot 连接已断开（%s 客户端），等待重新连接"
 LOG_ONEBOT_REPLACED = "QQ 账号 %s 重新连接，旧连接已关闭"
@@ -993,6 +1016,7 @@ LOG_JOB_VIDEO_REFUSED_SENDING_FILE = "任务 %s：视频被拒（%s），改为�
 LOG_JOB_PLACE_REFUSED_SENDING_TO_CHAT = "任务 %s：话题或被回复的消息已不可用（%s），改为直接发到聊天里"
 LOG_ADMIN_RESENDS_JOB = "管理员 %s 重新发送任务 %s 的结果"
 LOG_JOB_DATABASE_FULL_STATE_WRITE = "任务 %s：数据库磁盘已满，状态写入等待空间"
+LOG_QQ_MEDIA_MAYBE_SENT = "任务 %s：QQ 在 %.0f 秒内没有回应媒体发送，结果可能已发出，等待 NapCat 的迟到回应"
 LOG_JOB_DELIVERY_RETRY = "任务 %s：发送失败（%s），第 %d 次重试在 %.1f 秒后"
 LOG_JOB_DISK_FULL_WHILE_SAVING = "任务 %s：保存时磁盘已满，等待空间"
 LOG_JOB_FAILED = "任务 %s 失败：%s：%s"

@@ -112,10 +112,11 @@ async def test_an_undeliverable_result_is_resent_once_without_a_new_submit(
         again = await client.post(f"/jobs/{job.id}/resend", data={"csrf": csrf})
         assert "not_resendable" in again.headers["location"]
     photos = [m for m in tg.bot_messages(chat["id"]) if m.get("photo")]
-    if finished.delivery_failures == 0:  # (a send that timed out on a busy machine is retried)
-        assert len(tg.calls_to("sendPhoto")) == 2, tg.dump_calls()  # the refused one, then once
-        assert len(photos) == 1
-    assert photos and len(grsai.submissions("image")) == 1  # never submitted again
+    # Telegram accepted the photo once (a 429 or a timed-out try on a busy machine is retried
+    # by the bot, and is no second copy).
+    assert len([c for c in tg.calls_to("sendPhoto") if c.ok]) == 1, tg.dump_calls()
+    assert len(photos) == 1 and finished.state == "done"
+    assert len(grsai.submissions("image")) == 1  # never submitted again
 
 
 async def test_access_and_quota_changes_act_like_the_commands(

@@ -13,6 +13,7 @@ from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot
 from tests.media import make_png
+from tests.waiting import eventually, settled_job
 
 USER = 1001
 DRAW = "/v1/draw/nano-banana"
@@ -390,6 +391,35 @@ async def test_job_interrupted_while_submitting_is_not_resent(
     tg.press_button(notice, notice["reply_markup"]["inline_keyboard"][0][0]["callback_data"], USER)
     await tg.wait_for(lambda: len(photos(tg, chat["id"])) == 1, timeout=15)
     assert len(grsai.submissions("image")) == 1
+
+
+async def test_a_job_that_ends_while_telegram_is_still_connecting_still_tells_its_user(
+    tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
+) -> None:
+    """The runtime resumes jobs at once; Telegram registers only once it answers getMe. What a
+    resumed job shows meanwhile is kept and shown then (bot/jobs/events_router.py)."""
+    from bot.providers.base import GenerationRequest
+
+    chat = tg.private_chat(USER)
+    svc = bot.services
+    status = tg.send_text(chat, USER, "占位")
+    job = await svc.jobs.create(
+        request=GenerationRequest("image", "断电时正在提交", {"model": "nano-banana-pro",
+                                  "aspect_ratio": "auto", "image_size": "1K"}),
+        provider="grsai", user_id=USER, chat_id=chat["id"], thread_id=None,
+        reply_to_id=status["message_id"],
+    )  # fmt: skip
+    await svc.jobs.update(job, state="submitting")
+    await bot.stop()
+    tg.start_outage("504", methods={"getMe"})  # Telegram unreachable while the bot starts
+    starting = asyncio.create_task(bot.start())
+    await eventually(lambda: bot.runtime is not None and bot.runtime.services is not None, 15)
+    ended = await settled_job(bot.runtime.services, job.id)
+    assert ended.state == "interrupted"
+    tg.end_outage()
+    await starting
+    await tg.wait_for(lambda: texts.JOB_INTERRUPTED in last_text(tg, chat["id"]), timeout=15)
+    assert grsai.submissions("image") == []
 
 
 async def test_reference_file_too_big_is_refused(

@@ -212,3 +212,13 @@ async def test_a_chat_turn_within_the_limits_sends_its_pictures(
     said = await answer(qq, [qq.image(make_png(12, 12, "cat")), text("/问 图里有什么")])
     assert "一只猫" in said.text
     assert len(qq.media_requests) == 1
+
+
+async def test_a_picture_qq_cannot_give_is_explained_in_qq_words_not_telegrams(
+    qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ
+) -> None:
+    picture = qq.image(make_png(20, 20, "gone"), name="GONE.png")
+    qq.received_media.pop("GONE.png", None)  # NapCat's URL answers 404
+    said = await answer(qq, [picture, text("/画图 油画风格")])
+    assert "下载失败" in said.text
+    assert "Telegram" not in said.text and "20 MB" not in said.text

@@ -21,6 +21,7 @@ from tests.fakes.openai_base import VideoScript
 from tests.fakes.unified import FakeUnified
 from tests.media import make_mp4
 from tests.qq_harness import RunningQQ
+from tests.waiting import settled_job
 
 USER = 555
 GROUP = 4242
@@ -93,6 +94,7 @@ async def test_qq_remix_replying_to_a_bot_video_continues_it_by_pid(
 ) -> None:
     grsai.script_task(TaskScript(kind="video", pid="s_first"))
     first = await make_video(qq, "/视频 16:9 小船出海")
+    await settled_job(qq_bot.services, 1)  # the video's record is written after QQ's answer
     second = await make_video(qq, reply_to(first.message_id, "/续写 暴风雨来了"))
     remix = grsai.submissions("video")[-1]
     assert remix["remixTargetId"] == "s_first"

@@ -51,7 +51,7 @@ async def usage_since(db: Database, first_day: str, last_day: str) -> UsageTable
 
 async def usage_by_day(db: Database, first_day: str, last_day: str) -> dict[str, UsageTable]:
     """day → its counts per platform and capability, for every day in the range that has any:
-    one read of the per-day index (migration 9) gives the overview's today, this month and
+    one read of the per-day index (migration 10) gives the overview's today, this month and
     its 30-day chart. QQ rows are summed rather than grouped on: grouping on the platform
     would sort every row instead of following the index."""
     tables: dict[str, UsageTable] = {}
@@ -172,7 +172,7 @@ async def identities(
 ) -> tuple[list[Seen], bool]:
     """Every user and group the bot has seen (usage, jobs, access list, quota overrides),
     most recently active first, with today's and all-time usage."""
-    # Each part is grouped on its own index (migration 9) so the union holds one row per
+    # Each part is grouped on its own index (migration 10) so the union holds one row per
     # identity and part, not one per usage row and job.
     seen_sql = (
         "SELECT user_id AS id, MAX(created_at) AS at FROM usage GROUP BY user_id "

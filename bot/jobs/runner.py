@@ -15,9 +15,9 @@ Durability rules (never lose a paid result, never pay twice):
 - results are downloaded as soon as they are ready (URLs expire) and only then delivered;
 - a delivery that fails for a transient reason (`DeliveryDelayed`: Telegram down, a proxy
   error, 429) keeps the job in `delivering` and is retried with capped backoff, across
-  restarts too; only `RecipientGone` (blocked, chat deleted) ends it, and `Undeliverable`
-  (the platform refuses the result in every form) parks it, files kept, for an admin to
-  resend (`redeliver`);
+  restarts too, at most `delivery_max_failures` times; only `RecipientGone` (blocked, chat
+  deleted) ends it, and `Undeliverable` (the platform refuses the result in every form, or
+  the tries ran out) parks it, files kept, for an admin to resend (`redeliver`);
 - polls come more often as a job nears its end (bot/jobs/polling.py); a provider callback
   (bot/jobs/callbacks.py) only makes the next poll come at once: states, results and URLs
   are always the poll's, and polling is the safety net;
@@ -137,9 +137,13 @@ class RunnerConfig:
     max_running: int = 200  # jobs driven at once; more wait their turn (durable meanwhile)
     queue_status_interval: float = 10.0  # a queued job's position is re-shown this rarely
     auto_resubmits: int = 1  # failure_reason "error" is resubmitted this often (it's refunded)
-    # Delivery retries after a transient failure: min doubling up to max seconds, forever.
+    # Delivery retries after a transient failure: min doubling up to max seconds, at most
+    # delivery_max_failures times; then the job is parked as undeliverable (files kept, /resend).
+    # 600 tries at the 300 s cap are about 50 hours: a chat platform or NapCat down over a
+    # weekend still gets its result, nothing retries for ever.
     delivery_retry_min: float = 2.0
     delivery_retry_max: float = 300.0
+    delivery_max_failures: int = 600
     # A submit that never left (provider unreachable), without another provider to try, is
     # tried again for this long (seconds) before the job fails: a network blip must not end it,
     # and a user must not wait minutes for nothing (JOB_SUBMIT_CONNECT_WINDOW, 90 s).
@@ -218,7 +222,7 @@ class JobRunner:
         if job.state != "failed" or job.failure != "undeliverable" or not job.files:
             return False
         await self.store.update(job, state="delivering", failure=None, failure_detail=None,
-                                delivery_failures=0)  # fmt: skip
+                                delivery_failures=0, maybe_sent_at=None)  # fmt: skip
         await self._notify(job)
         self.start(job)
         return True
@@ -429,6 +433,9 @@ class JobRunner:
                 return
             except DeliveryDelayed as exc:
                 failures = job.delivery_failures + 1
+                if failures > self.config.delivery_max_failures:
+                    gave_up = texts.DELIVERY_GAVE_UP.format(tries=failures - 1, reason=exc)
+                    raise Undeliverable(gave_up) from exc
                 delay = max(self._backoff(failures), exc.retry_after)
                 log.warning(texts.LOG_JOB_DELIVERY_RETRY, job.id, exc,
                             failures, delay)  # fmt: skip

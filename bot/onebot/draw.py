@@ -114,7 +114,7 @@ async def launch(adapter: QQContext, event: MessageEvent, request: GenerationReq
         provider, request = await choose_provider(svc.providers, svc.jobs, request)
         job = await svc.jobs.create(
             request=request, provider=provider, user_id=user, chat_id=chat,
-            thread_id=None, reply_to_id=event.message_id,
+            thread_id=None, reply_to_id=event.message_id, account_id=event.self_id,
         )  # fmt: skip
         await adapter.access.record_job(job)  # counts until the job fails
     finally:
@@ -158,7 +158,7 @@ async def references_of(adapter: QQContext, event: MessageEvent) -> list[Path] |
             paths.append(Path(ours.path))
         else:
             try:
-                original = await adapter.server.get_msg(replied)
+                original = await adapter.server.get_msg(replied, self_id=event.self_id)
             except OneBotError:
                 original = {}
             sources = seg.image_sources(seg.normalize(original.get("message") or []))

@@ -25,7 +25,7 @@ from bot.onebot.draw import draw, video
 from bot.onebot.events import MessageEvent
 from bot.onebot.plaintext import forward_nodes, plan_answer
 from bot.onebot.received import save_picture
-from bot.onebot.replies import chat_of, ids_of, reply, send
+from bot.onebot.replies import chat_of, ids_of, refuse, reply, send
 from bot.onebot.settings import settings
 from bot.onebot.transport import ActionFailed, OneBotError
 from bot.onebot.video_commands import help_text, remix, role, story
@@ -33,7 +33,7 @@ from bot.provider_status import status_checks
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = frozenset({"allow", "deny", "quota", "stats", "providers", "console"})
+ADMIN_COMMANDS = frozenset({"allow", "deny", "quota", "stats", "providers", "console", "resend"})
 
 
 async def _replied_to_bot(adapter: QQContext, event: MessageEvent) -> bool:
@@ -41,7 +41,7 @@ async def _replied_to_bot(adapter: QQContext, event: MessageEvent) -> bool:
     if replied is None:
         return False
     try:
-        original = await adapter.server.get_msg(replied)
+        original = await adapter.server.get_msg(replied, self_id=event.self_id)
     except OneBotError:
         return False
     sender = original.get("sender") or {}
@@ -53,16 +53,19 @@ async def handle_message(adapter: QQContext, event: MessageEvent) -> None:
         return  # our own messages echoed back
     text = seg.plain_text(event.message, self_id=event.self_id)
     command = seg.parse_command(text)
-    addressed = (
-        not event.is_group
-        or command is not None
-        or seg.mentions(event.message, event.self_id)
-        or await _replied_to_bot(adapter, event)
-    )
-    if not addressed:
-        return
     user, chat = ids_of(event)
     control = adapter.access
+    # Decided from the event itself first: a get_msg (is it a reply to us?) only for a group
+    # message that replies to something, where the bot may answer at all.
+    addressed = (
+        not event.is_group or command is not None or seg.mentions(event.message, event.self_id)
+    )
+    if not addressed and (
+        seg.reply_id(event.message) is None
+        or not control.is_allowed(user, chat)
+        or not await _replied_to_bot(adapter, event)
+    ):
+        return
     if command is not None and command.name in ADMIN_COMMANDS:
         if control.is_admin(user):
             await _admin(adapter, event, command.name, command.args.split())
@@ -79,7 +82,7 @@ async def handle_message(adapter: QQContext, event: MessageEvent) -> None:
                 if event.is_group
                 else texts.QQ_ACCESS_DENIED.format(user=identity.display(user))
             )
-            await reply(adapter, event, refusal)
+            await refuse(adapter, event, refusal)
         return
     if event.is_group and not control.is_admin(user):
         accepted, notify = adapter.cooldown.hit((chat, user))
@@ -199,7 +202,7 @@ async def send_answer(adapter: QQContext, event: MessageEvent, markdown: str) ->
         nodes = forward_nodes(parts, user_id=event.self_id, nickname=texts.QQ_ANSWER_TITLE)
         try:
             await adapter.pacer.wait(chat.key)
-            await adapter.server.send_forward(chat, nodes)
+            await adapter.server.send_forward(chat, nodes, self_id=event.self_id)
             return
         except ActionFailed:
             log.info(texts.LOG_MERGED_FORWARD_REFUSED_SENDING_ANSWER)
@@ -210,7 +213,11 @@ async def send_answer(adapter: QQContext, event: MessageEvent, markdown: str) ->
 
 async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[str]) -> None:
     """/allow /deny <id> (qq:123, qqgroup:456 or a Telegram id; in a group without id: the
-    group), /quota <id> [<kind> <n|default>], /stats (/统计), /providers (/服务商)."""
+    group), /quota <id> [<kind> <n|default>], /stats (/统计), /providers (/服务商),
+    /resend <任务编号>."""
+    if name == "resend":
+        await _resend(adapter, event, args)
+        return
     control = adapter.access
     if name == "stats":
         await reply(adapter, event, stats_text(await control.stats()))
@@ -281,3 +288,18 @@ async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[
     else:
         await reply(adapter, event, texts.ADMIN_QUOTA_SET.format(
             user_id=shown, name=name_text, value=value))  # fmt: skip
+
+
+async def _resend(adapter: QQContext, event: MessageEvent, args: list[str]) -> None:
+    """/resend <任务编号>: a result parked as undeliverable (refused, or maybe sent) goes out
+    once more from its saved files; nothing is paid again."""
+    if len(args) != 1 or not args[0].isdecimal():
+        await reply(adapter, event, texts.ADMIN_USAGE_RESEND)
+        return
+    svc = adapter.services
+    job = await svc.jobs.get(int(args[0]))
+    if job is None or not await svc.runner.redeliver(job):
+        await reply(adapter, event, texts.ADMIN_RESEND_NOT_PARKED.format(job_id=args[0]))
+        return
+    log.info(texts.LOG_ADMIN_RESENDS_JOB, identity.display(ids_of(event)[0]), job.id)
+    await reply(adapter, event, texts.ADMIN_RESEND_STARTED.format(job_id=job.id))

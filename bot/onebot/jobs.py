@@ -16,26 +16,40 @@ Rules:
   file upload, then a short notice that stands for it in replies; an upload QQ refuses
   becomes a link to the provider's URL with its expiry (the file stays saved);
 - a character job is stored (CharacterStore) and announced with its @name;
-- no OneBot connection, a cut connection or a refused send → DeliveryDelayed: the job stays
-  `delivering` and the runner retries (a paid result is rather sent twice than lost).
+- every send goes through the account that took the request (the job's `account_id`, QQ's
+  self_id); while that account is offline delivery waits (DeliveryDelayed), never through
+  another account;
+- a video segment or file upload waits `media_timeout(size)` for NapCat's answer; after a
+  timeout the job is marked "maybe sent" (durably) and the late answer is awaited up to
+  LATE_ANSWER_WAIT: an "ok" records it as sent, a refusal means it did not arrive (then the
+  next form is tried). Still unknown (no answer, connection cut, or a restart in between):
+  nothing is sent again blindly, the job is parked as undeliverable with a Chinese note for
+  admins (/resend sends it once more). One result, one copy;
+- a permanent refusal (retcode 14xx, NapCat's "group not found" / "not in group" / "not a
+  friend" wordings) ends delivery like a chat that is gone (RecipientGone);
+- no OneBot connection, a cut connection or another refused send → DeliveryDelayed: the job
+  stays `delivering` and the runner retries, a bounded number of times (bot/jobs/runner.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bot import identity, texts
 from bot.jobs.result_links import minutes_left
-from bot.jobs.runner import DeliveryDelayed
+from bot.jobs.runner import DeliveryDelayed, RecipientGone, Undeliverable
 from bot.jobs.status import retry_offered, shown_prompt, status_text
 from bot.media.mp4info import mp4_info
 from bot.onebot import actions
 from bot.onebot import segments as seg
 from bot.onebot.context import QQContext
 from bot.onebot.platform import capabilities
-from bot.onebot.transport import ActionFailed, ChatRef, OneBotError
+from bot.onebot.transport import ActionFailed, ActionTimeout, ChatRef, OneBotError
 from bot.providers import errors
 from bot.store.characters import CharacterStore
 from bot.store.jobs import Job, JobStore, ResultMessage, SavedFile
@@ -46,6 +60,26 @@ DELIVERY_CONNECT_WAIT = 5.0  # seconds a delivery waits for NapCat before trying
 MB = 1024 * 1024
 PROMPT_CHARS = 300  # of the prompt repeated above a link or a file notice
 RUNNING_STATES = ("created", "submitting", "submitted")
+# A video segment or upload makes NapCat push the whole file to QQ before it answers: a fixed
+# part (decoding, QQ's upload handshake) plus the transfer at 0.5 MB/s (4 Mbit/s, a modest
+# home uplink; QQ's own upload is often slower at peak hours). 100 MB → 260 s, 10 MB → 80 s.
+MEDIA_TIMEOUT_BASE = 60.0
+MEDIA_SECONDS_PER_MB = 2.0
+# After a media timeout, NapCat's late answer is still awaited this long (it answers once
+# QQ has the file); beyond it the outcome stays unknown and the job is parked for admins.
+LATE_ANSWER_WAIT = 600.0
+T = TypeVar("T")
+
+
+def media_timeout(size: int) -> float:
+    return MEDIA_TIMEOUT_BASE + size / MB * MEDIA_SECONDS_PER_MB
+
+
+def chat_gone(exc: ActionFailed) -> bool:
+    """A refusal that will not change by trying again: the request is malformed for this
+    chat (retcode 1400-class) or the account is no longer in the group / a friend."""
+    message = exc.message.lower()
+    return 1400 <= exc.retcode < 1500 or any(w in message for w in texts.ONEBOT_GONE_WORDINGS)
 
 
 def chat_ref(chat_id: int) -> ChatRef:
@@ -59,6 +93,8 @@ _NO_BUTTONS = {texts.JOB_INTERRUPTED: texts.QQ_JOB_INTERRUPTED,
 
 
 def failure_text(job: Job) -> str:
+    if job.failure == "undeliverable" and job.maybe_sent_at is not None:
+        return texts.QQ_MAYBE_SENT  # it may have arrived: not "refused"
     text = status_text(job)
     for telegram, qq in _NO_BUTTONS.items():
         text = text.replace(telegram, qq)
@@ -135,9 +171,32 @@ class QQJobEvents:
         chat = chat_ref(job.chat_id)
         head = [seg.reply(job.reply_to_id)] if job.reply_to_id else []
         await self.adapter.pacer.wait(chat.key)
-        return await self.adapter.server.send(chat, [*head, *message], **kw)  # type: ignore[arg-type]
+        return await self.adapter.server.send(chat, [*head, *message], self_id=job.account_id,
+                                              **kw)  # type: ignore[arg-type]  # fmt: skip
+
+    async def _media(self, job: Job, size: int, send: Callable[..., Awaitable[T]]) -> T:
+        """A media send with a timeout that grows with the file; see the module rules."""
+        try:
+            return await send(answer_timeout=media_timeout(size), keep_late=True)
+        except ActionTimeout as exc:
+            if exc.late is None:
+                raise
+            await self.store.update(job, maybe_sent_at=time.time())
+            log.warning(texts.LOG_QQ_MEDIA_MAYBE_SENT, job.id, media_timeout(size))
+            try:
+                async with asyncio.timeout(LATE_ANSWER_WAIT):
+                    result: Any = await exc.late
+            except ActionFailed:  # the late answer says it did not arrive: safe to go on
+                await self.store.update(job, maybe_sent_at=None)
+                raise
+            except (TimeoutError, OneBotError):  # still unknown: never upload blindly again
+                raise Undeliverable(texts.QQ_MAYBE_SENT_NOTE.format(job_id=job.id)) from None
+            await self.store.update(job, maybe_sent_at=None)
+            return result  # type: ignore[no-any-return]
 
     async def deliver(self, job: Job) -> None:
+        if job.maybe_sent_at is not None:  # a send of it timed out before a restart
+            raise Undeliverable(texts.QQ_MAYBE_SENT_NOTE.format(job_id=job.id))
         try:
             if job.kind == "character":
                 await self._deliver_character(job)
@@ -159,7 +218,11 @@ class QQJobEvents:
                     chat_id=job.chat_id, message_id=message_id, job_id=job.id, kind=job.kind,
                     file_id=None, path=file.path, width=file.width, height=file.height,
                 ))  # fmt: skip
-        except OneBotError as exc:  # not connected, cut, refused: try again later
+        except ActionFailed as exc:
+            if chat_gone(exc):
+                raise RecipientGone(f"QQ: {exc}") from exc
+            raise DeliveryDelayed(f"QQ: {exc}") from exc
+        except OneBotError as exc:  # not connected, cut: try again later
             raise DeliveryDelayed(f"QQ: {type(exc).__name__}") from exc
 
     async def _deliver_video(self, job: Job, index: int, file: SavedFile, pid: str | None) -> None:
@@ -175,21 +238,24 @@ class QQJobEvents:
         )  # fmt: skip
         limit = self.capabilities.max_inline_video_bytes
         if file.size <= limit:
+            video = [seg.video(await asyncio.to_thread(path.read_bytes))]
             try:
-                link.message_id = await self._send(
-                    job, [seg.video(await asyncio.to_thread(path.read_bytes))],
-                    connect_wait=DELIVERY_CONNECT_WAIT,
-                )  # fmt: skip
+                link.message_id = await self._media(job, file.size, lambda **kw: self._send(
+                    job, video, connect_wait=DELIVERY_CONNECT_WAIT, **kw))  # fmt: skip
                 await self.store.add_result_message(link)
                 return
-            except ActionFailed:  # QQ refused the segment (too big for it): upload the file
+            except ActionFailed as exc:  # QQ refused the segment (too big for it): upload
+                if chat_gone(exc):
+                    raise
                 log.info(texts.LOG_JOB_VIDEO_SEGMENT_REFUSED_UPLOADING, job.id)
         size_mb = f"{file.size / MB:.0f}"
         try:
-            await self.adapter.server.upload_file(
-                chat_ref(job.chat_id), path, path.name, connect_wait=DELIVERY_CONNECT_WAIT
-            )
-        except ActionFailed:  # refused outright (size, rights): the provider's link will do
+            await self._media(job, file.size, lambda **kw: self.adapter.server.upload_file(
+                chat_ref(job.chat_id), path, path.name, self_id=job.account_id,
+                connect_wait=DELIVERY_CONNECT_WAIT, **kw))  # fmt: skip
+        except ActionFailed as exc:  # refused outright (size, rights): the provider's link
+            if chat_gone(exc):
+                raise
             log.info(texts.LOG_JOB_FILE_UPLOAD_REFUSED_SENDING, job.id)
             link.message_id = await self._send(
                 job, [seg.text(await self._link_text(job, file, size_mb))],

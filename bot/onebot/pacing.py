@@ -4,6 +4,10 @@ Rules: every outgoing message first waits for its chat's bucket (default: a burs
 one per second), then for the account's bucket (default: a burst of 5, then 20 per minute).
 Waiting for one chat never holds up another chat's chat-level wait; the account level is
 shared and served in arrival order. Clock and sleep are injectable so tests run instantly.
+Strangers' refusal notices never wait: `take_spare` sends one only when its own small budget
+(REFUSAL_BURST, then REFUSAL_PER_MINUTE), the chat and the account all have a token now,
+nobody is waiting for the account and a token stays for answers and results; otherwise the
+notice is dropped (not queued): paid results and answers go first.
 """
 
 from __future__ import annotations
@@ -43,6 +47,12 @@ class TokenBucket:
         return self.tokens >= self.capacity
 
 
+# Refusals: 3 at once, then 6 a minute for the whole account (a tenth of its 20/min budget at
+# most: a crowd of strangers cannot crowd out answers); one account token is always left.
+REFUSAL_BURST = 3
+REFUSAL_PER_MINUTE = 6.0
+
+
 @dataclass(frozen=True)
 class PacingConfig:
     chat_interval: float = 1.0  # seconds between messages in one chat after the burst
@@ -70,6 +80,22 @@ class SendPacer:
             rate=self.config.account_per_minute / 60.0, capacity=self.config.account_burst
         )
         self._account_lock = asyncio.Lock()
+        self._refusals = TokenBucket(rate=REFUSAL_PER_MINUTE / 60.0, capacity=REFUSAL_BURST)
+
+    def take_spare(self, chat_key: str) -> bool:
+        """A refusal notice may go now (tokens taken) or must be dropped: see the rules."""
+        now = self._clock()
+        bucket, lock = self._chat(chat_key)
+        if lock.locked() or self._account_lock.locked():
+            return False
+        if self._refusals.wait_time(now) > 0 or bucket.wait_time(now) > 0:
+            return False
+        self._account._refill(now)
+        if self._account.tokens < 2:  # keep one for an answer or a result
+            return False
+        for taken in (self._refusals, bucket, self._account):
+            taken.take(now)
+        return True
 
     def _chat(self, key: str) -> tuple[TokenBucket, asyncio.Lock]:
         bucket = self._chats.get(key)

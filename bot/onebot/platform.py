@@ -26,6 +26,7 @@ QQ = Capabilities(
     max_inline_video_bytes=100 * MB,  # the QQ_VIDEO_SEGMENT_MAX_MB default
     max_upload_bytes=None,  # group file uploads: NapCat's and the group's own limits
     sparse_progress=True,
+    max_download_bytes=None,  # NapCat hands over what users send (our own caps apply)
 )
 
 

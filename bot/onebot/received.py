@@ -26,7 +26,9 @@ from bot import texts
 from bot.media.download import UrlPolicy, copy_file, download_result
 from bot.onebot import segments as seg
 from bot.onebot.context import QQContext
+from bot.onebot.platform import QQ
 from bot.onebot.transport import OneBotError
+from bot.platform import download_failed_text
 from bot.providers import errors
 
 log = logging.getLogger(__name__)
@@ -62,13 +64,13 @@ async def save_picture(adapter: QQContext, source: seg.MediaSource) -> Path | st
             info = await adapter.server.get_image(source.file)
         except OneBotError:
             log.info(texts.LOG_QQ_GET_IMAGE_FAILED, exc_info=True)
-            return texts.REFERENCE_DOWNLOAD_FAILED
+            return download_failed_text(QQ)
         url = str(info.get("url") or "")
         local = str(info.get("file") or "") if not url else None
     problems = {
         "too_big": texts.DRAW_REFERENCE_TOO_BIG.format(limit_mb=max_mb),
         "wrong_kind": texts.DRAW_REFERENCE_NOT_IMAGE,
-        "failed": texts.REFERENCE_DOWNLOAD_FAILED,
+        "failed": download_failed_text(QQ),
     }
     refs = adapter.settings.media_dir / "refs"
     return await _save(adapter, url, local, refs, "image", max_mb, problems)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from bot import identity
+import logging
+
+from bot import identity, texts
 from bot.onebot import segments as seg
 from bot.onebot.context import QQContext
 from bot.onebot.events import MessageEvent
 from bot.onebot.transport import ChatRef
+
+log = logging.getLogger(__name__)
 
 
 def chat_of(event: MessageEvent) -> ChatRef:
@@ -28,7 +32,18 @@ def ids_of(event: MessageEvent) -> tuple[int, int]:
 async def send(adapter: QQContext, event: MessageEvent, message: list[seg.Segment]) -> int:
     chat = chat_of(event)
     await adapter.pacer.wait(chat.key)
-    return await adapter.server.send(chat, message)
+    return await adapter.server.send(chat, message, self_id=event.self_id)
+
+
+async def refuse(adapter: QQContext, event: MessageEvent, text: str) -> None:
+    """A notice to a stranger: sent only from the spare budget, dropped otherwise (never
+    queued before answers and results; bot/onebot/pacing.py)."""
+    chat = chat_of(event)
+    if not adapter.pacer.take_spare(chat.key):
+        log.info(texts.LOG_QQ_REFUSAL_DROPPED, chat.key)
+        return
+    message = [seg.reply(event.message_id), seg.text(text)]
+    await adapter.server.send(chat, message, self_id=event.self_id)
 
 
 async def reply(adapter: QQContext, event: MessageEvent, text: str) -> int:

@@ -13,9 +13,14 @@ Rules this module guarantees:
 - an action whose connection drops after the request went out raises `ConnectionLost`, one
   not answered in time `ActionTimeout`: for both the outcome is unknown (a message may have
   been sent), so they are never retried here;
+- a call may keep waiting for the late answer of an action that timed out (`keep_late`):
+  a media upload NapCat finishes after the timeout is then known to have arrived;
 - `status: failed` (or a retcode other than 0/1) raises `ActionFailed` with the retcode;
-- events are parsed (`bot.onebot.events`) and each is handed to the callback in its own task,
-  so a handler may call actions (whose answers arrive on the same connection) freely;
+- events are parsed (`bot.onebot.events`) and each is handed to the callback in its own task
+  (at most MAX_EVENTS_IN_FLIGHT at once: more are dropped with a Chinese warning),
+  so a handler may call actions (whose answers arrive on the same connection) freely; a
+  frame that cannot be parsed (too deeply nested, odd numbers) is logged and skipped, the
+  connection stays open;
 - a port already taken raises `PortInUse` (the CLI says so in one Chinese line, exit 2); the
   listener and each connection/disconnection are noted in `config.state_file` for `check`;
 - every line it logs at INFO and above is Chinese and names what to fix (401/403/404).
@@ -63,6 +68,11 @@ MAX_FRAME = 16 * 1024 * 1024  # incoming frames (events, get_msg answers); sends
 # connection is cut: a healthy NapCat answers within milliseconds, a hung one never does, and
 # a stop (SIGTERM) must finish within 10 s in all (websockets' default alone is 10 s).
 CLOSE_TIMEOUT = 1.0
+# Events handled at once (all accounts); more are dropped with a warning. A handler may wait
+# on QQ (get_msg, paced sends) or a model; 64 is far above what a few busy groups need at the
+# 20 messages a minute QQ lets an account send, and keeps a flood or a hung NapCat from
+# piling up unbounded tasks.
+MAX_EVENTS_IN_FLIGHT = 64
 
 
 class OneBotError(Exception):
@@ -87,7 +97,15 @@ class ConnectionLost(OneBotError):
 
 
 class ActionTimeout(OneBotError):
-    """No answer in time: the outcome is unknown (the action may still have happened)."""
+    """No answer in time: the outcome is unknown (the action may still have happened).
+
+    With `call(..., keep_late=True)` the call stays registered and `late` is the future its
+    answer (or `ConnectionLost`) still arrives on: the caller may wait longer for it instead
+    of doing the action again."""
+
+    def __init__(self, message: str, late: asyncio.Future[Any] | None = None) -> None:
+        super().__init__(message)
+        self.late = late
 
 
 class ActionFailed(OneBotError):
@@ -165,6 +183,7 @@ class OneBotServer:
         self._server: Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._echo = itertools.count(1)
+        self._in_flight = 0  # events being handled (MAX_EVENTS_IN_FLIGHT)
         base = config.path.rstrip("/") or ""
         self._routes = {
             base or "/": None,
@@ -300,7 +319,10 @@ class OneBotServer:
         self._record(connected={"self_id": self_id, "role": role, "at": time.time()})
         try:
             async for frame in ws:
-                self._on_frame(conn, frame)
+                try:
+                    self._on_frame(conn, frame)
+                except Exception:  # e.g. RecursionError (deep JSON): skip it, keep the link
+                    log.warning(texts.LOG_ONEBOT_BAD_FRAME, conn.self_id, exc_info=True)
         except ConnectionClosed:
             pass
         finally:
@@ -384,6 +406,10 @@ class OneBotServer:
             return
         if isinstance(event, HeartbeatEvent):
             conn.last_heartbeat = time.monotonic()
+        if self._in_flight >= MAX_EVENTS_IN_FLIGHT:
+            log.warning(texts.LOG_ONEBOT_EVENT_DROPPED, conn.self_id, MAX_EVENTS_IN_FLIGHT)
+            return
+        self._in_flight += 1
         self._spawn(self._deliver(event))
 
     def _on_response(self, conn: _Conn, payload: dict[str, Any]) -> None:
@@ -409,6 +435,8 @@ class OneBotServer:
             await self._on_event(event)
         except Exception:
             log.exception(texts.LOG_ONEBOT_HANDLER_FAILED)
+        finally:
+            self._in_flight -= 1
 
     # --- actions ------------------------------------------------------------------------
 
@@ -420,8 +448,10 @@ class OneBotServer:
         self_id: int | None = None,
         answer_timeout: float | None = None,
         connect_wait: float | None = None,
+        keep_late: bool = False,
     ) -> Any:
-        """Call an action; its `data`. See the module rules for the errors."""
+        """Call an action; its `data`. See the module rules for the errors (`keep_late`:
+        see ActionTimeout)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (self.connect_wait if connect_wait is None else connect_wait)
         echo = f"ob{next(self._echo)}"
@@ -441,13 +471,20 @@ class OneBotServer:
                 continue
             break
         limit = self.action_timeout if answer_timeout is None else answer_timeout
+        kept = False
         try:
             async with asyncio.timeout(limit):
-                return await future
+                # shielded only when kept: the timeout must not cancel the late answer's future
+                return await (asyncio.shield(future) if keep_late else future)
         except TimeoutError:
-            raise ActionTimeout(f"{action}: no answer in time, outcome unknown") from None
+            if not keep_late:
+                raise ActionTimeout(f"{action}: no answer in time, outcome unknown") from None
+            kept = True  # the entry stays: NapCat's late answer still resolves `future`
+            raise ActionTimeout(f"{action}: no answer in time, outcome unknown",
+                                late=future) from None  # fmt: skip
         finally:
-            conn.pending.pop(echo, None)
+            if not kept:
+                conn.pending.pop(echo, None)
 
     # Thin typed wrappers of the actions the adapter uses (api/public.md + go-cqhttp/NapCat
     # extensions for files and merged forwards).

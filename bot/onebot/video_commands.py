@@ -179,7 +179,7 @@ async def _user_clip(adapter: QQContext, event: MessageEvent) -> seg.MediaSource
     replied = seg.reply_id(event.message)
     if not sources and replied is not None:
         try:
-            original = await adapter.server.get_msg(replied)
+            original = await adapter.server.get_msg(replied, self_id=event.self_id)
         except OneBotError:
             return None
         sources = seg.media_sources(original.get("message") or [], "video")

@@ -78,6 +78,8 @@ class Runtime:
     async def start(self) -> None:
         settings = self.settings
         callbacks = _grsai_callbacks(settings)
+        for platform in self.platforms:  # changes for a platform still connecting are kept
+            self.router.expect(platform.name)
         self.services = await Services.open(
             settings, events=self.router, callbacks=callbacks, on_disk_full=self.upkeep.disk_full
         )

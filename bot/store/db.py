@@ -173,7 +173,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX console_audit_target ON console_audit (target, id);
     CREATE INDEX jobs_created ON jobs (created_at);
     """,
-    # 9: the console with real data (bench/console_pages.py: 100,000 jobs, 5,000 users): the
+    # 9: which bot account took the request (QQ's self_id: its results go out through that
+    # account), and when a result send timed out with its outcome unknown ("maybe sent": it
+    # is never sent again blindly, bot/onebot/jobs.py)
+    """
+    ALTER TABLE jobs ADD COLUMN account_id INTEGER;
+    ALTER TABLE jobs ADD COLUMN maybe_sent_at REAL;
+    """,
+    # 10: the console with real data (bench/console_pages.py: 100,000 jobs, 5,000 users): the
     # per-day usage counts read one index alone (overview, 30-day chart); when each user and
     # group was last seen, and a group's usage, without reading the whole usage or jobs table
     # (users page); today's failures by reason from one index (overview, /stats)

@@ -60,10 +60,14 @@ class Job:
     created_at: float = 0.0
     updated_at: float = 0.0
     finished_at: float | None = None
-    delivery_failures: int = 0  # transient delivery failures so far (the job keeps trying)
+    delivery_failures: int = 0  # transient delivery failures so far (bounded, then parked)
     # Submit retries after the provider could not be reached (nothing sent); shown in the
     # status, not stored: a restarted submit starts counting again.
     connect_retries: int = 0
+    account_id: int | None = None  # the bot account that took the request (QQ: its self_id)
+    # A result send timed out, outcome unknown: never sent again until known (or an admin
+    # resends it); survives restarts
+    maybe_sent_at: float | None = None
 
     @property
     def elapsed(self) -> float:
@@ -128,6 +132,8 @@ def _row_to_job(row: aiosqlite.Row) -> Job:
         updated_at=row["updated_at"],
         finished_at=row["finished_at"],
         delivery_failures=row["delivery_failures"],
+        account_id=row["account_id"],
+        maybe_sent_at=row["maybe_sent_at"],
     )
 
 
@@ -156,13 +162,15 @@ class JobStore:
         thread_id: int | None,
         reply_to_id: int | None,
         status_message_id: int | None = None,
+        account_id: int | None = None,
     ) -> Job:
         cur = await self._db.conn.execute(
             "INSERT INTO jobs (kind, state, provider, user_id, chat_id, thread_id, reply_to_id, "
-            "status_message_id, request_json) VALUES (?, 'created', ?, ?, ?, ?, ?, ?, ?)",
+            "status_message_id, request_json, account_id) "
+            "VALUES (?, 'created', ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 request.kind, provider, user_id, chat_id, thread_id, reply_to_id,
-                status_message_id, _request_to_json(request),
+                status_message_id, _request_to_json(request), account_id,
             ),
         )  # fmt: skip
         await self._db.conn.commit()
@@ -247,10 +255,13 @@ class JobStore:
         await self._db.conn.commit()
 
     async def count_active_for_user(self, user_id: int) -> int:
-        marks = ",".join("?" * len(ACTIVE_STATES))
+        """Jobs that hold one of the user's concurrent generations: a job whose result is
+        downloaded (`delivering`, waiting for the chat platform) holds none."""
+        generating = [state for state in ACTIVE_STATES if state != "delivering"]
+        marks = ",".join("?" * len(generating))
         async with self._db.conn.execute(
             f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state IN ({marks})",
-            (user_id, *ACTIVE_STATES),
+            (user_id, *generating),
         ) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0

@@ -29,6 +29,9 @@ class UsageRecord:
     job_id: int | None = None
 
 
+UNDELIVERABLE_SHOWN = 20  # parked jobs listed in /stats (the newest)
+
+
 @dataclass
 class DayStats:
     day: str
@@ -40,6 +43,8 @@ class DayStats:
     failures_by_reason: dict[str, int] = field(default_factory=dict)
     spend: dict[str, float] = field(default_factory=dict)  # price unit -> sum
     unpriced: int = 0  # counted items without a documented price
+    # Results made but parked as undeliverable (files kept; /resend), newest first, any day
+    undeliverable: list[int] = field(default_factory=list)
 
 
 class AccessList:
@@ -163,6 +168,11 @@ class UsageLog:
         ) as cur:
             stats.jobs_by_state = {row["state"]: int(row["n"]) for row in await cur.fetchall()}
         stats.failures_by_reason = await self.failures_since(day_start)
+        async with conn.execute(
+            "SELECT id FROM jobs WHERE state = 'failed' AND failure = 'undeliverable' "
+            "ORDER BY id DESC LIMIT ?", (UNDELIVERABLE_SHOWN,),
+        ) as cur:
+            stats.undeliverable = [int(row[0]) for row in await cur.fetchall()]
         return stats
 
     async def failures_since(self, since: float) -> dict[str, int]:

@@ -25,6 +25,7 @@ TELEGRAM = Capabilities(
     max_inline_video_bytes=50 * MB,  # sendVideo through the public Bot API
     max_upload_bytes=50 * MB,
     sparse_progress=False,  # a status message is edited in place, not repeated
+    max_download_bytes=20 * MB,  # getFile through the public Bot API
 )
 
 
@@ -34,5 +35,6 @@ def capabilities(settings: Settings) -> Capabilities:
         settings.telegram_upload_limit_mb
     )
     return dataclasses.replace(
-        TELEGRAM, max_inline_video_bytes=limit_mb * MB, max_upload_bytes=limit_mb * MB
-    )
+        TELEGRAM, max_inline_video_bytes=limit_mb * MB, max_upload_bytes=limit_mb * MB,
+        max_download_bytes=None if settings.telegram_local_mode else TELEGRAM.max_download_bytes,
+    )  # fmt: skip

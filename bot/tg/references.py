@@ -19,7 +19,9 @@ from telegram.error import TelegramError
 
 from bot import texts
 from bot.media.download import IMAGE_MIMES, sniff_mime
+from bot.platform import download_failed_text
 from bot.store.jobs import JobStore
+from bot.tg.platform import TELEGRAM
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +81,7 @@ async def saved_or_telegram_copy(
     if path and await asyncio.to_thread(Path(path).exists):
         return References([path])
     if not file_id:
-        return References([], texts.REFERENCE_DOWNLOAD_FAILED)
+        return References([], download_failed_text(TELEGRAM))
     saved = await _download(message, file_id, refs_dir, max_mb)
     return References([str(saved)]) if isinstance(saved, Path) else References([], saved)
 
@@ -107,7 +109,7 @@ async def _download(
         data = bytes(await file.download_as_bytearray())
     except TelegramError:
         log.info(texts.LOG_REFERENCE_DOWNLOAD_FAILED, exc_info=True)
-        return texts.REFERENCE_DOWNLOAD_FAILED
+        return download_failed_text(TELEGRAM)
     if len(data) > max_mb * 1024 * 1024:
         return texts.DRAW_REFERENCE_TOO_BIG.format(limit_mb=max_mb)
     mime = sniff_mime(data[:64])

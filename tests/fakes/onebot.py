@@ -96,10 +96,11 @@ class Stored:
 @dataclass
 class _Rule:
     action: str
-    mode: str  # "fail" | "hang" | "drop"
+    mode: str  # "fail" | "hang" | "drop" | "slow"
     times: int
     retcode: int = FAILED
     message: str = ""
+    delay: float = 0.0
 
 
 def _cq(segments: Iterable[dict[str, Any]]) -> str:
@@ -273,6 +274,11 @@ class FakeNapCat:
         """Receive the call, never answer it (the bot's timeout must fire)."""
         self._rules.append(_Rule(action, "hang", times))
 
+    def slow_next(self, action: str, delay: float, *, times: int = 1) -> None:
+        """Take `delay` seconds before doing the call and answering it, like NapCat uploading
+        a large video to QQ: the answer comes, late (after the bot's timeout if it is short)."""
+        self._rules.append(_Rule(action, "slow", times, delay=delay))
+
     def drop_on_next(self, action: str, *, perform: bool = True) -> None:
         """Drop the connection on this call (after performing it if `perform`): outcome unknown
         to the bot, as when NapCat crashes mid-call."""
@@ -292,6 +298,12 @@ class FakeNapCat:
             raise RuntimeError("not connected")
         payload = {"time": int(time.time()), "self_id": self.self_id, **event}
         await self.ws.send(json.dumps(payload, ensure_ascii=False))
+
+    async def send_raw(self, frame: str) -> None:
+        """Push a frame exactly as given (malformed ones included)."""
+        if self.ws is None:
+            raise RuntimeError("not connected")
+        await self.ws.send(frame)
 
     async def heartbeat(self, interval_ms: int = 30000) -> None:
         await self._push({"post_type": "meta_event", "meta_event_type": "heartbeat",
@@ -425,6 +437,8 @@ class FakeNapCat:
             rule = self._rule_for(base)
             if rule and rule.mode == "hang":
                 return
+            if rule and rule.mode == "slow":
+                await asyncio.sleep(rule.delay)
             if rule and rule.mode == "drop-before":
                 await self.disconnect()
                 return
