@@ -807,6 +807,7 @@ CONSOLE_ACTION_NAMES = {
     "cancel": "取消任务",
     "resend": "重新发送结果",
     "link": "生成登录链接",
+    "provider_check": "检查服务商密钥",
 }
 # Every word the console's pages show (templates hold no Chinese of their own).
 CONSOLE_UI = {
@@ -818,6 +819,7 @@ CONSOLE_UI = {
     "nav_settings": "设置",
     "nav_logs": "日志",
     "nav_sessions": "会话",
+    "nav_providers": "服务商",
     "logout": "退出",
     "role": "角色",
     "login_title": "登录网页控制台",
@@ -938,6 +940,33 @@ CONSOLE_UI = {
     "make_link": "生成登录链接",
     "new_link": "一次性登录链接（10 分钟内有效，只能用一次；请私下发给对方，此页不会再次显示）：",
     "no_role_no_link": "先给这个用户设置控制台角色，才能生成登录链接。",
+    "provider_order": "使用顺序",
+    "provider_order_note": "按顺序尝试，出错时自动换下一个；未配置密钥的服务商会被跳过。修改顺序请编辑 .env 后重启。",
+    "capability": "功能",
+    "provider_no_key": "未配置密钥，跳过",
+    "provider_check": "密钥检查",
+    "provider_check_note": "与 python -m bot check 相同：向每个服务商发一次免费的验证请求，不生成内容、不扣费。只在点击按钮时检查。",
+    "provider_check_button": "检查",
+    "provider_checked_at": "上次检查：",
+    "provider_not_checked": "本次启动后还没有检查过。",
+    "check_summary": "检查 {total} 个服务商，{bad} 个有问题",
+    "last_day": "近 24 小时",
+    "last_month": "近 30 天",
+    "model": "模型",
+    "model_default": "默认",
+    "succeeded": "成功",
+    "failed": "失败",
+    "success_rate": "成功率",
+    "time_to_result": "平均出结果用时",
+    "slowest": "最慢",
+    "seconds": "秒",
+    "no_finished_jobs": "这段时间没有已结束的图片或视频任务。",
+    "answers": "回答次数",
+    "no_chats": "这段时间没有对话。",
+    "first_token_not_recorded": "对话的首字用时没有记录（用量表只记录次数），因此这里不显示。",
+    "provider_errors": "最近的失败",
+    "reason": "原因",
+    "detail": "详情（仅管理员可见）",
 }
 CONSOLE_FLASH = {
     "allowed": "已允许 {target} 使用机器人。",
@@ -953,6 +982,7 @@ CONSOLE_FLASH = {
     "logged_out": "已退出登录。",
     "role_set": "已把 {target} 的控制台角色设为：{role}。",
     "role_admin": "{target} 是管理员（BOT_ADMIN_IDS），本来就是所有者。",
+    "checked": "已检查服务商密钥，结果见下方。",
 }
 
 # --- operator lines (the log, INFO and above; %-placeholders filled by logging) ---

@@ -18,7 +18,16 @@ from aiohttp import web
 
 from bot import texts
 from bot.access import AccessControl
-from bot.console import gallery, jobs_page, login, logs_page, overview, settings_page, users
+from bot.console import (
+    gallery,
+    jobs_page,
+    login,
+    logs_page,
+    overview,
+    providers_page,
+    settings_page,
+    users,
+)
 from bot.console.logbuffer import LogBuffer
 from bot.console.login import COOKIE
 from bot.console.render import CONSOLE, HERE, SESSION, Console, error_page
@@ -57,6 +66,7 @@ def build_console_app(services: Services, access: AccessControl) -> web.Applicat
     gallery.add_routes(app)
     users.add_routes(app)
     settings_page.add_routes(app)
+    providers_page.add_routes(app)
     logs_page.add_routes(app)
 
     async def start_logs(_: web.Application) -> None:
