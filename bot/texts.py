@@ -472,6 +472,9 @@ ALLOWED_MODEL = "已配置服务商的对话模型之一：{models}"
 ALLOWED_WEBHOOK_SECRET = " 1～256 位字母、数字、_ 或 -"
 ALLOWED_NOT_EMPTY = "非空的值"
 ALLOWED_PATH = "一个目录路径"
+ALLOWED_PASSWORD_HASH = (
+    " python -m bot console-password 生成的整行（scrypt$…，请原样复制，包括两边的单引号）"
+)
 STARTUP_ENV_FILE_MISSING = (
     "找不到配置文件 {path}（BOT_ENV_FILE 指定）。请检查路径，或删除 BOT_ENV_FILE 以使用仓库根目录的 .env。"
 )
@@ -496,18 +499,32 @@ CLI_DESCRIPTION = (
     "香蕉创作助手：Gemini 对话、Nano Banana 绘图、Sora 2 视频，在 Telegram 和 QQ（OneBot v11，"
     "如 NapCat）上使用。不带参数即启动机器人。"
 )
-CLI_EPILOG = "配置写在仓库根目录的 .env（参见 .env.example），或用 BOT_ENV_FILE 指定文件。"
+CLI_EPILOG = (
+    "配置写在仓库根目录的 .env（参见 .env.example），或用 BOT_ENV_FILE 指定文件。"
+    "check 检查配置、Telegram、QQ、服务商密钥和数据目录；console-password 生成网页控制台密码的"
+    " CONSOLE_PASSWORD_HASH 一行。"
+)
 CLI_HELP_HELP = "显示本帮助并退出"
 CLI_HELP_VERSION = "显示版本号并退出"
-CLI_HELP_COMMAND = "run：启动机器人（默认）；check：检查配置、Telegram、QQ、服务商密钥和数据目录"
+CLI_HELP_COMMAND = "run：启动机器人（默认）；check：检查配置和连接；console-password：设置控制台密码"
 CLI_HELP_OFFLINE = "check 时只检查配置和数据目录，不联网"
 CLI_HELP_HOLD = "配置有误时不退出、等待停止信号（容器用，避免无休止地重启）"
 CLI_USAGE = "用法："
 CLI_ARGUMENTS = "参数"
 CLI_OPTIONS = "选项"
 CLI_ERROR = (
-    "{prog}：参数有误：{message}。可用的命令：run（启动机器人，默认）、check（检查配置）；"
+    "{prog}：参数有误：{message}。可用的命令：run（启动机器人，默认）、check（检查配置）、"
+    "console-password（设置控制台密码）；"
     "--help 查看全部选项"
+)
+PASSWORD_PROMPT = "网页控制台的新密码（输入时不显示）："
+PASSWORD_PROMPT_AGAIN = "再输入一次："
+PASSWORD_MISMATCH = "两次输入的密码不一致，没有生成。请重新运行 python -m bot console-password。"
+PASSWORD_TOO_SHORT = "密码太短：至少 {min} 个字符。没有生成，请重新运行。"
+PASSWORD_NONE = "没有读到密码（输入为空）。没有生成，请重新运行。"
+PASSWORD_RESULT = (
+    "把下面这一行写进 .env（已有 CONSOLE_PASSWORD_HASH 就替换它），然后重启机器人；"
+    "之后在控制台登录页输入密码即可以所有者身份（BOT_ADMIN_IDS 的第一个）登录：\n{line}"
 )
 CHECK_TITLE = "🔎 启动前检查"
 CHECK_OK = "✅ {what}"
@@ -820,6 +837,10 @@ CONSOLE_UI = {
     "nav_logs": "日志",
     "nav_sessions": "会话",
     "nav_providers": "服务商",
+    "password_title": "用密码登录",
+    "password_label": "控制台密码",
+    "password_failed": "密码不对。",
+    "by_password": "密码登录",
     "logout": "退出",
     "role": "角色",
     "login_title": "登录网页控制台",

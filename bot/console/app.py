@@ -37,7 +37,8 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 PUBLIC_PREFIXES = ("/login/", "/static/")
-PUBLIC_PATHS = ("/login-help", "/healthz")  # /healthz: the runtime's, says no secret
+# /healthz: the runtime's, says no secret
+PUBLIC_PATHS = ("/login-help", "/login-password", "/healthz")
 # Answered with 401 rather than a redirect: scripts, images and streams cannot follow one.
 API_PREFIXES = ("/media/", "/thumb/", "/logs/stream")
 CSP = (
