@@ -825,6 +825,7 @@ CONSOLE_ACTION_NAMES = {
     "resend": "重新发送结果",
     "link": "生成登录链接",
     "provider_check": "检查服务商密钥",
+    "public": "修改开放范围",
 }
 # Every word the console's pages show (templates hold no Chinese of their own).
 CONSOLE_UI = {
@@ -841,6 +842,17 @@ CONSOLE_UI = {
     "password_label": "控制台密码",
     "password_failed": "密码不对。",
     "by_password": "密码登录",
+    "runtime_settings": "运行中可改的设置",
+    "public_title": "谁能使用机器人",
+    "public_open": "开放：所有人都能使用（受配额限制）",
+    "public_closed": "不开放：只有管理员和白名单",
+    "public_env": "按 .env 的 BOT_PUBLIC",
+    "public_source_console": "在控制台修改过（优先于 .env 的 BOT_PUBLIC={env}）",
+    "public_source_env": "来自 .env 的 BOT_PUBLIC={env}",
+    "open_bot": "开放给所有人",
+    "close_bot": "只允许白名单",
+    "reset_public": "恢复为 .env 的设置",
+    "public_note": "立即生效于 Telegram 和 QQ；被禁止（/deny）的用户和群仍然不能使用。",
     "logout": "退出",
     "role": "角色",
     "login_title": "登录网页控制台",
@@ -1004,6 +1016,7 @@ CONSOLE_FLASH = {
     "role_set": "已把 {target} 的控制台角色设为：{role}。",
     "role_admin": "{target} 是管理员（BOT_ADMIN_IDS），本来就是所有者。",
     "checked": "已检查服务商密钥，结果见下方。",
+    "public": "已修改：{state}。",
 }
 
 # --- operator lines (the log, INFO and above; %-placeholders filled by logging) ---

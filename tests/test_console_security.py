@@ -34,7 +34,7 @@ PAGES = ["/", "/jobs", "/jobs/1", "/gallery", "/users", "/settings", "/providers
          "/sessions"]
 NOT_PAGES = ["/media/x.png", "/thumb/1/0", "/logs/stream"]
 CHANGES = ["/logout", "/jobs/1/cancel", "/jobs/1/resend", "/users/access", "/users/quota",
-           "/sessions/1/revoke", "/providers/check"]  # fmt: skip
+           "/sessions/1/revoke", "/providers/check", "/settings/public"]  # fmt: skip
 
 
 @pytest.fixture

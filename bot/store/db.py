@@ -173,6 +173,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX console_audit_target ON console_audit (target, id);
     CREATE INDEX jobs_created ON jobs (created_at);
     """,
+    # 9: settings an operator changed while the bot runs (e.g. open to everyone or not), which
+    # win over their .env value until reset
+    """
+    CREATE TABLE runtime_settings (
+        name        TEXT PRIMARY KEY,
+        value       TEXT NOT NULL,
+        changed_by  INTEGER,
+        changed_at  REAL NOT NULL DEFAULT (((julianday('now') - 2440587.5) * 86400.0))
+    );
+    """,
 ]
 
 
