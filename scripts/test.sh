@@ -9,4 +9,5 @@ ensure_venv "[dev]"
 ensure_chromium
 .venv/bin/python -m ruff check bot tests bench
 # PYTEST_WORKERS=0 runs in one process (e.g. under a debugger).
-.venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-4}" "$@"
+# --dist loadgroup: tests marked with one xdist_group (the load tests) share a worker.
+.venv/bin/python -m pytest -q -n "${PYTEST_WORKERS:-4}" --dist loadgroup "$@"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import signal
 import socket
 import sys
@@ -19,10 +20,35 @@ from tests.fakes.telegram import FakeTelegram
 REPO = Path(__file__).resolve().parent.parent
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_handed_out: set[int] = set()
+_random = random.SystemRandom()  # not the seedable global one: workers must not pick alike
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port for a server the test cannot ask to bind port 0 itself (a bot child process, the
+    OneBot listener). Picked at random *below* the kernel's ephemeral range: between picking
+    and binding, no bind(0) anywhere (the fakes, other test workers, other test runs on the
+    machine) can be handed the same port, and this process never hands one out twice."""
+    high = _ephemeral_low()
+    low = max(1024, high - 12000)
+    while True:
+        port = _random.randrange(low, high)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # taken
+        _handed_out.add(port)
+        return port
 
 
 def empty_env_file(folder: Path) -> Path:

@@ -29,6 +29,7 @@ def qq_settings(grsai: FakeGrsAI, data_dir: Path, **overrides: Any) -> Settings:
         "bot_data_dir": data_dir,
         "job_poll_interval_image": 0.05,
         "job_poll_interval_video": 0.05,
+        "job_poll_interval_character": 0.05,  # as in tests/harness.py: no 3 s waits per role
         "bot_public": True,
         "group_user_cooldown": 0.0,
         "onebot_ws_port": 0,  # any free port

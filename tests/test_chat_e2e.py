@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 
 import pytest
 
 from bot import texts
 from bot.tg.markdown import render_chunks
-from tests.fakes.grsai import ChatScript, FakeGrsAI
+from tests.fakes.grsai import CHAT_PATH, ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot
 from tests.media import make_png
@@ -339,14 +338,16 @@ async def test_empty_and_overlong_prompts_get_a_clear_answer(
 async def test_two_users_are_served_concurrently(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
-    grsai.script_chat(ChatScript(text="慢回答", first_delay=1.5))
+    grsai.script_chat(ChatScript(text="慢回答", first_delay=3.0))
     grsai.script_chat(ChatScript(text="快回答"))
     slow, fast = tg.private_chat(1), tg.private_chat(2)
     tg.send_text(slow, 1, "慢问题")
-    await asyncio.sleep(0.2)
+    # The slow question is at the provider (it takes the first script) before the fast one.
+    await tg.wait_for(lambda: len(grsai.requests_to(CHAT_PATH)) == 1)
     tg.send_text(fast, 2, "快问题")
-    await tg.wait_for(lambda: texts_of(tg, 2) == ["快回答"], timeout=1.2)
-    await tg.wait_for(lambda: texts_of(tg, 1) == ["慢回答"], timeout=5)
+    await tg.wait_for(lambda: texts_of(tg, 2) == ["快回答"], timeout=10)
+    assert texts_of(tg, 1) == []  # answered while the slow one still waits for its first token
+    await tg.wait_for(lambda: texts_of(tg, 1) == ["慢回答"], timeout=10)
 
 
 def _unused_port() -> int:

@@ -14,6 +14,10 @@ from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot
 
 STARTER = 1001
+
+# Load tests measure timing: under xdist they share one worker, never run against each other.
+pytestmark = pytest.mark.xdist_group("load")
+
 VISIBLE = ("sendMessageDraft", "sendMessage", "editMessageText")
 
 

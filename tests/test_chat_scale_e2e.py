@@ -20,6 +20,9 @@ from tests.harness import RunningBot
 
 USER = 1001
 
+# Load tests measure timing: under xdist they share one worker, never run against each other.
+pytestmark = pytest.mark.xdist_group("load")
+
 
 def texts_of(tg: FakeTelegram, chat_id: int) -> list[str]:
     return [m.get("text") or m.get("caption") or "" for m in tg.bot_messages(chat_id)]

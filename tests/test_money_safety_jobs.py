@@ -27,7 +27,7 @@ from tests.fakes.reshi import FakeReshi
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.unified import FakeUnified
 from tests.harness import RunningBot
-from tests.waiting import settled_job
+from tests.waiting import job_in_state, settled_job
 
 USER = 1001
 DRAW = "/v1/draw/nano-banana"
@@ -79,8 +79,8 @@ async def test_telegram_outage_right_after_draw_delays_the_image_but_delivers_it
     tg.send_text(chat, USER, "/draw 一只戴墨镜的柴犬")
     await tg.wait_for(lambda: first_text(tg, chat["id"]) != "")
     tg.start_outage("502", "reset", "504")  # everything but the user's own updates
-    await asyncio.sleep(6)  # the job finishes upstream and tries to deliver meanwhile
-    job = await bot.services.jobs.get(1)
+    # The job finishes upstream and tries to deliver meanwhile.
+    job = await job_in_state(bot.services.jobs, 1, "delivering", timeout=20)
     assert job is not None and job.state == "delivering", job
     tg.end_outage()
     await tg.wait_for(lambda: len(media(tg, chat["id"], "photo")) == 1, timeout=15)

@@ -14,6 +14,7 @@ from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.media import make_png
 from tests.qq_harness import FAST_RETRY, RunningQQ, qq_settings, ws_url
+from tests.waiting import settles
 
 USER = 555
 
@@ -93,7 +94,11 @@ async def test_qq_draw_result_waits_for_a_connection_that_comes_back_only_later(
     async with asyncio.timeout(10):
         while not any(j.state == "delivering" for j in await qq_bot.services.jobs.active()):  # noqa: ASYNC110
             await asyncio.sleep(0.05)
-    await asyncio.sleep(6.5)  # longer than one delivery's wait for a connection: retried
+    # One delivery waited for a connection in vain and is retried later (a delivery failure).
+    jobs = qq_bot.services.jobs
+    job = await settles(lambda: jobs.get(1), lambda j: j is not None and j.delivery_failures >= 1,
+                        timeout=20)  # fmt: skip
+    assert job is not None and job.delivery_failures >= 1, job
     assert images(qq) == []
     await qq.connect()
     [result] = await wait_images(qq, 1, within=15)

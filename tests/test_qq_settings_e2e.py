@@ -184,7 +184,8 @@ async def test_qq_unclear_submit_is_resubmitted_once_by_replying_1(
     await asyncio.gather(qq.private_message(USER, "1"),
                          qq.private_message(USER, replying(failure.message_id, "1")))  # fmt: skip
     await wait_for(lambda: len(images(qq)) == 1)
-    await asyncio.sleep(0.5)
+    # Both answers handled (one ran, one was told so): only then count the submits.
+    await wait_for(lambda: any(m.text == texts.QQ_ALREADY_HANDLED for m in qq.sent))
     assert len(grsai.requests_to(DRAW)) == 2
     assert any(m.text == texts.QQ_ALREADY_HANDLED for m in qq.sent)
     late = await ask(qq, replying(failure.message_id, "1"))

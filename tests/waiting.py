@@ -36,3 +36,27 @@ async def settled_job(services: Any, job_id: int, timeout: float = 15.0) -> Job:
         return job if job is not None and job.state not in ACTIVE_STATES else None
 
     return await eventually(settled, timeout, f"job {job_id} settled")
+
+
+async def settles(
+    read: Callable[[], Awaitable[Any]],
+    done: Callable[[Any], bool],
+    timeout: float = 15.0,  # noqa: ASYNC109
+) -> Any:
+    """Read (e.g. a job from the store) until `done(value)`; return the last value read.
+    On timeout the last value is returned, not raised: the test's own assertion then fails with
+    its own message, so waiting first leaves what the test asserts unchanged."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await read()
+        if done(value) or time.monotonic() > deadline:
+            return value
+        await asyncio.sleep(0.02)
+
+
+async def job_in_state(jobs: Any, job_id: int, state: str, timeout: float = 15.0) -> Any:  # noqa: ASYNC109
+    """The job once it is in `state` (e.g. "delivering", which is not a settled state), or as it
+    is at the deadline."""
+    return await settles(
+        lambda: jobs.get(job_id), lambda j: j is not None and j.state == state, timeout
+    )

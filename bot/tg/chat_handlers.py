@@ -53,7 +53,9 @@ class _Conversations:
             self._locks[key] = (lock, users - 1)
 
 
-_conversations = _Conversations()
+def _conversations(context: ContextTypes.DEFAULT_TYPE) -> _Conversations:
+    """This application's conversation queues (per application: nothing shared across bots)."""
+    return context.application.bot_data.setdefault("conversations", _Conversations())
 
 
 async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -164,12 +166,12 @@ async def _answer(
         return
     private = message.chat.type == message.chat.PRIVATE
     key = conversation_key(message.chat_id, user.id, private)
-    ahead = _conversations.ahead(key)
+    ahead = _conversations(context).ahead(key)
     if ahead > svc.settings.chat_queue_per_conversation:
         release_chat_turn(context)  # refused: the reserved turn is not spent
         await message.reply_text(texts.CHAT_QUEUE_FULL)
         return
-    lock = _conversations.enter(key)  # taken now: the turn keeps its place in the queue
+    lock = _conversations(context).enter(key)  # taken now: the turn keeps its place in the queue
     if ahead:
         with contextlib.suppress(TelegramError):
             await message.reply_text(texts.CHAT_QUEUED.format(n=ahead))
@@ -187,7 +189,7 @@ async def _queued_turn(
             async with services(context).chat_streams:  # a free upstream stream, never a timeout
                 await _stream_turn(message, context, key, question, images)
     finally:
-        _conversations.leave(key)
+        _conversations(context).leave(key)
         # The turn held a chat slot since the check (in-flight turns count); the task runs
         # in a copy of the handler's context, so this releases that handler's reservation.
         release_chat_turn(context)

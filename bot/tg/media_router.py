@@ -53,7 +53,7 @@ def _collect_album(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None
     assert context.job_queue is not None
     context.job_queue.run_once(
         _album_complete, services(context).settings.media_group_wait, data=key,
-        name=f"album:{key}",
+        name=f"album:{key}", job_kwargs={"misfire_grace_time": None},  # late, never skipped
     )  # fmt: skip
 
 
