@@ -106,6 +106,6 @@ async def run_check(request: web.Request) -> web.StreamResponse:
     request.app[LAST_CHECK].run = CheckRun(time.time(), session.identity, statuses)
     bad = sum(1 for s in statuses if s.state != "ok")
     await console.auth.audit(session.identity, "provider_check", "providers:keys",
-                             texts.CONSOLE_UI["check_summary"].format(
+                             texts.CONSOLE_CHECK_SUMMARY.format(
                                  total=len(statuses), bad=bad))  # fmt: skip
     raise web.HTTPSeeOther("/providers?done=checked")
