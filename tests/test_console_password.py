@@ -193,3 +193,16 @@ async def test_without_a_hash_there_is_no_password_form(
     finally:
         await running.stop()
         await services.close()
+
+
+def test_a_bad_hash_at_start_is_one_chinese_line_that_shows_nothing_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.settings_check import load
+
+    env = tmp_path / "bot.env"
+    env.write_text("TELEGRAM_BOT_TOKEN=\nCONSOLE_PASSWORD_HASH=my-plain-password\n", "utf-8")
+    monkeypatch.setenv("BOT_ENV_FILE", str(env))
+    problems = load().problems
+    assert len(problems) == 1 and "CONSOLE_PASSWORD_HASH" in problems[0], problems
+    assert "console-password" in problems[0] and "my-plain-password" not in problems[0]
