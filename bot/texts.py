@@ -985,6 +985,7 @@ CONSOLE_UI = {
     "provider_not_checked": "本次启动后还没有检查过。",
     "last_day": "近 24 小时",
     "last_month": "近 30 天",
+    "month_cached": "近 30 天的图片和视频统计每分钟更新一次。",
     "model": "模型",
     "model_default": "默认",
     "succeeded": "成功",
