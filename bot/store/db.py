@@ -180,6 +180,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN account_id INTEGER;
     ALTER TABLE jobs ADD COLUMN maybe_sent_at REAL;
     """,
+    # 10: settings an operator changed while the bot runs (e.g. open to everyone or not), which
+    # win over their .env value until reset
+    """
+    CREATE TABLE runtime_settings (
+        name        TEXT PRIMARY KEY,
+        value       TEXT NOT NULL,
+        changed_by  INTEGER,
+        changed_at  REAL NOT NULL DEFAULT (((julianday('now') - 2440587.5) * 86400.0))
+    );
+    """,
 ]
 
 
