@@ -63,7 +63,7 @@ MINIMUMS: dict[str, tuple[float, bool]] = {
          "job_max_per_user", "draw_max_references", "draw_max_reference_mb",
          "telegram_upload_limit_mb", "role_max_video_mb", "private_chat_burst",
          "telegram_max_uploads", "chat_max_streams", "http_api_connections",
-         "http_download_connections"),
+         "http_download_connections", "job_delivery_max_failures"),
         (1, True),
     ),
 }  # fmt: skip
