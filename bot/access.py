@@ -2,7 +2,9 @@
 
 Pure domain code (no Telegram types). Rules:
 - closed by default: admins, BOT_ALLOWED_IDS and ids allowed with /allow may use the bot;
-  BOT_PUBLIC=true opens it to everyone. A /deny wins over everything except being an admin.
+  BOT_PUBLIC=true opens it to everyone. An operator can open or close the bot while it runs
+  (the console's 设置): stored in SQLite, that wins over BOT_PUBLIC until reset. A /deny wins
+  over everything except being an admin.
 - quotas count per user and per day in QUOTA_TIMEZONE; admins have none. A job counts from
   the moment it is created and stops counting if it fails (see UNCOUNTED_JOB_STATES).
 - checking and reserving room is one step per user (`reserve`, under that user's lock): a
@@ -23,8 +25,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.config import Settings
 from bot.store.db import Database
 from bot.store.jobs import Job, JobStore
-from bot.store.usage import AccessList, DayStats, QuotaOverrides, UsageLog, UsageRecord
+from bot.store.usage import (
+    AccessList,
+    DayStats,
+    QuotaOverrides,
+    RuntimeSettings,
+    UsageLog,
+    UsageRecord,
+)
 
+PUBLIC_SETTING = "bot_public"  # its name in the runtime_settings table
 # Quota kinds an admin can set with /quota: daily counts plus concurrent jobs.
 DAILY_KINDS = ("chat", "image", "video")
 QUOTA_KINDS = (*DAILY_KINDS, "jobs")
@@ -93,14 +103,34 @@ class AccessControl:
         self.access_list = AccessList(db)
         self.overrides = QuotaOverrides(db)
         self.usage = UsageLog(db)
+        self.runtime = RuntimeSettings(db)
         self.admins = frozenset(settings.bot_admin_ids)
         self._tz = _zone(settings.quota_timezone)
         self._listed: dict[int, bool] = {}  # cache of access_list: read on every update
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._held: defaultdict[int, set[Reservation]] = defaultdict(set)
+        self._public: bool | None = None  # set while running; None: BOT_PUBLIC decides
 
     async def load(self) -> None:
         self._listed = await self.access_list.all()
+        stored = (await self.runtime.all()).get(PUBLIC_SETTING)
+        self._public = None if stored is None else stored == "1"
+
+    @property
+    def public(self) -> bool:
+        """Whether everyone may use the bot (within the quotas) right now."""
+        return self.settings.bot_public if self._public is None else self._public
+
+    @property
+    def public_changed(self) -> bool:
+        """Whether an operator set open/closed while running (else BOT_PUBLIC holds)."""
+        return self._public is not None
+
+    async def set_public(self, public: bool | None, changed_by: int) -> None:
+        """Open (True) or close (False) the bot to everyone; None: back to BOT_PUBLIC."""
+        await self.runtime.set(PUBLIC_SETTING, None if public is None else str(int(public)),
+                               changed_by)  # fmt: skip
+        self._public = public
 
     # -- access ------------------------------------------------------------------------------
 
@@ -113,7 +143,7 @@ class AccessControl:
         ids = [user_id] + ([chat_id] if chat_id is not None and chat_id != user_id else [])
         if any(self._listed.get(i) is False for i in ids):
             return False
-        if self.settings.bot_public:
+        if self.public:
             return True
         configured = set(self.settings.bot_allowed_ids)
         return any(self._listed.get(i) is True or i in configured for i in ids)

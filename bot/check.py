@@ -22,8 +22,7 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot import texts
 from bot.config import Settings
-from bot.provider_status import ProviderStatus, grsai_check, state_of
-from bot.providers import errors
+from bot.provider_status import ProviderStatus, probe
 from bot.settings_check import load
 from bot.tg.startup import probe_bot, reason, route
 
@@ -120,7 +119,7 @@ async def _providers(settings: Settings) -> list[tuple[ProviderStatus, str, str]
     http = make_http_client(settings.provider_connect_timeout, read_timeout)
     try:
         clients = build_providers(settings, http).clients
-        checks = [_probe(name, client) for name, client in clients.items()]
+        checks = [probe(name, client) for name, client in clients.items()]
         statuses = await asyncio.gather(*checks)
     finally:
         await http.aclose()
@@ -129,19 +128,6 @@ async def _providers(settings: Settings) -> list[tuple[ProviderStatus, str, str]
         base = getattr(settings, f"{name}_base_url", "") or ""
         out.append((status, PROVIDERS[name].key_setting, base))
     return out
-
-
-async def _probe(name: str, client: object) -> ProviderStatus:
-    if name == "grsai":
-        return await grsai_check(client)()  # type: ignore[arg-type]
-    path = getattr(client, "models_path", None)
-    if not path:
-        return ProviderStatus(name, "ok")
-    try:
-        await client.api.get(path)  # type: ignore[attr-defined]  # authenticated, free
-    except errors.ProviderError as exc:
-        return ProviderStatus(name, state_of(exc), detail=type(exc).__name__)
-    return ProviderStatus(name, "ok")
 
 
 def _qq(settings: Settings, checklist: Checklist) -> None:

@@ -63,7 +63,7 @@ MINIMUMS: dict[str, tuple[float, bool]] = {
          "job_max_per_user", "draw_max_references", "draw_max_reference_mb",
          "telegram_upload_limit_mb", "role_max_video_mb", "private_chat_burst",
          "telegram_max_uploads", "chat_max_streams", "http_api_connections",
-         "http_download_connections"),
+         "http_download_connections", "job_delivery_max_failures"),
         (1, True),
     ),
 }  # fmt: skip
@@ -104,6 +104,7 @@ def allowed(name: str) -> str:
         "bot_admin_ids": texts.ALLOWED_IDS,
         "bot_allowed_ids": texts.ALLOWED_IDS,
         "bot_data_dir": texts.ALLOWED_PATH,
+        "console_password_hash": texts.ALLOWED_PASSWORD_HASH,
     }
     if name in special:
         return special[name]
@@ -292,6 +293,9 @@ class Settings(BaseSettings):
     console_host: str = "127.0.0.1"
     console_port: int = 8787
     console_public_url: str = "http://127.0.0.1:8787"
+    # Optional password login (an scrypt hash made by `python -m bot console-password`): an
+    # owner gets in without a /console link. A secret: masked on pages, scrubbed from logs.
+    console_password_hash: SecretStr | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -320,6 +324,15 @@ class Settings(BaseSettings):
     def _check_console_port(cls, value: int) -> int:
         if not 0 <= value <= 65535:  # 0: the console is off
             raise ValueError("port out of range")
+        return value
+
+    @field_validator("console_password_hash")
+    @classmethod
+    def _check_password_hash(cls, value: SecretStr | None) -> SecretStr | None:
+        from bot.console_password import is_valid_hash
+
+        if value is not None and not is_valid_hash(value.get_secret_value()):
+            raise ValueError("not a console password hash")
         return value
 
     @field_validator("console_public_url")

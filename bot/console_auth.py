@@ -5,6 +5,8 @@ Rules:
   owner: 管理员 (users, quotas, jobs) or 只读 (view only); anyone else gets no link;
 - a login link is valid LOGIN_TTL seconds and works once; it creates a session of
   SESSION_TTL seconds, revocable; links and session ids are stored only as hashes;
+- with CONSOLE_PASSWORD_HASH set, the password opens a session for the first BOT_ADMIN_IDS
+  entry (an owner); it is checked in constant time, off the event loop;
 - every session has its own CSRF token, asked for by every change;
 - this module knows no platform and no web framework: the platforms' /console commands call
   `issue_login_link`, the console app (bot/console) the rest.
@@ -12,6 +14,7 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import secrets
 import time
@@ -20,6 +23,7 @@ from urllib.parse import urlsplit
 
 from bot import texts
 from bot.config import Settings
+from bot.console_password import verify
 from bot.identity import display
 from bot.store.console import AuditEntry, ConsoleStore, SessionRow
 from bot.store.db import Database
@@ -120,15 +124,37 @@ class ConsoleAuth:
         identity = await self.store.use_login_token(token, now)
         if identity is None:
             return None
-        role = await self.role_of(identity)
-        if role is None:  # the role was taken away after the link was sent
+        if await self.role_of(identity) is None:  # the role was taken away since
             return None
+        return await self._open_session(identity, user_agent, address, now, "")
+
+    @property
+    def password_login(self) -> bool:
+        """Whether the login page offers the password form."""
+        return self.settings.console_password_hash is not None and bool(self.admins)
+
+    async def redeem_password(
+        self, password: str, user_agent: str = "", address: str = "", now: float | None = None
+    ) -> NewSession | None:
+        """A session for the first admin when `password` matches CONSOLE_PASSWORD_HASH."""
+        stored = self.settings.console_password_hash
+        if stored is None or not self.settings.bot_admin_ids:
+            return None
+        if not await asyncio.to_thread(verify, password, stored.get_secret_value()):
+            return None
+        owner = self.settings.bot_admin_ids[0]
+        return await self._open_session(owner, user_agent, address, now or time.time(),
+                                        texts.CONSOLE_UI["by_password"])  # fmt: skip
+
+    async def _open_session(
+        self, identity: int, user_agent: str, address: str, now: float, how: str
+    ) -> NewSession:
         secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         await self.store.add_session(secret, identity, csrf, now, SESSION_TTL, user_agent,
                                      address)  # fmt: skip
         found = await self.session(secret, now)
         assert found is not None
-        await self.store.audit(identity, "login", f"session:{found.id}")
+        await self.store.audit(identity, "login", f"session:{found.id}", how)
         return NewSession(secret, found)
 
     async def session(self, secret: str, now: float | None = None) -> Session | None:

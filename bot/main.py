@@ -1,15 +1,17 @@
-"""`python -m bot [run|check] [--help] [--version]`: check the configuration, then hand the
-program to the runtime (bot/runtime/runtime.py), which runs every configured platform.
+"""`python -m bot [run|check|console-password] [--help] [--version]`: check the configuration,
+then hand the program to the runtime (bot/runtime/runtime.py), which runs every configured
+platform. `console-password` prints the CONSOLE_PASSWORD_HASH line for a new console password.
 
-Exit codes: 0 stopped by a signal (or `check` passed), 1 `check` found a problem or an
-unexpected crash, 2 the configuration is wrong (bad or missing setting, token rejected, the
-QQ port ONEBOT_WS_PORT taken by another program): the systemd unit does not restart on 2
-(RestartPreventExitStatus=2).
+Exit codes: 0 stopped by a signal (or `check` passed, or the hash was printed), 1 `check`
+found a problem, no usable password was typed, or an unexpected crash, 2 the configuration is
+wrong (bad or missing setting, token rejected, the QQ port ONEBOT_WS_PORT taken by another
+program): the systemd unit does not restart on 2 (RestartPreventExitStatus=2).
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import signal
 import sys
@@ -24,6 +26,7 @@ from bot.settings_check import load
 log = logging.getLogger("bot.startup")
 
 CONFIG_ERROR = 2
+COMMANDS = ("run", "check", "console-password")
 
 
 class ChineseHelpFormatter(argparse.HelpFormatter):
@@ -53,7 +56,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )  # fmt: skip
     parser._positionals.title = texts.CLI_ARGUMENTS
     parser._optionals.title = texts.CLI_OPTIONS
-    parser.add_argument("command", nargs="?", choices=("run", "check"), default="run",
+    parser.add_argument("command", nargs="?", choices=COMMANDS, default="run",
                         help=texts.CLI_HELP_COMMAND)  # fmt: skip
     parser.add_argument("-h", "--help", action="help", help=texts.CLI_HELP_HELP)
     parser.add_argument("--version", action="version", help=texts.CLI_HELP_VERSION,
@@ -98,8 +101,34 @@ def main(argv: list[str] | None = None) -> None:
         config_error([texts.ONEBOT_PORT_IN_USE.format(port=exc.port, host=exc.host)], hold)
 
 
+def console_password() -> int:
+    """Ask for the new password twice without echo (or read one line from a pipe) and print
+    the .env line; the password itself goes nowhere else."""
+    from bot.console_password import MIN_LENGTH, make_hash
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(texts.PASSWORD_PROMPT)
+        again = getpass.getpass(texts.PASSWORD_PROMPT_AGAIN)
+        if password != again:
+            print(texts.PASSWORD_MISMATCH, file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        print(texts.PASSWORD_NONE, file=sys.stderr)
+        return 1
+    if len(password) < MIN_LENGTH:
+        print(texts.PASSWORD_TOO_SHORT.format(min=MIN_LENGTH), file=sys.stderr)
+        return 1
+    # Single quotes: .env readers (python-dotenv, docker compose) then leave the `$`s alone.
+    print(texts.PASSWORD_RESULT.format(line=f"CONSOLE_PASSWORD_HASH='{make_hash(password)}'"))
+    return 0
+
+
 def start_bot(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.command == "console-password":
+        raise SystemExit(console_password())
     if args.command == "check":
         from bot.check import run_check
 

@@ -1,4 +1,5 @@
-"""A cheap, authenticated probe of each provider's key (for the admins' /providers)."""
+"""A cheap, authenticated probe of each provider's key (the admins' /providers, `python -m bot
+check` and the console's 服务商 page): an unknown task id, or the model list; nothing paid."""
 
 from __future__ import annotations
 
@@ -53,3 +54,17 @@ def status_checks(services: Any) -> list[StatusCheck]:
     """The probes /providers runs for these services (other providers add theirs here)."""
     grsai = getattr(services, "grsai", None)
     return [grsai_check(grsai)] if grsai is not None else []
+
+
+async def probe(name: str, client: object) -> ProviderStatus:
+    """The probe for one built provider client (bot/providers/registry.py `clients`)."""
+    if name == "grsai":
+        return await grsai_check(client)()  # type: ignore[arg-type]
+    path = getattr(client, "models_path", None)
+    if not path:
+        return ProviderStatus(name, "ok")
+    try:
+        await client.api.get(path)  # type: ignore[attr-defined]  # authenticated, free
+    except errors.ProviderError as exc:
+        return ProviderStatus(name, state_of(exc), detail=type(exc).__name__)
+    return ProviderStatus(name, "ok")

@@ -492,6 +492,9 @@ ALLOWED_MODEL = "已配置服务商的对话模型之一：{models}"
 ALLOWED_WEBHOOK_SECRET = " 1～256 位字母、数字、_ 或 -"
 ALLOWED_NOT_EMPTY = "非空的值"
 ALLOWED_PATH = "一个目录路径"
+ALLOWED_PASSWORD_HASH = (
+    " python -m bot console-password 生成的整行（scrypt$…，请原样复制，包括两边的单引号）"
+)
 STARTUP_ENV_FILE_MISSING = (
     "找不到配置文件 {path}（BOT_ENV_FILE 指定）。请检查路径，或删除 BOT_ENV_FILE 以使用仓库根目录的 .env。"
 )
@@ -516,18 +519,32 @@ CLI_DESCRIPTION = (
     "香蕉创作助手：Gemini 对话、Nano Banana 绘图、Sora 2 视频，在 Telegram 和 QQ（OneBot v11，"
     "如 NapCat）上使用。不带参数即启动机器人。"
 )
-CLI_EPILOG = "配置写在仓库根目录的 .env（参见 .env.example），或用 BOT_ENV_FILE 指定文件。"
+CLI_EPILOG = (
+    "配置写在仓库根目录的 .env（参见 .env.example），或用 BOT_ENV_FILE 指定文件。"
+    "check 检查配置、Telegram、QQ、服务商密钥和数据目录；console-password 生成网页控制台密码的"
+    " CONSOLE_PASSWORD_HASH 一行。"
+)
 CLI_HELP_HELP = "显示本帮助并退出"
 CLI_HELP_VERSION = "显示版本号并退出"
-CLI_HELP_COMMAND = "run：启动机器人（默认）；check：检查配置、Telegram、QQ、服务商密钥和数据目录"
+CLI_HELP_COMMAND = "run：启动机器人（默认）；check：检查配置和连接；console-password：设置控制台密码"
 CLI_HELP_OFFLINE = "check 时只检查配置和数据目录，不联网"
 CLI_HELP_HOLD = "配置有误时不退出、等待停止信号（容器用，避免无休止地重启）"
 CLI_USAGE = "用法："
 CLI_ARGUMENTS = "参数"
 CLI_OPTIONS = "选项"
 CLI_ERROR = (
-    "{prog}：参数有误：{message}。可用的命令：run（启动机器人，默认）、check（检查配置）；"
+    "{prog}：参数有误：{message}。可用的命令：run（启动机器人，默认）、check（检查配置）、"
+    "console-password（设置控制台密码）；"
     "--help 查看全部选项"
+)
+PASSWORD_PROMPT = "网页控制台的新密码（输入时不显示）："
+PASSWORD_PROMPT_AGAIN = "再输入一次："
+PASSWORD_MISMATCH = "两次输入的密码不一致，没有生成。请重新运行 python -m bot console-password。"
+PASSWORD_TOO_SHORT = "密码太短：至少 {min} 个字符。没有生成，请重新运行。"
+PASSWORD_NONE = "没有读到密码（输入为空）。没有生成，请重新运行。"
+PASSWORD_RESULT = (
+    "把下面这一行写进 .env（已有 CONSOLE_PASSWORD_HASH 就替换它），然后重启机器人；"
+    "之后在控制台登录页输入密码即可以所有者身份（BOT_ADMIN_IDS 的第一个）登录：\n{line}"
 )
 CHECK_TITLE = "🔎 启动前检查"
 CHECK_OK = "✅ {what}"
@@ -830,7 +847,10 @@ CONSOLE_ACTION_NAMES = {
     "cancel": "取消任务",
     "resend": "重新发送结果",
     "link": "生成登录链接",
+    "provider_check": "检查服务商密钥",
+    "public": "修改开放范围",
 }
+CONSOLE_CHECK_SUMMARY = "检查 {total} 个服务商，{bad} 个有问题"  # the audit line of a key check
 # Every word the console's pages show (templates hold no Chinese of their own).
 CONSOLE_UI = {
     "title": "机器人控制台",
@@ -841,6 +861,22 @@ CONSOLE_UI = {
     "nav_settings": "设置",
     "nav_logs": "日志",
     "nav_sessions": "会话",
+    "nav_providers": "服务商",
+    "password_title": "用密码登录",
+    "password_label": "控制台密码",
+    "password_failed": "密码不对。",
+    "by_password": "密码登录",
+    "runtime_settings": "运行中可改的设置",
+    "public_title": "谁能使用机器人",
+    "public_open": "开放：所有人都能使用（受配额限制）",
+    "public_closed": "不开放：只有管理员和白名单",
+    "public_env": "恢复为配置文件的设置",
+    "public_source_console": "在控制台修改过，优先于配置文件：",
+    "public_source_env": "来自配置文件：",
+    "open_bot": "开放给所有人",
+    "close_bot": "只允许白名单",
+    "reset_public": "恢复为配置文件的设置",
+    "public_note": "立即生效于 Telegram 和 QQ；被禁止（/deny）的用户和群仍然不能使用。",
     "logout": "退出",
     "role": "角色",
     "login_title": "登录网页控制台",
@@ -961,6 +997,33 @@ CONSOLE_UI = {
     "make_link": "生成登录链接",
     "new_link": "一次性登录链接（10 分钟内有效，只能用一次；请私下发给对方，此页不会再次显示）：",
     "no_role_no_link": "先给这个用户设置控制台角色，才能生成登录链接。",
+    "provider_order": "使用顺序",
+    "provider_order_note": "按顺序尝试，出错时自动换下一个；未配置密钥的服务商会被跳过。修改顺序请编辑配置文件后重启。",
+    "capability": "功能",
+    "provider_no_key": "未配置密钥，跳过",
+    "provider_check": "密钥检查",
+    "provider_check_note": "与启动前检查相同：向每个服务商发一次免费的验证请求，不生成内容、不扣费。只在点击按钮时检查。",
+    "provider_check_button": "检查",
+    "provider_checked_at": "上次检查：",
+    "provider_not_checked": "本次启动后还没有检查过。",
+    "last_day": "近 24 小时",
+    "last_month": "近 30 天",
+    "month_cached": "近 30 天的图片和视频统计每分钟更新一次。",
+    "model": "模型",
+    "model_default": "默认",
+    "succeeded": "成功",
+    "failed": "失败",
+    "success_rate": "成功率",
+    "time_to_result": "平均出结果用时",
+    "slowest": "最慢",
+    "seconds": "秒",
+    "no_finished_jobs": "这段时间没有已结束的图片或视频任务。",
+    "answers": "回答次数",
+    "no_chats": "这段时间没有对话。",
+    "first_token_not_recorded": "对话的首字用时没有记录（用量表只记录次数），因此这里不显示。",
+    "provider_errors": "最近的失败",
+    "reason": "原因",
+    "detail": "详情（仅管理员可见）",
 }
 CONSOLE_FLASH = {
     "allowed": "已允许 {target} 使用机器人。",
@@ -976,6 +1039,8 @@ CONSOLE_FLASH = {
     "logged_out": "已退出登录。",
     "role_set": "已把 {target} 的控制台角色设为：{role}。",
     "role_admin": "{target} 是管理员（BOT_ADMIN_IDS），本来就是所有者。",
+    "checked": "已检查服务商密钥，结果见下方。",
+    "public": "已修改：{state}。",
 }
 
 # --- operator lines (the log, INFO and above; %-placeholders filled by logging) ---

@@ -182,6 +182,9 @@ async def test_the_gallery_shows_a_result_and_the_main_pages_render(
     # The top of the list only (the rest names this run's temporary folders).
     await page.screenshot(path=str(shots / "settings.png"),
                           clip={"x": 0, "y": 0, "width": 1024, "height": 820})
+    await page.goto(console.base + "/providers")  # the drawn cat counts for GrsAI's images
+    await page.wait_for_selector('tr[data-figure^="grsai-image-"]', timeout=WAIT)
+    await page.screenshot(path=str(shots / "providers.png"), full_page=True)
     await page.goto(console.base + "/logs")
     await page.wait_for_selector("#logs", state="attached", timeout=WAIT)
     # A warning logged now appears on the open page (SSE), without reloading.

@@ -30,10 +30,11 @@ ADMIN = 9001
 READER = 4004
 USER = 1001
 
-PAGES = ["/", "/jobs", "/jobs/1", "/gallery", "/users", "/settings", "/logs", "/sessions"]
+PAGES = ["/", "/jobs", "/jobs/1", "/gallery", "/users", "/settings", "/providers", "/logs",
+         "/sessions"]
 NOT_PAGES = ["/media/x.png", "/thumb/1/0", "/logs/stream"]
 CHANGES = ["/logout", "/jobs/1/cancel", "/jobs/1/resend", "/users/access", "/users/quota",
-           "/sessions/1/revoke"]  # fmt: skip
+           "/sessions/1/revoke", "/providers/check", "/settings/public"]  # fmt: skip
 
 
 @pytest.fixture

@@ -18,7 +18,16 @@ from aiohttp import web
 
 from bot import texts
 from bot.access import AccessControl
-from bot.console import gallery, jobs_page, login, logs_page, overview, settings_page, users
+from bot.console import (
+    gallery,
+    jobs_page,
+    login,
+    logs_page,
+    overview,
+    providers_page,
+    settings_page,
+    users,
+)
 from bot.console.logbuffer import LogBuffer
 from bot.console.login import COOKIE
 from bot.console.render import CONSOLE, HERE, SESSION, Console, error_page
@@ -28,7 +37,8 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 PUBLIC_PREFIXES = ("/login/", "/static/")
-PUBLIC_PATHS = ("/login-help", "/healthz")  # /healthz: the runtime's, says no secret
+# /healthz: the runtime's, says no secret
+PUBLIC_PATHS = ("/login-help", "/login-password", "/healthz")
 # Answered with 401 rather than a redirect: scripts, images and streams cannot follow one.
 API_PREFIXES = ("/media/", "/thumb/", "/logs/stream")
 CSP = (
@@ -57,6 +67,7 @@ def build_console_app(services: Services, access: AccessControl) -> web.Applicat
     gallery.add_routes(app)
     users.add_routes(app)
     settings_page.add_routes(app)
+    providers_page.add_routes(app)
     logs_page.add_routes(app)
 
     async def start_logs(_: web.Application) -> None:

@@ -86,28 +86,25 @@ async def job_page(request: web.Request) -> web.Response:
 
 
 async def cancel(request: web.Request) -> web.StreamResponse:
-    console = request.app[CONSOLE]
-    session = request[SESSION]
-    job_id = int(request.match_info["id"])
-    job = await console.services.jobs.get(job_id)
-    if job is None:
-        return error_page(request, 404, texts.CONSOLE_UI["not_found"])
-    done = await console.services.runner.cancel_queued(job)
-    if done:
-        await console.auth.audit(session.identity, "cancel", f"job:{job_id}")
-    raise web.HTTPSeeOther(f"/jobs/{job_id}?done={'cancelled' if done else 'not_cancellable'}"
-                           f"&job={job_id}")  # fmt: skip
+    return await _act(request, "cancel", ("cancelled", "not_cancellable"))
 
 
 async def resend(request: web.Request) -> web.StreamResponse:
+    return await _act(request, "resend", ("resent", "not_resendable"))
+
+
+async def _act(request: web.Request, action: str, outcomes: tuple[str, str]) -> web.StreamResponse:
+    """A job action under the runner's own at-most-once rules (`cancel_queued`, `resend`),
+    audited when it took effect, then back to the job's page with what happened."""
     console = request.app[CONSOLE]
     session = request[SESSION]
     job_id = int(request.match_info["id"])
     job = await console.services.jobs.get(job_id)
     if job is None:
         return error_page(request, 404, texts.CONSOLE_UI["not_found"])
-    done = await console.services.runner.resend(job)
+    runner = console.services.runner
+    done = await (runner.cancel_queued(job) if action == "cancel" else runner.resend(job))
     if done:
-        await console.auth.audit(session.identity, "resend", f"job:{job_id}")
-    raise web.HTTPSeeOther(f"/jobs/{job_id}?done={'resent' if done else 'not_resendable'}"
-                           f"&job={job_id}")
+        await console.auth.audit(session.identity, action, f"job:{job_id}")
+    raise web.HTTPSeeOther(f"/jobs/{job_id}?done={outcomes[0] if done else outcomes[1]}"
+                           f"&job={job_id}")  # fmt: skip

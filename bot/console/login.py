@@ -1,20 +1,23 @@
-"""Logging in with a one-time link, the login help, logging out, and the sessions list.
+"""Logging in with a one-time link or the password, the login help, logging out, and the
+sessions list.
 
 The link opens a page with a button: the link is spent only by that POST, so a chat app or a
-browser that fetches links ahead (previews, prefetch) cannot use it up. Attempts are limited
-per address (LOGIN_ATTEMPTS per LOGIN_WINDOW seconds).
+browser that fetches links ahead (previews, prefetch) cannot use it up. The password form
+(when CONSOLE_PASSWORD_HASH is set) is on the login help page. Attempts, links and passwords
+together, are limited per address (LOGIN_ATTEMPTS per LOGIN_WINDOW seconds).
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
+from typing import NoReturn
 
 from aiohttp import web
 
 from bot import texts
 from bot.console.render import CONSOLE, SESSION, error_page, render
-from bot.console_auth import OWNER, SESSION_TTL, secure_cookies
+from bot.console_auth import OWNER, SESSION_TTL, NewSession, secure_cookies
 
 COOKIE = "console_session"
 LOGIN_ATTEMPTS = 10
@@ -45,6 +48,7 @@ class LoginLimiter:
 def add_routes(app: web.Application) -> None:
     app[LIMITER] = LoginLimiter()
     app.router.add_get("/login-help", login_help)
+    app.router.add_post("/login-password", password_submit)
     app.router.add_get("/login/{token}", login_page)
     app.router.add_post("/login/{token}", login_submit)
     app.router.add_post("/logout", logout)
@@ -53,7 +57,27 @@ def add_routes(app: web.Application) -> None:
 
 
 async def login_help(request: web.Request) -> web.Response:
-    return render(request, "login_help.html")
+    return _help(request)
+
+
+def _help(request: web.Request, status: int = 200, failed: bool = False) -> web.Response:
+    password = request.app[CONSOLE].auth.password_login
+    return render(request, "login_help.html", status=status, password=password, failed=failed)
+
+
+async def password_submit(request: web.Request) -> web.StreamResponse:
+    console = request.app[CONSOLE]
+    if not console.auth.password_login:
+        return error_page(request, 404, texts.CONSOLE_UI["not_found"])
+    address = request.remote or ""
+    if not request.app[LIMITER].allow(address):
+        return error_page(request, 429, texts.CONSOLE_UI["login_limited"])
+    password = str((await request.post()).get("password", ""))
+    new = await console.auth.redeem_password(password, request.headers.get("User-Agent", ""),
+                                             address)  # fmt: skip
+    if new is None:
+        return _help(request, status=403, failed=True)
+    _signed_in(request, new)
 
 
 async def login_page(request: web.Request) -> web.Response:
@@ -69,10 +93,14 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     new = await console.auth.redeem(token, request.headers.get("User-Agent", ""), address)
     if new is None:
         return render(request, "login.html", status=403, token=token, failed=True)
+    _signed_in(request, new)
+
+
+def _signed_in(request: web.Request, new: NewSession) -> NoReturn:
     response = web.HTTPSeeOther("/")
     response.set_cookie(
         COOKIE, new.secret, max_age=int(SESSION_TTL), httponly=True, samesite="Strict",
-        secure=secure_cookies(console.services.settings), path="/",
+        secure=secure_cookies(request.app[CONSOLE].services.settings), path="/",
     )  # fmt: skip
     raise response
 

@@ -51,7 +51,7 @@ async def usage_since(db: Database, first_day: str, last_day: str) -> UsageTable
 
 async def usage_by_day(db: Database, first_day: str, last_day: str) -> dict[str, UsageTable]:
     """day → its counts per platform and capability, for every day in the range that has any:
-    one read of the per-day index (migration 10) gives the overview's today, this month and
+    one read of the per-day index (migration 11) gives the overview's today, this month and
     its 30-day chart. QQ rows are summed rather than grouped on: grouping on the platform
     would sort every row instead of following the index."""
     tables: dict[str, UsageTable] = {}
@@ -172,7 +172,7 @@ async def identities(
 ) -> tuple[list[Seen], bool]:
     """Every user and group the bot has seen (usage, jobs, access list, quota overrides),
     most recently active first, with today's and all-time usage."""
-    # Each part is grouped on its own index (migration 10) so the union holds one row per
+    # Each part is grouped on its own index (migration 11) so the union holds one row per
     # identity and part, not one per usage row and job.
     seen_sql = (
         "SELECT user_id AS id, MAX(created_at) AS at FROM usage GROUP BY user_id "
@@ -218,3 +218,73 @@ def month_start(day: str) -> str:
 def last_days(today: str, count: int) -> list[str]:
     end = dt.date.fromisoformat(today)
     return [(end - dt.timedelta(days=n)).isoformat() for n in range(count - 1, -1, -1)]
+
+
+@dataclass
+class ProviderFigures:
+    """One provider and model's finished jobs of one kind in a period."""
+
+    provider: str
+    kind: str
+    model: str
+    done: int
+    failed: int
+    avg_seconds: float | None  # created_at → finished_at of the done ones
+    max_seconds: float | None
+
+    @property
+    def success_rate(self) -> float | None:
+        finished = self.done + self.failed
+        return self.done / finished if finished else None
+
+
+async def provider_figures(db: Database, since: float) -> list[ProviderFigures]:
+    """Images and videos created since `since`, per provider and model: jobs still running
+    are left out (neither a success nor a failure yet). No state in WHERE: the planner would
+    pick the jobs_state index over the created_at range."""
+    async with db.conn.execute(
+        "SELECT provider, kind, COALESCE(json_extract(request_json, '$.params.model'), '') "
+        "AS model, SUM(state = 'done') AS done, "
+        "SUM(state IN ('failed', 'interrupted')) AS failed, "
+        "AVG(CASE WHEN state = 'done' THEN finished_at - created_at END) AS avg_s, "
+        "MAX(CASE WHEN state = 'done' THEN finished_at - created_at END) AS max_s "
+        "FROM jobs WHERE created_at >= ? AND kind IN ('image', 'video') "
+        "GROUP BY provider, kind, model HAVING done + failed > 0 "
+        "ORDER BY kind, provider, model",
+        (since,),
+    ) as cur:
+        return [ProviderFigures(row["provider"], row["kind"], str(row["model"]),
+                                int(row["done"]), int(row["failed"]), row["avg_s"],
+                                row["max_s"]) for row in await cur.fetchall()]  # fmt: skip
+
+
+async def chat_counts(db: Database, first_day: str, last_day: str) -> dict[tuple[str, str], int]:
+    """(provider, model) → chat answers recorded in the usage table between the days."""
+    async with db.conn.execute(
+        "SELECT provider, COALESCE(model, '') AS model, COUNT(*) AS n FROM usage "
+        "WHERE day >= ? AND day <= ? AND capability = 'chat' GROUP BY provider, model",
+        (first_day, last_day),
+    ) as cur:
+        return {(row["provider"], row["model"]): int(row["n"]) for row in await cur.fetchall()}
+
+
+@dataclass
+class ProviderError:
+    job_id: int
+    kind: str
+    provider: str
+    failure: str
+    detail: str  # stored already scrubbed of secrets (bot/jobs)
+    at: float | None
+
+
+async def provider_errors(db: Database, limit: int = 20) -> list[ProviderError]:
+    """The newest failed jobs (the jobs_state index gives them newest first by id)."""
+    async with db.conn.execute(
+        "SELECT id, kind, provider, failure, failure_detail, finished_at FROM jobs "
+        "WHERE state = 'failed' ORDER BY id DESC LIMIT ?",
+        (limit,),
+    ) as cur:
+        return [ProviderError(int(row["id"]), row["kind"], row["provider"],
+                              row["failure"] or "", row["failure_detail"] or "",
+                              row["finished_at"]) for row in await cur.fetchall()]  # fmt: skip

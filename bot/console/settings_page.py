@@ -1,15 +1,17 @@
-"""设置: the effective settings, read-only, with their .env names; secrets never shown."""
+"""设置: the effective settings with their .env names, secrets never shown; the ones that are
+runtime state are changed here: open to everyone or not (wins over BOT_PUBLIC, stored in
+SQLite, the same AccessControl the platforms ask), recorded in the audit."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 from pydantic import SecretStr
 
 from bot import identity, texts
 from bot.config import Settings
-from bot.console.render import CONSOLE, render
+from bot.console.render import CONSOLE, SESSION, error_page, render
 from bot.console_auth import plain_http_warning
 from bot.redact import scrub
 
@@ -18,6 +20,7 @@ IDENTITY_LISTS = ("bot_admin_ids", "bot_allowed_ids")  # shown as typed: qq:123,
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/settings", settings_page)
+    app.router.add_post("/settings/public", set_public)
 
 
 def shown_value(name: str, value: object) -> str:
@@ -48,6 +51,29 @@ def rows(settings: Settings) -> list[tuple[str, str]]:
 
 
 async def settings_page(request: web.Request) -> web.Response:
-    settings = request.app[CONSOLE].services.settings
+    console = request.app[CONSOLE]
+    settings = console.services.settings
+    changes = await console.auth.audit_where("settings:", limit=20)
     return render(request, "settings.html", nav="settings", rows=rows(settings),
-                  warning=plain_http_warning(settings))  # fmt: skip
+                  warning=plain_http_warning(settings), public=console.access.public,
+                  public_changed=console.access.public_changed,
+                  env_public=settings.bot_public, changes=changes)  # fmt: skip
+
+
+PUBLIC_CHOICES = {"1": True, "0": False, "env": None}
+
+
+async def set_public(request: web.Request) -> web.StreamResponse:
+    """Open the bot to everyone, close it to the allow list, or go back to BOT_PUBLIC."""
+    console = request.app[CONSOLE]
+    session = request[SESSION]
+    choice = str((await request.post()).get("public", ""))
+    if choice not in PUBLIC_CHOICES:
+        return error_page(request, 400, texts.CONSOLE_UI["bad_input"])
+    public = PUBLIC_CHOICES[choice]
+    await console.access.set_public(public, session.identity)
+    ui = texts.CONSOLE_UI
+    state = ui["public_open"] if console.access.public else ui["public_closed"]
+    detail = state if public is not None else f"{ui['public_env']}（{state}）"
+    await console.auth.audit(session.identity, "public", "settings:BOT_PUBLIC", detail)
+    raise web.HTTPSeeOther(f"/settings?{urlencode({'done': 'public', 'state': detail})}")

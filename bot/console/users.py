@@ -75,7 +75,7 @@ def _why(settings: Settings, access: AccessControl, ident: int, listed: bool | N
         return ui["source_listed_allow"] if listed else ui["source_listed_deny"]
     if ident in settings.bot_allowed_ids:
         return ui["source_config"]
-    return ui["source_public"] if settings.bot_public else ui["not_listed"]
+    return ui["source_public"] if access.public else ui["not_listed"]
 
 
 def _back(target: int, key: str, **values: object) -> web.HTTPSeeOther:

@@ -309,14 +309,12 @@ async def download_result(
         async for attempt in retrying:
             with attempt:
                 size, digest, head = await _fetch_once(http, url, part, max_bytes, policy)
-        mime, width, height = await _validate(part, head, kind)
-        await asyncio.to_thread(_commit, part, dest)
     except BaseException:
         # Also on cancellation: never leave a half-written part file behind.
         with contextlib.suppress(OSError):
             part.unlink(missing_ok=True)
         raise
-    return DownloadedMedia(dest, size, digest, mime, width, height)
+    return await _keep(part, dest, size, digest, head, kind)
 
 
 async def save_bytes(
@@ -329,14 +327,12 @@ async def save_bytes(
     part = dest.with_suffix(".part")
     try:
         await asyncio.to_thread(_write_all, part, data)
-        mime, width, height = await _validate(part, data[:HEAD_SIZE], kind)
-        await asyncio.to_thread(_commit, part, dest)
     except BaseException:
         with contextlib.suppress(OSError):
             part.unlink(missing_ok=True)
         raise
     digest = hashlib.sha256(data).hexdigest()
-    return DownloadedMedia(dest, len(data), digest, mime, width, height)
+    return await _keep(part, dest, len(data), digest, data[:HEAD_SIZE], kind)
 
 
 async def copy_file(
@@ -351,6 +347,18 @@ async def copy_file(
     part = dest.with_suffix(".part")
     try:
         size, digest, head = await asyncio.to_thread(_copy_capped, source, part, max_bytes)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
+        raise
+    return await _keep(part, dest, size, digest, head, kind)
+
+
+async def _keep(
+    part: Path, dest: Path, size: int, digest: str, head: bytes, kind: Literal["image", "video"]
+) -> DownloadedMedia:
+    """Validate a written `.part` file and move it into place (removed if it is refused)."""
+    try:
         mime, width, height = await _validate(part, head, kind)
         await asyncio.to_thread(_commit, part, dest)
     except BaseException:

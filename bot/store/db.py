@@ -180,7 +180,17 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN account_id INTEGER;
     ALTER TABLE jobs ADD COLUMN maybe_sent_at REAL;
     """,
-    # 10: the console with real data (bench/console_pages.py: 100,000 jobs, 5,000 users): the
+    # 10: settings an operator changed while the bot runs (e.g. open to everyone or not), which
+    # win over their .env value until reset
+    """
+    CREATE TABLE runtime_settings (
+        name        TEXT PRIMARY KEY,
+        value       TEXT NOT NULL,
+        changed_by  INTEGER,
+        changed_at  REAL NOT NULL DEFAULT (((julianday('now') - 2440587.5) * 86400.0))
+    );
+    """,
+    # 11: the console with real data (bench/console_pages.py: 100,000 jobs, 5,000 users): the
     # per-day usage counts read one index alone (overview, 30-day chart); when each user and
     # group was last seen, and a group's usage, without reading the whole usage or jobs table
     # (users page); today's failures by reason from one index (overview, /stats)

@@ -68,6 +68,30 @@ class AccessList:
         await self._db.conn.commit()
 
 
+class RuntimeSettings:
+    """Settings changed while the bot runs (name → text value); absent: the .env value."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def all(self) -> dict[str, str]:
+        async with self._db.conn.execute("SELECT name, value FROM runtime_settings") as cur:
+            return {str(row["name"]): str(row["value"]) for row in await cur.fetchall()}
+
+    async def set(self, name: str, value: str | None, changed_by: int | None) -> None:
+        """Store `value` for `name`, or forget it (None: back to the .env value)."""
+        if value is None:
+            await self._db.conn.execute("DELETE FROM runtime_settings WHERE name = ?", (name,))
+        else:
+            await self._db.conn.execute(
+                "INSERT INTO runtime_settings (name, value, changed_by) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
+                "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+                (name, value, changed_by),
+            )
+        await self._db.conn.commit()
+
+
 class QuotaOverrides:
     def __init__(self, db: Database) -> None:
         self._db = db
