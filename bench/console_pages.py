@@ -510,13 +510,16 @@ def main(argv: list[str] | None = None) -> int:
 NOTE = """改动前（同一份数据，每页 5 次）：概览 876 / 940 ms（p50 / p95），用户 594 / 665 ms，
 用户深页 507 / 840 ms，其余页面均在 70 ms 以内。原因与改动：
 - 概览的 30 天图表按天计数时逐行回表（`usage_day` 只有 day 一列，约 23 万行）：迁移 11 的
-  覆盖索引 `usage_day_counted (day, capability, user_id, job_id)`；今天、本月与 30 天图表
-  合成一次沿索引顺序的分组读取（QQ 行用 SUM 计数而不按平台分组，分组会让每行进临时 B 树）；
+  覆盖索引 `usage_day_counted (day, capability, user_id, job_id, provider, model)`；
+  今天、本月与 30 天图表合成一次沿索引顺序的分组读取（QQ 行用 SUM 计数而不按平台分组，
+  分组会让每行进临时 B 树）；
 - 概览为了“今日失败原因”调用整个 /stats（其中“累计用户”要读全部用量与任务）：现只读失败
   原因，由迁移 11 的 `jobs_state_created (state, created_at, failure)` 直接给出；
 - 用户页的“最近出现”把用量与任务的每一行并起来再分组（全表扫描 39 万行）：各部分先在
   各自的索引上分组（`usage_user_seen`、`usage_group_seen`、`jobs_group_seen`），群组用量
   不再全表扫描；本页的配额覆盖一次读出，不再每行两次查询；
+- 服务商页（合并 main 后新加）30 天的对话次数按服务商与模型逐行回表（约 150 ms）：
+  同一覆盖索引加上 provider、model 两列后只读索引；
 - 回归测试：`tests/test_console_query_plans.py`（概览与用户页的查询不全表扫描用量或任务表，
   按天计数只读索引）。
 """

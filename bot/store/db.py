@@ -193,9 +193,11 @@ MIGRATIONS: list[str] = [
     # 11: the console with real data (bench/console_pages.py: 100,000 jobs, 5,000 users): the
     # per-day usage counts read one index alone (overview, 30-day chart); when each user and
     # group was last seen, and a group's usage, without reading the whole usage or jobs table
-    # (users page); today's failures by reason from one index (overview, /stats)
+    # (users page); today's failures by reason from one index (overview, /stats); chat
+    # answers per provider and model (服务商)
     """
-    CREATE INDEX IF NOT EXISTS usage_day_counted ON usage (day, capability, user_id, job_id);
+    CREATE INDEX IF NOT EXISTS usage_day_counted
+        ON usage (day, capability, user_id, job_id, provider, model);
     CREATE INDEX IF NOT EXISTS usage_user_seen
         ON usage (user_id, created_at, day, capability, job_id);
     CREATE INDEX IF NOT EXISTS usage_group_seen ON usage (chat_id, created_at)
