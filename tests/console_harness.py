@@ -4,12 +4,15 @@ HTTP client: what the console's tests share (the runtime mounts the same app).""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from aiohttp import web
 
 from bot.access import AccessControl
+from bot.config import Settings
 from bot.console.app import bound_port, build_console_app, serve_console
 from bot.console_auth import ConsoleAuth
 from bot.services import Services
@@ -60,3 +63,16 @@ class RunningConsole:
         found = CSRF_RE.search(page.text)
         assert found is not None
         return client, found.group(1)
+
+
+@asynccontextmanager
+async def console_on(settings: Settings) -> AsyncIterator[RunningConsole]:
+    """Services opened on `settings` and the console served next to them, with the one
+    AccessControl the platforms share (as the runtime mounts it)."""
+    services = await Services.open(settings)
+    running = await RunningConsole(services, services.access).start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+        await services.close()

@@ -65,6 +65,22 @@ class RunningQQ:
         return None if self.runtime is None else self.runtime.platform("qq").adapter
 
 
+async def connect_when_listening(fake: FakeNapCat, within: float = 15.0) -> None:
+    """Connect as soon as a bot process that is still starting opens its OneBot port."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            await fake.connect()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
 def ws_url(port: int) -> str:
     return f"ws://127.0.0.1:{port}/onebot/v11/ws"
 

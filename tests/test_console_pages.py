@@ -11,11 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot import identity
-from bot.access import AccessControl
 from bot.console import charts, queries
 from bot.providers.base import GenerationRequest
-from bot.services import Services
-from tests.console_harness import RunningConsole
+from tests.console_harness import RunningConsole, console_on
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import make_settings
@@ -30,15 +28,8 @@ QQ_GROUP = identity.qq_group(4242)
 async def console(tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
                   ) -> AsyncIterator[RunningConsole]:  # fmt: skip
     settings = make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[ADMIN])
-    services = await Services.open(settings)
-    access = AccessControl(settings, services.db, services.jobs)
-    await access.load()
-    running = await RunningConsole(services, access).start()
-    try:
+    async with console_on(settings) as running:
         yield running
-    finally:
-        await running.stop()
-        await services.close()
 
 
 def job_ids(html: str) -> list[int]:

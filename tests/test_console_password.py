@@ -21,7 +21,7 @@ from bot.access import AccessControl
 from bot.config import Settings
 from bot.console_password import make_hash, verify
 from bot.services import Services
-from tests.console_harness import CSRF_RE, RunningConsole
+from tests.console_harness import CSRF_RE, RunningConsole, console_on
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import make_settings
@@ -125,15 +125,8 @@ async def console(tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
                   ) -> AsyncIterator[RunningConsole]:  # fmt: skip
     settings = make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[OWNER, OTHER_ADMIN],
                              console_password_hash=SecretStr(make_hash(PASSWORD)))  # fmt: skip
-    services = await Services.open(settings)
-    access = AccessControl(settings, services.db, services.jobs)
-    await access.load()
-    running = await RunningConsole(services, access).start()
-    try:
+    async with console_on(settings) as running:
         yield running
-    finally:
-        await running.stop()
-        await services.close()
 
 
 async def test_the_password_opens_an_owner_session_and_a_wrong_one_nothing(

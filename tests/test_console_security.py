@@ -20,7 +20,7 @@ from bot.console_auth import LOGIN_TTL
 from bot.providers.base import GenerationRequest
 from bot.services import Services
 from bot.store.jobs import SavedFile
-from tests.console_harness import RunningConsole
+from tests.console_harness import RunningConsole, console_on
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import make_settings
@@ -42,15 +42,8 @@ async def console(tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
                   ) -> AsyncIterator[RunningConsole]:  # fmt: skip
     settings = make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[ADMIN],
                              bot_public=False)  # fmt: skip
-    services = await Services.open(settings)
-    access = AccessControl(settings, services.db, services.jobs)
-    await access.load()
-    running = await RunningConsole(services, access).start()
-    try:
+    async with console_on(settings) as running:
         yield running
-    finally:
-        await running.stop()
-        await services.close()
 
 
 async def test_every_route_without_a_session_is_refused(console: RunningConsole) -> None:

@@ -17,7 +17,7 @@ from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
-from tests.qq_harness import RunningQQ, has_chinese, qq_settings, ws_url
+from tests.qq_harness import RunningQQ, connect_when_listening, has_chinese, qq_settings, ws_url
 
 USER = 555
 ADMIN = 999
@@ -211,12 +211,7 @@ async def test_python_m_bot_serves_qq_alone_without_a_telegram_token_and_stops_o
     try:
         grsai.script_chat(ChatScript(text="只用 QQ 也行。"))
         async with FakeNapCat(ws_url(port)) as fake:
-            for _ in range(200):  # the process is starting
-                try:
-                    await fake.connect()
-                    break
-                except OSError:
-                    await asyncio.sleep(0.05)
+            await connect_when_listening(fake)  # the process is starting
             await fake.private_message(USER, "你好")
             sent = await fake.wait_sent(1, within=15)
             assert "只用 QQ 也行" in sent[0].text
@@ -353,12 +348,7 @@ async def test_sigterm_with_both_platforms_exits_within_10s_even_when_napcat_han
     try:
         grsai.script_chat(ChatScript(text="两边都在。"))
         async with FakeNapCat(ws_url(port)) as fake:
-            for _ in range(300):  # the process is starting
-                try:
-                    await fake.connect()
-                    break
-                except OSError:
-                    await asyncio.sleep(0.05)
+            await connect_when_listening(fake)  # the process is starting
             await fake.private_message(USER, "你好")
             await fake.wait_sent(1, within=20)
             fake.hang()
