@@ -76,3 +76,19 @@ async def console_on(settings: Settings) -> AsyncIterator[RunningConsole]:
     finally:
         await running.stop()
         await services.close()
+
+
+@asynccontextmanager
+async def bot_with_console(settings: Settings) -> AsyncIterator[tuple[Any, RunningConsole]]:
+    """The bot started by the runtime (tests.harness.RunningBot) and the console beside it,
+    sharing the services and their AccessControl as in production."""
+    from tests.harness import RunningBot
+
+    bot = RunningBot(settings)
+    await bot.start()
+    console = await RunningConsole(bot.services, bot.services.access).start()
+    try:
+        yield bot, console
+    finally:
+        await console.stop()
+        await bot.stop()

@@ -18,7 +18,7 @@ import pytest
 from bot import identity, texts
 from bot.providers.base import GenerationRequest
 from bot.store.usage import UsageRecord
-from tests.console_harness import RunningConsole
+from tests.console_harness import RunningConsole, bot_with_console
 from tests.fakes.grsai import ChatScript, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
@@ -61,16 +61,10 @@ def shots(tmp_path: Path) -> Path:
 @pytest.fixture
 async def running(tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
                   ) -> AsyncIterator[tuple[RunningBot, RunningConsole]]:  # fmt: skip
-    bot = RunningBot(make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[ADMIN],
-                                   bot_public=False, bot_allowed_ids=[USER]))  # fmt: skip
-    await bot.start()
-    assert bot.app is not None
-    console = await RunningConsole(bot.services, bot.app.bot_data["access"]).start()
-    try:
-        yield bot, console
-    finally:
-        await console.stop()
-        await bot.stop()
+    settings = make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[ADMIN],
+                                   bot_public=False, bot_allowed_ids=[USER])  # fmt: skip
+    async with bot_with_console(settings) as running:
+        yield running
 
 
 async def log_in(browser: Any, console: RunningConsole, width: int = 1024) -> Any:

@@ -13,7 +13,7 @@ import pytest
 
 from bot import texts
 from bot.store.jobs import Job
-from tests.console_harness import RunningConsole
+from tests.console_harness import RunningConsole, bot_with_console
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
@@ -46,17 +46,11 @@ async def job_in(bot: RunningBot, job_id: int, *states: str) -> Job:
 @pytest.fixture
 async def running(tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
                   ) -> AsyncIterator[tuple[RunningBot, RunningConsole]]:  # fmt: skip
-    bot = RunningBot(make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[ADMIN],
+    settings = make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[ADMIN],
                                    job_max_running=1, bot_public=False,
-                                   bot_allowed_ids=[USER]))  # fmt: skip
-    await bot.start()
-    assert bot.app is not None
-    console = await RunningConsole(bot.services, bot.app.bot_data["access"]).start()
-    try:
-        yield bot, console
-    finally:
-        await console.stop()
-        await bot.stop()
+                                   bot_allowed_ids=[USER])  # fmt: skip
+    async with bot_with_console(settings) as running:
+        yield running
 
 
 async def test_a_queued_job_is_cancelled_without_reaching_the_provider(

@@ -52,7 +52,6 @@ async def test_overview_counts_come_from_an_index(tmp_path: Path) -> None:
     await db.open()
     try:
         for run in (queries.usage_by_day(db, "2026-01-01", "2026-01-30"),
-                    queries.usage_since(db, "2026-01-01", "2026-01-30"),
                     queries.chat_counts(db, "2026-01-01", "2026-01-30")):  # fmt: skip
             for sql, plan in await plans_of(db, run):
                 usage_steps = [step for step in plan

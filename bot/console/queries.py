@@ -37,18 +37,6 @@ class UsageTable:
         return sum(self.get(p, capability) for p in PLATFORMS)
 
 
-async def usage_since(db: Database, first_day: str, last_day: str) -> UsageTable:
-    table = UsageTable()
-    async with db.conn.execute(
-        f"SELECT {platform_sql('u.user_id')} AS platform, capability, COUNT(*) AS n "
-        f"FROM usage u WHERE day >= ? AND day <= ? AND {COUNTED} GROUP BY platform, capability",
-        (first_day, last_day),
-    ) as cur:
-        for row in await cur.fetchall():
-            table.counts.setdefault(row["platform"], {})[row["capability"]] = int(row["n"])
-    return table
-
-
 async def usage_by_day(db: Database, first_day: str, last_day: str) -> dict[str, UsageTable]:
     """day → its counts per platform and capability, for every day in the range that has any:
     one read of the per-day index (migration 11) gives the overview's today, this month and
