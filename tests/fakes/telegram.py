@@ -1284,7 +1284,9 @@ class FakeTelegram:
             return
         retry: int | None = None
         if chat_id > 0:
-            gap = now - hist[-1]
+            # Arrival order, not the order handlers finish: a slow upload stamped earlier may be
+            # recorded after a later message, so the gap is to the nearest recorded arrival.
+            gap = min(abs(now - stamp) for stamp in list(hist)[-8:])
             if gap < self.flood_private_interval:
                 retry = max(1, math.ceil(self.flood_private_interval - gap))
         else:
