@@ -84,6 +84,20 @@ async def failed_since(db: Database, since: float) -> int:
     return int(row[0]) if row else 0
 
 
+async def failures_by_provider(db: Database, since: float) -> dict[str, dict[str, int]]:
+    """provider → failure reason → failed and interrupted jobs created since `since` (the
+    reasons /stats counts, over a longer period and split by provider)."""
+    found: dict[str, dict[str, int]] = {}
+    async with db.conn.execute(
+        "SELECT provider, COALESCE(failure, 'internal') AS reason, COUNT(*) AS n FROM jobs "
+        "WHERE state IN ('failed', 'interrupted') AND created_at >= ? GROUP BY provider, reason",
+        (since,),
+    ) as cur:
+        for row in await cur.fetchall():
+            found.setdefault(row["provider"], {})[row["reason"]] = int(row["n"])
+    return found
+
+
 @dataclass
 class JobFilter:
     state: str = ""
