@@ -27,6 +27,7 @@ from bot.providers.registry import ProviderSet, build_providers
 from bot.providers.staging import Staging
 from bot.redact import register as register_secrets
 from bot.redact import secrets_of
+from bot.store.chat_turns import ChatTurns
 from bot.store.conversations import Conversations
 from bot.store.db import Database
 from bot.store.jobs import JobStore
@@ -90,7 +91,7 @@ class Services:
         )
         chat = ChatService(
             providers.chat, conversations, prefs, settings.default_chat_model,
-            settings.chat_system_prompt,
+            settings.chat_system_prompt, ChatTurns(db),
         )  # fmt: skip
         jobs = JobStore(db)
         jobs.on_disk_full = on_disk_full  # job state writes wait for space too

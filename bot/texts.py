@@ -1011,7 +1011,7 @@ CONSOLE_UI = {
     "provider_not_checked": "本次启动后还没有检查过。",
     "last_day": "近 24 小时",
     "last_month": "近 30 天",
-    "month_cached": "近 30 天的图片和视频统计每分钟更新一次。",
+    "month_cached": "近 30 天的统计每分钟更新一次。",
     "model": "模型",
     "model_default": "默认",
     "succeeded": "成功",
@@ -1023,7 +1023,9 @@ CONSOLE_UI = {
     "no_finished_jobs": "这段时间没有已结束的图片或视频任务。",
     "answers": "回答次数",
     "no_chats": "这段时间没有对话。",
-    "first_token_not_recorded": "对话的首字用时没有记录（用量表只记录次数），因此这里不显示。",
+    "first_token_p50": "首字用时（中位数）",
+    "first_token_p95": "首字用时（95%）",
+    "first_token_note": "首字用时：从向服务商提问到收到第一段文字。回答次数包括失败的对话；出错时自动换用的服务商按最后一个回答或尝试的计算。",
     "provider_errors": "最近的失败",
     "reason": "原因",
     "detail": "详情（仅管理员可见）",
@@ -1053,6 +1055,7 @@ LOG_BACKGROUND_TASKS_AT_SHUTDOWN = "停止时还有 %d 个后台任务在运行"
 LOG_BACKGROUND_TASK_FAILED = "后台任务 %s 出错"
 LOG_CANNOT_TOUCH = "无法更新 %s：%s"
 LOG_CHAT_ANSWERED = "对话已回答 chat=%s user=%s model=%s chars=%d updates=%d error=%s"
+LOG_CHAT_TURN_NOT_RECORDED = "对话用时未能记录（不影响回答）"
 LOG_CHAT_VIA_FAILED_TRYING = "对话经 %s 失败（%s），改用 %s"
 LOG_CLIP_DOWNLOAD_FAILED = "视频片段下载失败"
 LOG_COOLDOWN = "群内冷却中 user=%s chat=%s"

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from bot.providers.base import GenerationRequest
-from tests.console_harness import RunningConsole, console_on
-from tests.fakes.grsai import RESULT_PATH, FakeGrsAI
+from bot.store.chat_turns import ChatTurns
+from tests.console_harness import RunningConsole, bot_with_console, console_on
+from tests.fakes.grsai import RESULT_PATH, ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import make_settings
+from tests.waiting import eventually
 
 ADMIN = 9001
 READER = 4004
@@ -51,6 +53,10 @@ async def finished_job(console: RunningConsole, kind: str, model: str | None, st
     return job.id
 
 
+async def _at_least(count: object, wanted: int) -> bool:
+    return await count >= wanted  # type: ignore[misc,operator]
+
+
 def row(html: str, attribute: str) -> str:
     found = re.search(rf'<tr {attribute}[^>]*>(.*?)</tr>', html, re.S)
     assert found is not None, attribute
@@ -82,7 +88,6 @@ async def test_order_figures_and_errors_come_from_settings_and_jobs(
     assert "sora-2" not in day  # ten days old: the month only
     video_month = row(month, 'data-figure="grsai-video-sora-2"')
     assert "50%" in video_month and "300 秒" in video_month
-    assert "首字用时没有记录" in html  # said, not invented
     errors = html.split('id="errors"')[1]
     assert f'data-error="{failed}"' in errors and "上游 500" in errors
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in errors
@@ -123,3 +128,55 @@ async def test_a_read_only_operator_sees_the_page_but_cannot_run_the_check(
         refused = await client.post("/providers/check", data={"csrf": csrf})
         assert refused.status_code == 403
     assert grsai.requests_to(RESULT_PATH) == []
+
+
+async def test_chat_answers_are_timed_to_the_first_token_per_provider_and_model(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    """Two chats through the real bot (one answered after 0.3 s, one refused upstream) are
+    the 服务商 page's chat figures: 2 answers, 50 %, the first token's time."""
+    settings = make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[ADMIN])
+    async with bot_with_console(settings) as (_bot, console):
+        chat = tg.private_chat(USER)
+        grsai.script_chat(ChatScript(text="你好，我在。", first_delay=0.3))
+        tg.send_text(chat, USER, "你好")
+        await tg.wait_for(lambda: any("我在" in (m.get("text") or "")
+                                      for m in tg.bot_messages(chat["id"])),
+                          timeout=30)  # fmt: skip
+        grsai.script_chat(ChatScript(status=500))
+        tg.send_text(chat, USER, "再说一句")
+        db = console.services.db
+
+        async def turns() -> int:
+            async with db.conn.execute("SELECT COUNT(*) FROM chat_turns") as cur:
+                row = await cur.fetchone()
+            return int(row[0]) if row else 0
+
+        await eventually(lambda: _at_least(turns(), 2), 30, "both turns recorded")
+        client, _ = await console.logged_in(ADMIN)
+        async with aclosing(client):
+            html = (await client.get("/providers")).text
+    day = html.split('data-period="2"')[0]
+    model = settings.default_chat_model
+    figures = row(day, f'data-chatfig="grsai-{model}"')
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", figures)
+    assert cells[2:5] == ["2", "1", "50%"]  # answers, succeeded, success rate
+    p50 = float(re.search(r"data-p50>([\d.]+)", figures).group(1))  # type: ignore[union-attr]
+    assert 0.3 <= p50 < 10  # seconds: the scripted wait before the first token
+    assert "首字用时没有记录" not in html
+
+
+async def test_first_token_percentiles_are_nearest_rank_within_the_period(
+    console: RunningConsole,
+) -> None:
+    turns = ChatTurns(console.services.db)
+    now = time.time()
+    for ms in range(1, 101):  # 1 … 100 ms, shuffled by insertion order
+        await turns.record(now - 60, "grsai", "m", (ms * 37) % 100 + 1, ok=ms != 7)
+    await turns.record(now - 60, "grsai", "m", None, ok=False)  # no text came: no time
+    await turns.record(now - 3 * 86400, "grsai", "m", 99_999, ok=True)  # before the period
+    await turns.record(now - 60, "reshi", "gemini-pro", 800, ok=True)
+    grsai, reshi = await turns.figures(now - 86400)
+    assert (grsai.provider, grsai.turns, grsai.ok) == ("grsai", 101, 99)
+    assert (grsai.p50_ms, grsai.p95_ms) == (50, 95)
+    assert (reshi.p50_ms, reshi.p95_ms, reshi.success_rate) == (800, 800, 1.0)

@@ -1,9 +1,7 @@
 """服务商: the order per capability, the key check `python -m bot check` does (run only when the
-operator asks: it calls upstream), the newest failures, and per provider and model the success
-rate and time to result of images and videos over the last day and 30 days.
-
-Time to first token of chat is not recorded anywhere (the usage table has no such column):
-the page says so instead of showing a made-up figure.
+operator asks: it calls upstream), the newest failures, and per provider and model over the
+last day and 30 days: success rate and time to result of images and videos (the jobs table),
+answers, success rate and time to first token (p50, p95) of chat (bot/store/chat_turns.py).
 """
 
 from __future__ import annotations
@@ -20,6 +18,7 @@ from bot.console.render import CONSOLE, SESSION, Console, render
 from bot.provider_status import ProviderStatus, probe
 from bot.providers.registry import CAPABILITY_SETTINGS, PROVIDERS
 from bot.redact import scrub
+from bot.store.chat_turns import ChatFigures, ChatTurns
 from bot.store.db import Database
 
 DAY, MONTH = 86400.0, 30 * 86400.0
@@ -46,6 +45,7 @@ class FiguresCache:
 
     at: float = 0.0
     figures: list[queries.ProviderFigures] = field(default_factory=list)
+    chats: list[ChatFigures] = field(default_factory=list)
 
 
 FIGURES_TTL = 60.0
@@ -80,15 +80,13 @@ def order_rows(console: Console) -> list[dict[str, object]]:
 
 async def providers_page(request: web.Request) -> web.Response:
     console = request.app[CONSOLE]
-    db, access = console.services.db, console.access
+    db = console.services.db
     now = time.time()
-    today = access.today(now)
-    month_first = queries.last_days(today, 30)[0]
+    month = await month_figures(request.app[FIGURES], db, now)
     periods = [
         (texts.CONSOLE_UI["last_day"], await queries.provider_figures(db, now - DAY),
-         await queries.chat_counts(db, today, today)),
-        (texts.CONSOLE_UI["last_month"], await month_figures(request.app[FIGURES], db, now),
-         await queries.chat_counts(db, month_first, today)),
+         await ChatTurns(db).figures(now - DAY)),
+        (texts.CONSOLE_UI["last_month"], month.figures, month.chats),
     ]  # fmt: skip
     errors = await queries.provider_errors(db, ERRORS_SHOWN)
     for error in errors:
@@ -102,12 +100,12 @@ async def providers_page(request: web.Request) -> web.Response:
     )  # fmt: skip
 
 
-async def month_figures(cache: FiguresCache, db: Database, now: float
-                        ) -> list[queries.ProviderFigures]:  # fmt: skip
+async def month_figures(cache: FiguresCache, db: Database, now: float) -> FiguresCache:
     if now - cache.at > FIGURES_TTL or now < cache.at:
         cache.figures = await queries.provider_figures(db, now - MONTH)
+        cache.chats = await ChatTurns(db).figures(now - MONTH)
         cache.at = now
-    return cache.figures
+    return cache
 
 
 async def _probe(name: str, client: object) -> ProviderStatus:

@@ -260,16 +260,6 @@ async def provider_figures(db: Database, since: float) -> list[ProviderFigures]:
                                 row["max_s"]) for row in await cur.fetchall()]  # fmt: skip
 
 
-async def chat_counts(db: Database, first_day: str, last_day: str) -> dict[tuple[str, str], int]:
-    """(provider, model) → chat answers recorded in the usage table between the days."""
-    async with db.conn.execute(
-        "SELECT provider, COALESCE(model, '') AS model, COUNT(*) AS n FROM usage "
-        "WHERE day >= ? AND day <= ? AND capability = 'chat' GROUP BY provider, model",
-        (first_day, last_day),
-    ) as cur:
-        return {(row["provider"], row["model"]): int(row["n"]) for row in await cur.fetchall()}
-
-
 @dataclass
 class ProviderError:
     job_id: int

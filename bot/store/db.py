@@ -205,6 +205,23 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS jobs_group_seen ON jobs (chat_id, created_at) WHERE chat_id < 0;
     CREATE INDEX IF NOT EXISTS jobs_state_created ON jobs (state, created_at, failure);
     """,
+    # 12: reserved for another branch (its migration replaces this no-op when merged)
+    "",
+    # 13: one row per chat answer (bot/store/chat_turns.py): who answered, how long the first
+    # text took and whether the answer came through (服务商: time to first token). The index
+    # serves the page alone: counts per provider and model, and percentiles by walking the
+    # first-token times in order.
+    """
+    CREATE TABLE chat_turns (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        at              REAL NOT NULL,
+        provider        TEXT NOT NULL,
+        model           TEXT NOT NULL,
+        first_token_ms  INTEGER,
+        ok              INTEGER NOT NULL
+    );
+    CREATE INDEX chat_turns_figures ON chat_turns (provider, model, first_token_ms, at, ok);
+    """,
 ]
 
 
