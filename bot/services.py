@@ -23,6 +23,7 @@ from bot.media.download import policies_for
 from bot.providers.grsai import GrsAI
 from bot.providers.http import make_http_client
 from bot.providers.openai_chat import OpenAIChat
+from bot.providers.order import ProviderOrders
 from bot.providers.registry import ProviderSet, build_providers
 from bot.providers.staging import Staging
 from bot.redact import register as register_secrets
@@ -49,6 +50,7 @@ class Services:
     downloads: httpx.AsyncClient | None = None
     background: Background = field(default_factory=Background)  # chat turns in flight
     chat_streams: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1000))
+    orders: ProviderOrders | None = None  # the provider order per capability (None: .env's)
 
     @classmethod
     async def open(
@@ -129,9 +131,12 @@ class Services:
         )
         access = AccessControl(settings, db, jobs)
         await access.load()
+        # An order an operator chose while running wins over CHAT/IMAGE/VIDEO_PROVIDERS.
+        orders = ProviderOrders(settings, providers, access.runtime)
+        await orders.load()
         streams = asyncio.Semaphore(settings.chat_max_streams)
         return cls(settings, db, http, prefs, chat, grsai, jobs, runner, providers, access,
-                   downloads, Background(), streams)  # fmt: skip
+                   downloads, Background(), streams, orders)  # fmt: skip
 
     async def close(self) -> None:
         await self.runner.stop()

@@ -65,15 +65,20 @@ def provider_name(name: str) -> str:
 
 
 def order_rows(console: Console) -> list[dict[str, object]]:
-    """Per capability: its setting, and the listed providers in order, marking those without
-    a key (they are skipped, as bot/providers/registry.py builds the routes)."""
-    settings, clients = console.services.settings, console.services.providers.clients
+    """Per capability: its setting and the providers in the order in force: the listed ones,
+    marking those without a key (skipped, as bot/providers/registry.py builds the routes),
+    or the order an operator chose in 设置 (bot/providers/order.py)."""
+    settings, providers = console.services.settings, console.services.providers
+    orders = console.services.orders
     rows = []
     for capability, setting in CAPABILITY_SETTINGS.items():
-        names: list[str] = getattr(settings, setting.lower())
+        changed = orders is not None and orders.changed(capability)
+        names: list[str] = (providers.route_of(capability) if changed
+                            else getattr(settings, setting.lower()))  # fmt: skip
         rows.append({
-            "capability": capability, "setting": setting,
-            "providers": [(provider_name(n), n in clients and n in PROVIDERS) for n in names],
+            "capability": capability, "setting": setting, "changed": changed,
+            "providers": [(provider_name(n), n in providers.clients and n in PROVIDERS)
+                          for n in names],
         })  # fmt: skip
     return rows
 
