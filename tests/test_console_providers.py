@@ -166,9 +166,11 @@ async def test_chat_answers_are_timed_to_the_first_token_per_provider_and_model(
     assert "首字用时没有记录" not in html
 
 
+@pytest.mark.parametrize("read_limit", [20_000, 10])  # read and sorted here; walked
 async def test_first_token_percentiles_are_nearest_rank_within_the_period(
-    console: RunningConsole,
-) -> None:
+    console: RunningConsole, read_limit: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr("bot.store.chat_turns.READ_LIMIT", read_limit)
     turns = ChatTurns(console.services.db)
     now = time.time()
     for ms in range(1, 101):  # 1 … 100 ms, shuffled by insertion order

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from bot.console import queries
 from bot.store.chat_turns import ChatTurns
 from bot.store.db import Database
@@ -62,9 +64,13 @@ async def test_overview_counts_come_from_an_index(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_chat_figures_come_from_an_index_without_sorting(tmp_path: Path) -> None:
-    """服务商's chat figures: counts and percentiles read chat_turns' index alone, in its
-    order (no temporary sort of a month of turns)."""
+@pytest.mark.parametrize("read_limit", [20_000, 0])  # a day's turns; a month's
+async def test_chat_figures_come_from_an_index_without_sorting(
+    tmp_path: Path, read_limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """服务商's chat figures: counts and percentiles read chat_turns' indexes alone, a long
+    period in index order (no temporary sort of a month of turns)."""
+    monkeypatch.setattr("bot.store.chat_turns.READ_LIMIT", read_limit)
     db = Database(tmp_path / "bot.sqlite3")
     await db.open()
     try:

@@ -2,8 +2,9 @@
 the first text, whether the answer came through), and their figures per provider and model.
 
 Rules: one insert per turn, after the answer ended (never before the first text is shown); a
-turn no text came for has no first-token time; percentiles are exact (nearest rank), read by
-walking the index in first-token order rather than loading every row.
+turn no text came for has no first-token time; percentiles are exact (nearest rank). A period
+of up to READ_LIMIT turns (a day) is read by time and sorted here; a longer one (a month) is
+never loaded: its percentiles are read by walking an index in first-token order.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import math
 from dataclasses import dataclass
 
 from bot.store.db import Database
+
+READ_LIMIT = 20_000  # turns read into memory at most (a day of a busy bot: ~7,000)
 
 
 @dataclass
@@ -45,6 +48,33 @@ class ChatTurns:
 
     async def figures(self, since: float) -> list[ChatFigures]:
         """Turns since `since` per provider and model, with p50 and p95 time to first token."""
+        conn = self._db.conn
+        async with conn.execute(  # counted in the index, up to one past the limit
+            "SELECT COUNT(*) FROM (SELECT 1 FROM chat_turns WHERE at >= ? LIMIT ?)",
+            (since, READ_LIMIT + 1),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None or int(row[0]) > READ_LIMIT:
+            return await self._walked(since)
+        async with conn.execute(
+            "SELECT provider, model, first_token_ms, ok FROM chat_turns WHERE at >= ?", (since,)
+        ) as cur:
+            rows = await cur.fetchall()
+        groups: dict[tuple[str, str], list[tuple[int | None, int]]] = {}
+        for row in rows:
+            groups.setdefault((row["provider"], row["model"]), []).append(
+                (row["first_token_ms"], int(row["ok"])))
+        found = []
+        for (provider, model), turns in sorted(groups.items()):
+            times = sorted(t for t, _ in turns if t is not None)
+            found.append(ChatFigures(
+                provider, model, len(turns), sum(ok for _, ok in turns),
+                times[_rank(0.50, len(times))] if times else None,
+                times[_rank(0.95, len(times))] if times else None,
+            ))  # fmt: skip
+        return found
+
+    async def _walked(self, since: float) -> list[ChatFigures]:
         conn = self._db.conn
         async with conn.execute(
             "SELECT provider, model, COUNT(*) AS turns, SUM(ok) AS ok, "
