@@ -144,3 +144,23 @@ async def test_overview_draws_the_month_of_failures_by_provider(console: Running
     assert sorted(titles) == ["GrsAI 余额不足 2", "GrsAI 响应超时 1", "reshi123 响应超时 1"]
     assert re.findall(r'data-total="(\d+)"', section) == ["3", "1"]
     assert re.findall(r"<span data-reason>([^<]+)</span>", section) == ["余额不足", "响应超时"]
+
+
+async def test_todays_failure_bars_are_drawn_without_inline_styles(
+    console: RunningConsole,
+) -> None:
+    """The page's CSP allows no inline style (style-src 'self'): a bar's length given in a
+    style attribute is dropped by the browser and every bar is drawn full."""
+    jobs = console.services.jobs
+    for failure in ("timeout", "timeout", "credits"):
+        job = await jobs.create(
+            request=GenerationRequest("image", "一只猫", {}), provider="grsai",
+            user_id=TG_USER, chat_id=TG_USER, thread_id=None, reply_to_id=None,
+        )  # fmt: skip
+        await jobs.update(job, state="failed", failure=failure)
+    client, _ = await console.logged_in(ADMIN)
+    async with aclosing(client):
+        page = (await client.get("/")).text
+    assert "style=" not in page
+    bars = page.split('class="hbars"', 1)[1].split("</ul>", 1)[0]
+    assert re.findall(r'<rect width="([\d.]+)"', bars) == ["100.0", "50.0"]
