@@ -218,7 +218,8 @@ async def make_database(data_dir: Path, media_dir: Path, seed: int = 20) -> dict
     conn.close()
     with_files = next(j[0] for j in reversed(jobs) if j[2] == "done" and j[1] == "image"
                       and (media_dir / f"{j[0] - 1:06d}.png").is_file())  # fmt: skip
-    return {"job": with_files, "qq_user": users[-1], "deep": 1_000, "usage": len(usage)}
+    return {"job": with_files, "qq_user": users[-1], "deep": 1_000, "usage": len(usage),
+            "turns": len(turns)}  # fmt: skip
 
 
 # --------------------------------------------------------------------------------- pages
@@ -537,11 +538,17 @@ NOTE = """改动前（同一份数据，每页 5 次）：概览 876 / 940 ms（
   各自的索引上分组（`usage_user_seen`、`usage_group_seen`、`jobs_group_seen`），群组用量
   不再全表扫描；本页的配额覆盖一次读出，不再每行两次查询；
 - 服务商页（合并 main 后新加）30 天的对话次数按服务商与模型逐行回表（约 150 ms）：
-  同一覆盖索引加上 provider、model 两列后只读索引。该页的 30 天任务统计由页面自己缓存
-  60 s（预热请求读入，表中各次都命中缓存）；缓存过期后的那一次要多读一遍本月任务（页面注释
-  称约 0.2 s，本基准未单独测）；
+  同一覆盖索引加上 provider、model 两列后只读索引。该页的 30 天统计由页面自己缓存
+  60 s（预热请求读入，“服务商 providers”一行各次都命中缓存）；“不用缓存”一行在每次请求前清空
+  缓存，量的是缓存过期后那一次（要多读一遍本月任务和本月的对话计时）；
+- 对话首字用时（迁移 13 的 chat_turns，每轮对话一行）：p50/p95 是精确的最近秩百分位，不把
+  一个月的记录读进内存：近 24 小时的记录（≤ 20,000 行）经覆盖索引 `chat_turns_at` 按时间读出、
+  在内存里排序；近 30 天沿覆盖索引 `chat_turns_figures (provider, model, first_token_ms, …)`
+  按首字用时的顺序走到第 50 %、95 % 个（每个服务商/模型各两次 OFFSET 查询，无临时排序）；
+- 概览新增的“各服务商 30 天失败”按 (provider, 原因) 分组，用 `jobs_state_created` 取出 30 天内的
+  失败与中断（约 3,000 行）再回表取服务商；
 - 回归测试：`tests/test_console_query_plans.py`（概览与用户页的查询不全表扫描用量或任务表，
-  按天计数只读索引）。
+  按天计数只读索引；对话统计只读 chat_turns 的索引、无临时排序）。
 """
 
 
@@ -573,7 +580,8 @@ fakes，两种情形交替进行（消除先后顺序的影响），在同一次
 数据库：{JOBS:,} 个任务（图片 70 %、视频 25 %、角色 5 %；完成 86 %、失败 8 %，其余为中断与进行中；
 约 {QQ_SHARE:.0%} 为 QQ 用户与 `qq:`/`qqgroup:` 群，15 % 在群里发起；跨 90 天），
 {USERS:,} 个用户、210 个群，{info["usage"]:,} 条用量记录（其中 {CHAT_ROWS:,} 条对话分布在
-30 天内，其余为完成的任务），300 条名单、80 条配额覆盖；最近的结果文件在磁盘上
+30 天内，其余为完成的任务），{info["turns"]:,} 条对话计时记录（chat_turns：三个服务商/模型，
+3 % 失败），300 条名单、80 条配额覆盖；最近的结果文件在磁盘上
 （至多 {IMAGES_ON_DISK} 张 512×512 PNG、{VIDEOS_ON_DISK} 个视频），
 更早结果的文件已被保留策略删除（记录仍在）。填充耗时 {info["fill_s"]:.0f} s。
 
