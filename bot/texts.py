@@ -883,6 +883,7 @@ CONSOLE_UI = {
     "source_console": "在控制台修改过，优先于配置文件",
     "source_env": "来自配置文件",
     "env_default": "配置文件的值：",
+    "env_overridden": "（运行中已在上方修改，当前不生效）",
     "reset_env": "恢复为配置文件的设置",
     "save": "保存",
     "orders_title": "服务商顺序",

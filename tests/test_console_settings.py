@@ -227,6 +227,8 @@ async def test_a_daily_quota_lowered_in_the_console_is_enforced_by_the_next_draw
             assert 'data-value>1<' in quota and texts.CONSOLE_UI["source_console"] in quota
             assert "QUOTA_IMAGES_PER_DAY=50" in quota  # the .env default, still shown
             assert texts.CONSOLE_ACTION_NAMES["daily_quota"] in page
+            listed = section(page, "<code>QUOTA_IMAGES_PER_DAY</code>")
+            assert texts.CONSOLE_UI["env_overridden"] in listed.split("</tr>")[0]
 
             await console.access.set_quota(USER, "image", 3)  # /quota: above the console's
             await draw_and_wait(tg, "第三只猫")

@@ -57,6 +57,16 @@ def rows(settings: Settings) -> list[tuple[str, str]]:
             for name in type(settings).model_fields]  # fmt: skip
 
 
+def overridden(console: Console) -> set[str]:
+    """The .env names whose value a runtime setting above replaces right now."""
+    names = {"BOT_PUBLIC"} if console.access.public_changed else set()
+    orders = _orders(console)
+    names |= {orders.setting(c) for c in CAPABILITIES if orders.changed(c)}
+    names |= {s for kind, s in DAILY_QUOTA_SETTINGS.items()
+              if console.access.daily_quota_changed(kind)}  # fmt: skip
+    return names
+
+
 async def settings_page(request: web.Request) -> web.Response:
     console = request.app[CONSOLE]
     settings = console.services.settings
@@ -66,7 +76,7 @@ async def settings_page(request: web.Request) -> web.Response:
                   public_changed=console.access.public_changed,
                   env_public=settings.bot_public, orders=order_forms(console),
                   quotas=quota_forms(console), provider_name=provider_name,
-                  changes=changes)  # fmt: skip
+                  overridden=overridden(console), changes=changes)  # fmt: skip
 
 
 def provider_name(name: str) -> str:
