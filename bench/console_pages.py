@@ -43,13 +43,13 @@ from PIL import Image
 
 from bench.load import Result, _pct, _storm
 from bench.report import DOC, REPO, code_version, command, machine, write_section
-from bot import identity
-from bot.access import AccessControl
 from bot.console.app import bound_port, build_console_app, serve_console
 from bot.console.providers_page import FIGURES
-from bot.console_auth import ConsoleAuth
-from bot.services import Services
-from bot.store.db import Database
+from bot.core import identity
+from bot.core.access import AccessControl
+from bot.core.console_auth import ConsoleAuth
+from bot.core.services import Services
+from bot.core.store.db import Database
 from tests.console_harness import CSRF_RE
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
@@ -58,8 +58,8 @@ from tests.process import BotProcess, bot_env, free_port
 
 START = "<!-- console_pages:start -->"
 END = "<!-- console_pages:end -->"
-WATCHED = ["bot/console", "bot/store/db.py", "bot/store/usage.py", "bot/store/chat_turns.py",
-           "bot/providers/order.py"]  # fmt: skip
+WATCHED = ["bot/console", "bot/core/store/db.py", "bot/core/store/usage.py",
+           "bot/core/store/chat_turns.py", "bot/core/providers/order.py"]  # fmt: skip
 # The 服务商 page with its 60 s cache of the month's figures emptied before every request.
 UNCACHED_PROVIDERS = "/providers?uncached=1"
 ADMIN = 9001

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.providers.base import GenerationRequest
-from bot.store.chat_turns import ChatTurns
+from bot.core.providers.base import GenerationRequest
+from bot.core.store.chat_turns import ChatTurns
 from tests.console_harness import RunningConsole, bot_with_console, console_on
 from tests.fakes.grsai import RESULT_PATH, ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
@@ -170,7 +170,7 @@ async def test_chat_answers_are_timed_to_the_first_token_per_provider_and_model(
 async def test_first_token_percentiles_are_nearest_rank_within_the_period(
     console: RunningConsole, read_limit: int, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    monkeypatch.setattr("bot.store.chat_turns.READ_LIMIT", read_limit)
+    monkeypatch.setattr("bot.core.store.chat_turns.READ_LIMIT", read_limit)
     turns = ChatTurns(console.services.db)
     now = time.time()
     for ms in range(1, 101):  # 1 … 100 ms, shuffled by insertion order

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.console import queries
-from bot.store.chat_turns import ChatTurns
-from bot.store.db import Database
+from bot.core.store.chat_turns import ChatTurns
+from bot.core.store.db import Database
 
 # A plan step that reads every row of a table ("SCAN usage", "SCAN u"), not an index.
 TABLE_SCAN = re.compile(r"^SCAN (usage|jobs|u|j)$")
@@ -70,7 +70,7 @@ async def test_chat_figures_come_from_an_index_without_sorting(
 ) -> None:
     """服务商's chat figures: counts and percentiles read chat_turns' indexes alone, a long
     period in index order (no temporary sort of a month of turns)."""
-    monkeypatch.setattr("bot.store.chat_turns.READ_LIMIT", read_limit)
+    monkeypatch.setattr("bot.core.store.chat_turns.READ_LIMIT", read_limit)
     db = Database(tmp_path / "bot.sqlite3")
     await db.open()
     try:

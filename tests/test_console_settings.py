@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot import texts
-from bot.access import AccessControl
-from bot.config import Settings
-from bot.services import Services
+from bot.core import texts
+from bot.core.access import AccessControl
+from bot.core.config import Settings
+from bot.core.services import Services
 from tests.console_harness import RunningConsole, bot_with_console, console_on
 from tests.fakes.grsai import CHAT_PATH, ChatScript, FakeGrsAI
 from tests.fakes.reshi import FakeReshi

@@ -1,7 +1,7 @@
 """服务商: the order per capability, the key check `python -m bot check` does (run only when the
 operator asks: it calls upstream), the newest failures, and per provider and model over the
 last day and 30 days: success rate and time to result of images and videos (the jobs table),
-answers, success rate and time to first token (p50, p95) of chat (bot/store/chat_turns.py).
+answers, success rate and time to first token (p50, p95) of chat (bot/core/store/chat_turns.py).
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from bot import texts
 from bot.console import queries
 from bot.console.render import CONSOLE, SESSION, Console, render
-from bot.provider_status import ProviderStatus, probe
-from bot.providers.registry import CAPABILITY_SETTINGS, PROVIDERS
-from bot.redact import scrub
-from bot.store.chat_turns import ChatFigures, ChatTurns
-from bot.store.db import Database
+from bot.core import texts
+from bot.core.provider_status import ProviderStatus, probe
+from bot.core.providers.registry import CAPABILITY_SETTINGS, PROVIDERS
+from bot.core.redact import scrub
+from bot.core.store.chat_turns import ChatFigures, ChatTurns
+from bot.core.store.db import Database
 
 DAY, MONTH = 86400.0, 30 * 86400.0
 CHECK_TIMEOUT = 30.0  # like `check`: a probe that hangs is "unreachable", not a hung page
@@ -66,8 +66,8 @@ def provider_name(name: str) -> str:
 
 def order_rows(console: Console) -> list[dict[str, object]]:
     """Per capability: its setting and the providers in the order in force: the listed ones,
-    marking those without a key (skipped, as bot/providers/registry.py builds the routes),
-    or the order an operator chose in 设置 (bot/providers/order.py)."""
+    marking those without a key (skipped, as bot/core/providers/registry.py builds the routes),
+    or the order an operator chose in 设置 (bot/core/providers/order.py)."""
     settings, providers = console.services.settings, console.services.providers
     orders = console.services.orders
     rows = []

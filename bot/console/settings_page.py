@@ -2,7 +2,7 @@
 runtime state are changed here, each stored in SQLite and winning over its .env value until
 reset, at once for new requests, recorded in the audit: open to everyone or not (BOT_PUBLIC,
 the same AccessControl the platforms ask), the provider order per capability
-(CHAT/IMAGE/VIDEO_PROVIDERS: bot/providers/order.py) and the daily quotas (QUOTA_*_PER_DAY;
+(CHAT/IMAGE/VIDEO_PROVIDERS: bot/core/providers/order.py) and the daily quotas (QUOTA_*_PER_DAY;
 a user's own /quota still wins)."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot import identity, texts
-from bot.access import DAILY_QUOTA_SETTINGS, MAX_DAILY_QUOTA
-from bot.config import Settings
 from bot.console.render import CONSOLE, SESSION, Console, error_page, render
-from bot.console_auth import plain_http_warning
-from bot.providers.order import CAPABILITIES, OrderProblem, ProviderOrders
-from bot.redact import scrub
+from bot.core import identity, texts
+from bot.core.access import DAILY_QUOTA_SETTINGS, MAX_DAILY_QUOTA
+from bot.core.config import Settings
+from bot.core.console_auth import plain_http_warning
+from bot.core.providers.order import CAPABILITIES, OrderProblem, ProviderOrders
+from bot.core.redact import scrub
 
 IDENTITY_LISTS = ("bot_admin_ids", "bot_allowed_ids")  # shown as typed: qq:123, not 2**56 + 123
 
