@@ -4,6 +4,7 @@ time to result per provider and model from the jobs table."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.chat.service import ChatService, ChatTurn
 from bot.core.providers.base import GenerationRequest
 from bot.core.store.chat_turns import ChatTurns
 from tests.console_harness import RunningConsole, bot_with_console, console_on
@@ -182,3 +184,54 @@ async def test_first_token_percentiles_are_nearest_rank_within_the_period(
     assert (grsai.provider, grsai.turns, grsai.ok) == ("grsai", 101, 99)
     assert (grsai.p50_ms, grsai.p95_ms) == (50, 95)
     assert (reshi.p50_ms, reshi.p95_ms, reshi.success_rate) == (800, 800, 1.0)
+
+
+class Scripted:
+    """A chat provider that yields `pieces`, then raises `error` or hangs (never ends)."""
+
+    name = "stub"
+
+    def __init__(self, pieces: list[str], error: Exception | None = None,
+                 hang: bool = False) -> None:  # fmt: skip
+        self.pieces, self.error, self.hang = pieces, error, hang
+
+    async def stream_chat(self, model: str, messages: list) -> AsyncIterator[str]:
+        for piece in self.pieces:
+            yield piece
+        if self.error is not None:
+            raise self.error
+        if self.hang:
+            await asyncio.Event().wait()
+
+
+async def test_every_way_a_chat_turn_ends_writes_one_row(console: RunningConsole) -> None:
+    """Answered; failed before any text; abandoned after the first text (the platform's
+    deadline closed the stream); cut by a timeout while waiting for text: one row each."""
+    db = console.services.db
+    turns = ChatTurns(db)
+
+    async def run(provider: Scripted, take: int | None = None, limit: float | None = None
+                  ) -> None:  # fmt: skip
+        chat = ChatService(provider, None, None, "m", "", turns)  # type: ignore[arg-type]
+        stream = chat.stream(ChatTurn("p:1", "m", "你好", user_id=USER))
+        try:
+            async with asyncio.timeout(limit):
+                async for _ in stream:
+                    take = None if take is None else take - 1
+                    if take == 0:
+                        break
+        except (TimeoutError, ValueError):
+            pass
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]
+
+    await run(Scripted(["你", "好"]))
+    await run(Scripted([], error=ValueError("上游 500")))
+    await run(Scripted(["你"], hang=True), take=1)
+    await run(Scripted([], hang=True), limit=0.2)
+    async with db.conn.execute(
+        "SELECT provider, model, first_token_ms IS NOT NULL, ok FROM chat_turns ORDER BY id"
+    ) as cur:
+        rows = [tuple(row) for row in await cur.fetchall()]
+    assert rows == [("stub", "m", 1, 1), ("stub", "m", 0, 0), ("stub", "m", 1, 0),
+                    ("stub", "m", 0, 0)]  # fmt: skip
