@@ -7,9 +7,11 @@ a user's own /quota still wins)."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
+from multidict import MultiDictProxy
 from pydantic import SecretStr
 
 from bot.console.render import CONSOLE, SESSION, Console, error_page, render
@@ -141,16 +143,17 @@ def _shown(names: list[str]) -> str:
     return " → ".join(provider_name(n) for n in names)
 
 
-def _typed_order(orders: ProviderOrders, capability: str, form: object) -> list[str]:
+def _typed_order(orders: ProviderOrders, capability: str, form: MultiDictProxy[Any]
+                 ) -> list[str]:  # fmt: skip
     """The enabled providers sorted by the positions typed (ties keep the page's order)."""
     able = orders.able(capability)
-    enabled = [str(n) for n in form.getall("on", [])]  # type: ignore[attr-defined]
+    enabled = [str(n) for n in form.getall("on", [])]
     for name in enabled:
         if name not in able:
             raise OrderProblem("not_configured", provider_name(name)[:40])
     positions: dict[str, int] = {}
     for name in enabled:
-        raw = str(form.get(f"pos_{name}", "")).strip()  # type: ignore[attr-defined]
+        raw = str(form.get(f"pos_{name}", "")).strip()
         if not (raw.isdecimal() and 1 <= int(raw) <= len(able)):
             raise OrderProblem("position")
         positions[name] = int(raw)

@@ -2,7 +2,9 @@
 
 Rules: the connection is shared by every coroutine, so no store ever calls rollback() (it
 would discard other coroutines' pending writes); a write that may conflict checks inside the
-statement itself (ON CONFLICT / OR IGNORE / NOT EXISTS). Commits are synchronous=FULL.
+statement itself (ON CONFLICT / OR IGNORE / NOT EXISTS). Commits are synchronous=FULL. A
+writing statement that returns rows (… RETURNING) is run and read in one step
+(execute_fetchall): left unfinished across an await, it makes every other commit fail.
 """
 
 from __future__ import annotations
