@@ -298,7 +298,7 @@ async def _resend(adapter: QQContext, event: MessageEvent, args: list[str]) -> N
         return
     svc = adapter.services
     job = await svc.jobs.get(int(args[0]))
-    if job is None or not await svc.runner.redeliver(job):
+    if job is None or not await svc.runner.redeliver(job, actor=ids_of(event)[0]):
         await reply(adapter, event, texts.ADMIN_RESEND_NOT_PARKED.format(job_id=args[0]))
         return
     log.info(texts.LOG_ADMIN_RESENDS_JOB, identity.display(ids_of(event)[0]), job.id)

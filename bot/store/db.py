@@ -205,6 +205,21 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS jobs_group_seen ON jobs (chat_id, created_at) WHERE chat_id < 0;
     CREATE INDEX IF NOT EXISTS jobs_state_created ON jobs (state, created_at, failure);
     """,
+    # 12: every state change of a job with its time (bot/store/jobs.py writes it wherever a
+    # state changes): from (NULL for the creation), to, why (a failure reason or an operator's
+    # action) and who (an operator's identity; NULL: the bot). Shown on the console's job page.
+    """
+    CREATE TABLE job_transitions (
+        id          INTEGER PRIMARY KEY,
+        job_id      INTEGER NOT NULL,
+        from_state  TEXT,
+        to_state    TEXT NOT NULL,
+        at          REAL NOT NULL,
+        reason      TEXT,
+        actor       INTEGER
+    );
+    CREATE INDEX job_transitions_job ON job_transitions (job_id, at);
+    """,
 ]
 
 

@@ -334,7 +334,8 @@ async def on_resend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc: Services = context.application.bot_data["services"]
     job = await svc.jobs.get(int(args[0]))
-    if job is None or not await svc.runner.redeliver(job):
+    admin = update.effective_user.id if update.effective_user else None
+    if job is None or not await svc.runner.redeliver(job, actor=admin):
         await message.reply_text(texts.ADMIN_RESEND_NOT_PARKED.format(job_id=args[0]))
         return
     log.info(texts.LOG_ADMIN_RESENDS_JOB, identity.display(message.chat_id), job.id)
