@@ -73,6 +73,8 @@ class Job:
     # A result send timed out, outcome unknown: never sent again until known (or an admin
     # resends it); survives restarts
     maybe_sent_at: float | None = None
+    # When a retry button or an operator launched the request again (claim_relaunch)
+    relaunched_at: float | None = None
 
     @property
     def elapsed(self) -> float:
@@ -170,6 +172,7 @@ def _row_to_job(row: aiosqlite.Row) -> Job:
         delivery_failures=row["delivery_failures"],
         account_id=row["account_id"],
         maybe_sent_at=row["maybe_sent_at"],
+        relaunched_at=row["relaunched_at"],
     )
 
 
