@@ -26,16 +26,17 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import DOC, REPO, code_version, command, machine, write_section
-from bot.providers.base import GenerationRequest
-from bot.store import jobs as jobs_module
-from bot.store.db import Database
-from bot.store.jobs import JobStore
+from bot.core.providers.base import GenerationRequest
+from bot.core.store import jobs as jobs_module
+from bot.core.store.db import Database
+from bot.core.store.jobs import JobStore
 
 START = "<!-- job_history:start -->"
 END = "<!-- job_history:end -->"
 OLD_JOBS = 100_000
 STEPS = ["submitting", "submitted", "downloading", "delivering", "done"]
 ROUND = 20
+WATCHED = ["bot/core/store/jobs.py", "bot/core/store/db.py"]
 
 
 def fill(path: Path) -> None:
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
 
 - 机器 machine: nproc={m["nproc"]}, {m["mem"]}, Python {m["python"]}, {m["platform"]}
   （运行前 1 分钟平均负载 loadavg {loadavg:.2f}；2 核与其他开发任务共享）
-- 代码 code: {code_version(["bot/store/jobs.py", "bot/store/db.py"], "those files as committed")}
+- 代码 code: {code_version(WATCHED, "those files as committed")}
 - 日期 date: {when}
 - 命令 command: `{command("bench.job_history", argv)}`
 {END}"""

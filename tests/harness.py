@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import SecretStr
 from telegram.ext import Application
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.runtime.runtime import Runtime, configured_platforms
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.runtime.runtime import Runtime
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.onebot import FakeNapCat

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
-from bot import texts
-from bot.providers.base import GenerationRequest
-from bot.store.jobs import Job
+from bot.core import texts
+from bot.core.providers.base import GenerationRequest
+from bot.core.store.jobs import Job
 from tests.console_harness import RunningConsole, console_on
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram

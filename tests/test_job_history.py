@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.providers.base import GenerationRequest
-from bot.store.db import Database
-from bot.store.jobs import Job, JobStore
+from bot.core.providers.base import GenerationRequest
+from bot.core.store.db import Database
+from bot.core.store.jobs import Job, JobStore
 
 OPERATOR = 9001
 

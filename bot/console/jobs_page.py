@@ -5,7 +5,7 @@ At-most-once holds here as in the bot: cancelling is offered only while a job wa
 slot (nothing went to a provider) and resending delivers the saved files again. The one
 action that submits to a provider is "submit again" of a job whose submit was ambiguous: an
 owner or admin only, after a confirmation page that says it may be paid twice, once per job
-(bot/store/jobs.py claim_submit_again decides in one UPDATE), audited and in the history.
+(bot/core/store/jobs.py claim_submit_again decides in one UPDATE), audited and in the history.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot import identity, texts
 from bot.console import queries
 from bot.console.gallery import inside_data, media_link
 from bot.console.render import CONSOLE, SESSION, error_page, render, zone
-from bot.redact import scrub
-from bot.store.jobs import AMBIGUOUS_SUBMIT_FAILURES, Job, Transition
+from bot.core import identity, texts
+from bot.core.redact import scrub
+from bot.core.store.jobs import AMBIGUOUS_SUBMIT_FAILURES, Job, Transition
 
 KINDS = ("image", "video", "character")
 

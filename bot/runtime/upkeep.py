@@ -4,10 +4,11 @@ Rules:
 - the heartbeat file (BOT_DATA_DIR/heartbeat) is touched every HEARTBEAT_SECONDS while the
   runtime runs: the container health check reads its age, for a QQ-only bot too;
 - media retention sweeps run every SWEEP_INTERVAL (the first FIRST_SWEEP_AFTER after start,
-  so resumed jobs get going first) and never delete files of unfinished jobs (bot/retention.py);
+  so resumed jobs get going first) and never delete files of unfinished jobs
+  (bot/core/retention.py);
 - a full disk (reported synchronously by the runner, the job store or staging) alerts every
   admin in Chinese, on whichever platform each admin is on, at most once per
-  DISK_ALERT_INTERVAL, and starts a sweep at once; jobs meanwhile wait (bot/jobs/runner.py);
+  DISK_ALERT_INTERVAL, and starts a sweep at once; jobs meanwhile wait (bot/core/jobs/runner.py);
 - every task here is a plain asyncio task owned by the runtime, cancelled at stop.
 """
 
@@ -20,10 +21,10 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot import texts
-from bot.config import Settings
-from bot.retention import SWEEP_INTERVAL, MediaRetention
-from bot.store.jobs import JobStore
+from bot.core import texts
+from bot.core.config import Settings
+from bot.core.retention import SWEEP_INTERVAL, MediaRetention
+from bot.core.store.jobs import JobStore
 
 log = logging.getLogger(__name__)
 
