@@ -56,6 +56,12 @@ def history_rows(html: str) -> list[str]:
     return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
 
 
+async def job_page(console: RunningConsole, job_id: int) -> str:
+    client, _ = await console.logged_in(ADMIN)
+    async with aclosing(client):
+        return (await client.get(f"/jobs/{job_id}")).text
+
+
 def shanghai(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
@@ -69,9 +75,7 @@ async def test_the_job_page_shows_every_state_change_with_its_time_and_operator(
     await jobs.update(job, state="submitted", task_id="T-1")
     await jobs.update(job, state="failed", failure="chat_gone")
     await jobs.update(job, state="delivering", failure=None, actor=OPERATOR, reason="resend")
-    client, _ = await console.logged_in(ADMIN)
-    async with aclosing(client):
-        page = (await client.get(f"/jobs/{job.id}")).text
+    page = await job_page(console, job.id)
     rows = history_rows(page)
     assert len(rows) == 5, rows
     at = [t.at for t in await jobs.transitions(job.id)]
@@ -91,9 +95,7 @@ async def test_a_job_older_than_the_history_shows_what_is_known(
     await console.services.db.conn.execute("DELETE FROM job_transitions WHERE job_id = ?",
                                            (job.id,))  # fmt: skip
     await console.services.db.conn.commit()
-    client, _ = await console.logged_in(ADMIN)
-    async with aclosing(client):
-        page = (await client.get(f"/jobs/{job.id}")).text
+    page = await job_page(console, job.id)
     assert job.finished_at is not None
     inferred = texts.CONSOLE_UI["history_inferred"]
     assert history_rows(page) == [

@@ -5,8 +5,6 @@ recorded once with its time, reason and operator; an ambiguous submit is claimed
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -15,14 +13,6 @@ from bot.core.store.db import Database
 from bot.core.store.jobs import Job, JobStore
 
 OPERATOR = 9001
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.open()
-    yield database
-    await database.close()
 
 
 async def _job(jobs: JobStore) -> Job:

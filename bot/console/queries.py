@@ -117,24 +117,24 @@ async def _ids_created_between(
     of every job in a month."""
     low = high = None
     if since is not None:
-        async with db.conn.execute(
-            "SELECT id FROM jobs WHERE created_at >= ? ORDER BY created_at LIMIT 1", (since,)
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None:
+        low = await _first_id(db, "created_at >= ? ORDER BY created_at", since)
+        if low is None:
             return None
-        low = int(row[0])
     if until is not None:
-        async with db.conn.execute(
-            "SELECT id FROM jobs WHERE created_at < ? ORDER BY created_at DESC LIMIT 1", (until,)
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None:
+        high = await _first_id(db, "created_at < ? ORDER BY created_at DESC", until)
+        if high is None:
             return None
-        high = int(row[0])
     if low is not None and high is not None and low > high:
         return None
     return low, high
+
+
+async def _first_id(db: Database, condition_and_order: str, moment: float) -> int | None:
+    async with db.conn.execute(
+        f"SELECT id FROM jobs WHERE {condition_and_order} LIMIT 1", (moment,)
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else None
 
 
 def _job_conditions(
