@@ -64,7 +64,7 @@ from bot.core.media.download import (
 from bot.core.providers import errors
 from bot.core.providers.base import GenerationProvider, GenerationRequest, ResultItem, TaskState
 from bot.core.redact import scrub
-from bot.core.store.jobs import Job, JobStore, SavedFile
+from bot.core.store.jobs import AMBIGUOUS_SUBMIT_FAILURES, Job, JobStore, SavedFile
 
 log = logging.getLogger(__name__)
 
@@ -564,7 +564,8 @@ class JobRunner:
     async def _finish(
         self, job: Job, reason: str, detail: str, actor: int | None = None
     ) -> None:
-        state = "interrupted" if reason in ("interrupted", SUBMIT_UNCLEAR) else "failed"
+        # the reasons a console operator may knowingly submit again (claim_submit_again)
+        state = "interrupted" if reason in AMBIGUOUS_SUBMIT_FAILURES else "failed"
         detail = scrub(detail)[:300]  # providers may echo our key in their error text
         await self.store.update(job, state=state, failure=reason, failure_detail=detail,
                                 actor=actor)  # fmt: skip

@@ -95,7 +95,7 @@ class Transition:
 
 # Jobs whose submit may have reached the provider (an unclear answer, or a restart while
 # submitting): never submitted again unless an operator or the user decides to, knowingly.
-AMBIGUOUS_SUBMIT_FAILURES = ("submit_unclear", "interrupted")
+AMBIGUOUS_SUBMIT_FAILURES = ("submit_unclear", "interrupted")  # the runner's SUBMIT_UNCLEAR
 
 
 def _transition(
