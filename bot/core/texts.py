@@ -609,6 +609,11 @@ CHECK_FAILED_START_SH = "有 {count} 项未通过，按提示修改后再运行 
 
 # --- limits ---
 BUTTON_ALREADY_HANDLED = "已处理"
+ADMIN_PROVIDER_PROBLEM = (
+    "⚠️ 服务商 {provider}：{state}。用户的请求可能因此失败；"
+    "请检查配置里它的密钥和账户余额（/providers，QQ 上 /服务商，可随时查看）。恢复后会再通知你。"
+)
+ADMIN_PROVIDER_WELL_AGAIN = "✅ 服务商 {provider} 已恢复正常。"
 ADMIN_DISK_FULL = (
     "⚠️ 机器人的数据盘已满，保存文件失败。进行中的任务会暂停并自动重试，不会丢失；"
     "请尽快清理磁盘或调小 MEDIA_RETENTION_DAYS。"
@@ -1153,6 +1158,7 @@ LOG_STOP_STEP_FAILED = "停止时有一步出错，已跳过"
 LOG_TELEGRAM_WEBHOOK_SET = "已设置 Telegram Webhook（%s）"
 LOG_RETENTION_DELETED_MEDIA_FILES_OLDER = "清理：删除了 %d 个超过 %g 天的媒体文件"
 LOG_RETENTION_SWEEP_FAILED = "清理旧文件出错"
+LOG_PROVIDER_STATE_CHANGED = "服务商 %s 的定期检查结果变为 %s（%s），已通知管理员"
 LOG_NO_DRAFTS = "这里不支持 sendMessageDraft：改为编辑消息来流式显示"
 LOG_STATUS_JOB_NOT_SHOWN_RETRY = "任务 %s 的状态没有显示（%s），%.1f 秒后重试"
 LOG_STATUS_UPDATE_JOB_FAILED = "任务 %s 的状态更新出错"

@@ -96,7 +96,7 @@ class Runtime:
             for platform in self.platforms:
                 await platform.start(host)
                 self._started.append(platform)
-            self.upkeep.start(self.services.jobs)
+            self.upkeep.start(self.services.jobs, self.services.providers.clients)
             resumed = await self.services.runner.resume()
             if resumed:
                 log.info(texts.LOG_RESUMED_UNFINISHED_JOBS, len(resumed))
