@@ -258,3 +258,29 @@ async def test_an_ambiguous_submit_is_submitted_again_after_a_plain_warning(
     assert "不能重新提交" in await page.locator(".flash").inner_text()
     posted = [r for r in grsai.requests_to("/v1/draw/nano-banana") if r.method == "POST"]
     assert len(posted) == 2  # the unclear one and the one the operator asked for
+
+
+async def test_the_jobs_list_is_filtered_by_dates_picked_in_the_form(
+    running: tuple[RunningBot, RunningConsole], browser: Any,
+) -> None:  # fmt: skip
+    _bot, console = running
+    jobs = console.services.jobs
+    first_day = dt.datetime(2026, 3, 1, tzinfo=dt.timezone(dt.timedelta(hours=8))).timestamp()
+    for day in range(3):  # one job on each of 1, 2 and 3 March (the quota zone, UTC+8)
+        job = await jobs.create(request=GenerationRequest("image", f"第{day + 1}天"),
+                                provider="grsai", user_id=USER, chat_id=USER, thread_id=None,
+                                reply_to_id=None)  # fmt: skip
+        await console.services.db.conn.execute(
+            "UPDATE jobs SET created_at = ? WHERE id = ?", (first_day + day * 86400 + 60, job.id)
+        )
+    await console.services.db.conn.commit()
+    page = await log_in(browser, console, width=375)
+    await page.goto(console.base + "/jobs")
+    await page.fill("#date-from", "2026-03-02")
+    await page.fill("#date-to", "2026-03-02")
+    await page.click("form.filters button[type=submit]")
+    await page.wait_for_url("**/jobs?*from=2026-03-02*", timeout=WAIT)
+    rows = page.locator("tr[data-job]")
+    assert await rows.count() == 1
+    assert await rows.first.get_attribute("data-job") == "2"
+    assert await page.input_value("#date-from") == "2026-03-02"  # the form keeps the dates
