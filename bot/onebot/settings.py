@@ -23,19 +23,17 @@ from bot.jobs.options import (
     DEFAULT_VIDEO,
     IMAGE_MODEL_SHORTHANDS,
     IMAGE_RATIOS,
+    IMAGE_SIZES,
+    VIDEO_ASPECT_RATIOS,
+    VIDEO_DURATIONS,
     image_model_name,
+    image_sizes_for,
     model_codes,
 )
 from bot.onebot.context import QQContext
 from bot.onebot.events import MessageEvent
 from bot.onebot.replies import ids_of, reply
 from bot.providers.base import GenerationRequest
-from bot.providers.grsai_tasks import (
-    IMAGE_SIZES,
-    VIDEO_ASPECT_RATIOS,
-    VIDEO_DURATIONS,
-    check_image_options,
-)
 
 MENU = "settings"  # choices kind: the numbered items of /设置
 OPTIONS = "setting:"  # choices kind prefix: the numbered options of one item
@@ -239,7 +237,7 @@ async def choose(adapter: QQContext, event: MessageEvent, item: Item, value: str
     if item.kind == "image":
         image[item.field] = picked.value
         model = str(image["model"])
-        sizes = [s for s in IMAGE_SIZES if check_image_options(model, s, "auto") is None]
+        sizes = image_sizes_for(model)
         if image["image_size"] not in sizes:
             if item.field == "image_size":  # the size wins: back to the default model
                 image["model"] = DEFAULT_IMAGE["model"]
