@@ -1,6 +1,9 @@
 """The layout is the architecture: a platform-free core, one package per platform adapter.
 
-- core modules import no platform code (python-telegram-bot, bot.tg, bot.onebot);
+- core modules import no platform code (python-telegram-bot, bot.tg, bot.onebot), the use
+  cases (bot/usecases) included;
+- adapters reach providers only through their interface (base, errors, registry), never a
+  provider's own module (grsai_tasks, reshi, ...): what a provider accepts it declares;
 - no module of bot/ takes part in an import circle, counting imports inside functions (a
   hidden import is still a circle);
 - every adapter declares its Capabilities (bot/platform.py), and they differ where the
@@ -21,7 +24,7 @@ CORE = (
     "chat", "jobs", "providers", "store", "media", "access.py", "access_texts.py",
     "identity.py", "texts.py", "platform.py", "background.py", "retention.py",
     "error_text.py", "services.py", "provider_status.py", "zone_names.py", "redact.py",
-    "logging_setup.py", "config.py", "console_auth.py",
+    "logging_setup.py", "config.py", "console_auth.py", "usecases",
 )  # fmt: skip
 PLATFORM = ("telegram", "bot.tg", "bot.onebot")
 
@@ -126,6 +129,60 @@ def _offenders(package: str, forbidden: tuple[str, ...]) -> list[str]:
         for imported in _imported(name, path)
         if imported in forbidden or imported.startswith(tuple(f + "." for f in forbidden))
     ]
+
+
+def test_the_use_cases_are_core_and_import_no_platform() -> None:
+    found = _offenders("bot.usecases", (*PLATFORM, *ADAPTERS))
+    assert "usecases" in CORE and (BOT / "usecases" / "launch.py").exists() and found == []
+
+
+# What adapters may use of bot.providers: the interface every provider offers.
+PROVIDER_INTERFACE = ("bot.providers", "bot.providers.base", "bot.providers.errors",
+                      "bot.providers.registry")  # fmt: skip
+
+
+def _provider_internals(package: str) -> list[str]:
+    internal = tuple(
+        name for name in _modules()
+        if name.startswith("bot.providers.") and name not in PROVIDER_INTERFACE
+    )  # fmt: skip
+    return _offenders(package, internal)
+
+
+def test_adapters_import_no_provider_internal_module() -> None:
+    assert "bot.providers.grsai_tasks" in _modules()
+    for adapter in ADAPTERS:
+        assert _provider_internals(adapter) == [], adapter
+
+
+def test_the_checks_see_a_use_case_importing_a_platform_and_an_adapter_a_provider() -> None:
+    import tempfile
+
+    global BOT
+    saved = BOT
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "bot"
+        for package in ("tg", "usecases", "providers"):
+            (root / package).mkdir(parents=True)
+        (root / "usecases" / "launch.py").write_text("from bot.tg.common import services\n")
+        (root / "tg" / "common.py").write_text("x = 1\n")
+        (root / "tg" / "draw.py").write_text(
+            "from bot.providers.base import GenerationRequest\n"
+            "from bot.providers.grsai_tasks import check_image_options\n"
+        )
+        (root / "providers" / "base.py").write_text("x = 1\n")
+        (root / "providers" / "grsai_tasks.py").write_text("x = 1\n")
+        BOT = root
+        try:
+            assert _offenders("bot.usecases", PLATFORM) == [
+                "bot.usecases.launch: bot.tg.common", "bot.usecases.launch: bot.tg.common.services"
+            ]
+            assert _provider_internals("bot.tg") == [
+                "bot.tg.draw: bot.providers.grsai_tasks",
+                "bot.tg.draw: bot.providers.grsai_tasks.check_image_options",
+            ]
+        finally:
+            BOT = saved
 
 
 def test_no_adapter_imports_another_or_the_runtime_that_owns_them() -> None:
