@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot import identity, texts
-from bot.access import AccessControl
-from bot.config import Settings
-from bot.settings_check import startup_problems
+from bot.core import identity, texts
+from bot.core.access import AccessControl
+from bot.core.config import Settings
+from bot.runtime.settings_check import startup_problems
 from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram
@@ -61,7 +61,7 @@ async def test_qq_group_answers_only_when_addressed(
 async def test_qq_second_question_waits_its_turn_with_the_note_telegram_gives(
     qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ
 ) -> None:
-    """One chat queue for both platforms (bot/usecases/chat_queue.py): the same note."""
+    """One chat queue for both platforms (bot/core/usecases/chat_queue.py): the same note."""
     grsai.script_chat(ChatScript(text="第一个回答", first_delay=1.5))
     grsai.script_chat(ChatScript(text="第二个回答"))
     await qq.private_message(USER, "第一个问题")
@@ -245,7 +245,7 @@ async def test_python_m_bot_serves_qq_alone_without_a_telegram_token_and_stops_o
 async def test_qq_model_is_chosen_by_a_numbered_reply_or_argument(
     qq: FakeNapCat, qq_bot: RunningQQ
 ) -> None:
-    from bot.onebot.choices import model_refs
+    from bot.onebot.handlers.choices import model_refs
 
     assert qq_bot.adapter is not None and qq_bot.services is not None
     refs = await model_refs(qq_bot.adapter)

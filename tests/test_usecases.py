@@ -1,4 +1,4 @@
-"""The use cases every platform shares (bot/usecases), on real services against the fake GrsAI:
+"""The use cases every platform shares (bot/core/usecases), on real services against the fake GrsAI:
 launching a job, the access gate and cooldown, the chat queue and the option checks."""
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot import identity, texts
-from bot.access_texts import quota_text
-from bot.config import Settings
-from bot.providers.base import GenerationRequest
-from bot.services import Services
-from bot.store.jobs import Job
-from bot.usecases.chat_queue import ChatQueue, Place
-from bot.usecases.gate import Gate, Knock
-from bot.usecases.launch import Origin, Refused, launch_job
-from bot.usecases.options import option_refusal
+from bot.core import identity, texts
+from bot.core.access_texts import quota_text
+from bot.core.config import Settings
+from bot.core.providers.base import GenerationRequest
+from bot.core.services import Services
+from bot.core.store.jobs import Job
+from bot.core.usecases.chat_queue import ChatQueue, Place
+from bot.core.usecases.gate import Gate, Knock
+from bot.core.usecases.launch import Origin, Refused, launch_job
+from bot.core.usecases.options import option_refusal
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.waiting import eventually
 
