@@ -3,7 +3,6 @@ or the replied one; the job row first, then the "收到" status, then the runner
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from bot.core import texts
@@ -26,7 +25,6 @@ from bot.onebot.protocol import segments as seg
 from bot.onebot.protocol.events import MessageEvent
 from bot.onebot.protocol.transport import OneBotError
 
-log = logging.getLogger(__name__)
 
 async def draw(adapter: QQContext, event: MessageEvent, argument: str) -> None:
     svc = adapter.services
