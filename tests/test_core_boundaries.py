@@ -4,6 +4,8 @@
   platform library, no adapter and not the runtime;
 - bot/tg/, bot/onebot/ and bot/console/ are adapters: none imports another, nor the runtime that
   owns them (only its interface, bot/runtime/host.py and http.py);
+- adapters reach providers only through their interface (base, errors, registry), never a
+  provider's own module (grsai_tasks, reshi, ...): what a provider accepts it declares;
 - the two chat platforms share one sub-layout: app.py (the runtime's peer), capabilities.py,
   context.py and the packages handlers/ → outbound/ → protocol/, each importing only itself
   and the ones to its right, plus capabilities.py and context.py (which read no handler);
@@ -155,6 +157,63 @@ def _offenders(package: str, forbidden: tuple[str, ...]) -> list[str]:
         for imported in _imported(name, path)
         if imported in forbidden or imported.startswith(tuple(f + "." for f in forbidden))
     ]
+
+
+def test_the_use_cases_are_core_and_import_no_platform() -> None:
+    found = _offenders("bot.core.usecases", (*PLATFORM_LIBRARIES, *ADAPTERS, "bot.runtime"))
+    assert (BOT / "core" / "usecases" / "launch.py").exists() and found == []
+
+
+# What adapters may use of the providers: the interface every provider offers.
+PROVIDER_INTERFACE = ("bot.core.providers", "bot.core.providers.base", "bot.core.providers.errors",
+                      "bot.core.providers.registry")  # fmt: skip
+
+
+def _provider_internals(package: str) -> list[str]:
+    internal = tuple(
+        name for name in _modules()
+        if name.startswith("bot.core.providers.") and name not in PROVIDER_INTERFACE
+    )  # fmt: skip
+    return _offenders(package, internal)
+
+
+def test_adapters_import_no_provider_internal_module() -> None:
+    assert "bot.core.providers.grsai_tasks" in _modules()
+    for adapter in ADAPTERS:
+        assert _provider_internals(adapter) == [], adapter
+
+
+def test_the_checks_see_a_use_case_importing_a_platform_and_an_adapter_a_provider() -> None:
+    import tempfile
+
+    global BOT
+    saved = BOT
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "bot"
+        for package in ("tg/handlers", "core/usecases", "core/providers"):
+            (root / package).mkdir(parents=True)
+        (root / "core" / "usecases" / "launch.py").write_text(
+            "from bot.tg.handlers.common import services\n"
+        )
+        (root / "tg" / "handlers" / "common.py").write_text("x = 1\n")
+        (root / "tg" / "handlers" / "draw.py").write_text(
+            "from bot.core.providers.base import GenerationRequest\n"
+            "from bot.core.providers.grsai_tasks import check_image_options\n"
+        )
+        (root / "core" / "providers" / "base.py").write_text("x = 1\n")
+        (root / "core" / "providers" / "grsai_tasks.py").write_text("x = 1\n")
+        BOT = root
+        try:
+            assert _offenders("bot.core.usecases", ADAPTERS) == [
+                "bot.core.usecases.launch: bot.tg.handlers.common",
+                "bot.core.usecases.launch: bot.tg.handlers.common.services",
+            ]
+            assert _provider_internals("bot.tg") == [
+                "bot.tg.handlers.draw: bot.core.providers.grsai_tasks",
+                "bot.tg.handlers.draw: bot.core.providers.grsai_tasks.check_image_options",
+            ]
+        finally:
+            BOT = saved
 
 
 def test_no_adapter_imports_another_or_the_runtime_that_owns_them() -> None:

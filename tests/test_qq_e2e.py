@@ -18,6 +18,7 @@ from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
 from tests.qq_harness import RunningQQ, connect_when_listening, has_chinese, qq_settings, ws_url
+from tests.waiting import eventually
 
 USER = 555
 ADMIN = 999
@@ -55,6 +56,23 @@ async def test_qq_group_answers_only_when_addressed(
     sent = await qq.wait_sent(1, within=10)
     assert len(sent) == 1 and sent[0].chat_key == f"qqgroup:{GROUP}"
     assert "群里的回答" in sent[0].text
+
+
+async def test_qq_second_question_waits_its_turn_with_the_note_telegram_gives(
+    qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ
+) -> None:
+    """One chat queue for both platforms (bot/core/usecases/chat_queue.py): the same note."""
+    grsai.script_chat(ChatScript(text="第一个回答", first_delay=1.5))
+    grsai.script_chat(ChatScript(text="第二个回答"))
+    await qq.private_message(USER, "第一个问题")
+    await eventually(lambda: len(grsai.requests_to("/v1/chat/completions")) == 1)
+    await qq.private_message(USER, "第二个问题")
+    sent = await qq.wait_sent(3, within=15)
+    assert [m.text for m in sent] == [texts.CHAT_QUEUED.format(n=1), "第一个回答", "第二个回答"]
+    second = grsai.requests_to("/v1/chat/completions")[1].json
+    assert [m["content"] for m in second["messages"][1:]] == [
+        "第一个问题", "第一个回答", "第二个问题"
+    ]  # fmt: skip
 
 
 async def test_qq_long_answer_goes_as_merged_forward(

@@ -40,7 +40,7 @@ PUBLIC_PREFIXES = ("/login/", "/static/")
 # /healthz: the runtime's, says no secret
 PUBLIC_PATHS = ("/login-help", "/login-password", "/healthz")
 # Answered with 401 rather than a redirect: scripts, images and streams cannot follow one.
-API_PREFIXES = ("/media/", "/thumb/", "/logs/stream")
+API_PREFIXES = ("/media/", "/ref/", "/thumb/", "/logs/stream")
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"

@@ -67,7 +67,7 @@ def provider_name(name: str) -> str:
 def order_rows(console: Console) -> list[dict[str, object]]:
     """Per capability: its setting and the providers in the order in force: the listed ones,
     marking those without a key (skipped, as bot/core/providers/registry.py builds the routes),
-    or the order an operator chose in 设置 (bot/core/providers/order.py)."""
+    or the order an operator chose in 设置 (bot/core/usecases/provider_order.py)."""
     settings, providers = console.services.settings, console.services.providers
     orders = console.services.orders
     rows = []

@@ -2,8 +2,8 @@
 runtime state are changed here, each stored in SQLite and winning over its .env value until
 reset, at once for new requests, recorded in the audit: open to everyone or not (BOT_PUBLIC,
 the same AccessControl the platforms ask), the provider order per capability
-(CHAT/IMAGE/VIDEO_PROVIDERS: bot/core/providers/order.py) and the daily quotas (QUOTA_*_PER_DAY;
-a user's own /quota still wins)."""
+(CHAT/IMAGE/VIDEO_PROVIDERS: bot/core/usecases/provider_order.py) and the daily quotas
+(QUOTA_*_PER_DAY; a user's own /quota still wins)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from bot.core import identity, texts
 from bot.core.access import DAILY_QUOTA_SETTINGS, MAX_DAILY_QUOTA
 from bot.core.config import Settings
 from bot.core.console_auth import plain_http_warning
-from bot.core.providers.order import CAPABILITIES, OrderProblem, ProviderOrders
 from bot.core.redact import scrub
+from bot.core.usecases.provider_order import CAPABILITIES, OrderProblem, ProviderOrders
 
 IDENTITY_LISTS = ("bot_admin_ids", "bot_allowed_ids")  # shown as typed: qq:123, not 2**56 + 123
 

@@ -2,7 +2,8 @@
 
 Rules: the job runner is built whole here (its events router, URL policies, callbacks and
 disk-full hook are constructor arguments, never set from outside afterwards); one
-AccessControl serves every platform, so an /allow on one is seen by all.
+AccessControl serves every platform, so an /allow on one is seen by all; one chat queue
+(bot/core/usecases/chat_queue.py) keeps each conversation to one answer at a time.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from bot.core.media.download import policies_for
 from bot.core.providers.grsai import GrsAI
 from bot.core.providers.http import make_http_client
 from bot.core.providers.openai_chat import OpenAIChat
-from bot.core.providers.order import ProviderOrders
 from bot.core.providers.registry import ProviderSet, build_providers
 from bot.core.providers.staging import Staging
 from bot.core.redact import register as register_secrets
@@ -33,6 +33,8 @@ from bot.core.store.conversations import Conversations
 from bot.core.store.db import Database
 from bot.core.store.jobs import JobStore
 from bot.core.store.users import UserPrefs
+from bot.core.usecases.chat_queue import ChatQueue
+from bot.core.usecases.provider_order import ProviderOrders
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Services:
     runner: JobRunner
     providers: ProviderSet
     access: AccessControl
+    chat_queue: ChatQueue  # one answer at a time per conversation, on every platform
     downloads: httpx.AsyncClient | None = None
     background: Background = field(default_factory=Background)  # chat turns in flight
     chat_streams: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1000))
@@ -135,8 +138,9 @@ class Services:
         orders = ProviderOrders(settings, providers, access.runtime)
         await orders.load()
         streams = asyncio.Semaphore(settings.chat_max_streams)
+        queue = ChatQueue(settings.chat_queue_per_conversation)
         return cls(settings, db, http, prefs, chat, grsai, jobs, runner, providers, access,
-                   downloads, Background(), streams, orders)  # fmt: skip
+                   queue, downloads, Background(), streams, orders)  # fmt: skip
 
     async def close(self) -> None:
         await self.runner.stop()

@@ -185,6 +185,7 @@ class TelegramPlatform:
             retry_min=self.settings.job_delivery_retry_min,
             retry_max=self.settings.job_delivery_retry_max,
         )  # fmt: skip
+        self.app.bot_data["job_events"] = events  # status pacing for jobs started here
         self._state = "connecting"
         self._connect = asyncio.create_task(self._run(host, events), name="telegram-connect")
 

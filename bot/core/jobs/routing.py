@@ -1,7 +1,7 @@
 """Which provider a new job starts on (no Telegram types here).
 
 The order in force for the job's kind (IMAGE_PROVIDERS / VIDEO_PROVIDERS, or what an
-operator chose in the console's 设置: bot/core/providers/order.py), skipping providers that
+operator chose in the console's 设置: bot/core/usecases/provider_order.py), skipping providers that
 cannot do this request (e.g. a storyboard or 25 s video only the unified aggregator
 offers). A job that builds on an earlier result — a remix of a video, a character from a
 video — must run where that result was made: its ids mean nothing elsewhere, so such jobs

@@ -1,8 +1,9 @@
 """Builds the configured providers from Settings and says who serves which capability.
 
 Adding a provider: one module with a class exposing `name`, `capabilities`, `chat`
-(ChatProvider), `tasks` (GenerationProvider with `supports(request)`) and `models_path` (or a
-fixed model list), plus one entry in PROVIDERS below.
+(ChatProvider), `tasks` (GenerationProvider with `supports(request)` and the options it takes,
+`option_problem(request)`) and `models_path` (or a fixed model list), plus one entry in
+PROVIDERS below.
 """
 
 from __future__ import annotations
@@ -96,8 +97,8 @@ class ProviderSet:
         return list(self.chat.order) if capability == "chat" else list(self.routes[capability])
 
     def set_route(self, capability: str, names: Sequence[str]) -> None:
-        """Try `names` in this order from the next request on (bot/core/providers/order.py checks
-        them first). Characters follow the video order, as at start."""
+        """Try `names` in this order from the next request on (checked first by
+        bot/core/usecases/provider_order.py). Characters follow the video order, as at start."""
         if capability == "chat":
             self.chat.order = list(names)
             return
@@ -112,6 +113,14 @@ class ProviderSet:
             for name in self.routes.get(request.kind, [])
             if _supports(self.tasks[name], request)
         ]
+
+    def option_problem(self, request: GenerationRequest) -> str | None:
+        """Why a provider that may run `request` (first, or as a fallback) does not take its
+        options, or None: each provider declares what it takes (option_problem)."""
+        for name in self.candidates(request):
+            if problem := self.tasks[name].option_problem(request):
+                return problem
+        return None
 
     def next_after(self, request: GenerationRequest, current: str) -> str | None:
         """The provider a job moves to after `current` failed on the provider's side."""
@@ -156,7 +165,7 @@ def build_providers(settings: Settings, http: httpx.AsyncClient) -> ProviderSet:
 
     chat_order = [n for n in settings.chat_providers if n in clients]
     # Every configured chat provider, listed or not: an operator may put one in the order
-    # while the bot runs (bot/core/providers/order.py).
+    # while the bot runs (bot/core/usecases/provider_order.py).
     chats: dict[str, ChatProvider] = {name: client.chat for name, client in clients.items()
                                       if "chat" in PROVIDERS[name].capabilities}  # fmt: skip
     defaults = {name: info.default_chat_model for name, info in PROVIDERS.items()}

@@ -207,8 +207,21 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS jobs_group_seen ON jobs (chat_id, created_at) WHERE chat_id < 0;
     CREATE INDEX IF NOT EXISTS jobs_state_created ON jobs (state, created_at, failure);
     """,
-    # 12: reserved for another branch (its migration replaces this no-op when merged)
-    "",
+    # 12: every state change of a job with its time (bot/core/store/jobs.py writes it wherever a
+    # state changes): from (NULL for the creation), to, why (a failure reason or an operator's
+    # action) and who (an operator's identity; NULL: the bot). Shown on the console's job page.
+    """
+    CREATE TABLE job_transitions (
+        id          INTEGER PRIMARY KEY,
+        job_id      INTEGER NOT NULL,
+        from_state  TEXT,
+        to_state    TEXT NOT NULL,
+        at          REAL NOT NULL,
+        reason      TEXT,
+        actor       INTEGER
+    );
+    CREATE INDEX job_transitions_job ON job_transitions (job_id, at);
+    """,
     # 13: one row per chat answer (bot/core/store/chat_turns.py): who answered, how long the first
     # text took and whether the answer came through (服务商: time to first token). Two
     # covering indexes serve the page alone: a short period's turns read by time, a long

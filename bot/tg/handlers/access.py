@@ -17,19 +17,18 @@ from telegram.ext import (
 )
 
 from bot.core import identity, texts
-from bot.core.access import QUOTA_KINDS, AccessControl, Cooldown, QuotaExceeded, Reservation
+from bot.core.access import QUOTA_KINDS, AccessControl, QuotaExceeded, Reservation
 from bot.core.access_texts import quota_text, usage_report
 from bot.core.admin_texts import providers_text, stats_text
 from bot.core.console_auth import console_link_text
 from bot.core.logging_setup import bind_log_context
 from bot.core.provider_status import StatusCheck, status_checks
 from bot.core.services import Services
-from bot.core.store.jobs import Job
+from bot.core.usecases.gate import Gate, Knock, Verdict
 from bot.tg.handlers.common import addressed_in_group
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = ("allow", "deny", "quota", "stats", "providers", "resend", "console")
 REFUSAL_INTERVAL = 10.0  # a stranger who keeps writing hears the refusal once per this long
 GATE_GROUP = -1  # runs before every other handler group
 
@@ -42,9 +41,8 @@ def setup(app: Application, services: Services) -> None:
     """Called when the platform starts, once the services are open (one AccessControl for
     every platform)."""
     app.bot_data["access"] = services.access
-    app.bot_data["cooldown"] = Cooldown(services.settings.group_user_cooldown)
-    app.bot_data["refusals"] = Cooldown(REFUSAL_INTERVAL)
-    app.bot_data["cooldown_albums"] = {}
+    app.bot_data["gate"] = Gate(services.access, services.settings.group_user_cooldown,
+                                REFUSAL_INTERVAL)  # fmt: skip
     # Other providers append their own probe here (name → check).
     checks: list[StatusCheck] = app.bot_data.setdefault("provider_checks", [])
     checks[:0] = status_checks(services)  # GrsAI is optional when no routing list names it
@@ -75,80 +73,33 @@ def _command_name(message: Message) -> str | None:
 
 
 async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Strangers are refused before any handler (and so any provider) runs."""
+    """Strangers are refused before any handler (and so any provider) runs; the decision is
+    the core's (bot/core/usecases/gate.py), this sends its answer."""
     user, chat = update.effective_user, update.effective_chat
     bind_log_context(user=user.id if user else None, chat=chat.id if chat else None)
     if user is None or user.is_bot:
         raise ApplicationHandlerStop
-    control = access(context)
-    message = update.message
-    command = _command_name(message) if message is not None else None
-    if command in ADMIN_COMMANDS:
-        if not control.is_admin(user.id):
-            raise ApplicationHandlerStop  # silently: strangers need not learn these exist
+    message, query = update.message, update.callback_query
+    group = chat is not None and chat.type != chat.PRIVATE
+    knock = Knock(
+        user.id, chat.id if chat is not None else 0, group,
+        addressed=message is not None and (not group or addressed_in_group(message, context)),
+        command=_command_name(message) if message is not None else None,
+        button=query is not None,
+        album=message.media_group_id if message is not None else None,
+    )  # fmt: skip
+    verdict: Verdict = context.application.bot_data["gate"].check(knock)
+    if verdict.passes:
         return
-    chat_id = chat.id if chat else None
-    if not control.is_allowed(user.id, chat_id):
-        log.info(texts.LOG_REFUSED_TELEGRAM, user.id, chat_id)
-        await _refuse(update, context, user.id, chat_id)
-        raise ApplicationHandlerStop
-    if message is not None and chat is not None and chat.type != chat.PRIVATE:
-        await _group_cooldown(message, context, user.id, chat.id)
-
-
-async def _refuse(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int | None
-) -> None:
-    query = update.callback_query
-    try:
-        if query is not None:
-            await query.answer(texts.ACCESS_DENIED_BUTTON.format(user_id=user_id), show_alert=True)
-            return
-        message = update.message
-        if message is None:
-            return
-        private = message.chat.type == message.chat.PRIVATE
-        if not private:
-            if not addressed_in_group(message, context):
-                return  # chatter not meant for the bot: stay quiet
-        accepted, _ = context.application.bot_data["refusals"].hit((chat_id or 0, user_id))
-        if not accepted:
-            return
-        text = (
-            texts.ACCESS_DENIED.format(user_id=user_id)
-            if private
-            else texts.ACCESS_DENIED_GROUP.format(user_id=user_id, chat_id=chat_id)
-        )
-        await message.reply_text(text)
-    except TelegramError:
-        log.warning(texts.LOG_COULD_NOT_SEND_REFUSAL, exc_info=True)
-
-
-async def _group_cooldown(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int
-) -> None:
-    """One request per user per group per GROUP_USER_COOLDOWN seconds; album parts pass."""
-    if access(context).is_admin(user_id):
-        return
-    if not (addressed_in_group(message, context) or message.media_group_id):
-        return
-    key = (chat_id, user_id)
-    albums: dict[tuple[int, int], str] = context.application.bot_data["cooldown_albums"]
-    if message.media_group_id and albums.get(key) == message.media_group_id:
-        return
-    cooldown: Cooldown = context.application.bot_data["cooldown"]
-    accepted, notify = cooldown.hit(key)
-    if accepted:
-        if message.media_group_id:
-            albums[key] = message.media_group_id
-        return
-    log.info(texts.LOG_COOLDOWN, user_id, chat_id)
-    if notify:
-        seconds = max(1, round(cooldown.seconds))
+    if verdict.text is not None:
         try:
-            await message.reply_text(texts.COOLDOWN_NOTICE.format(seconds=seconds))
+            if query is not None:
+                await query.answer(verdict.text, show_alert=True)
+            elif message is not None:
+                await message.reply_text(verdict.text)
         except TelegramError:
-            pass
+            if verdict.reason == "denied":
+                log.warning(texts.LOG_COULD_NOT_SEND_REFUSAL, exc_info=True)
     raise ApplicationHandlerStop
 
 
@@ -159,10 +110,9 @@ def _zone(context: ContextTypes.DEFAULT_TYPE) -> str:
     return context.application.bot_data["settings"].quota_timezone
 
 
-# The room the current update holds (PTB runs each update in its own task, so each has its
-# own copy): set by the *_quota_refusal checks, released by record_* or release_*.
+# The chat turn the current update holds (PTB runs each update in its own task, so each has
+# its own copy): set by chat_quota_refusal, released by record_chat_usage or release_chat_turn.
 _held_chat: ContextVar[Reservation | None] = ContextVar("held_chat", default=None)
-_held_job: ContextVar[Reservation | None] = ContextVar("held_job", default=None)
 
 
 async def chat_quota_refusal(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> str | None:
@@ -184,28 +134,6 @@ def release_chat_turn(context: ContextTypes.DEFAULT_TYPE) -> None:
     if control is not None:
         control.release(_held_chat.get())
     _held_chat.set(None)
-
-
-async def job_quota_refusal(
-    context: ContextTypes.DEFAULT_TYPE, user_id: int, job_kind: str
-) -> str | None:
-    """A Chinese refusal, or None and a slot held for this job until `record_job_usage`
-    (the job row then counts) or `release_job_slot`."""
-    control: AccessControl | None = context.application.bot_data.get("access")
-    if control is None:
-        return None
-    held = await control.reserve_job(user_id, job_kind)
-    if isinstance(held, QuotaExceeded):
-        return quota_text(held, _zone(context))
-    _held_job.set(held)
-    return None
-
-
-def release_job_slot(context: ContextTypes.DEFAULT_TYPE) -> None:
-    control: AccessControl | None = context.application.bot_data.get("access")
-    if control is not None:
-        control.release(_held_job.get())
-    _held_job.set(None)
 
 
 # -- /usage --------------------------------------------------------------------------------
@@ -334,7 +262,8 @@ async def on_resend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc: Services = context.application.bot_data["services"]
     job = await svc.jobs.get(int(args[0]))
-    if job is None or not await svc.runner.redeliver(job):
+    admin = update.effective_user.id if update.effective_user else None
+    if job is None or not await svc.runner.redeliver(job, actor=admin):
         await message.reply_text(texts.ADMIN_RESEND_NOT_PARKED.format(job_id=args[0]))
         return
     log.info(texts.LOG_ADMIN_RESENDS_JOB, identity.display(message.chat_id), job.id)
@@ -371,10 +300,3 @@ async def record_chat_usage(
         await control.record_chat(user_id, chat_id, provider, model)
     release_chat_turn(context)
 
-
-async def record_job_usage(context: ContextTypes.DEFAULT_TYPE, job: Job) -> None:
-    """The job row and its usage now count: the slot held since the check is freed."""
-    control: AccessControl | None = context.application.bot_data.get("access")
-    if control is not None:
-        await control.record_job(job)
-    release_job_slot(context)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 
@@ -13,6 +12,8 @@ from telegram.ext import ContextTypes
 from bot.core import texts
 from bot.core.chat.service import ImageInput, conversation_key
 from bot.core.media.download import IMAGE_MIMES, sniff_mime
+from bot.core.usecases.chat_queue import Place
+from bot.core.usecases.refused import Refused
 from bot.tg.handlers.access import chat_quota_refusal, record_chat_usage, release_chat_turn
 from bot.tg.handlers.common import (
     command_argument,
@@ -28,34 +29,6 @@ from bot.tg.outbound.streaming import Deadlines, ReplyStream
 log = logging.getLogger(__name__)
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
-
-
-class _Conversations:
-    """One answer at a time per conversation, in arrival order; a few may wait (visibly)."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    def ahead(self, key: str) -> int:
-        """Turns of this conversation running or waiting now."""
-        return self._locks.get(key, (None, 0))[1]
-
-    def enter(self, key: str) -> asyncio.Lock:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        return lock
-
-    def leave(self, key: str) -> None:
-        lock, users = self._locks[key]
-        if users == 1:
-            del self._locks[key]
-        else:
-            self._locks[key] = (lock, users - 1)
-
-
-def _conversations(context: ContextTypes.DEFAULT_TYPE) -> _Conversations:
-    """This application's conversation queues (per application: nothing shared across bots)."""
-    return context.application.bot_data.setdefault("conversations", _Conversations())
 
 
 async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -166,30 +139,29 @@ async def _answer(
         return
     private = message.chat.type == message.chat.PRIVATE
     key = conversation_key(message.chat_id, user.id, private)
-    ahead = _conversations(context).ahead(key)
-    if ahead > svc.settings.chat_queue_per_conversation:
+    place = svc.chat_queue.join(key)  # taken now: the turn keeps its place in the line
+    if isinstance(place, Refused):
         release_chat_turn(context)  # refused: the reserved turn is not spent
-        await message.reply_text(texts.CHAT_QUEUE_FULL)
+        await message.reply_text(place.text)
         return
-    lock = _conversations(context).enter(key)  # taken now: the turn keeps its place in the queue
-    if ahead:
+    if place.note:
         with contextlib.suppress(TelegramError):
-            await message.reply_text(texts.CHAT_QUEUED.format(n=ahead))
+            await message.reply_text(place.note)
     # The answer runs as the bot's own task: this update slot is free at once.
-    svc.background.spawn(_queued_turn(lock, key, message, context, question, images),
+    svc.background.spawn(_queued_turn(place, message, context, question, images),
                          name=f"chat:{key}")  # fmt: skip
 
 
 async def _queued_turn(
-    lock: asyncio.Lock, key: str, message: Message, context: ContextTypes.DEFAULT_TYPE,
-    question: str, images: list[ImageInput],
+    place: Place, message: Message, context: ContextTypes.DEFAULT_TYPE, question: str,
+    images: list[ImageInput],
 ) -> None:  # fmt: skip
     try:
-        async with lock:
+        async with place:
             async with services(context).chat_streams:  # a free upstream stream, never a timeout
-                await _stream_turn(message, context, key, question, images)
+                await _stream_turn(message, context, place.key, question, images)
     finally:
-        _conversations(context).leave(key)
+        place.leave()  # also when cancelled before its turn
         # The turn held a chat slot since the check (in-flight turns count); the task runs
         # in a copy of the handler's context, so this releases that handler's reservation.
         release_chat_turn(context)

@@ -16,15 +16,17 @@ from bot.core.jobs.options import (
     DEFAULT_VIDEO,
     IMAGE_MODEL_SHORTHANDS,
     IMAGE_RATIOS,
+    IMAGE_SIZES,
+    VIDEO_ASPECT_RATIOS,
+    VIDEO_DURATIONS,
     image_model_name,
+    image_sizes_for,
     model_codes,
 )
-from bot.core.providers.grsai_tasks import IMAGE_SIZES, VIDEO_ASPECT_RATIOS, VIDEO_DURATIONS
 from bot.tg.handlers.commands import available_commands
 from bot.tg.handlers.common import services
 from bot.tg.handlers.provider_info import provider_summary
 
-MODEL_SIZES = {"nano-banana-pro-vip": ("1K", "2K"), "nano-banana-pro-4k-vip": ("4K",)}
 ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
     ("image", "aspect_ratio"): IMAGE_RATIOS,
     ("image", "image_size"): IMAGE_SIZES,
@@ -146,7 +148,7 @@ async def on_setting_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         if key == "model":
             value = IMAGE_MODEL_SHORTHANDS.get(value, value)
         image[key] = value
-        allowed = MODEL_SIZES.get(str(image["model"]))
+        allowed = image_sizes_for(str(image["model"]))
         if allowed and image["image_size"] not in allowed:
             if key == "image_size":
                 image["model"] = DEFAULT_IMAGE["model"]
