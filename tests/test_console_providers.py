@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.console.providers_page import FIGURES_TTL, FiguresCache, month_figures
 from bot.core.chat.service import ChatService, ChatTurn
 from bot.core.providers.base import GenerationRequest
 from bot.core.store.chat_turns import ChatTurns
@@ -235,3 +236,26 @@ async def test_every_way_a_chat_turn_ends_writes_one_row(console: RunningConsole
         rows = [tuple(row) for row in await cur.fetchall()]
     assert rows == [("stub", "m", 1, 1), ("stub", "m", 0, 0), ("stub", "m", 1, 0),
                     ("stub", "m", 0, 0)]  # fmt: skip
+
+
+async def test_the_month_is_read_for_the_first_visit_then_renewed_without_waiting(
+    console: RunningConsole,
+) -> None:
+    """No visit waits for the month's figures but the first: a stale reading is shown while
+    a new one is made in the background, and the next visit sees it."""
+    db = console.services.db
+    await finished_job(console, "image", "nano-banana", "done", 20)
+    cache = FiguresCache()
+    now = time.time()
+    first = await month_figures(cache, db, now)
+    assert [f.done for f in first.figures] == [1] and cache.renewing is None
+    await finished_job(console, "image", "nano-banana", "done", 30)
+    soon = await month_figures(cache, db, now + 10)  # within FIGURES_TTL: as read
+    assert [f.done for f in soon.figures] == [1] and cache.renewing is None
+    later = await month_figures(cache, db, now + FIGURES_TTL + 1)
+    assert [f.done for f in later.figures] == [1]  # shown at once: the old reading
+    renewing = cache.renewing
+    assert renewing is not None
+    await renewing
+    assert [f.done for f in cache.figures] == [2] and cache.at == now + FIGURES_TTL + 1
+    assert cache.renewing is None
