@@ -7,13 +7,13 @@ import logging
 
 from telegram import Message, Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot.core import texts
 from bot.core.chat.service import ImageInput, conversation_key
 from bot.core.media.download import IMAGE_MIMES, sniff_mime
 from bot.core.usecases.chat_queue import Place
 from bot.core.usecases.refused import Refused
+from bot.tg.context import Context
 from bot.tg.handlers.access import chat_quota_refusal, record_chat_usage, release_chat_turn
 from bot.tg.handlers.common import (
     command_argument,
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 
-async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_private_text(update: Update, context: Context) -> None:
     """A plain message in a private chat is one chat turn."""
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -40,7 +40,7 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await _answer(message, context, message.text, [])
 
 
-async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_group_text(update: Update, context: Context) -> None:
     """In groups: answer only an @mention of the bot or a reply to one of its messages."""
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -56,7 +56,7 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await _answer(message, context, question, [])
 
 
-async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_ask(update: Update, context: Context) -> None:
     """/ask <question>: a chat turn, mainly for groups."""
     message = update.effective_message
     assert message is not None
@@ -70,7 +70,7 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _answer(message, context, question, [])
 
 
-async def answer_about_images(context: ContextTypes.DEFAULT_TYPE, parts: list[Message]) -> None:
+async def answer_about_images(context: Context, parts: list[Message]) -> None:
     anchor = next((m for m in parts if m.caption), parts[0])
     caption = (
         command_argument(anchor)
@@ -104,7 +104,7 @@ async def answer_about_images(context: ContextTypes.DEFAULT_TYPE, parts: list[Me
     await _answer(anchor, context, caption, images)
 
 
-async def _continue_reference_prompt(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _continue_reference_prompt(message: Message, context: Context) -> bool:
     """A reply to "write how to change this image" is a /draw with that image."""
     replied = message.reply_to_message
     if replied is None or not is_reply_to_bot(message, context.bot.id):
@@ -125,7 +125,7 @@ async def _continue_reference_prompt(message: Message, context: ContextTypes.DEF
 
 
 async def _answer(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, question: str, images: list[ImageInput]
+    message: Message, context: Context, question: str, images: list[ImageInput]
 ) -> None:
     svc = services(context)
     limit = svc.settings.chat_max_prompt_chars
@@ -153,7 +153,7 @@ async def _answer(
 
 
 async def _queued_turn(
-    place: Place, message: Message, context: ContextTypes.DEFAULT_TYPE, question: str,
+    place: Place, message: Message, context: Context, question: str,
     images: list[ImageInput],
 ) -> None:  # fmt: skip
     try:
@@ -168,7 +168,7 @@ async def _queued_turn(
 
 
 async def _stream_turn(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, key: str, question: str,
+    message: Message, context: Context, key: str, question: str,
     images: list[ImageInput],
 ) -> None:  # fmt: skip
     svc = services(context)

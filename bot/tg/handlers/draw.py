@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from telegram import Message, Update
-from telegram.ext import ContextTypes
 
 from bot.core import texts
 from bot.core.jobs.options import image_model_choices, parse_image_options, ratio_choices
 from bot.core.providers.base import GenerationRequest
 from bot.core.usecases.options import option_refusal
+from bot.tg.context import Context
 from bot.tg.handlers.common import command_argument, services
 from bot.tg.handlers.generation import start_job
 from bot.tg.handlers.references import collect_image_references
 
 
-async def on_draw(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_draw(update: Update, context: Context) -> None:
     """/draw [options] <prompt>, optionally with or replying to reference images."""
     message = update.effective_message
     assert message is not None
@@ -22,7 +22,7 @@ async def on_draw(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def draw_from(
-    context: ContextTypes.DEFAULT_TYPE, parts: list[Message], argument: str,
+    context: Context, parts: list[Message], argument: str,
     extra_references: list[str] | None = None,
 ) -> None:  # fmt: skip
     """Shared by /draw, photo captions, albums and replies to a "use as reference" prompt."""
