@@ -202,7 +202,7 @@ async def seed_history(bot: RunningBot) -> None:
 
     services = bot.services
     assert bot.app is not None
-    access: AccessControl = bot.app.bot_data["access"]
+    access: AccessControl = bot.app.bot_data.access
     today = access.today()
     start = dt.date.fromisoformat(today)
     for back in range(1, 30):

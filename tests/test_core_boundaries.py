@@ -28,7 +28,7 @@ CHAT_PLATFORMS = ("bot.tg", "bot.onebot")
 PLATFORM_LIBRARIES = ("telegram", "websockets", "aiohttp", "jinja2")
 LAYERS = ("handlers", "outbound", "protocol")  # each may import only those after it
 SHARED = ("capabilities", "context")  # every layer may read them; they read below handlers
-SUB_LAYOUT = {"__init__.py", "app.py", "capabilities.py", *LAYERS}  # context.py: see below
+SUB_LAYOUT = {"__init__.py", "app.py", *(f"{m}.py" for m in SHARED), *LAYERS}
 
 
 def _modules() -> dict[str, Path]:
@@ -127,7 +127,7 @@ def test_the_core_imports_no_platform_adapter_or_runtime() -> None:
 def test_the_chat_platforms_share_one_sub_layout_and_its_layers() -> None:
     for platform in CHAT_PLATFORMS:
         folder = BOT / platform.split(".")[1]
-        found = {p.name for p in folder.iterdir() if p.name not in ("__pycache__", "context.py")}
+        found = {p.name for p in folder.iterdir() if p.name != "__pycache__"}
         assert found == SUB_LAYOUT, platform
     modules = _modules()
     offenders = []
@@ -347,3 +347,16 @@ async def test_a_lone_platform_is_routed_under_the_name_its_capabilities_declare
     router = router_of(events)
     assert router.platforms == {"qq": events}
     assert router_of(router) is router and router_of(None).platforms == {}
+
+
+def test_telegram_handlers_read_typed_state_not_string_keys() -> None:
+    """Telegram's shared state is a class (bot/tg/context.py, PTB's ContextTypes), like QQ's
+    QQContext: no handler indexes bot_data with a string."""
+    found = [
+        f"{path.relative_to(BOT)}:{n}"
+        for path in sorted((BOT / "tg").rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "bot_data[" in line or "bot_data.get(" in line or "bot_data.setdefault(" in line
+        or "ContextTypes.DEFAULT_TYPE" in line
+    ]
+    assert found == []

@@ -128,7 +128,7 @@ async def _beside(bot: RunningBot, grsai: FakeGrsAI) -> None:
     assert bot.runtime is not None  # one runtime runs both platforms as peers
     adapter = bot.runtime.platform("qq").adapter
     assert adapter.services is bot.services  # one database, one runner, one access control
-    assert adapter.access is bot.app.bot_data["access"]
+    assert adapter.access is bot.app.bot_data.access
     grsai.script_chat(ChatScript(text="两边都能用。"))
     async with FakeNapCat(ws_url(adapter.port)) as fake:
         await fake.connect()
@@ -281,7 +281,7 @@ async def test_telegram_admin_allows_and_sets_quota_for_a_qq_user(
         replies = [m.get("text") or "" for m in tg.bot_messages(chat["id"])]
         assert f"qq:{USER}" in replies[0] and f"qq:{USER}" in replies[1]
         assert bot.app is not None
-        control = bot.app.bot_data["access"]
+        control = bot.app.bot_data.access
         assert control.is_allowed(identity.qq_user(USER), None)
         assert not control.is_allowed(USER, None)  # Telegram user 555 is someone else
         assert (await control.limits(identity.qq_user(USER)))["chat"] == 3

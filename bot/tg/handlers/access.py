@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from contextvars import ContextVar
 
 from telegram import LinkPreviewOptions, Message, MessageEntity, Update
 from telegram.error import TelegramError
@@ -11,20 +10,20 @@ from telegram.ext import (
     Application,
     ApplicationHandlerStop,
     CommandHandler,
-    ContextTypes,
     TypeHandler,
     filters,
 )
 
 from bot.core import identity, texts
-from bot.core.access import QUOTA_KINDS, AccessControl, QuotaExceeded, Reservation
-from bot.core.access_texts import quota_text, usage_report
+from bot.core.access import QUOTA_KINDS, AccessControl
+from bot.core.access_texts import usage_report
 from bot.core.admin_texts import providers_text, stats_text
 from bot.core.console_auth import console_link_text
 from bot.core.logging_setup import bind_log_context
 from bot.core.provider_status import StatusCheck, status_checks
 from bot.core.services import Services
 from bot.core.usecases.gate import Gate, Knock, Verdict
+from bot.tg.context import Context
 from bot.tg.handlers.common import addressed_in_group
 
 log = logging.getLogger(__name__)
@@ -33,25 +32,24 @@ REFUSAL_INTERVAL = 10.0  # a stranger who keeps writing hears the refusal once p
 GATE_GROUP = -1  # runs before every other handler group
 
 
-def access(context: ContextTypes.DEFAULT_TYPE) -> AccessControl:
-    return context.application.bot_data["access"]
+def access(context: Context) -> AccessControl:
+    return context.bot_data.services.access
 
 
 def setup(app: Application, services: Services) -> None:
     """Called when the platform starts, once the services are open (one AccessControl for
     every platform)."""
-    app.bot_data["access"] = services.access
-    app.bot_data["gate"] = Gate(services.access, services.settings.group_user_cooldown,
+    app.bot_data.gate = Gate(services.access, services.settings.group_user_cooldown,
                                 REFUSAL_INTERVAL)  # fmt: skip
     # Other providers append their own probe here (name → check).
-    checks: list[StatusCheck] = app.bot_data.setdefault("provider_checks", [])
+    checks = app.bot_data.provider_checks
     checks[:0] = status_checks(services)  # GrsAI is optional when no routing list names it
 
 
 def register(app: Application) -> None:
     """The gate first (group -1); admin commands only match admins, others get no answer."""
     app.add_handler(TypeHandler(Update, gate), group=GATE_GROUP)
-    admins = filters.User(user_id=app.bot_data["settings"].bot_admin_ids)
+    admins = filters.User(user_id=app.bot_data.settings.bot_admin_ids)
     new = filters.UpdateType.MESSAGE
     for name, callback in (
         ("allow", on_allow), ("deny", on_deny), ("quota", on_quota), ("stats", on_stats),
@@ -72,7 +70,7 @@ def _command_name(message: Message) -> str | None:
     return None
 
 
-async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def gate(update: Update, context: Context) -> None:
     """Strangers are refused before any handler (and so any provider) runs; the decision is
     the core's (bot/core/usecases/gate.py), this sends its answer."""
     user, chat = update.effective_user, update.effective_chat
@@ -88,7 +86,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         button=query is not None,
         album=message.media_group_id if message is not None else None,
     )  # fmt: skip
-    verdict: Verdict = context.application.bot_data["gate"].check(knock)
+    verdict: Verdict = context.bot_data.gate.check(knock)
     if verdict.passes:
         return
     if verdict.text is not None:
@@ -106,40 +104,14 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # -- quotas used by the other handlers -----------------------------------------------------
 
 
-def _zone(context: ContextTypes.DEFAULT_TYPE) -> str:
-    return context.application.bot_data["settings"].quota_timezone
-
-
-# The chat turn the current update holds (PTB runs each update in its own task, so each has
-# its own copy): set by chat_quota_refusal, released by record_chat_usage or release_chat_turn.
-_held_chat: ContextVar[Reservation | None] = ContextVar("held_chat", default=None)
-
-
-async def chat_quota_refusal(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> str | None:
-    """A Chinese refusal if the user has no chat turns left today, else None — and then this
-    turn holds one until `record_chat_usage` or `release_chat_turn` (in-flight turns count)."""
-    control: AccessControl | None = context.application.bot_data.get("access")
-    if control is None:
-        return None
-    held = await control.reserve_chat(user_id)
-    if isinstance(held, QuotaExceeded):
-        return quota_text(held, _zone(context))
-    _held_chat.set(held)
-    return None
-
-
-def release_chat_turn(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The turn ended (answered and recorded, or failed without spending): free its room."""
-    control: AccessControl | None = context.application.bot_data.get("access")
-    if control is not None:
-        control.release(_held_chat.get())
-    _held_chat.set(None)
+def _zone(context: Context) -> str:
+    return context.bot_data.settings.quota_timezone
 
 
 # -- /usage --------------------------------------------------------------------------------
 
 
-async def on_usage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_usage(update: Update, context: Context) -> None:
     """What the user used today and what is left."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
@@ -154,7 +126,7 @@ def _target_name(target_id: int) -> str:
     return template.format(id=identity.display(target_id))
 
 
-def _target_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+def _target_of(update: Update, context: Context) -> int | None:
     """The id argument, or the current group when there is none."""
     args = context.args or []
     if args:
@@ -168,17 +140,17 @@ def _target_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None
     return None
 
 
-async def on_allow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_allow(update: Update, context: Context) -> None:
     """/allow <id>: a user (>0) or a group (<0); in a group without id: this group."""
     await _set_access(update, context, allowed=True)
 
 
-async def on_deny(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_deny(update: Update, context: Context) -> None:
     """/deny <id>: overrides BOT_ALLOWED_IDS and BOT_PUBLIC for that id."""
     await _set_access(update, context, allowed=False)
 
 
-async def _set_access(update: Update, context: ContextTypes.DEFAULT_TYPE, allowed: bool) -> None:
+async def _set_access(update: Update, context: Context, allowed: bool) -> None:
     message, admin = update.effective_message, update.effective_user
     assert message is not None and admin is not None
     target = _target_of(update, context)
@@ -196,7 +168,7 @@ async def _set_access(update: Update, context: ContextTypes.DEFAULT_TYPE, allowe
     await message.reply_text(template.format(target=_target_name(target)))
 
 
-async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_quota(update: Update, context: Context) -> None:
     """/quota <id> <kind> <n|default>, or /quota <id> to show that user's limits."""
     message, admin = update.effective_message, update.effective_user
     assert message is not None and admin is not None
@@ -244,14 +216,14 @@ async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_stats(update: Update, context: Context) -> None:
     """/stats: users, today's jobs by state, failures by reason, estimated spend."""
     assert update.effective_message is not None
     stats = await access(context).stats()
     await update.effective_message.reply_text(stats_text(stats))
 
 
-async def on_resend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_resend(update: Update, context: Context) -> None:
     """/resend <任务编号>: send a result that was made but refused in every form again (its
     saved files; nothing is paid again)."""
     message = update.effective_message
@@ -260,7 +232,7 @@ async def on_resend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if len(args) != 1 or not args[0].isdecimal():
         await message.reply_text(texts.ADMIN_USAGE_RESEND)
         return
-    svc: Services = context.application.bot_data["services"]
+    svc: Services = context.bot_data.services
     job = await svc.jobs.get(int(args[0]))
     admin = update.effective_user.id if update.effective_user else None
     if job is None or not await svc.runner.redeliver(job, actor=admin):
@@ -270,11 +242,11 @@ async def on_resend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(texts.ADMIN_RESEND_STARTED.format(job_id=job.id))
 
 
-async def on_console(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_console(update: Update, context: Context) -> None:
     """/console: a one-time login link for the web console, in a private chat only."""
     message, chat, admin = update.effective_message, update.effective_chat, update.effective_user
     assert message is not None and chat is not None and admin is not None
-    services: Services = context.application.bot_data["services"]
+    services: Services = context.bot_data.services
     private = chat.type == chat.PRIVATE
     text = await console_link_text(
         services.db, services.settings, admin.id, private=private, command="/console"
@@ -283,20 +255,8 @@ async def on_console(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await message.reply_text(text, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 
-async def on_providers(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_providers(update: Update, context: Context) -> None:
     """Probe every provider's key (nothing is generated, nothing is paid)."""
     assert update.effective_message is not None
-    checks: list[StatusCheck] = context.application.bot_data.get("provider_checks", [])
+    checks: list[StatusCheck] = context.bot_data.provider_checks
     await update.effective_message.reply_text(await providers_text(checks))
-
-
-async def record_chat_usage(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int, model: str,
-    provider: str = "grsai",
-) -> None:  # fmt: skip
-    """One answered chat turn (called only when an answer was delivered)."""
-    control: AccessControl | None = context.application.bot_data.get("access")
-    if control is not None:
-        await control.record_chat(user_id, chat_id, provider, model)
-    release_chat_turn(context)
-

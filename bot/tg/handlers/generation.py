@@ -14,12 +14,12 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot.core import texts
 from bot.core.providers.base import GenerationRequest
 from bot.core.store.jobs import Job, ResultMessage
 from bot.core.usecases.launch import Origin, Refused, ShowStatus, launch_job
+from bot.tg.context import Context
 from bot.tg.handlers.common import services
 from bot.tg.outbound.job_events import TelegramJobEvents
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 async def start_job(
-    context: ContextTypes.DEFAULT_TYPE, message: Message, user_id: int, request: GenerationRequest
+    context: Context, message: Message, user_id: int, request: GenerationRequest
 ) -> Job | None:
     """The core launch (bot/core/usecases/launch.py) for a message: its refusal or status replies
     to it; None when the quota refused (the user was told, nothing was spent)."""
@@ -40,7 +40,7 @@ async def start_job(
     return launched
 
 
-def status_poster(context: ContextTypes.DEFAULT_TYPE, origin: Origin) -> ShowStatus:
+def status_poster(context: Context, origin: Origin) -> ShowStatus:
     """Posts a job's first status in its chat, replying to the request."""
 
     async def show(job: Job, text: str) -> int | None:
@@ -57,7 +57,7 @@ def status_poster(context: ContextTypes.DEFAULT_TYPE, origin: Origin) -> ShowSta
         except TelegramError:
             # The painter posts a fresh status message as soon as Telegram takes one.
             return None
-        events: TelegramJobEvents | None = context.application.bot_data.get("job_events")
+        events: TelegramJobEvents | None = context.bot_data.job_events
         if events is not None:
             # The next edit then waits the status interval instead of racing this message.
             events.note_shown(job, text)
@@ -67,7 +67,7 @@ def status_poster(context: ContextTypes.DEFAULT_TYPE, origin: Origin) -> ShowSta
 
 
 async def owned_job_button(
-    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE
+    query: CallbackQuery, context: Context
 ) -> tuple[str, Job] | None:
     """(action, job) of a `job|<action>|<id>` button pressed by the job's owner; anyone else,
     or a job that no longer exists, gets an alert and None."""
@@ -99,7 +99,7 @@ async def _remove_pressed_button(query: CallbackQuery) -> None:
         log.info(texts.LOG_COULD_NOT_REMOVE_PRESSED_BUTTON, exc_info=True)
 
 
-async def on_job_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_job_button(update: Update, context: Context) -> None:
     """retry / again / ref under a job's status or result — only for the job's owner."""
     query = update.callback_query
     assert query is not None
