@@ -212,7 +212,7 @@ REFERENCE_DOWNLOAD_FAILED = "⚠️ 参考图下载失败，我拿不到这张�
 REFERENCE_DOWNLOAD_FAILED_LIMIT = (
     "⚠️ 参考图下载失败（{platform}只能下载 {limit_mb} MB 以内的文件），请换一张再试。"
 )
-PLATFORM_BOT_NAMES = {"telegram": "Telegram 机器人", "qq": "QQ 机器人"}
+PLATFORM_BOT_NAMES = {"telegram": "Telegram 机器人", "qq": "QQ 机器人", "web": "网页对话"}
 JOB_NOT_FOUND = "这个任务已经不存在了。"
 JOB_RETRY_STARTED = "已重新提交"
 JOB_AGAIN_STARTED = "已开始生成"
@@ -829,12 +829,16 @@ CONSOLE_LINK = (
 CONSOLE_LINK_PRIVATE_ONLY = "🔐 登录链接只能在私聊中获取：请私聊机器人发送 {command}。"
 CONSOLE_OFF = "网页控制台未开启（CONSOLE_PORT=0）。在 .env 中设置端口并重启机器人后即可使用。"
 CONSOLE_NO_ROLE = "你没有网页控制台的权限。"
+WEB_CHAT_LINK = (
+    "💬 网页对话登录链接（10 分钟内有效，只能使用一次）：\n{url}\n\n"
+    "打开后可以在浏览器里聊天、画图、生成视频，次数和这里共用。请勿转发给他人。"
+)
 # Names of the console's failure reasons that /stats and the console show too.
 FAILURE_NAMES["chat_gone"] = "聊天已无法送达"
 FAILURE_NAMES["cancelled"] = "管理员已取消"
 ERR_JOB_CANCELLED = "🚫 这个任务在排队时被管理员取消了，没有提交给服务商，不会扣费。"
-CONSOLE_PLATFORM_NAMES = {"telegram": "Telegram", "qq": "QQ"}
-CONSOLE_ROLE_NAMES = {"owner": "所有者", "admin": "管理员", "readonly": "只读"}
+CONSOLE_PLATFORM_NAMES = {"telegram": "Telegram", "qq": "QQ", "web": "网页"}
+CONSOLE_ROLE_NAMES = {"owner": "所有者", "admin": "管理员", "readonly": "只读", "webchat": "网页对话"}
 CONSOLE_KIND_NAMES = {"image": "图片", "video": "视频", "character": "角色"}
 CONSOLE_ACTION_NAMES = {
     "login": "登录",

@@ -2,7 +2,7 @@
 
 Private chat: any text is a chat turn. Groups: only @bot, a reply to the bot, or a command.
 Admin commands (/allow /deny /quota /stats /providers /控制台) are silent for non-admins, like
-on Telegram.
+on Telegram; /控制台 also answers allowed users when CONSOLE_WEB_CHAT=true (a web-chat link).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bot.access import QUOTA_KINDS, QuotaExceeded
 from bot.access_texts import quota_text, usage_report
 from bot.admin_texts import providers_text, stats_text
 from bot.chat.service import ImageInput, conversation_key
-from bot.console_auth import console_link_text
+from bot.console_auth import console_link_text, may_ask_for_link
 from bot.error_text import describe_error
 from bot.media.download import sniff_mime
 from bot.onebot import segments as seg
@@ -69,6 +69,10 @@ async def handle_message(adapter: QQContext, event: MessageEvent) -> None:
     if command is not None and command.name in ADMIN_COMMANDS:
         if control.is_admin(user):
             await _admin(adapter, event, command.name, command.args.split())
+        elif command.name == "console" and may_ask_for_link(
+            adapter.settings, False, control.is_allowed(user, None)
+        ):
+            await _console(adapter, event, allowed=True)
         return  # silently for others: strangers need not learn these exist
     if not control.is_allowed(user, chat if event.is_group else None):
         log.info(texts.LOG_REFUSED_QQ, identity.display(user),
@@ -227,9 +231,7 @@ async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[
         return
     admin, chat = ids_of(event)
     if name == "console":
-        await reply(adapter, event, await console_link_text(
-            adapter.services.db, adapter.settings, admin, private=not event.is_group,
-            command=seg.shown_command("console")))  # fmt: skip
+        await _console(adapter, event, allowed=control.is_allowed(admin, None))
         return
     target: int | None = None
     if args:
@@ -303,3 +305,11 @@ async def _resend(adapter: QQContext, event: MessageEvent, args: list[str]) -> N
         return
     log.info(texts.LOG_ADMIN_RESENDS_JOB, identity.display(ids_of(event)[0]), job.id)
     await reply(adapter, event, texts.ADMIN_RESEND_STARTED.format(job_id=job.id))
+
+
+async def _console(adapter: QQContext, event: MessageEvent, *, allowed: bool) -> None:
+    """/控制台: the console link for an operator, the web-chat link for an allowed user."""
+    user, _ = ids_of(event)
+    await reply(adapter, event, await console_link_text(
+        adapter.services.db, adapter.settings, user, private=not event.is_group,
+        command=seg.shown_command("console"), allowed=allowed))  # fmt: skip

@@ -20,7 +20,7 @@ from bot import identity, texts
 from bot.access import QUOTA_KINDS, AccessControl, Cooldown, QuotaExceeded, Reservation
 from bot.access_texts import quota_text, usage_report
 from bot.admin_texts import providers_text, stats_text
-from bot.console_auth import console_link_text
+from bot.console_auth import console_link_text, may_ask_for_link
 from bot.logging_setup import bind_log_context
 from bot.provider_status import StatusCheck, status_checks
 from bot.services import Services
@@ -29,7 +29,7 @@ from bot.tg.common import addressed_in_group
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = ("allow", "deny", "quota", "stats", "providers", "resend", "console")
+ADMIN_COMMANDS = ("allow", "deny", "quota", "stats", "providers", "resend")
 REFUSAL_INTERVAL = 10.0  # a stranger who keeps writing hears the refusal once per this long
 GATE_GROUP = -1  # runs before every other handler group
 
@@ -57,9 +57,10 @@ def register(app: Application) -> None:
     new = filters.UpdateType.MESSAGE
     for name, callback in (
         ("allow", on_allow), ("deny", on_deny), ("quota", on_quota), ("stats", on_stats),
-        ("providers", on_providers), ("resend", on_resend), ("console", on_console),
+        ("providers", on_providers), ("resend", on_resend),
     ):  # fmt: skip
         app.add_handler(CommandHandler(name, callback, filters=new & admins))
+    app.add_handler(CommandHandler("console", on_console, filters=new))  # the gate decides
     app.add_handler(CommandHandler("usage", on_usage, filters=new))
 
 
@@ -86,6 +87,12 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if command in ADMIN_COMMANDS:
         if not control.is_admin(user.id):
             raise ApplicationHandlerStop  # silently: strangers need not learn these exist
+        return
+    if command == "console":  # admins; allowed users too when the web chat is on
+        settings = context.application.bot_data["settings"]
+        if not may_ask_for_link(settings, control.is_admin(user.id),
+                                control.is_allowed(user.id, None)):  # fmt: skip
+            raise ApplicationHandlerStop  # silently, like the admin commands
         return
     chat_id = chat.id if chat else None
     if not control.is_allowed(user.id, chat_id):
@@ -342,14 +349,16 @@ async def on_resend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_console(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/console: a one-time login link for the web console, in a private chat only."""
-    message, chat, admin = update.effective_message, update.effective_chat, update.effective_user
-    assert message is not None and chat is not None and admin is not None
+    """/console: a one-time login link for the web console (or, for an allowed user with
+    CONSOLE_WEB_CHAT=true, the web chat), in a private chat only."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    assert message is not None and chat is not None and user is not None
     services: Services = context.application.bot_data["services"]
     private = chat.type == chat.PRIVATE
     text = await console_link_text(
-        services.db, services.settings, admin.id, private=private, command="/console"
-    )
+        services.db, services.settings, user.id, private=private, command="/console",
+        allowed=access(context).is_allowed(user.id, None),
+    )  # fmt: skip
     # No preview: Telegram's servers must not fetch the link (and the link page is a form).
     await message.reply_text(text, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
