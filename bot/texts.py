@@ -833,6 +833,47 @@ WEB_CHAT_LINK = (
     "💬 网页对话登录链接（10 分钟内有效，只能使用一次）：\n{url}\n\n"
     "打开后可以在浏览器里聊天、画图、生成视频，次数和这里共用。请勿转发给他人。"
 )
+# 网页对话 (bot/console/webchat): every word the web chat page and its answers show.
+WEB_CHAT_NOT_ALLOWED = "你现在不能使用机器人。如有疑问请联系管理员。"
+WEB_CHAT_EMPTY = "请先写点什么再发送。"
+WEB_CHAT_DRAW_EMPTY = "请写出想画的内容，例如：一只橘猫在窗台上晒太阳。"
+WEB_CHAT_VIDEO_EMPTY = "请写出视频的内容，例如：海边日落，镜头缓缓推进。"
+WEB_CHAT_CUT = "（连接中断，回答已保存，刷新页面即可看到）"
+WEB_CHAT_JOB_DONE = "✅ 完成"
+WEB_CHAT_UI = {
+    "nav": "网页对话",
+    "title": "网页对话",
+    "intro": "在这里和机器人聊天、画图、生成视频。次数和在 Telegram、QQ 里共用。",
+    "placeholder": "输入消息，或写下画图、视频的描述…",
+    "send": "发送",
+    "draw": "画图",
+    "video": "视频",
+    "attach": "附图",
+    "attached": "已附图片：",
+    "remove": "移除",
+    "new": "新对话",
+    "new_done": "已开始新对话，之前的对话不再作为上下文。",
+    "options": "选项",
+    "ratio": "比例",
+    "size": "清晰度",
+    "model": "模型",
+    "duration": "时长",
+    "quality": "画质",
+    "seconds": "{n} 秒",
+    "sd": "标清",
+    "hd": "高清",
+    "auto": "自动",
+    "default": "默认（我的设置）",
+    "you": "我",
+    "bot": "机器人",
+    "job": "任务",
+    "thinking": "正在思考…",
+    "download": "下载",
+    "file_removed": "文件已按保留期限清理",
+    "offline": "连接中断，正在重新连接…",
+    "console": "返回控制台",
+    "empty": "还没有消息。发一句话试试吧。",
+}
 # Names of the console's failure reasons that /stats and the console show too.
 FAILURE_NAMES["chat_gone"] = "聊天已无法送达"
 FAILURE_NAMES["cancelled"] = "管理员已取消"
@@ -866,6 +907,8 @@ CONSOLE_UI = {
     "nav_logs": "日志",
     "nav_sessions": "会话",
     "nav_providers": "服务商",
+    "nav_chat": "网页对话",
+    "web_chat": "网页对话",
     "password_title": "用密码登录",
     "password_label": "控制台密码",
     "password_failed": "密码不对。",
@@ -1121,6 +1164,8 @@ LOG_QQ_MEDIA_NOWHERE = "QQ 用户发来的%s既没有可用的链接也没有本
 LOG_QQ_GET_IMAGE_FAILED = "向 QQ 查询图片位置失败"
 LOG_QQ_JOB_FROM = "QQ 任务 %s：%s（来自任务 %s）"
 LOG_QQ_JOB_STARTED = "QQ 任务 %s 已开始 kind=%s user=%s"
+LOG_WEB_JOB_STARTED = "网页对话任务 %s 已开始 kind=%s user=%s"
+LOG_WEB_CHAT_PAGE_LEFT = "网页对话 %s 的页面在回答结束前断开，回答已保存"
 LOG_QQ_MESSAGE_HANDLER_FAILED = "处理 QQ 消息时出错"
 LOG_REFERENCE_DOWNLOAD_FAILED = "参考图下载失败"
 LOG_REFUSED_QQ = "已拒绝 QQ 用户（不在白名单）user=%s chat=%s"

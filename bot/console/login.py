@@ -97,7 +97,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 
 
 def _signed_in(request: web.Request, new: NewSession) -> NoReturn:
-    response = web.HTTPSeeOther("/")
+    # A web-chat-only session has nothing but the web chat to see.
+    response = web.HTTPSeeOther("/chat" if new.session.web_chat_only else "/")
     response.set_cookie(
         COOKIE, new.secret, max_age=int(SESSION_TTL), httponly=True, samesite="Strict",
         secure=secure_cookies(request.app[CONSOLE].services.settings), path="/",

@@ -205,6 +205,24 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS jobs_group_seen ON jobs (chat_id, created_at) WHERE chat_id < 0;
     CREATE INDEX IF NOT EXISTS jobs_state_created ON jobs (state, created_at, failure);
     """,
+    # 12, 13: reserved for other branches (replaced by theirs when merged)
+    "SELECT 1",
+    "SELECT 1",
+    # 14: 网页对话's transcript per web identity (what the page shows after a reload: the
+    # questions, answers, notices and the jobs started from it, in order); the model's memory
+    # stays in chat_messages
+    """
+    CREATE TABLE IF NOT EXISTS web_chat_log (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        picture TEXT,
+        job_id INTEGER,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS web_chat_log_chat ON web_chat_log (chat_id, id);
+    """,
 ]
 
 

@@ -1,0 +1,144 @@
+"""A chat turn from the web chat: through the core chat service exactly as on QQ and Telegram
+(access, quota, per-user memory), the answer streamed to the page as it arrives.
+
+Rules:
+- POST /chat/turn answers with server-sent events (aiohttp-sse, as the 日志 page): `piece`
+  for each piece of the answer as the provider sends it, then `done`; or one `notice` with
+  the Chinese reason (refused, quota, provider trouble);
+- the turn runs in the services' background (bot/background.py), not in the request: a page
+  that is closed or reloaded does not lose a paid answer, it is remembered and kept in the
+  transcript (shown after a reload); a shutdown keeps the partial answer with its notice;
+- the memory key is the web identity's private conversation (`p:web:<user>`), apart from the
+  same person's Telegram or QQ chats; quotas and access are the person's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+from aiohttp_sse import sse_response
+
+from bot import identity, texts
+from bot.access import QuotaExceeded, Reservation
+from bot.access_texts import quota_text
+from bot.chat.service import ImageInput, conversation_key
+from bot.console.webchat.context import WebChat, Who, webchat_of, who
+from bot.console.webchat.media import save_upload, upload_url
+from bot.error_text import describe_error
+
+log = logging.getLogger(__name__)
+
+KEEPALIVE = 15.0  # seconds between pings: proxies drop silent streams
+Event = tuple[str, dict[str, Any]] | None  # (event name, data); None ends the stream
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/chat/turn", turn)
+    app.router.add_post("/chat/new", new_conversation)
+
+
+def memory_key(user: Who) -> str:
+    return conversation_key(user.chatter, user.person, True)
+
+
+async def turn(request: web.Request) -> web.StreamResponse:
+    webchat, user = webchat_of(request), who(request)
+    form = await request.post()
+    question = str(form.get("text", "")).strip()
+    # A POST read by fetch() (EventSource cannot send a message or a picture).
+    async with sse_response(request, allow_all_methods=True) as sse:
+        sse.ping_interval = KEEPALIVE
+        refusal = await _refusal(webchat, user, question)
+        saved = None if refusal else await save_upload(request, form.get("picture"))
+        if isinstance(saved, str):
+            refusal = saved
+        held: QuotaExceeded | Reservation | None = None
+        if refusal is None:
+            held = await webchat.console.access.reserve_chat(user.person)
+            if isinstance(held, QuotaExceeded):
+                refusal = quota_text(held, webchat.console.services.settings.quota_timezone)
+        if refusal is not None:
+            await sse.send(json.dumps({"text": refusal}, ensure_ascii=False), event="notice")
+            return sse
+        assert not isinstance(held, QuotaExceeded)
+        picture = upload_url(saved[0].name) if saved else None
+        await webchat.log.add(user.chatter, "user", question, picture=picture)
+        images = [ImageInput(saved[1], saved[2])] if saved else []
+        events: asyncio.Queue[Event] = asyncio.Queue()
+        webchat.console.services.background.spawn(
+            answer(webchat, user, question, images, held, events),
+            name=f"web chat {identity.display(user.chatter)}",
+        )  # fmt: skip
+        try:
+            while (event := await events.get()) is not None:
+                name, data = event
+                await sse.send(json.dumps(data, ensure_ascii=False), event=name)
+        except ConnectionResetError:  # the page went away: the answer goes on and is kept
+            log.info(texts.LOG_WEB_CHAT_PAGE_LEFT, identity.display(user.chatter))
+    return sse
+
+
+async def _refusal(webchat: WebChat, user: Who, question: str) -> str | None:
+    if not webchat.console.access.is_allowed(user.person, None):
+        return texts.WEB_CHAT_NOT_ALLOWED
+    if not question:
+        return texts.WEB_CHAT_EMPTY
+    limit = webchat.console.services.settings.chat_max_prompt_chars
+    if len(question) > limit:
+        return texts.PROMPT_TOO_LONG.format(length=len(question), limit=limit)
+    return None
+
+
+async def answer(
+    webchat: WebChat, user: Who, question: str, images: list[ImageInput],
+    held: Reservation | None, events: asyncio.Queue[Event],
+) -> None:  # fmt: skip
+    """One turn: stream, remember, record; every outcome also goes to the transcript."""
+    svc, access = webchat.console.services, webchat.console.access
+    key = memory_key(user)
+    try:
+        async with webchat.locks[key]:  # one answer at a time per conversation, in order
+            chat_turn = await svc.chat.start_turn(key, user.person, question, images)
+            pieces: list[str] = []
+            try:
+                async for piece in svc.chat.stream(chat_turn):
+                    pieces.append(piece)
+                    events.put_nowait(("piece", {"text": piece}))
+            except asyncio.CancelledError:  # shutdown: keep what was written, say why it ends
+                partial = "".join(pieces)
+                await webchat.log.add(user.chatter, "assistant",
+                                      f"{partial}\n\n{texts.CHAT_SHUTDOWN}" if partial.strip()
+                                      else texts.CHAT_SHUTDOWN_EMPTY)  # fmt: skip
+                raise
+            except Exception as exc:  # provider trouble: a Chinese sentence, details in the log
+                await _notice(webchat, user, events, describe_error(exc))
+                return
+            text = "".join(pieces)
+            if not text.strip():
+                await _notice(webchat, user, events, texts.ERR_INTERNAL)
+                return
+            await svc.chat.remember(chat_turn, text)
+            await webchat.log.add(user.chatter, "assistant", text)
+            provider, model = svc.chat.served.get(user.person, ("grsai", chat_turn.model))
+            await access.record_chat(user.person, user.chatter, provider, model)
+            events.put_nowait(("done", {}))
+    finally:
+        access.release(held)  # the turn held a chat slot since the check
+        events.put_nowait(None)
+
+
+async def _notice(webchat: WebChat, user: Who, events: asyncio.Queue[Event], text: str) -> None:
+    await webchat.log.add(user.chatter, "notice", text)
+    events.put_nowait(("notice", {"text": text}))
+
+
+async def new_conversation(request: web.Request) -> web.Response:
+    """新对话: the memory is forgotten (as /new); the transcript keeps a line saying so."""
+    webchat, user = webchat_of(request), who(request)
+    await webchat.console.services.chat.forget(memory_key(user))
+    await webchat.log.add(user.chatter, "notice", texts.WEB_CHAT_UI["new_done"])
+    return web.json_response({"notice": texts.WEB_CHAT_UI["new_done"]})

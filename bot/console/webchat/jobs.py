@@ -1,0 +1,147 @@
+"""画图 and 视频 from the web chat: the options /draw and /video take (the same parsers and
+checks), an attached picture as the reference, then a job like on the other platforms."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot import identity, texts
+from bot.access import QuotaExceeded
+from bot.access_texts import quota_text
+from bot.console.webchat.context import WebChat, Who, webchat_of, who
+from bot.console.webchat.events import job_view
+from bot.console.webchat.media import save_upload, upload_url
+from bot.jobs.characters import expand_mentions
+from bot.jobs.options import parse_image_options, parse_video_options
+from bot.jobs.routing import choose_provider
+from bot.providers.base import GenerationRequest
+from bot.providers.grsai_tasks import (
+    ASPECT_RATIOS,
+    IMAGE_MODELS,
+    IMAGE_SIZES,
+    VIDEO_ASPECT_RATIOS,
+    VIDEO_DURATIONS,
+    check_image_options,
+)
+from bot.store.characters import CharacterStore
+from bot.store.jobs import Job
+
+log = logging.getLogger(__name__)
+
+KINDS = ("image", "video")
+COMBINATION_TEXTS = {
+    "vip_sizes": texts.DRAW_BAD_COMBINATION_VIP,
+    "4k_vip_size": texts.DRAW_BAD_COMBINATION_4KVIP,
+}
+# The choices the page offers: exactly what /draw and /video accept.
+IMAGE_CHOICES = {"ratio": tuple(ASPECT_RATIOS), "size": tuple(IMAGE_SIZES),
+                 "model": tuple(IMAGE_MODELS)}  # fmt: skip
+VIDEO_CHOICES = {"ratio": tuple(VIDEO_ASPECT_RATIOS), "duration": tuple(VIDEO_DURATIONS),
+                 "quality": ("small", "large")}  # fmt: skip
+QUALITY_WORDS = {"small": "标清", "large": "高清"}  # the words /video takes
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/chat/job", start)
+
+
+def option_words(kind: str, form: dict[str, str]) -> list[str]:
+    """The options picked on the page, as the words a user types before a /draw or /video
+    prompt; a value the page did not offer is ignored (the user's defaults hold)."""
+    choices = IMAGE_CHOICES if kind == "image" else VIDEO_CHOICES
+    words = []
+    for name, allowed in choices.items():
+        value = form.get(name, "")
+        if value and value in [str(a) for a in allowed]:
+            words.append(QUALITY_WORDS.get(value, value) if name == "quality" else value)
+    return words
+
+
+async def start(request: web.Request) -> web.Response:
+    """POST /chat/job: kind, prompt, options, an optional picture → {"job": …} or {"notice": …}."""
+    webchat, user = webchat_of(request), who(request)
+    form = await request.post()
+    kind = str(form.get("kind", ""))
+    prompt = str(form.get("prompt", "")).strip()
+    if kind not in KINDS:
+        return web.json_response({"notice": texts.ERR_BAD_REQUEST}, status=400)
+    if not webchat.console.access.is_allowed(user.person, None):
+        return web.json_response({"notice": texts.WEB_CHAT_NOT_ALLOWED}, status=403)
+    fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    request_or_text = await generation_request(webchat, user, kind, prompt, fields)
+    if isinstance(request_or_text, str):
+        return web.json_response({"notice": request_or_text})
+    saved = await save_upload(request, form.get("picture"))
+    if isinstance(saved, str):
+        return web.json_response({"notice": saved})
+    picture = upload_url(saved[0].name) if saved else None
+    if saved:
+        request_or_text.references = [str(saved[0])]
+    await webchat.log.add(user.chatter, "user", f"{texts.WEB_CHAT_UI[kind_word(kind)]}：{prompt}",
+                          picture=picture)  # fmt: skip
+    launched = await launch(webchat, user, request_or_text)
+    if isinstance(launched, str):
+        await webchat.log.add(user.chatter, "notice", launched)
+        return web.json_response({"notice": launched})
+    return web.json_response({"job": job_view(launched)})
+
+
+def kind_word(kind: str) -> str:
+    return "draw" if kind == "image" else "video"
+
+
+async def generation_request(
+    webchat: WebChat, user: Who, kind: str, prompt: str, form: dict[str, str]
+) -> GenerationRequest | str:
+    """The request /draw or /video would make of these options and prompt, or why not."""
+    svc = webchat.console.services
+    if not prompt:
+        return texts.WEB_CHAT_DRAW_EMPTY if kind == "image" else texts.WEB_CHAT_VIDEO_EMPTY
+    limit = svc.settings.chat_max_prompt_chars
+    if len(prompt) > limit:
+        return texts.PROMPT_TOO_LONG.format(length=len(prompt), limit=limit)
+    defaults = (await svc.prefs.prefs(user.person)).get("image" if kind == "image" else "video", {})
+    argument = " ".join([*option_words(kind, form), prompt])
+    if kind == "image":
+        parsed = parse_image_options(argument, defaults)
+        params = parsed.params
+        problem = check_image_options(str(params["model"]), str(params["image_size"]),
+                                      str(params["aspect_ratio"]))  # fmt: skip
+        if problem:
+            return COMBINATION_TEXTS.get(problem, texts.ERR_BAD_REQUEST)
+        return GenerationRequest("image", parsed.prompt, params, [])
+    parsed = parse_video_options(argument, defaults)
+    characters = await CharacterStore(svc.db).names(user.person)
+    expanded, unknown = expand_mentions(parsed.prompt, characters)
+    if unknown:
+        return texts.VIDEO_UNKNOWN_CHARACTER.format(name=unknown[0])
+    return GenerationRequest("video", expanded, parsed.params, [])
+
+
+async def launch(webchat: WebChat, user: Who, request: GenerationRequest) -> Job | str:
+    """Quota, the job row, the transcript's job line, then the runner; the Chinese refusal
+    when the quota is used up (nothing was spent).
+
+    To be replaced by bot.usecases.launch.launch_job (moving into the core in parallel):
+    `launch_job(services, request, Origin(user.person, user.chatter), show_status)` with a
+    show_status that adds the transcript line and returns None.
+    """
+    svc, access = webchat.console.services, webchat.console.access
+    held = await access.reserve_job(user.person, request.kind)
+    if isinstance(held, QuotaExceeded):
+        return quota_text(held, svc.settings.quota_timezone)
+    try:
+        provider, request = await choose_provider(svc.providers, svc.jobs, request)
+        job = await svc.jobs.create(
+            request=request, provider=provider, user_id=user.person, chat_id=user.chatter,
+            thread_id=None, reply_to_id=None,
+        )  # fmt: skip
+        await access.record_job(job)  # counts until the job fails
+    finally:
+        access.release(held)
+    await webchat.log.add(user.chatter, "job", job_id=job.id)
+    svc.runner.start(job)
+    log.info(texts.LOG_WEB_JOB_STARTED, job.id, job.kind, identity.display(user.chatter))
+    return job

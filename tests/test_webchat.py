@@ -1,0 +1,301 @@
+"""网页对话 without a browser: who gets a web-chat link, what a web-chat-only session may reach,
+the media routes' limits, text shown as text, quotas and access as on the other platforms.
+(The page itself, streaming and a generation, in a real browser: tests/test_webchat_browser.py.)"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot import identity, texts
+from bot.console_auth import console_link_text, may_ask_for_link
+from bot.providers.base import GenerationRequest
+from bot.store.jobs import SavedFile
+from tests.console_harness import RunningConsole, console_on
+from tests.fakes.grsai import ChatScript, FakeGrsAI
+from tests.fakes.telegram import FakeTelegram
+from tests.harness import RunningBot, make_settings
+from tests.media import make_png
+
+ADMIN = 9001
+USER = 1001
+OTHER = 1002
+STRANGER = 3003
+PAGES = ["/", "/jobs", "/jobs/1", "/gallery", "/users", "/settings", "/providers", "/logs",
+         "/sessions"]  # fmt: skip
+NOT_PAGES = ["/media/x.png", "/thumb/1/0", "/logs/stream"]
+CHANGES = ["/jobs/1/cancel", "/jobs/1/resend", "/users/access", "/users/quota",
+           "/sessions/1/revoke", "/providers/check", "/settings/public"]  # fmt: skip
+
+
+@pytest.fixture
+def overrides() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+async def console(tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path, overrides: dict[str, Any]
+                  ) -> AsyncIterator[RunningConsole]:  # fmt: skip
+    settings = make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[ADMIN],
+                             bot_public=False, bot_allowed_ids=[USER, OTHER],
+                             console_web_chat=True, **overrides)  # fmt: skip
+    async with console_on(settings) as running:
+        yield running
+
+
+def events_of(body: str) -> list[tuple[str, dict[str, Any]]]:
+    """(event, data) of a server-sent event stream."""
+    found = []
+    for block in body.replace("\r\n", "\n").split("\n\n"):
+        name, data = "message", []
+        for line in block.split("\n"):
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].strip())
+        if data:
+            found.append((name, json.loads("\n".join(data))))
+    return found
+
+
+async def turn(client: httpx.AsyncClient, csrf: str, text: str, **files: Any
+               ) -> list[tuple[str, dict[str, Any]]]:  # fmt: skip
+    answer = await client.post("/chat/turn", data={"text": text}, files=files or None,
+                               headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    return events_of(answer.text)
+
+
+# -- identities and links -------------------------------------------------------------------
+
+
+def test_web_identities_are_their_own_range_and_read_back() -> None:
+    for shown in ("web:1001", "web:qq:777"):
+        ident = identity.parse(shown)
+        assert identity.platform_of(ident) == "web" and identity.display(ident) == shown
+    assert identity.parse("web:1001") not in (1001, identity.qq_user(1001))
+    assert identity.person_of_web(identity.web_user(identity.qq_user(5))) == identity.qq_user(5)
+    for bad in ("web:-100123", "web:qqgroup:5", "web:web:1", "web:0", "web:"):
+        with pytest.raises(ValueError):
+            identity.parse(bad)
+
+
+async def test_web_chat_link_only_when_on_and_only_for_allowed_users(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    for on in (False, True):
+        settings = make_settings(tg, grsai, tmp_path / f"data{on}", bot_admin_ids=[ADMIN],
+                                 bot_public=False, console_web_chat=on)  # fmt: skip
+        assert may_ask_for_link(settings, True, False)
+        assert may_ask_for_link(settings, False, True) is on
+        assert not may_ask_for_link(settings, False, False)
+        async with console_on(settings) as running:
+            db = running.services.db
+            allowed = await console_link_text(db, settings, USER, private=True,
+                                              command="/console", allowed=True)  # fmt: skip
+            stranger = await console_link_text(db, settings, STRANGER, private=True,
+                                               command="/console", allowed=False)  # fmt: skip
+            admin = await console_link_text(db, settings, ADMIN, private=True,
+                                             command="/console", allowed=True)  # fmt: skip
+            assert stranger == texts.CONSOLE_NO_ROLE
+            assert "/login/" in admin and admin.startswith(texts.CONSOLE_LINK[:10])
+            if on:
+                assert allowed.startswith(texts.WEB_CHAT_LINK[:10]) and "/login/" in allowed
+            else:
+                assert allowed == texts.CONSOLE_NO_ROLE
+
+
+@pytest.mark.parametrize("settings_overrides", [{"bot_public": False, "bot_allowed_ids": [USER],
+                                                 "console_web_chat": True}])  # fmt: skip
+async def test_console_command_gives_an_allowed_user_a_web_chat_link_and_strangers_nothing(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    chat = tg.private_chat(USER)
+    tg.send_text(chat, USER, "/console")
+    await tg.wait_for(lambda: len(tg.bot_messages(chat["id"])) >= 1, timeout=30)
+    text = tg.bot_messages(chat["id"])[0]["text"]
+    assert text.startswith(texts.WEB_CHAT_LINK[:10]) and "/login/" in text
+    stranger = tg.private_chat(STRANGER)
+    tg.send_text(stranger, STRANGER, "/console")
+    tg.send_text(chat, USER, "/usage")  # answered after the stranger's /console was handled
+    await tg.wait_for(lambda: len(tg.bot_messages(chat["id"])) >= 2, timeout=30)
+    assert tg.bot_messages(stranger["id"]) == []
+
+
+@pytest.mark.parametrize("settings_overrides", [{"bot_public": False, "bot_allowed_ids": [USER]}])
+async def test_console_command_is_silent_for_users_while_the_web_chat_is_off(
+    tg: FakeTelegram, bot: RunningBot
+) -> None:
+    chat = tg.private_chat(USER)
+    tg.send_text(chat, USER, "/console")
+    tg.send_text(chat, USER, "/usage")
+    await tg.wait_for(lambda: len(tg.bot_messages(chat["id"])) >= 1, timeout=30)
+    assert all("/login/" not in m["text"] for m in tg.bot_messages(chat["id"]))
+
+
+# -- what a web-chat-only session reaches ---------------------------------------------------
+
+
+async def test_web_chat_only_session_is_refused_on_console_pages(console: RunningConsole) -> None:
+    client, csrf = await console.web_chatter(USER)
+    async with aclosing(client):
+        for path in PAGES:
+            answer = await client.get(path)
+            assert answer.status_code == 303 and answer.headers["location"] == "/chat", path
+        for path in NOT_PAGES:
+            assert (await client.get(path)).status_code == 403, path
+        for path in CHANGES:
+            answer = await client.post(path, data={"csrf": csrf, "target": str(USER)})
+            assert answer.status_code == 403, path
+        page = await client.get("/chat")
+        assert page.status_code == 200
+        for nav in ("/users", "/settings", "/jobs"):  # no console link on the page
+            assert f'href="{nav}"' not in page.text
+        # Without the CSRF token a message is refused too.
+        assert (await client.post("/chat/turn", data={"text": "你好"})).status_code == 403
+        assert (await client.post("/logout", data={"csrf": csrf})).status_code == 303
+        assert (await client.get("/chat")).status_code == 303  # logged out
+
+
+async def test_web_chat_session_ends_when_the_user_is_denied(console: RunningConsole) -> None:
+    client, _ = await console.web_chatter(USER)
+    async with aclosing(client):
+        await console.access.set_allowed(USER, False, ADMIN)
+        answer = await client.get("/chat")
+        assert answer.status_code == 303 and answer.headers["location"] == "/login-help"
+
+
+async def test_a_web_chat_link_is_no_console_link_for_a_stranger(console: RunningConsole) -> None:
+    async with console.client() as client:
+        link = await console.web_chat_link(STRANGER)  # issued, but the stranger is not allowed
+        answer = await client.post(link)
+        assert answer.status_code == 403
+
+
+async def test_routes_without_a_session_are_refused(console: RunningConsole) -> None:
+    async with console.client() as client:
+        assert (await client.get("/chat")).headers["location"] == "/login-help"
+        for path in ("/chat/events", "/chat/upload/" + "a" * 64 + ".png", "/chat/result/1/0"):
+            assert (await client.get(path)).status_code == 401, path
+        for path in ("/chat/turn", "/chat/job", "/chat/new"):
+            assert (await client.post(path, data={"csrf": "x"})).status_code == 401, path
+
+
+# -- media ----------------------------------------------------------------------------------
+
+
+async def test_media_routes_refuse_dotdot_and_another_web_users_files(
+    console: RunningConsole, grsai: FakeGrsAI
+) -> None:
+    grsai.script_chat(ChatScript(text="好的"))
+    mine, csrf = await console.web_chatter(USER)
+    theirs, _ = await console.web_chatter(OTHER)
+    picture = make_png(8, 8)
+    name = hashlib.sha256(picture).hexdigest() + ".png"
+    async with aclosing(mine), aclosing(theirs):
+        events = await turn(mine, csrf, "看看这张图", picture=("a.png", picture, "image/png"))
+        assert events[-1][0] == "done", events
+        assert (await mine.get(f"/chat/upload/{name}")).content == picture
+        assert (await theirs.get(f"/chat/upload/{name}")).status_code == 404
+        # A result: only the web identity whose chat the job belongs to.
+        media = console.services.settings.media_dir
+        media.mkdir(parents=True, exist_ok=True)
+        (media / "r.png").write_bytes(picture)
+        outside = console.services.settings.bot_data_dir / "secret.png"
+        outside.write_bytes(picture)
+        jobs = []
+        for path in (media / "r.png", outside):
+            job = await console.services.jobs.create(
+                request=GenerationRequest("image", "猫", {}), provider="grsai", user_id=USER,
+                chat_id=identity.web_user(USER), thread_id=None, reply_to_id=None,
+            )  # fmt: skip
+            saved = SavedFile(str(path), len(picture), "x", "image/png")
+            jobs.append(await console.services.jobs.update(job, state="done", files=[saved]))
+        assert (await mine.get(f"/chat/result/{jobs[0].id}/0")).content == picture
+        assert (await theirs.get(f"/chat/result/{jobs[0].id}/0")).status_code == 404
+        assert (await mine.get(f"/chat/result/{jobs[1].id}/0")).status_code == 404  # outside
+        assert (await mine.get(f"/chat/result/{jobs[0].id}/1")).status_code == 404
+        own = f"web/{identity.web_user(USER)}/{name}"
+        for path in ("/chat/upload/..%2F..%2Fsecret.png", "/chat/upload/%2E%2E",
+                     f"/chat/upload/..%2F{identity.web_user(USER)}%2F{name}",
+                     "/chat/upload/../../secret.png", f"/media/{own}"):  # fmt: skip
+            answer = await theirs.get(path)
+            assert answer.status_code in (303, 403, 404), path  # 303: back to the chat
+            assert answer.content != picture, path
+
+
+# -- text as text, quotas, memory -----------------------------------------------------------
+
+
+async def test_a_script_prompt_and_answer_are_shown_as_text(
+    console: RunningConsole, grsai: FakeGrsAI
+) -> None:
+    grsai.script_chat(ChatScript(text="<script>alert('答')</script>"))
+    client, csrf = await console.web_chatter(USER)
+    async with aclosing(client):
+        events = await turn(client, csrf, "<script>alert('问')</script>")
+        pieces = "".join(e[1]["text"] for e in events if e[0] == "piece")
+        assert pieces == "<script>alert('答')</script>"  # data for textContent, as sent
+        page = (await client.get("/chat")).text
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#39;问&#39;)" in page
+    assert "&lt;script&gt;alert(&#39;答&#39;)" in page
+
+
+@pytest.mark.parametrize("overrides", [{"quota_chat_per_day": 1, "quota_images_per_day": 0}])
+async def test_quotas_hold_in_the_web_chat_and_are_the_persons_own(
+    console: RunningConsole, grsai: FakeGrsAI
+) -> None:
+    grsai.script_chat(ChatScript(text="第一次回答"))
+    client, csrf = await console.web_chatter(USER)
+    async with aclosing(client):
+        first = await turn(client, csrf, "你好")
+        assert first[-1][0] == "done"
+        second = await turn(client, csrf, "再问一次")
+        assert [e[0] for e in second] == ["notice"] and "次数已用完" in second[0][1]["text"]
+        drawn = await client.post("/chat/job", data={"kind": "image", "prompt": "一只猫"},
+                                  headers={"X-CSRF-Token": csrf})  # fmt: skip
+        assert "次数已用完" in drawn.json()["notice"]
+    assert grsai.submissions("image") == []
+    # Counted for the person (shared with their Telegram chats), from the web chat's chat id.
+    assert (await console.access.used_today(USER))["chat"] == 1
+
+
+async def test_memory_is_per_web_user_and_new_conversation_forgets_it(
+    console: RunningConsole, grsai: FakeGrsAI
+) -> None:
+    for answer in ("记住了", "你叫小明", "其他人"):
+        grsai.script_chat(ChatScript(text=answer))
+    client, csrf = await console.web_chatter(USER)
+    other, other_csrf = await console.web_chatter(OTHER)
+    async with aclosing(client), aclosing(other):
+        await turn(client, csrf, "我叫小明")
+        await turn(client, csrf, "我叫什么？")
+        await turn(other, other_csrf, "我叫什么？")
+        chats = grsai.requests_to("/v1/chat/completions")
+        second = chats[1].json["messages"]
+        assert any(m["content"] == "我叫小明" for m in second)
+        third = chats[2].json["messages"]
+        assert not any(m["content"] == "我叫小明" for m in third)
+        forgot = await client.post("/chat/new", headers={"X-CSRF-Token": csrf})
+        assert forgot.json()["notice"] == texts.WEB_CHAT_UI["new_done"]
+    assert await console.services.chat.conversations.history(f"p:{identity.web_user(USER)}") == []
+
+
+async def test_refused_when_the_person_is_denied_while_the_operator_session_stays(
+    console: RunningConsole,
+) -> None:
+    """An operator's session chats as web:<operator>; a read-only operator who may not use
+    the bot is told so (the same access rules)."""
+    await console.auth.set_role(4004, "readonly", ADMIN)
+    client, csrf = await console.logged_in(4004)
+    async with aclosing(client):
+        events = await turn(client, csrf, "你好")
+    assert events == [("notice", {"text": texts.WEB_CHAT_NOT_ALLOWED})]
