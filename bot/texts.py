@@ -839,7 +839,7 @@ WEB_CHAT_EMPTY = "请先写点什么再发送。"
 WEB_CHAT_DRAW_EMPTY = "请写出想画的内容，例如：一只橘猫在窗台上晒太阳。"
 WEB_CHAT_VIDEO_EMPTY = "请写出视频的内容，例如：海边日落，镜头缓缓推进。"
 WEB_CHAT_CUT = "（连接中断，回答已保存，刷新页面即可看到）"
-WEB_CHAT_JOB_DONE = "✅ 完成"
+WEB_CHAT_JOB_DONE = "生成完成"
 WEB_CHAT_UI = {
     "nav": "网页对话",
     "title": "网页对话",

@@ -57,6 +57,9 @@
       item.appendChild(bubble);
       add(item);
     }
+    // Views can arrive out of order (the launch answer after the first change): keep the newest.
+    if (Number(item.getAttribute("data-updated") || 0) > job.updated) { return; }
+    item.setAttribute("data-updated", String(job.updated));
     item.setAttribute("data-state", job.state);
     item.querySelector(".status").textContent = job.status;
     var results = item.querySelector(".results");
@@ -241,7 +244,17 @@
   // Jobs change while the page is open: each change replaces the job's status, then its result.
   if (window.EventSource) {
     var source = new EventSource("/chat/events");
-    source.onopen = function () { root.setAttribute("data-following", "1"); };
+    // (Re)connected: jobs that changed while the stream was down are read once.
+    source.onopen = function () {
+      list.querySelectorAll(".msg-job").forEach(function (item) {
+        var state = item.getAttribute("data-state");
+        if (state === "done" || state === "failed" || state === "interrupted") { return; }
+        fetch("/chat/job/" + item.getAttribute("data-job"), {credentials: "same-origin"})
+          .then(function (r) { return r.json(); })
+          .then(function (answer) { if (answer.job) { showJob(answer.job); } });
+      });
+      root.setAttribute("data-following", "1");
+    };
     source.onmessage = function (event) {
       var update = JSON.parse(event.data);
       if (update.job) { showJob(update.job); }

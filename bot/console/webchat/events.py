@@ -41,10 +41,11 @@ def job_view(job: Job, queue_ahead: int = 0) -> dict[str, Any]:
          "present": Path(saved.path).is_file()}
         for index, saved in enumerate(job.files)
     ] if done else []  # fmt: skip
-    status = texts.WEB_CHAT_JOB_DONE if done else status_text(job, queue_ahead)
+    status = status_text(job, queue_ahead)
+    if done:  # what was made, and that it is done (the picture or video follows)
+        status = status.split("\n", 1)[0] + "\n" + texts.WEB_CHAT_JOB_DONE
     return {"id": job.id, "kind": job.kind, "state": job.state, "prompt": shown_prompt(job.request),
-            "status": status, "files": files, "ended": job.state in ("done", "failed",
-                                                                     "interrupted")}  # fmt: skip
+            "status": status, "files": files, "updated": job.updated_at}  # fmt: skip
 
 
 class WebJobEvents:
@@ -81,8 +82,14 @@ class WebJobEvents:
     async def send_text(self, job: Job, text: str) -> None:
         self.publish(job.chat_id, {"notice": text})
 
-    async def close(self) -> None:
+    def end_followers(self) -> None:
+        """Open pages end their streams (shutdown is quick; browsers reconnect later)."""
         for pages in self._pages.values():
             for queue in pages:
-                with contextlib.suppress(asyncio.QueueFull):
-                    queue.put_nowait({"end": True})
+                if queue.full():
+                    with contextlib.suppress(asyncio.QueueEmpty):
+                        queue.get_nowait()
+                queue.put_nowait({"end": True})
+
+    async def close(self) -> None:
+        self.end_followers()

@@ -3,6 +3,7 @@ checks), an attached picture as the reference, then a job like on the other plat
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from aiohttp import web
@@ -45,6 +46,16 @@ QUALITY_WORDS = {"small": "标清", "large": "高清"}  # the words /video takes
 
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/chat/job", start)
+    app.router.add_get("/chat/job/{id:\\d+}", show)
+
+
+async def show(request: web.Request) -> web.Response:
+    """A job's view now: a page that (re)connects its event stream catches up with it."""
+    webchat, user = webchat_of(request), who(request)
+    job = await webchat.console.services.jobs.get(int(request.match_info["id"]))
+    if job is None or job.chat_id != user.chatter:
+        return web.json_response({}, status=404)
+    return web.json_response({"job": job_view(job)})
 
 
 def option_words(kind: str, form: dict[str, str]) -> list[str]:
@@ -78,7 +89,7 @@ async def start(request: web.Request) -> web.Response:
         return web.json_response({"notice": saved})
     picture = upload_url(saved[0].name) if saved else None
     if saved:
-        request_or_text.references = [str(saved[0])]
+        request_or_text = dataclasses.replace(request_or_text, references=[str(saved[0])])
     await webchat.log.add(user.chatter, "user", f"{texts.WEB_CHAT_UI[kind_word(kind)]}：{prompt}",
                           picture=picture)  # fmt: skip
     launched = await launch(webchat, user, request_or_text)

@@ -23,6 +23,11 @@ def mount(app: web.Application, console: Console, router: EventsRouter | None) -
     chat.add_routes(app)
     jobs.add_routes(app)
     media.add_routes(app)
+
+    async def end_streams(_: web.Application) -> None:
+        webchat.events.end_followers()
+
+    app.on_shutdown.append(end_streams)
     if router is not None:
         router.set(webchat.events.capabilities.name, webchat.events)
     return webchat
