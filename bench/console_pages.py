@@ -43,12 +43,12 @@ from PIL import Image
 
 from bench.load import Result, _pct, _storm
 from bench.report import DOC, REPO, code_version, command, machine, write_section
-from bot import identity
-from bot.access import AccessControl
 from bot.console.app import bound_port, build_console_app, serve_console
-from bot.console_auth import ConsoleAuth
-from bot.services import Services
-from bot.store.db import Database
+from bot.core import identity
+from bot.core.access import AccessControl
+from bot.core.console_auth import ConsoleAuth
+from bot.core.services import Services
+from bot.core.store.db import Database
 from tests.console_harness import CSRF_RE
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
@@ -57,7 +57,7 @@ from tests.process import BotProcess, bot_env, free_port
 
 START = "<!-- console_pages:start -->"
 END = "<!-- console_pages:end -->"
-WATCHED = ["bot/console", "bot/store/db.py", "bot/store/usage.py"]
+WATCHED = ["bot/console", "bot/core/store/db.py", "bot/core/store/usage.py"]
 ADMIN = 9001
 JOBS = 100_000
 USERS = 5_000

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.providers.http import make_http_client
+from bot.core.providers.http import make_http_client
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.juhe import FakeJuhe
 from tests.fakes.onebot import FakeNapCat

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot import texts
+from bot.core import texts
 from tests.fakes.grsai import CHAT_PATH, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot

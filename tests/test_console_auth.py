@@ -1,4 +1,4 @@
-"""The console's settings and its login core (bot/console_auth.py): links work once and for
+"""The console's settings and its login core (bot/core/console_auth.py): links work once and for
 ten minutes, sessions last seven days and can be revoked, roles decide who gets in."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
-from bot.config import Settings
-from bot.console_auth import (
+from bot.core import texts
+from bot.core.config import Settings
+from bot.core.console_auth import (
     LOGIN_TTL,
     SESSION_TTL,
     ConsoleAuth,
@@ -18,7 +18,7 @@ from bot.console_auth import (
     plain_http_warning,
     secure_cookies,
 )
-from bot.store.db import Database
+from bot.core.store.db import Database
 
 ADMIN = 1001
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from bot import identity, texts
-from bot.providers.base import GenerationRequest
-from bot.store.usage import UsageRecord
+from bot.core import identity, texts
+from bot.core.providers.base import GenerationRequest
+from bot.core.store.usage import UsageRecord
 from tests.console_harness import RunningConsole, bot_with_console
 from tests.fakes.grsai import ChatScript, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
@@ -185,7 +185,7 @@ async def test_the_gallery_shows_a_result_and_the_main_pages_render(
     # A warning logged now appears on the open page (SSE), without reloading.
     live = page.locator("#logs li", has_text="网络")
     for _ in range(600):  # until the page's stream is connected and shows it
-        logging.getLogger("bot.jobs").warning("任务 9 发送失败（网络），稍后重试")
+        logging.getLogger("bot.core.jobs").warning("任务 9 发送失败（网络），稍后重试")
         if await live.count():
             break
         await page.wait_for_timeout(50)
@@ -195,7 +195,7 @@ async def test_the_gallery_shows_a_result_and_the_main_pages_render(
 
 async def seed_history(bot: RunningBot) -> None:
     """30 days of made-up usage and a few jobs in other states (for the screenshots)."""
-    from bot.access import AccessControl
+    from bot.core.access import AccessControl
 
     services = bot.services
     assert bot.app is not None

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
-from bot.store.jobs import Job
+from bot.core import texts
+from bot.core.store.jobs import Job
 from tests.console_harness import RunningConsole, bot_with_console
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
@@ -149,6 +149,6 @@ async def test_access_and_quota_changes_act_like_the_commands(
 
 
 def control_ident(text: str) -> int:
-    from bot import identity
+    from bot.core import identity
 
     return identity.parse(text)

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from bot.console import queries
-from bot.store.db import Database
+from bot.core.store.db import Database
 
 # A plan step that reads every row of a table ("SCAN usage", "SCAN u"), not an index.
 TABLE_SCAN = re.compile(r"^SCAN (usage|jobs|u|j)$")

@@ -7,9 +7,9 @@ from __future__ import annotations
 from contextlib import aclosing
 from pathlib import Path
 
-from bot import texts
-from bot.access import AccessControl
-from bot.services import Services
+from bot.core import texts
+from bot.core.access import AccessControl
+from bot.core.services import Services
 from tests.console_harness import RunningConsole
 from tests.fakes.grsai import CHAT_PATH, ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram

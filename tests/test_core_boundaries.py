@@ -1,9 +1,15 @@
-"""The layout is the architecture: a platform-free core, one package per platform adapter.
+"""The layout is the architecture, enforced by folder (docs/architecture.md draws it).
 
-- core modules import no platform code (python-telegram-bot, bot.tg, bot.onebot);
+- bot/core/ (conversations, jobs, providers, storage, access, texts, use cases) imports no
+  platform library, no adapter and not the runtime;
+- bot/tg/, bot/onebot/ and bot/console/ are adapters: none imports another, nor the runtime that
+  owns them (only its interface, bot/runtime/host.py and http.py);
+- the two chat platforms share one sub-layout: app.py (the runtime's peer), capabilities.py,
+  context.py and the packages handlers/ → outbound/ → protocol/, each importing only itself
+  and the ones to its right, plus capabilities.py and context.py (which read no handler);
 - no module of bot/ takes part in an import circle, counting imports inside functions (a
   hidden import is still a circle);
-- every adapter declares its Capabilities (bot/platform.py), and they differ where the
+- every adapter declares its Capabilities (bot/core/platform.py), and they differ where the
   platforms do.
 """
 
@@ -13,17 +19,14 @@ import ast
 from pathlib import Path
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
-# Platform-free: the conversations, jobs, providers, storage, access and quotas, texts, the
-# platform interface and the plumbing under them. Left out on purpose: bot/tg and bot/onebot
-# (the adapters), and the start-up modules that wire them (main.py, check.py,
-# settings_check.py).
-CORE = (
-    "chat", "jobs", "providers", "store", "media", "access.py", "access_texts.py",
-    "identity.py", "texts.py", "platform.py", "background.py", "retention.py",
-    "error_text.py", "services.py", "provider_status.py", "zone_names.py", "redact.py",
-    "logging_setup.py", "config.py", "console_auth.py",
-)  # fmt: skip
-PLATFORM = ("telegram", "bot.tg", "bot.onebot")
+CORE = "bot.core"
+ADAPTERS = ("bot.tg", "bot.onebot", "bot.console")
+CHAT_PLATFORMS = ("bot.tg", "bot.onebot")
+# Libraries only an adapter or the runtime may use.
+PLATFORM_LIBRARIES = ("telegram", "websockets", "aiohttp", "jinja2")
+LAYERS = ("handlers", "outbound", "protocol")  # each may import only those after it
+SHARED = ("capabilities", "context")  # every layer may read them; they read below handlers
+SUB_LAYOUT = {"__init__.py", "app.py", "capabilities.py", *LAYERS}  # context.py: see below
 
 
 def _modules() -> dict[str, Path]:
@@ -96,25 +99,51 @@ def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
     return circles
 
 
-def test_core_modules_import_no_platform_code() -> None:
+def _under(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def test_the_core_imports_no_platform_adapter_or_runtime() -> None:
     modules = _modules()
-    by_path = {path: name for name, path in modules.items()}
-    files: list[Path] = []
-    for name in CORE:
-        target = BOT / name
-        assert target.exists(), f"CORE names a missing module: {name}"
-        files += sorted(target.rglob("*.py")) if target.is_dir() else [target]
-    assert len(files) > 30
+    core = {name: path for name, path in modules.items() if _under(name, CORE)}
+    assert len(core) > 50
+    forbidden = (*PLATFORM_LIBRARIES, *ADAPTERS, "bot.runtime")
     offenders = [
-        f"{path.relative_to(BOT)}: {name}"
-        for path in files
-        for name in _imported(by_path[path], path)
-        if name in PLATFORM or name.startswith(tuple(p + "." for p in PLATFORM))
+        f"{name}: {imported}"
+        for name, path in core.items()
+        for imported in _imported(name, path)
+        if any(_under(imported, f) for f in forbidden)
     ]
     assert offenders == []
+    # Nothing of the old flat layout is left beside the four folders.
+    loose = sorted(p.name for p in BOT.iterdir() if p.suffix == ".py" or
+                   (p.is_dir() and p.name not in ("core", "runtime", "tg", "onebot", "console",
+                                                  "__pycache__")))  # fmt: skip
+    assert loose == ["__init__.py", "__main__.py"]
 
 
-ADAPTERS = ("bot.tg", "bot.onebot", "bot.console")
+def test_the_chat_platforms_share_one_sub_layout_and_its_layers() -> None:
+    for platform in CHAT_PLATFORMS:
+        folder = BOT / platform.split(".")[1]
+        found = {p.name for p in folder.iterdir() if p.name not in ("__pycache__", "context.py")}
+        assert found == SUB_LAYOUT, platform
+    modules = _modules()
+    offenders = []
+    for platform in CHAT_PLATFORMS:
+        for name, path in modules.items():
+            if not _under(name, platform) or name.split(".")[2:3] == ["app"]:
+                continue
+            own = name.split(".")[2] if name.count(".") >= 2 else ""
+            # The shared holders (the connection, the pacer, the limits) sit on outbound.
+            allowed = LAYERS[LAYERS.index(own) :] if own in LAYERS else LAYERS[1:]
+            for imported in _imported(name, path):
+                if not _under(imported, platform) or imported == platform:
+                    continue
+                part = imported.split(".")[2]
+                if part in SHARED or part in allowed:
+                    continue
+                offenders.append(f"{name}: {imported}")
+    assert offenders == []
 
 
 def _offenders(package: str, forbidden: tuple[str, ...]) -> list[str]:
@@ -134,7 +163,8 @@ def test_no_adapter_imports_another_or_the_runtime_that_owns_them() -> None:
     itself (which imports them all)."""
     for adapter in ADAPTERS:
         others = tuple(a for a in ADAPTERS if a != adapter)
-        assert _offenders(adapter, (*others, "bot.runtime.runtime", "bot.main")) == [], adapter
+        owners = ("bot.runtime.runtime", "bot.runtime.main")
+        assert _offenders(adapter, (*others, *owners)) == [], adapter
 
 
 def test_the_adapter_check_sees_an_import_of_another_adapter() -> None:
@@ -146,27 +176,27 @@ def test_the_adapter_check_sees_an_import_of_another_adapter() -> None:
         root = Path(folder) / "bot"
         (root / "tg").mkdir(parents=True)
         (root / "onebot").mkdir()
-        (root / "tg" / "app.py").write_text("from bot.onebot.adapter import attach\n")
-        (root / "onebot" / "adapter.py").write_text("x = 1\n")
+        (root / "tg" / "app.py").write_text("from bot.onebot.app import attach\n")
+        (root / "onebot" / "app.py").write_text("x = 1\n")
         BOT = root
         try:
             found = _offenders("bot.tg", ("bot.onebot",))
-            assert found == ["bot.tg.app: bot.onebot.adapter",
-                             "bot.tg.app: bot.onebot.adapter.attach"]
+            assert found == ["bot.tg.app: bot.onebot.app",
+                             "bot.tg.app: bot.onebot.app.attach"]
         finally:
             BOT = saved
 
 
 def test_the_console_imports_no_platform_adapter() -> None:
     """The web console is beside the platforms, not on top of them: it works through the
-    core (AccessControl, the runner) and its own login core (bot/console_auth.py)."""
+    core (AccessControl, the runner) and its own login core (bot/core/console_auth.py)."""
     modules = _modules()
     found = [
         f"{name}: {imported}"
         for name, path in modules.items()
         if name.startswith("bot.console")
         for imported in _imported(name, path)
-        if imported in PLATFORM or imported.startswith(tuple(p + "." for p in PLATFORM))
+        if any(_under(imported, p) for p in ("telegram", *CHAT_PLATFORMS))
     ]
     assert any(name.startswith("bot.console.") for name in modules) and found == []
     # ... and no platform imports the console app (only its login core).
@@ -190,14 +220,14 @@ def test_circle_finder_finds_a_circle_through_three_modules() -> None:
     assert _circles(graph) == [["a", "b", "c"]]
 
 
-# --- the platform interface (bot/platform.py) -------------------------------------------
+# --- the platform interface (bot/core/platform.py) -------------------------------------------
 
 
 def test_each_adapter_declares_capabilities_that_differ_where_the_platforms_do() -> None:
-    from bot import identity
-    from bot.onebot.platform import QQ
-    from bot.platform import MB, Capabilities
-    from bot.tg.platform import TELEGRAM
+    from bot.core import identity
+    from bot.core.platform import MB, Capabilities
+    from bot.onebot.capabilities import QQ
+    from bot.tg.capabilities import TELEGRAM
 
     assert isinstance(TELEGRAM, Capabilities) and isinstance(QQ, Capabilities)
     # The name is the identity namespace jobs are routed by.
@@ -215,9 +245,9 @@ def test_each_adapter_declares_capabilities_that_differ_where_the_platforms_do()
 def test_telegram_upload_limit_follows_the_deployment() -> None:
     from pydantic import SecretStr
 
-    from bot.config import Settings
-    from bot.platform import MB
-    from bot.tg.platform import capabilities
+    from bot.core.config import Settings
+    from bot.core.platform import MB
+    from bot.tg.capabilities import capabilities
 
     def settings(**values: object) -> Settings:
         return Settings(_env_file=None, telegram_bot_token=SecretStr("123:abc"), **values)  # type: ignore[call-arg]
@@ -230,8 +260,8 @@ def test_telegram_upload_limit_follows_the_deployment() -> None:
 
 
 def test_telegram_job_events_offer_what_the_core_asks_of_a_platform() -> None:
-    from bot.platform import ChatPlatform
-    from bot.tg.job_events import TelegramJobEvents
+    from bot.core.platform import ChatPlatform
+    from bot.tg.outbound.job_events import TelegramJobEvents
 
     wanted = {
         name for name in vars(ChatPlatform) if not name.startswith("_")
@@ -242,8 +272,8 @@ def test_telegram_job_events_offer_what_the_core_asks_of_a_platform() -> None:
 
 
 async def test_a_lone_platform_is_routed_under_the_name_its_capabilities_declare() -> None:
-    from bot.jobs.events_router import router_of
-    from bot.onebot.platform import QQ
+    from bot.core.jobs.events_router import router_of
+    from bot.onebot.capabilities import QQ
 
     class Events:
         capabilities = QQ

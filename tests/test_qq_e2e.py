@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot import identity, texts
-from bot.access import AccessControl
-from bot.config import Settings
-from bot.settings_check import startup_problems
+from bot.core import identity, texts
+from bot.core.access import AccessControl
+from bot.core.config import Settings
+from bot.runtime.settings_check import startup_problems
 from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram
@@ -227,7 +227,7 @@ async def test_python_m_bot_serves_qq_alone_without_a_telegram_token_and_stops_o
 async def test_qq_model_is_chosen_by_a_numbered_reply_or_argument(
     qq: FakeNapCat, qq_bot: RunningQQ
 ) -> None:
-    from bot.onebot.choices import model_refs
+    from bot.onebot.handlers.choices import model_refs
 
     assert qq_bot.adapter is not None and qq_bot.services is not None
     refs = await model_refs(qq_bot.adapter)

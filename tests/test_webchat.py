@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bot import identity, texts
-from bot.console_auth import console_link_text, may_ask_for_link
-from bot.providers.base import GenerationRequest
-from bot.store.jobs import SavedFile
+from bot.core import identity, texts
+from bot.core.console_auth import console_link_text, may_ask_for_link
+from bot.core.providers.base import GenerationRequest
+from bot.core.store.jobs import SavedFile
 from tests.console_harness import RunningConsole, console_on
 from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram

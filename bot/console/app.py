@@ -19,8 +19,6 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot import texts
-from bot.access import AccessControl
 from bot.console import (
     gallery,
     jobs_page,
@@ -36,9 +34,11 @@ from bot.console.login import COOKIE
 from bot.console.render import CONSOLE, HERE, SESSION, Console, error_page
 from bot.console.webchat.mount import PREFIX as CHAT_PREFIX
 from bot.console.webchat.mount import mount as mount_web_chat
-from bot.console_auth import ConsoleAuth
-from bot.jobs.events_router import EventsRouter
-from bot.services import Services
+from bot.core import texts
+from bot.core.access import AccessControl
+from bot.core.console_auth import ConsoleAuth
+from bot.core.jobs.events_router import EventsRouter
+from bot.core.services import Services
 
 log = logging.getLogger(__name__)
 

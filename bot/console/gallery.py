@@ -10,10 +10,10 @@ from pathlib import Path, PurePosixPath
 
 from aiohttp import web
 
-from bot import identity, texts
 from bot.console import queries
 from bot.console.render import CONSOLE, error_page, render
 from bot.console.thumbs import thumbnail
+from bot.core import identity, texts
 
 
 def add_routes(app: web.Application) -> None:

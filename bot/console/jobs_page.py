@@ -11,12 +11,12 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot import identity, texts
 from bot.console import queries
 from bot.console.gallery import media_link
 from bot.console.render import CONSOLE, SESSION, error_page, render
-from bot.redact import scrub
-from bot.store.jobs import Job
+from bot.core import identity, texts
+from bot.core.redact import scrub
+from bot.core.store.jobs import Job
 
 KINDS = ("image", "video", "character")
 

@@ -1,7 +1,7 @@
 """What the console's pages read from SQLite: every list is LIMITed and pages by id.
 
-Usage counts like /stats and the quotas do (failed jobs left out: bot/store/usage.py COUNTED);
-a platform is told from the id's range (bot/identity.py).
+Usage counts like /stats and the quotas do (failed jobs left out: bot/core/store/usage.py COUNTED);
+a platform is told from the id's range (bot/core/identity.py).
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from bot import identity
-from bot.store.db import Database
-from bot.store.jobs import Job, _row_to_job
-from bot.store.usage import COUNTED
+from bot.core import identity
+from bot.core.store.db import Database
+from bot.core.store.jobs import Job, _row_to_job
+from bot.core.store.usage import COUNTED
 
 PLATFORMS = ("telegram", "qq")
 CAPABILITIES = ("chat", "image", "video")
@@ -262,7 +262,7 @@ class ProviderError:
     kind: str
     provider: str
     failure: str
-    detail: str  # stored already scrubbed of secrets (bot/jobs)
+    detail: str  # stored already scrubbed of secrets (bot/core/jobs)
     at: float | None
 
 

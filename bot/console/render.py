@@ -1,5 +1,5 @@
 """Pages from Jinja2 templates with autoescaping on: whatever users typed (prompts, names)
-is shown as text, never as markup. Every word comes from bot/texts.py (CONSOLE_UI)."""
+is shown as text, never as markup. Every word comes from bot/core/texts.py (CONSOLE_UI)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
-from bot import identity, texts
-from bot.access import AccessControl
 from bot.console.logbuffer import LogBuffer
-from bot.console_auth import ConsoleAuth, Session
-from bot.services import Services
+from bot.core import identity, texts
+from bot.core.access import AccessControl
+from bot.core.console_auth import ConsoleAuth, Session
+from bot.core.services import Services
 
 HERE = Path(__file__).resolve().parent
 

@@ -3,7 +3,7 @@ visible place where every handler is registered.
 
 Rules:
 - the runtime owns the program; PTB is a library here: `start` returns at once and a
-  background task reaches Telegram (retrying with Chinese lines, bot/tg/startup.py), then
+  background task reaches Telegram (retrying with Chinese lines, bot/tg/protocol/startup.py), then
   starts PTB and long polling, or sets the webhook served by the runtime's HTTP server;
 - Telegram's job events are registered with the runtime's router only once Telegram answers:
   until then its jobs wait (DeliveryDelayed) and other platforms serve as usual;
@@ -37,27 +37,24 @@ from telegram.ext import (
     filters,
 )
 
-from bot import texts
-from bot.config import Settings
+from bot.core import texts
+from bot.core.config import Settings
+from bot.core.services import Services
 from bot.runtime.host import ConfigProblem
-from bot.services import Services
-from bot.tg import (
-    access_handlers,
-    character_handlers,
-    chat_handlers,
-    commands,
-    draw_handlers,
-    generation,
-    media_router,
-    settings_handlers,
-    story_handlers,
-    video_handlers,
-)
-from bot.tg.job_events import TelegramJobEvents
-from bot.tg.platform import capabilities as telegram_capabilities
-from bot.tg.ratelimit import ChatBudgetRateLimiter
-from bot.tg.startup import TokenRejected, wait_for_telegram
-from bot.tg.webhook import webhook_handler
+from bot.tg.capabilities import capabilities as telegram_capabilities
+from bot.tg.handlers import access as access_handlers
+from bot.tg.handlers import characters as character_handlers
+from bot.tg.handlers import chat as chat_handlers
+from bot.tg.handlers import commands, generation
+from bot.tg.handlers import draw as draw_handlers
+from bot.tg.handlers import media as media_router
+from bot.tg.handlers import settings as settings_handlers
+from bot.tg.handlers import story as story_handlers
+from bot.tg.handlers import video as video_handlers
+from bot.tg.outbound.job_events import TelegramJobEvents
+from bot.tg.outbound.pacing import ChatBudgetRateLimiter
+from bot.tg.protocol.startup import TokenRejected, wait_for_telegram
+from bot.tg.protocol.webhook import webhook_handler
 
 if TYPE_CHECKING:
     from bot.runtime.host import Host
@@ -85,7 +82,7 @@ def build_application(settings: Settings) -> Application:
             )
         )
         .local_mode(settings.telegram_local_mode)  # files up to 2 GB via a local Bot API server
-        # Chat turns run as the bot's own tasks (bot/background.py), so a slot is held only
+        # Chat turns run as the bot's own tasks (bot/core/background.py), so a slot is held only
         # briefly; 256 lets commands and buttons through whatever is streaming.
         .concurrent_updates(256)
         .connect_timeout(10)

@@ -1,4 +1,4 @@
-"""The web chat's capabilities, declared once (bot/platform.py).
+"""The web chat's capabilities, declared once (bot/core/platform.py).
 
 A browser page can change what it shows at will: a streamed answer grows in place, a job's
 status is replaced as it changes (every change, not milestones), choices are buttons. Text is
@@ -9,7 +9,7 @@ capped by DRAW_MAX_REFERENCE_MB like everywhere else.
 
 from __future__ import annotations
 
-from bot.platform import Capabilities
+from bot.core.platform import Capabilities
 
 WEB = Capabilities(
     name="web",

@@ -5,7 +5,7 @@ Rules:
 - POST /chat/turn answers with server-sent events (aiohttp-sse, as the 日志 page): `piece`
   for each piece of the answer as the provider sends it, then `done`; or one `notice` with
   the Chinese reason (refused, quota, provider trouble);
-- the turn runs in the services' background (bot/background.py), not in the request: a page
+- the turn runs in the services' background (bot/core/background.py), not in the request: a page
   that is closed or reloaded does not lose a paid answer, it is remembered and kept in the
   transcript (shown after a reload); a shutdown keeps the partial answer with its notice;
 - the memory key is the web identity's private conversation (`p:web:<user>`), apart from the
@@ -22,13 +22,13 @@ from typing import Any
 from aiohttp import web
 from aiohttp_sse import sse_response
 
-from bot import identity, texts
-from bot.access import QuotaExceeded, Reservation
-from bot.access_texts import quota_text
-from bot.chat.service import ImageInput, conversation_key
 from bot.console.webchat.context import WebChat, Who, webchat_of, who
 from bot.console.webchat.media import save_upload, upload_url
-from bot.error_text import describe_error
+from bot.core import identity, texts
+from bot.core.access import QuotaExceeded, Reservation
+from bot.core.access_texts import quota_text
+from bot.core.chat.service import ImageInput, conversation_key
+from bot.core.error_text import describe_error
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.console.render import CONSOLE, SESSION, Console
 from bot.console.webchat.events import WebJobEvents
-from bot.store.webchat import WebChatLog
+from bot.core.store.webchat import WebChatLog
 
 
 @dataclass

@@ -5,7 +5,7 @@ Rules:
   them through the authenticated media route (media.py): delivering is telling the open pages,
   so it never waits for a browser and never fails (a closed page sees them after a reload);
 - every status change is shown (a page can replace a line at no cost), as the job's status
-  text (bot/jobs/status.py) in the same words the other platforms use;
+  text (bot/core/jobs/status.py) in the same words the other platforms use;
 - each open page of a web identity follows its own queue (bounded: a page that stops reading
   loses old updates, never blocks the runner); pages of other identities never see them.
 """
@@ -19,10 +19,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bot import texts
 from bot.console.webchat.capabilities import WEB
-from bot.jobs.status import shown_prompt, status_text
-from bot.store.jobs import Job
+from bot.core import texts
+from bot.core.jobs.status import shown_prompt, status_text
+from bot.core.store.jobs import Job
 
 log = logging.getLogger(__name__)
 

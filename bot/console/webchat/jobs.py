@@ -8,17 +8,17 @@ import logging
 
 from aiohttp import web
 
-from bot import identity, texts
-from bot.access import QuotaExceeded
-from bot.access_texts import quota_text
 from bot.console.webchat.context import WebChat, Who, webchat_of, who
 from bot.console.webchat.events import job_view
 from bot.console.webchat.media import save_upload, upload_url
-from bot.jobs.characters import expand_mentions
-from bot.jobs.options import parse_image_options, parse_video_options
-from bot.jobs.routing import choose_provider
-from bot.providers.base import GenerationRequest
-from bot.providers.grsai_tasks import (
+from bot.core import identity, texts
+from bot.core.access import QuotaExceeded
+from bot.core.access_texts import quota_text
+from bot.core.jobs.characters import expand_mentions
+from bot.core.jobs.options import parse_image_options, parse_video_options
+from bot.core.jobs.routing import choose_provider
+from bot.core.providers.base import GenerationRequest
+from bot.core.providers.grsai_tasks import (
     ASPECT_RATIOS,
     IMAGE_MODELS,
     IMAGE_SIZES,
@@ -26,8 +26,8 @@ from bot.providers.grsai_tasks import (
     VIDEO_DURATIONS,
     check_image_options,
 )
-from bot.store.characters import CharacterStore
-from bot.store.jobs import Job
+from bot.core.store.characters import CharacterStore
+from bot.core.store.jobs import Job
 
 log = logging.getLogger(__name__)
 

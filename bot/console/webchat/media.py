@@ -17,11 +17,11 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-from bot import texts
 from bot.console.gallery import inside_media, media_link
 from bot.console.render import error_page
 from bot.console.webchat.context import webchat_of, who
-from bot.media.download import sniff_mime
+from bot.core import texts
+from bot.core.media.download import sniff_mime
 
 MB = 1024 * 1024
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{64}\.(jpg|png|gif|webp)$")

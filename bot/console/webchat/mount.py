@@ -8,8 +8,8 @@ from bot.console.render import Console
 from bot.console.webchat import chat, jobs, media, page
 from bot.console.webchat.context import WEBCHAT, WebChat
 from bot.console.webchat.events import WebJobEvents
-from bot.jobs.events_router import EventsRouter
-from bot.store.webchat import WebChatLog
+from bot.core.jobs.events_router import EventsRouter
+from bot.core.store.webchat import WebChatLog
 
 PREFIX = "/chat"  # every web chat route; the only ones a web-chat-only session may reach
 

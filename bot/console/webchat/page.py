@@ -9,12 +9,12 @@ from typing import Any
 from aiohttp import web
 from aiohttp_sse import sse_response
 
-from bot import texts
 from bot.console.render import render
 from bot.console.webchat.context import WebChat, Who, webchat_of, who
 from bot.console.webchat.events import job_view
 from bot.console.webchat.jobs import IMAGE_CHOICES, VIDEO_CHOICES
-from bot.jobs.options import image_model_name
+from bot.core import texts
+from bot.core.jobs.options import image_model_name
 
 KEEPALIVE = 15.0
 

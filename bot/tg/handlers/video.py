@@ -1,0 +1,158 @@
+"""/video and /remix: Sora 2 videos from text or an image, and continuations of bot videos."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes, filters
+
+from bot.core import texts
+from bot.core.jobs.characters import expand_mentions
+from bot.core.jobs.options import DEFAULT_VIDEO, parse_video_options
+from bot.core.media.download import VIDEO_MIMES
+from bot.core.providers.base import GenerationRequest
+from bot.core.services import Services
+from bot.core.store.characters import CharacterStore
+from bot.tg.handlers.characters import role_from
+from bot.tg.handlers.common import command_argument, services
+from bot.tg.handlers.generation import start_job
+from bot.tg.handlers.references import collect_image_references
+from bot.tg.handlers.video_links import bot_video_replied_to
+
+
+async def on_video(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/video [options] <prompt>, optionally with or replying to one reference image."""
+    message = update.effective_message
+    assert message is not None
+    await video_from(context, [message], command_argument(message))
+
+
+async def video_from(
+    context: ContextTypes.DEFAULT_TYPE, parts: list[Message], argument: str, prefix: str = ""
+) -> None:
+    """Shared by /video, photo captions and replies to a "use this character" prompt."""
+    message = parts[0]
+    user = message.from_user
+    assert user is not None
+    if any(_has_video(m) for m in parts):
+        await message.reply_text(texts.VIDEO_NEEDS_IMAGE)
+        return
+    svc = services(context)
+    defaults = (await svc.prefs.prefs(user.id)).get("video", {})
+    parsed = parse_video_options(argument, defaults)
+    prompt = f"{prefix} {parsed.prompt}".strip() if parsed.prompt else ""
+    if not prompt:
+        await message.reply_text(texts.VIDEO_EMPTY)
+        return
+    prompt = await _checked_prompt(svc, message, user.id, prompt)
+    if prompt is None:
+        return
+    refs = await collect_image_references(
+        parts, svc.jobs, svc.settings.media_dir / "refs",
+        max_count=1, max_mb=svc.settings.draw_max_reference_mb,
+    )  # fmt: skip
+    if refs.problem:
+        await message.reply_text(refs.problem)
+        return
+    await start_job(context, message, user.id, GenerationRequest("video", prompt, parsed.params,
+                                                                 refs.paths))  # fmt: skip
+
+
+async def on_remix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/remix <prompt> as a reply to a bot video: continue that video."""
+    message = update.effective_message
+    assert message is not None
+    await remix_from(context, message, command_argument(message))
+
+
+async def remix_from(context: ContextTypes.DEFAULT_TYPE, message: Message, argument: str) -> None:
+    user = message.from_user
+    assert user is not None
+    svc = services(context)
+    target = await bot_video_replied_to(svc, message)
+    if target is None:
+        await message.reply_text(texts.REMIX_USAGE)
+        return
+    if not target.pid:
+        await message.reply_text(texts.REMIX_TARGET_MISSING)
+        return
+    source = await svc.jobs.get(target.job_id)
+    # The continuation keeps the source's shape unless the user asks otherwise.
+    base = {**DEFAULT_VIDEO, **(source.request.params if source else {})}
+    base.pop("remix_target", None)
+    parsed = parse_video_options(argument, base)
+    if not parsed.prompt:
+        await message.reply_text(texts.REMIX_EMPTY)
+        return
+    prompt = await _checked_prompt(svc, message, user.id, parsed.prompt)
+    if prompt is None:
+        return
+    params = {**parsed.params, "remix_target": target.pid}
+    await start_job(context, message, user.id, GenerationRequest("video", prompt, params))
+
+
+async def _checked_prompt(svc: Services, message: Message, user_id: int, prompt: str) -> str | None:
+    """The prompt with `@name` → `@character_id`, or None after telling the user what's wrong."""
+    limit = svc.settings.chat_max_prompt_chars
+    if len(prompt) > limit:
+        await message.reply_text(texts.PROMPT_TOO_LONG.format(length=len(prompt), limit=limit))
+        return None
+    expanded, unknown = expand_mentions(prompt, await CharacterStore(svc.db).names(user_id))
+    if unknown:
+        await message.reply_text(texts.VIDEO_UNKNOWN_CHARACTER.format(name=unknown[0]))
+        return None
+    return expanded
+
+
+def _has_video(message: Message) -> bool:
+    document = message.document
+    return bool(message.video or (document and document.mime_type in VIDEO_MIMES))
+
+
+# -- replies to the prompts the buttons send ---------------------------------------------------
+
+
+class _ReplyToPrompt(filters.MessageFilter):
+    """A text reply to one of the prompts below (sync: recognised by the prompt's wording)."""
+
+    def filter(self, message: Message) -> bool:
+        replied = message.reply_to_message
+        return bool(
+            message.text
+            and replied is not None
+            and replied.from_user is not None
+            and replied.from_user.is_bot
+            and (replied.text or "").startswith(_PROMPT_OPENINGS)
+        )
+
+
+_PROMPT_OPENINGS = tuple(
+    t.split("，")[0] for t in (texts.REMIX_PROMPT, texts.ROLE_PROMPT, texts.ROLE_INSERT_PROMPT)
+)
+PROMPT_REPLY = _ReplyToPrompt(name="video_prompt_reply")
+
+
+async def on_prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A plain-text reply to one of our prompts continues it (as its owner)."""
+    message = update.effective_message
+    if message is None or message.reply_to_message is None or not message.text:
+        return
+    svc = services(context)
+    replied = message.reply_to_message
+    link = await svc.jobs.result_message(replied.chat_id, replied.message_id)
+    if link is None or link.kind not in ("remix_prompt", "role_prompt", "character_prompt"):
+        return
+    job = await svc.jobs.get(link.job_id)
+    user = message.from_user
+    if job is None or user is None or user.id != job.user_id:
+        return  # ForceReply is selective: others rarely get here, and it is not theirs
+    if link.kind == "remix_prompt":
+        await remix_from(context, message, message.text)
+    elif link.kind == "role_prompt":
+        await role_from(context, message, message.text)
+    else:
+        characters = await CharacterStore(svc.db).of_user(user.id)
+        character = next((c for c in characters if c.character_id == link.pid), None)
+        if character is None:
+            await message.reply_text(texts.ROLE_NOT_FOUND)
+        else:
+            await video_from(context, [message], message.text, prefix=f"@{character.name}")
