@@ -299,3 +299,36 @@ async def test_refused_when_the_person_is_denied_while_the_operator_session_stay
     async with aclosing(client):
         events = await turn(client, csrf, "你好")
     assert events == [("notice", {"text": texts.WEB_CHAT_NOT_ALLOWED})]
+
+
+def test_console_web_chat_is_validated_like_the_other_settings(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    from pydantic import ValidationError
+
+    from bot.runtime.settings_check import validation_problems
+
+    assert make_settings(tg, grsai, tmp_path).console_web_chat is False  # off by default
+    with pytest.raises(ValidationError) as bad:
+        make_settings(tg, grsai, tmp_path, console_web_chat="也许")
+    [line] = validation_problems(bad.value)
+    assert "CONSOLE_WEB_CHAT" in line and texts.ALLOWED_BOOL in line
+
+
+async def test_the_jobs_page_tells_web_chat_jobs_apart(console: RunningConsole) -> None:
+    made = {}
+    for chat in (USER, identity.web_user(USER)):
+        job = await console.services.jobs.create(
+            request=GenerationRequest("image", "猫", {}), provider="grsai", user_id=USER,
+            chat_id=chat, thread_id=None, reply_to_id=None,
+        )  # fmt: skip
+        made[identity.platform_of(chat)] = job.id
+    client, _ = await console.logged_in(ADMIN)
+    async with aclosing(client):
+        web_jobs = (await client.get("/jobs?platform=web")).text
+        telegram_jobs = (await client.get("/jobs?platform=telegram")).text
+    assert f'data-job="{made["web"]}"' in web_jobs
+    assert f'data-job="{made["telegram"]}"' not in web_jobs
+    assert f'data-job="{made["telegram"]}"' in telegram_jobs
+    assert f'data-job="{made["web"]}"' not in telegram_jobs
+    assert texts.CONSOLE_PLATFORM_NAMES["web"] in web_jobs
