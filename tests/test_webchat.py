@@ -23,6 +23,7 @@ from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
 from tests.media import make_png
+from tests.waiting import eventually
 
 ADMIN = 9001
 USER = 1001
@@ -332,3 +333,33 @@ async def test_the_jobs_page_tells_web_chat_jobs_apart(console: RunningConsole) 
     assert f'data-job="{made["telegram"]}"' in telegram_jobs
     assert f'data-job="{made["web"]}"' not in telegram_jobs
     assert texts.CONSOLE_PLATFORM_NAMES["web"] in web_jobs
+
+
+async def test_video_from_the_web_chat_takes_the_video_options_and_one_reference(
+    console: RunningConsole, grsai: FakeGrsAI
+) -> None:
+    from tests.fakes.grsai import TaskScript
+
+    grsai.script_task(TaskScript(kind="video"))
+    client, csrf = await console.web_chatter(USER)
+    picture = make_png(16, 16)
+    async with aclosing(client):
+        answer = await client.post(
+            "/chat/job", headers={"X-CSRF-Token": csrf},
+            data={"kind": "video", "prompt": "海边日落，镜头缓缓推进", "ratio": "16:9",
+                  "duration": "15", "quality": "large", "model": "不是选项"},
+            files={"picture": ("a.png", picture, "image/png")},
+        )  # fmt: skip
+        job = answer.json()["job"]
+        assert job["kind"] == "video" and "海边日落" in job["status"]
+        [sent] = await eventually(lambda: grsai.submissions("video"), timeout=30)
+        assert (sent["aspectRatio"], sent["duration"], sent["size"]) == ("16:9", 15, "large")
+        assert sent["prompt"] == "海边日落，镜头缓缓推进" and sent.get("url")
+        empty = await client.post("/chat/job", headers={"X-CSRF-Token": csrf},
+                                  data={"kind": "video", "prompt": "  "})  # fmt: skip
+        assert empty.json() == {"notice": texts.WEB_CHAT_VIDEO_EMPTY}
+        not_picture = await client.post(
+            "/chat/job", headers={"X-CSRF-Token": csrf}, data={"kind": "image", "prompt": "猫"},
+            files={"picture": ("a.png", b"not a picture at all", "image/png")},
+        )  # fmt: skip
+        assert not_picture.json() == {"notice": texts.DRAW_REFERENCE_NOT_IMAGE}
