@@ -363,3 +363,39 @@ async def test_video_from_the_web_chat_takes_the_video_options_and_one_reference
             files={"picture": ("a.png", b"not a picture at all", "image/png")},
         )  # fmt: skip
         assert not_picture.json() == {"notice": texts.DRAW_REFERENCE_NOT_IMAGE}
+
+
+async def test_the_runtime_mounts_the_web_chat_and_routes_web_jobs_to_it(
+    tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    from bot.console.webchat.events import WebJobEvents
+    from bot.runtime.runtime import Runtime
+    from tests.process import free_port
+
+    port = free_port()
+    settings = make_settings(tg, grsai, tmp_path / "data", telegram_bot_token=None,
+                             console_port=port, bot_admin_ids=[ADMIN])  # fmt: skip
+    runtime = Runtime(settings)
+    await runtime.start()
+    try:
+        assert isinstance(runtime.router.platforms["web"], WebJobEvents)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            answer = await client.get("/chat", follow_redirects=False)
+        assert answer.headers["location"] == "/login-help"
+    finally:
+        await runtime.stop()
+
+
+async def test_an_operator_chats_as_their_web_identity(
+    console: RunningConsole, grsai: FakeGrsAI
+) -> None:
+    grsai.script_chat(ChatScript(text="你好，管理员"))
+    client, csrf = await console.logged_in(ADMIN)
+    async with aclosing(client):
+        assert 'href="/chat"' in (await client.get("/")).text  # in the console's navigation
+        events = await turn(client, csrf, "你好")
+        drawn = await client.post("/chat/job", data={"kind": "image", "prompt": "一只猫"},
+                                  headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert events[-1][0] == "done"
+    job = await console.services.jobs.get(drawn.json()["job"]["id"])
+    assert job is not None and (job.user_id, job.chat_id) == (ADMIN, identity.web_user(ADMIN))
