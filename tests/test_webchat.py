@@ -13,16 +13,22 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
+from bot.console.webchat.events import WebJobEvents
 from bot.core import identity, texts
 from bot.core.console_auth import console_link_text, may_ask_for_link
 from bot.core.providers.base import GenerationRequest
 from bot.core.store.jobs import SavedFile
+from bot.core.store.webchat import WebChatLog
+from bot.runtime.runtime import Runtime
+from bot.runtime.settings_check import validation_problems
 from tests.console_harness import RunningConsole, console_on
-from tests.fakes.grsai import ChatScript, FakeGrsAI
+from tests.fakes.grsai import ChatScript, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
 from tests.media import make_png
+from tests.process import free_port
 from tests.waiting import eventually
 
 ADMIN = 9001
@@ -305,10 +311,6 @@ async def test_refused_when_the_person_is_denied_while_the_operator_session_stay
 def test_console_web_chat_is_validated_like_the_other_settings(
     tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
 ) -> None:
-    from pydantic import ValidationError
-
-    from bot.runtime.settings_check import validation_problems
-
     assert make_settings(tg, grsai, tmp_path).console_web_chat is False  # off by default
     with pytest.raises(ValidationError) as bad:
         make_settings(tg, grsai, tmp_path, console_web_chat="也许")
@@ -338,8 +340,6 @@ async def test_the_jobs_page_tells_web_chat_jobs_apart(console: RunningConsole) 
 async def test_video_from_the_web_chat_takes_the_video_options_and_one_reference(
     console: RunningConsole, grsai: FakeGrsAI
 ) -> None:
-    from tests.fakes.grsai import TaskScript
-
     grsai.script_task(TaskScript(kind="video"))
     client, csrf = await console.web_chatter(USER)
     picture = make_png(16, 16)
@@ -368,10 +368,6 @@ async def test_video_from_the_web_chat_takes_the_video_options_and_one_reference
 async def test_the_runtime_mounts_the_web_chat_and_routes_web_jobs_to_it(
     tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
 ) -> None:
-    from bot.console.webchat.events import WebJobEvents
-    from bot.runtime.runtime import Runtime
-    from tests.process import free_port
-
     port = free_port()
     settings = make_settings(tg, grsai, tmp_path / "data", telegram_bot_token=None,
                              console_port=port, bot_admin_ids=[ADMIN])  # fmt: skip
@@ -399,3 +395,47 @@ async def test_an_operator_chats_as_their_web_identity(
     assert events[-1][0] == "done"
     job = await console.services.jobs.get(drawn.json()["job"]["id"])
     assert job is not None and (job.user_id, job.chat_id) == (ADMIN, identity.web_user(ADMIN))
+
+
+@pytest.mark.parametrize("overrides", [{"quota_images_per_day": 2}])
+async def test_retry_submits_a_failed_job_once_and_only_for_its_owner(
+    console: RunningConsole, grsai: FakeGrsAI
+) -> None:
+    grsai.script_task(TaskScript(kind="image"))
+    job = await console.services.jobs.create(
+        request=GenerationRequest("image", "一只猫", {"model": "nano-banana-pro",
+                                                     "aspect_ratio": "auto", "image_size": "1K"}),
+        provider="grsai", user_id=USER, chat_id=identity.web_user(USER), thread_id=None,
+        reply_to_id=None,
+    )  # fmt: skip
+    await console.services.jobs.update(job, state="interrupted", failure="submit_unclear")
+    await WebChatLog(console.services.db).add(identity.web_user(USER), "job", job_id=job.id)
+    mine, csrf = await console.web_chatter(USER)
+    theirs, their_csrf = await console.web_chatter(OTHER)
+    async with aclosing(mine), aclosing(theirs):
+        page = (await mine.get("/chat")).text
+        assert f'data-retry="{job.id}"' in page  # the button its text points at
+        refused = await theirs.post(f"/chat/job/{job.id}/retry",
+                                    headers={"X-CSRF-Token": their_csrf})  # fmt: skip
+        assert refused.status_code == 404
+        first = await mine.post(f"/chat/job/{job.id}/retry", headers={"X-CSRF-Token": csrf})
+        again = await mine.post(f"/chat/job/{job.id}/retry", headers={"X-CSRF-Token": csrf})
+    started = first.json()["job"]
+    assert started["id"] != job.id and started["kind"] == "image"
+    assert again.json() == {"notice": texts.WEB_CHAT_ALREADY_RETRIED}
+    await eventually(lambda: grsai.submissions("image"), timeout=30)
+    assert len(grsai.submissions("image")) == 1
+
+
+@pytest.mark.parametrize("overrides", [{"quota_images_per_day": 0}])
+async def test_a_retry_the_quota_refuses_stays_offered(console: RunningConsole) -> None:
+    job = await console.services.jobs.create(
+        request=GenerationRequest("image", "一只猫", {}), provider="grsai", user_id=USER,
+        chat_id=identity.web_user(USER), thread_id=None, reply_to_id=None,
+    )  # fmt: skip
+    await console.services.jobs.update(job, state="failed", failure="timeout")
+    client, csrf = await console.web_chatter(USER)
+    async with aclosing(client):
+        refused = await client.post(f"/chat/job/{job.id}/retry", headers={"X-CSRF-Token": csrf})
+        assert "次数已用完" in refused.json()["notice"]
+    assert await console.services.jobs.claim_relaunch(job.id)  # nothing spent: still offered

@@ -845,6 +845,7 @@ WEB_CHAT_DRAW_EMPTY = "请写出想画的内容，例如：一只橘猫在窗台
 WEB_CHAT_VIDEO_EMPTY = "请写出视频的内容，例如：海边日落，镜头缓缓推进。"
 WEB_CHAT_CUT = "（连接中断，回答已保存，刷新页面即可看到）"
 WEB_CHAT_JOB_DONE = "生成完成"
+WEB_CHAT_ALREADY_RETRIED = "这个任务已经重新提交过了，不会重复提交。"
 WEB_CHAT_UI = {
     "nav": "网页对话",
     "title": "网页对话",
@@ -874,6 +875,7 @@ WEB_CHAT_UI = {
     "job": "任务",
     "thinking": "正在思考…",
     "download": "下载",
+    "retry": "重新生成",
     "file_removed": "文件已按保留期限清理",
     "offline": "连接中断，正在重新连接…",
     "console": "返回控制台",
@@ -1036,6 +1038,7 @@ CONSOLE_UI = {
     "back": "返回",
     "thumb": "缩略图",
     "download": "下载",
+    "retry": "重新生成",
     "none": "无",
     "unknown": "未知",
     "console_role": "控制台角色",

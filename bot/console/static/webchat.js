@@ -62,6 +62,15 @@
     item.setAttribute("data-updated", String(job.updated));
     item.setAttribute("data-state", job.state);
     item.querySelector(".status").textContent = job.status;
+    var retry = item.querySelector("button.retry");
+    if (job.retry && !retry) {
+      retry = el("button", "retry", root.getAttribute("data-retry"));
+      retry.type = "button";
+      retry.setAttribute("data-retry", String(Number(job.id)));
+      item.querySelector(".bubble").appendChild(retry);
+    } else if (!job.retry && retry) {
+      retry.remove();
+    }
     var results = item.querySelector(".results");
     if (job.files.length && !results.children.length) {
       job.files.forEach(function (file) {
@@ -239,6 +248,21 @@
   document.getElementById("new").addEventListener("click", function () {
     post("/chat/new", new FormData()).then(function (r) { return r.json(); })
       .then(function (answer) { message("notice", answer.notice); });
+  });
+
+  // 重新生成 on a failed job: submitted once more only on this click (the server marks it).
+  list.addEventListener("click", function (event) {
+    var button = event.target.closest("button.retry");
+    if (!button) { return; }
+    button.disabled = true;
+    post("/chat/job/" + button.getAttribute("data-retry") + "/retry", new FormData())
+      .then(function (response) { return response.json(); })
+      .then(function (answer) {
+        if (answer.job) { button.remove(); showJob(answer.job); } else {
+          button.disabled = false;
+          message("notice", answer.notice);
+        }
+      });
   });
 
   // Jobs change while the page is open: each change replaces the job's status, then its result.

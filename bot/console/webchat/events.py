@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.console.webchat.capabilities import WEB
 from bot.core import texts
-from bot.core.jobs.status import shown_prompt, status_text
+from bot.core.jobs.status import retry_offered, shown_prompt, status_text
 from bot.core.store.jobs import Job
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,9 @@ def job_view(job: Job, queue_ahead: int = 0) -> dict[str, Any]:
     if done:  # what was made, and that it is done (the picture or video follows)
         status = status.split("\n", 1)[0] + "\n" + texts.WEB_CHAT_JOB_DONE
     return {"id": job.id, "kind": job.kind, "state": job.state, "prompt": shown_prompt(job.request),
-            "status": status, "files": files, "updated": job.updated_at}  # fmt: skip
+            "status": status, "files": files, "updated": job.updated_at,
+            # It ended in a way the user may knowingly submit again (the text says how).
+            "retry": retry_offered(job)}  # fmt: skip
 
 
 class WebJobEvents:

@@ -17,6 +17,7 @@ from bot.core.access_texts import quota_text
 from bot.core.jobs.characters import expand_mentions
 from bot.core.jobs.options import parse_image_options, parse_video_options
 from bot.core.jobs.routing import choose_provider
+from bot.core.jobs.status import retry_offered
 from bot.core.providers.base import GenerationRequest
 from bot.core.providers.grsai_tasks import (
     ASPECT_RATIOS,
@@ -47,6 +48,7 @@ QUALITY_WORDS = {"small": "标清", "large": "高清"}  # the words /video takes
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/chat/job", start)
     app.router.add_get("/chat/job/{id:\\d+}", show)
+    app.router.add_post("/chat/job/{id:\\d+}/retry", retry)
 
 
 async def show(request: web.Request) -> web.Response:
@@ -95,6 +97,28 @@ async def start(request: web.Request) -> web.Response:
     launched = await launch(webchat, user, request_or_text)
     if isinstance(launched, str):
         await webchat.log.add(user.chatter, "notice", launched)
+        return web.json_response({"notice": launched})
+    return web.json_response({"job": job_view(launched)})
+
+
+async def retry(request: web.Request) -> web.Response:
+    """重新生成: a failed job the user may submit again, submitted once more on their word.
+    As the other platforms' retry (issue 9): only the owner, only when offered, at most once
+    (the mark on the job row is set in one UPDATE before anything is paid, undone only when
+    the quota refused and nothing was spent)."""
+    webchat, user = webchat_of(request), who(request)
+    jobs = webchat.console.services.jobs
+    job = await jobs.get(int(request.match_info["id"]))
+    if job is None or job.chat_id != user.chatter or not retry_offered(job):
+        return web.json_response({"notice": texts.JOB_NOT_FOUND}, status=404)
+    if not webchat.console.access.is_allowed(user.person, None):
+        return web.json_response({"notice": texts.WEB_CHAT_NOT_ALLOWED}, status=403)
+    if not await jobs.claim_relaunch(job.id):
+        return web.json_response({"notice": texts.WEB_CHAT_ALREADY_RETRIED})
+    # An exception leaves the mark set: a job row may exist (nothing is paid twice).
+    launched = await launch(webchat, user, job.request)
+    if isinstance(launched, str):  # the quota refused: nothing spent, the offer stays
+        await jobs.release_relaunch(job.id)
         return web.json_response({"notice": launched})
     return web.json_response({"job": job_view(launched)})
 
