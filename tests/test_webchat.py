@@ -439,3 +439,23 @@ async def test_a_retry_the_quota_refuses_stays_offered(console: RunningConsole) 
         refused = await client.post(f"/chat/job/{job.id}/retry", headers={"X-CSRF-Token": csrf})
         assert "次数已用完" in refused.json()["notice"]
     assert await console.services.jobs.claim_relaunch(job.id)  # nothing spent: still offered
+
+
+@pytest.mark.parametrize("overrides", [{"draw_max_reference_mb": 1}])
+async def test_a_picture_above_the_reference_limit_gets_a_chinese_answer(
+    console: RunningConsole,
+) -> None:
+    too_big = texts.DRAW_REFERENCE_TOO_BIG.format(limit_mb=1)
+    client, csrf = await console.web_chatter(USER)
+    async with aclosing(client):
+        for size in (1024 * 1024 + 10_000, 3 * 1024 * 1024):  # just above; far above
+            picture = make_png(8, 8) + bytes(size)
+            events = await turn(client, csrf, "看图", picture=("a.png", picture, "image/png"))
+            assert events == [("notice", {"text": too_big})], size
+            drawn = await client.post("/chat/job", headers={"X-CSRF-Token": csrf},
+                                      data={"kind": "image", "prompt": "猫"},
+                                      files={"picture": ("a.png", picture, "image/png")})  # fmt: skip
+            assert drawn.json() == {"notice": too_big}, size
+        # The console's other forms keep their small limit.
+        big = await client.post("/logout", data={"csrf": csrf, "x": "x" * 200_000})
+        assert big.status_code == 413

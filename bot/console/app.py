@@ -47,7 +47,7 @@ PUBLIC_PREFIXES = ("/login/", "/static/")
 PUBLIC_PATHS = ("/login-help", "/login-password", "/healthz")
 # Answered with 401 rather than a redirect: scripts, images and streams cannot follow one.
 API_PREFIXES = ("/media/", "/thumb/", "/logs/stream", "/chat/")
-KB, MB = 1024, 1024 * 1024
+KB = 1024
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -63,10 +63,9 @@ def build_console_app(
     the console takes effect at once everywhere). Serve it on CONSOLE_HOST:CONSOLE_PORT.
     The web chat's job events go into `router` (the runtime's) under "web"."""
     settings = services.settings
-    # Forms are small; a picture attached in the web chat is capped by DRAW_MAX_REFERENCE_MB.
-    largest = settings.draw_max_reference_mb * MB + 64 * KB
+    # Forms are small (the web chat reads a picture with its own, larger limit: webchat/media.py)
     app = web.Application(middlewares=[security_headers, session_gate, csrf_guard],
-                          client_max_size=largest)  # fmt: skip
+                          client_max_size=64 * KB)  # fmt: skip
     auth = ConsoleAuth(services.db, settings, allowed=lambda user: access.is_allowed(user, None))
     console = Console(
         services=services, access=access, auth=auth, logs=LogBuffer(),

@@ -23,7 +23,7 @@ from aiohttp import web
 from aiohttp_sse import sse_response
 
 from bot.console.webchat.context import WebChat, Who, webchat_of, who
-from bot.console.webchat.media import save_upload, upload_url
+from bot.console.webchat.media import read_form, save_upload, upload_url
 from bot.core import identity, texts
 from bot.core.access import QuotaExceeded, Reservation
 from bot.core.access_texts import quota_text
@@ -47,13 +47,14 @@ def memory_key(user: Who) -> str:
 
 async def turn(request: web.Request) -> web.StreamResponse:
     webchat, user = webchat_of(request), who(request)
-    form = await request.post()
-    question = str(form.get("text", "")).strip()
+    form = await read_form(request)
+    question = "" if isinstance(form, str) else str(form.get("text", "")).strip()
     # A POST read by fetch() (EventSource cannot send a message or a picture).
     async with sse_response(request, allow_all_methods=True) as sse:
         sse.ping_interval = KEEPALIVE
-        refusal = await _refusal(webchat, user, question)
-        saved = None if refusal else await save_upload(request, form.get("picture"))
+        refusal = form if isinstance(form, str) else await _refusal(webchat, user, question)
+        saved = None if refusal or isinstance(form, str) else (
+            await save_upload(request, form.get("picture")))  # fmt: skip
         if isinstance(saved, str):
             refusal = saved
         held: QuotaExceeded | Reservation | None = None
@@ -66,13 +67,17 @@ async def turn(request: web.Request) -> web.StreamResponse:
             return sse
         assert not isinstance(held, QuotaExceeded)
         picture = upload_url(saved[0].name) if saved else None
-        await webchat.log.add(user.chatter, "user", question, picture=picture)
         images = [ImageInput(saved[1], saved[2])] if saved else []
         events: asyncio.Queue[Event] = asyncio.Queue()
-        webchat.console.services.background.spawn(
-            answer(webchat, user, question, images, held, events),
-            name=f"web chat {identity.display(user.chatter)}",
-        )  # fmt: skip
+        try:
+            await webchat.log.add(user.chatter, "user", question, picture=picture)
+            webchat.console.services.background.spawn(
+                answer(webchat, user, question, images, held, events),
+                name=f"web chat {identity.display(user.chatter)}",
+            )  # fmt: skip
+        except BaseException:
+            webchat.console.access.release(held)  # the turn never started
+            raise
         try:
             while (event := await events.get()) is not None:
                 name, data = event

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.console.webchat.context import WebChat, Who, webchat_of, who
 from bot.console.webchat.events import job_view
-from bot.console.webchat.media import save_upload, upload_url
+from bot.console.webchat.media import read_form, save_upload, upload_url
 from bot.core import identity, texts
 from bot.core.access import QuotaExceeded
 from bot.core.access_texts import quota_text
@@ -75,7 +75,9 @@ def option_words(kind: str, form: dict[str, str]) -> list[str]:
 async def start(request: web.Request) -> web.Response:
     """POST /chat/job: kind, prompt, options, an optional picture → {"job": …} or {"notice": …}."""
     webchat, user = webchat_of(request), who(request)
-    form = await request.post()
+    form = await read_form(request)
+    if isinstance(form, str):
+        return web.json_response({"notice": form})
     kind = str(form.get("kind", ""))
     prompt = str(form.get("prompt", "")).strip()
     if kind not in KINDS:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from aiohttp import web
 from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 
 from bot.console.gallery import inside_media, media_link
 from bot.console.render import error_page
@@ -24,6 +25,7 @@ from bot.core import texts
 from bot.core.media.download import sniff_mime
 
 MB = 1024 * 1024
+FORM_MARGIN = 64 * 1024  # the text and options posted with a picture
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{64}\.(jpg|png|gif|webp)$")
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 
@@ -31,6 +33,17 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "imag
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/chat/upload/{name}", upload)
     app.router.add_get("/chat/result/{job:\\d+}/{index:\\d+}", result)
+
+
+async def read_form(request: web.Request) -> MultiDictProxy[str | bytes | FileField] | str:
+    """The posted form, a picture of up to DRAW_MAX_REFERENCE_MB included (the console's
+    other forms keep their small limit); the Chinese reason when the body is too large."""
+    settings = webchat_of(request).console.services.settings
+    limit = settings.draw_max_reference_mb * MB + FORM_MARGIN
+    try:
+        return await request.clone(client_max_size=limit).post()
+    except web.HTTPRequestEntityTooLarge:
+        return texts.DRAW_REFERENCE_TOO_BIG.format(limit_mb=settings.draw_max_reference_mb)
 
 
 def uploads_dir(media_dir: Path, chatter: int) -> Path:
