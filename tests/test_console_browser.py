@@ -63,7 +63,8 @@ def shots(tmp_path: Path) -> Path:
 async def running(tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
                   ) -> AsyncIterator[tuple[RunningBot, RunningConsole]]:  # fmt: skip
     settings = make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[ADMIN],
-                                   bot_public=False, bot_allowed_ids=[USER])  # fmt: skip
+                                   bot_public=False, bot_allowed_ids=[USER],
+                                   console_web_chat=True)  # fmt: skip
     async with bot_with_console(settings) as running:
         yield running
 
@@ -224,16 +225,6 @@ async def seed_history(bot: RunningBot) -> None:
 # -- 网页对话 --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def web_running(tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
-                      ) -> AsyncIterator[tuple[RunningBot, RunningConsole]]:  # fmt: skip
-    settings = make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[ADMIN],
-                             bot_public=False, bot_allowed_ids=[USER],
-                             console_web_chat=True)  # fmt: skip
-    async with bot_with_console(settings) as running:
-        yield running
-
-
 async def open_web_chat(browser: Any, console: RunningConsole, width: int = 1024) -> Any:
     """The web chat as an allowed user opens it: the link /console sent, then 登录."""
     page = await browser.new_page(viewport={"width": width, "height": 800})
@@ -268,10 +259,10 @@ WATCH_STATUS = """() => {
 
 
 async def test_a_web_chat_answer_appears_in_pieces_before_it_ends(
-    grsai: FakeGrsAI, web_running: tuple[RunningBot, RunningConsole], browser: Any,
+    grsai: FakeGrsAI, running: tuple[RunningBot, RunningConsole], browser: Any,
     shots: Path,
 ) -> None:  # fmt: skip
-    _bot, console = web_running
+    _bot, console = running
     answer = "<b>不是粗体</b>橘猫性格温顺，喜欢晒太阳，也很贪吃。每天要给它准备新鲜的水。"
     grsai.script_chat(ChatScript(text=answer, chunk_size=6, delay=0.25))  # slow pieces
     page = await open_web_chat(browser, console)
@@ -298,10 +289,10 @@ async def test_a_web_chat_answer_appears_in_pieces_before_it_ends(
 
 
 async def test_a_generation_from_the_web_chat_shows_progress_and_the_picture(
-    grsai: FakeGrsAI, web_running: tuple[RunningBot, RunningConsole], browser: Any,
+    grsai: FakeGrsAI, running: tuple[RunningBot, RunningConsole], browser: Any,
     shots: Path, tmp_path: Path,
 ) -> None:  # fmt: skip
-    bot, console = web_running
+    bot, console = running
     grsai.script_chat(ChatScript(text="可以，画一只戴帽子的橘猫吧。"))
     grsai.script_task(TaskScript(kind="image", progress=[10, 40, 70, 100]))
     page = await open_web_chat(browser, console, width=375)

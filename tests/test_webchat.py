@@ -452,9 +452,10 @@ async def test_a_picture_above_the_reference_limit_gets_a_chinese_answer(
             picture = make_png(8, 8) + bytes(size)
             events = await turn(client, csrf, "看图", picture=("a.png", picture, "image/png"))
             assert events == [("notice", {"text": too_big})], size
-            drawn = await client.post("/chat/job", headers={"X-CSRF-Token": csrf},
-                                      data={"kind": "image", "prompt": "猫"},
-                                      files={"picture": ("a.png", picture, "image/png")})  # fmt: skip
+            drawn = await client.post(
+                "/chat/job", headers={"X-CSRF-Token": csrf}, data={"kind": "image", "prompt": "猫"},
+                files={"picture": ("a.png", picture, "image/png")},
+            )  # fmt: skip
             assert drawn.json() == {"notice": too_big}, size
         # The console's other forms keep their small limit.
         big = await client.post("/logout", data={"csrf": csrf, "x": "x" * 200_000})
