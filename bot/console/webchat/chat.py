@@ -106,7 +106,8 @@ async def answer(
     svc, access = webchat.console.services, webchat.console.access
     key = memory_key(user)
     try:
-        async with webchat.locks[key]:  # one answer at a time per conversation, in order
+        # One answer at a time per conversation, in order; a free upstream stream (as Telegram).
+        async with webchat.locks[key], svc.chat_streams:
             chat_turn = await svc.chat.start_turn(key, user.person, question, images)
             pieces: list[str] = []
             try:
