@@ -188,6 +188,8 @@ async def test_a_web_chat_link_is_no_console_link_for_a_stranger(console: Runnin
 
 async def test_routes_without_a_session_are_refused(console: RunningConsole) -> None:
     async with console.client() as client:
+        help_page = (await client.get("/login-help")).text
+        assert texts.CONSOLE_UI["login_help_web_chat"] in help_page  # CONSOLE_WEB_CHAT=true
         assert (await client.get("/chat")).headers["location"] == "/login-help"
         for path in ("/chat/events", "/chat/upload/" + "a" * 64 + ".png", "/chat/result/1/0"):
             assert (await client.get(path)).status_code == 401, path

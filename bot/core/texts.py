@@ -940,6 +940,7 @@ CONSOLE_UI = {
     "login_limited": "登录尝试太频繁，请过几分钟再试。",
     "login_help_title": "请先登录",
     "login_help": "网页控制台需要登录。请在 Telegram 私聊机器人发送 /console，或在 QQ 私聊发送 /控制台，然后打开收到的一次性链接（10 分钟内有效）。只有管理员可以获取链接。",
+    "login_help_web_chat": "网页对话已开启：允许使用机器人的用户用同样的方法会收到网页对话的链接。",
     "login_help_tunnel": "控制台默认只监听服务器本机。在自己的电脑上运行下面的命令，再打开链接：",
     "logged_out": "已退出登录。",
     "today": "今天",
