@@ -17,10 +17,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 from aiohttp_sse import sse_response
+from multidict import MultiDictProxy
 
 from bot.console.webchat.context import WebChat, Who, webchat_of, who
 from bot.console.webchat.media import read_form, save_upload, upload_url
@@ -45,38 +47,35 @@ def memory_key(user: Who) -> str:
     return conversation_key(user.chatter, user.person, True)
 
 
+@dataclass
+class Ready:
+    """A turn that passed every check, holding its chat slot."""
+
+    question: str
+    images: list[ImageInput]
+    picture: str | None  # the attached picture's link, for the transcript
+    held: Reservation | None
+
+
 async def turn(request: web.Request) -> web.StreamResponse:
     webchat, user = webchat_of(request), who(request)
     form = await read_form(request)
-    question = "" if isinstance(form, str) else str(form.get("text", "")).strip()
     # A POST read by fetch() (EventSource cannot send a message or a picture).
     async with sse_response(request, allow_all_methods=True) as sse:
         sse.ping_interval = KEEPALIVE
-        refusal = form if isinstance(form, str) else await _refusal(webchat, user, question)
-        saved = None if refusal or isinstance(form, str) else (
-            await save_upload(request, form.get("picture")))  # fmt: skip
-        if isinstance(saved, str):
-            refusal = saved
-        held: QuotaExceeded | Reservation | None = None
-        if refusal is None:
-            held = await webchat.console.access.reserve_chat(user.person)
-            if isinstance(held, QuotaExceeded):
-                refusal = quota_text(held, webchat.console.services.settings.quota_timezone)
-        if refusal is not None:
-            await sse.send(json.dumps({"text": refusal}, ensure_ascii=False), event="notice")
+        ready = await _ready(request, webchat, user, form)
+        if isinstance(ready, str):
+            await sse.send(json.dumps({"text": ready}, ensure_ascii=False), event="notice")
             return sse
-        assert not isinstance(held, QuotaExceeded)
-        picture = upload_url(saved[0].name) if saved else None
-        images = [ImageInput(saved[1], saved[2])] if saved else []
         events: asyncio.Queue[Event] = asyncio.Queue()
         try:
-            await webchat.log.add(user.chatter, "user", question, picture=picture)
+            await webchat.log.add(user.chatter, "user", ready.question, picture=ready.picture)
             webchat.console.services.background.spawn(
-                answer(webchat, user, question, images, held, events),
+                answer(webchat, user, ready, events),
                 name=f"web chat {identity.display(user.chatter)}",
             )  # fmt: skip
         except BaseException:
-            webchat.console.access.release(held)  # the turn never started
+            webchat.console.access.release(ready.held)  # the turn never started
             raise
         try:
             while (event := await events.get()) is not None:
@@ -85,6 +84,27 @@ async def turn(request: web.Request) -> web.StreamResponse:
         except ConnectionResetError:  # the page went away: the answer goes on and is kept
             log.info(texts.LOG_WEB_CHAT_PAGE_LEFT, identity.display(user.chatter))
     return sse
+
+
+async def _ready(
+    request: web.Request, webchat: WebChat, user: Who, form: MultiDictProxy[Any] | str
+) -> Ready | str:
+    """The checked turn, or the Chinese reason there is none (nothing was spent). Access,
+    length and picture before the quota: a refused turn holds no chat slot."""
+    if isinstance(form, str):
+        return form
+    question = str(form.get("text", "")).strip()
+    refusal = await _refusal(webchat, user, question)
+    if refusal is not None:
+        return refusal
+    saved = await save_upload(request, form.get("picture"))
+    if isinstance(saved, str):
+        return saved
+    held = await webchat.console.access.reserve_chat(user.person)
+    if isinstance(held, QuotaExceeded):
+        return quota_text(held, webchat.console.services.settings.quota_timezone)
+    images = [ImageInput(saved[1], saved[2])] if saved else []
+    return Ready(question, images, upload_url(saved[0].name) if saved else None, held)
 
 
 async def _refusal(webchat: WebChat, user: Who, question: str) -> str | None:
@@ -99,16 +119,15 @@ async def _refusal(webchat: WebChat, user: Who, question: str) -> str | None:
 
 
 async def answer(
-    webchat: WebChat, user: Who, question: str, images: list[ImageInput],
-    held: Reservation | None, events: asyncio.Queue[Event],
-) -> None:  # fmt: skip
+    webchat: WebChat, user: Who, ready: Ready, events: asyncio.Queue[Event]
+) -> None:
     """One turn: stream, remember, record; every outcome also goes to the transcript."""
     svc, access = webchat.console.services, webchat.console.access
     key = memory_key(user)
     try:
         # One answer at a time per conversation, in order; a free upstream stream (as Telegram).
         async with webchat.locks[key], svc.chat_streams:
-            chat_turn = await svc.chat.start_turn(key, user.person, question, images)
+            chat_turn = await svc.chat.start_turn(key, user.person, ready.question, ready.images)
             pieces: list[str] = []
             try:
                 async for piece in svc.chat.stream(chat_turn):
@@ -133,7 +152,7 @@ async def answer(
             await access.record_chat(user.person, user.chatter, provider, model)
             events.put_nowait(("done", {}))
     finally:
-        access.release(held)  # the turn held a chat slot since the check
+        access.release(ready.held)  # the turn held a chat slot since the check
         events.put_nowait(None)
 
 
