@@ -27,14 +27,6 @@ def settings(tmp_path: Path, **values: object) -> Settings:
     return Settings(_env_file=None, bot_data_dir=tmp_path, bot_admin_ids=[ADMIN], **values)  # type: ignore[call-arg]
 
 
-@pytest.fixture
-async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.open()
-    yield database
-    await database.close()
-
-
 def test_console_listens_on_loopback_port_8787_by_default(tmp_path: Path) -> None:
     s = settings(tmp_path)
     assert (s.console_host, s.console_port) == ("127.0.0.1", 8787)

@@ -31,7 +31,7 @@ async def test_opening_in_the_console_lets_a_stranger_chat_and_closing_stops_oth
                                    bot_admin_ids=[ADMIN]))  # fmt: skip
     await bot.start()
     assert bot.app is not None
-    console = await RunningConsole(bot.services, bot.app.bot_data["access"]).start()
+    console = await RunningConsole(bot.services, bot.app.bot_data.access).start()
     try:
         client, csrf = await console.logged_in(ADMIN)
         async with aclosing(client):

@@ -4,6 +4,8 @@
   platform library, no adapter and not the runtime;
 - bot/tg/, bot/onebot/ and bot/console/ are adapters: none imports another, nor the runtime that
   owns them (only its interface, bot/runtime/host.py and http.py);
+- adapters reach providers only through their interface (base, errors, registry), never a
+  provider's own module (grsai_tasks, reshi, ...): what a provider accepts it declares;
 - the two chat platforms share one sub-layout: app.py (the runtime's peer), capabilities.py,
   context.py and the packages handlers/ → outbound/ → protocol/, each importing only itself
   and the ones to its right, plus capabilities.py and context.py (which read no handler);
@@ -26,7 +28,7 @@ CHAT_PLATFORMS = ("bot.tg", "bot.onebot")
 PLATFORM_LIBRARIES = ("telegram", "websockets", "aiohttp", "jinja2")
 LAYERS = ("handlers", "outbound", "protocol")  # each may import only those after it
 SHARED = ("capabilities", "context")  # every layer may read them; they read below handlers
-SUB_LAYOUT = {"__init__.py", "app.py", "capabilities.py", *LAYERS}  # context.py: see below
+SUB_LAYOUT = {"__init__.py", "app.py", *(f"{m}.py" for m in SHARED), *LAYERS}
 
 
 def _modules() -> dict[str, Path]:
@@ -125,7 +127,7 @@ def test_the_core_imports_no_platform_adapter_or_runtime() -> None:
 def test_the_chat_platforms_share_one_sub_layout_and_its_layers() -> None:
     for platform in CHAT_PLATFORMS:
         folder = BOT / platform.split(".")[1]
-        found = {p.name for p in folder.iterdir() if p.name not in ("__pycache__", "context.py")}
+        found = {p.name for p in folder.iterdir() if p.name != "__pycache__"}
         assert found == SUB_LAYOUT, platform
     modules = _modules()
     offenders = []
@@ -155,6 +157,63 @@ def _offenders(package: str, forbidden: tuple[str, ...]) -> list[str]:
         for imported in _imported(name, path)
         if imported in forbidden or imported.startswith(tuple(f + "." for f in forbidden))
     ]
+
+
+def test_the_use_cases_are_core_and_import_no_platform() -> None:
+    found = _offenders("bot.core.usecases", (*PLATFORM_LIBRARIES, *ADAPTERS, "bot.runtime"))
+    assert (BOT / "core" / "usecases" / "launch.py").exists() and found == []
+
+
+# What adapters may use of the providers: the interface every provider offers.
+PROVIDER_INTERFACE = ("bot.core.providers", "bot.core.providers.base", "bot.core.providers.errors",
+                      "bot.core.providers.registry")  # fmt: skip
+
+
+def _provider_internals(package: str) -> list[str]:
+    internal = tuple(
+        name for name in _modules()
+        if name.startswith("bot.core.providers.") and name not in PROVIDER_INTERFACE
+    )  # fmt: skip
+    return _offenders(package, internal)
+
+
+def test_adapters_import_no_provider_internal_module() -> None:
+    assert "bot.core.providers.grsai_tasks" in _modules()
+    for adapter in ADAPTERS:
+        assert _provider_internals(adapter) == [], adapter
+
+
+def test_the_checks_see_a_use_case_importing_a_platform_and_an_adapter_a_provider() -> None:
+    import tempfile
+
+    global BOT
+    saved = BOT
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "bot"
+        for package in ("tg/handlers", "core/usecases", "core/providers"):
+            (root / package).mkdir(parents=True)
+        (root / "core" / "usecases" / "launch.py").write_text(
+            "from bot.tg.handlers.common import services\n"
+        )
+        (root / "tg" / "handlers" / "common.py").write_text("x = 1\n")
+        (root / "tg" / "handlers" / "draw.py").write_text(
+            "from bot.core.providers.base import GenerationRequest\n"
+            "from bot.core.providers.grsai_tasks import check_image_options\n"
+        )
+        (root / "core" / "providers" / "base.py").write_text("x = 1\n")
+        (root / "core" / "providers" / "grsai_tasks.py").write_text("x = 1\n")
+        BOT = root
+        try:
+            assert _offenders("bot.core.usecases", ADAPTERS) == [
+                "bot.core.usecases.launch: bot.tg.handlers.common",
+                "bot.core.usecases.launch: bot.tg.handlers.common.services",
+            ]
+            assert _provider_internals("bot.tg") == [
+                "bot.tg.handlers.draw: bot.core.providers.grsai_tasks",
+                "bot.tg.handlers.draw: bot.core.providers.grsai_tasks.check_image_options",
+            ]
+        finally:
+            BOT = saved
 
 
 def test_no_adapter_imports_another_or_the_runtime_that_owns_them() -> None:
@@ -288,3 +347,16 @@ async def test_a_lone_platform_is_routed_under_the_name_its_capabilities_declare
     router = router_of(events)
     assert router.platforms == {"qq": events}
     assert router_of(router) is router and router_of(None).platforms == {}
+
+
+def test_telegram_handlers_read_typed_state_not_string_keys() -> None:
+    """Telegram's shared state is a class (bot/tg/context.py, PTB's ContextTypes), like QQ's
+    QQContext: no handler indexes bot_data with a string."""
+    found = [
+        f"{path.relative_to(BOT)}:{n}"
+        for path in sorted((BOT / "tg").rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "bot_data[" in line or "bot_data.get(" in line or "bot_data.setdefault(" in line
+        or "ContextTypes.DEFAULT_TYPE" in line
+    ]
+    assert found == []

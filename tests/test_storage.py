@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,6 @@ from bot.core.store.db import Database
 from bot.core.store.jobs import JobStore
 
 STORE_DIR = Path(__file__).resolve().parent.parent / "bot" / "store"
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.open()
-    yield database
-    await database.close()
 
 
 async def _job(jobs: JobStore) -> int:

@@ -4,6 +4,7 @@ the media routes' limits, text shown as text, quotas and access as on the other 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -462,3 +463,21 @@ async def test_a_picture_above_the_reference_limit_gets_a_chinese_answer(
         # The console's other forms keep their small limit.
         big = await client.post("/logout", data={"csrf": csrf, "x": "x" * 200_000})
         assert big.status_code == 413
+
+
+async def test_turns_of_one_conversation_are_answered_in_order_and_a_waiting_one_says_so(
+    console: RunningConsole, grsai: FakeGrsAI
+) -> None:
+    grsai.script_chat(ChatScript(text="第一个回答，慢慢来。", chunk_size=3, delay=0.2))
+    grsai.script_chat(ChatScript(text="第二个回答"))
+    client, csrf = await console.web_chatter(USER)
+    async with aclosing(client):
+        first = asyncio.create_task(turn(client, csrf, "第一个问题"))
+        await eventually(lambda: grsai.requests_to("/v1/chat/completions"), timeout=30)
+        second = await turn(client, csrf, "第二个问题")
+        first_events = await first
+    assert second[0] == ("queued", {"text": texts.CHAT_QUEUED.format(n=1)})
+    assert "".join(e[1]["text"] for e in first_events if e[0] == "piece") == "第一个回答，慢慢来。"
+    assert "".join(e[1]["text"] for e in second if e[0] == "piece") == "第二个回答"
+    asked = [r.json["messages"][-1]["content"] for r in grsai.requests_to("/v1/chat/completions")]
+    assert asked == ["第一个问题", "第二个问题"]

@@ -46,7 +46,7 @@ PUBLIC_PREFIXES = ("/login/", "/static/")
 # /healthz: the runtime's, says no secret
 PUBLIC_PATHS = ("/login-help", "/login-password", "/healthz")
 # Answered with 401 rather than a redirect: scripts, images and streams cannot follow one.
-API_PREFIXES = ("/media/", "/thumb/", "/logs/stream", "/chat/")
+API_PREFIXES = ("/media/", "/ref/", "/thumb/", "/logs/stream", "/chat/")
 KB = 1024
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -2,7 +2,8 @@
 
 Rules: the job runner is built whole here (its events router, URL policies, callbacks and
 disk-full hook are constructor arguments, never set from outside afterwards); one
-AccessControl serves every platform, so an /allow on one is seen by all.
+AccessControl serves every platform, so an /allow on one is seen by all; one chat queue
+(bot/core/usecases/chat_queue.py) keeps each conversation to one answer at a time.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.core.store.conversations import Conversations
 from bot.core.store.db import Database
 from bot.core.store.jobs import JobStore
 from bot.core.store.users import UserPrefs
+from bot.core.usecases.chat_queue import ChatQueue
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Services:
     runner: JobRunner
     providers: ProviderSet
     access: AccessControl
+    chat_queue: ChatQueue  # one answer at a time per conversation, on every platform
     downloads: httpx.AsyncClient | None = None
     background: Background = field(default_factory=Background)  # chat turns in flight
     chat_streams: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1000))
@@ -129,8 +132,9 @@ class Services:
         access = AccessControl(settings, db, jobs)
         await access.load()
         streams = asyncio.Semaphore(settings.chat_max_streams)
+        queue = ChatQueue(settings.chat_queue_per_conversation)
         return cls(settings, db, http, prefs, chat, grsai, jobs, runner, providers, access,
-                   downloads, Background(), streams)  # fmt: skip
+                   queue, downloads, Background(), streams)  # fmt: skip
 
     async def close(self) -> None:
         await self.runner.stop()

@@ -409,6 +409,7 @@ FAILURE_NAMES = {
     "too_large": "结果太大",
     "internal": "机器人内部错误",
     "undeliverable": "结果无法发出",
+    "submit_unclear": "提交结果不明",
 }
 PROVIDERS_TITLE = "🔌 服务商状态"
 PROVIDER_STATE_NAMES = {
@@ -898,6 +899,7 @@ CONSOLE_ACTION_NAMES = {
     "role": "修改角色",
     "cancel": "取消任务",
     "resend": "重新发送结果",
+    "submit_again": "确认重新提交（可能重复扣费）",
     "link": "生成登录链接",
     "provider_check": "检查服务商密钥",
     "public": "修改开放范围",
@@ -987,7 +989,25 @@ CONSOLE_UI = {
     "cancel_hint": "任务还没有提交给服务商，取消后不会扣费。",
     "resend": "重新发送结果",
     "resend_hint": "结果文件还在服务器上：再发一次给用户（不会重新生成，也不会再次扣费）。",
-    "no_resubmit": "控制台不会把任务重新提交给服务商（避免重复扣费）。",
+    "no_resubmit": "除“提交结果不明”的任务经管理员确认外，控制台不会把任务重新提交给服务商（避免重复扣费）。",
+    "submit_again": "重新提交…",
+    "submit_again_hint": "上次提交时服务商没有给出明确答复，可能已经收到任务并扣费。只有确认服务商那边没有这个任务时才应重新提交。",
+    "submit_again_title": "确认重新提交任务",
+    "submit_again_warning": "⚠️ 服务商可能已经收到了上次的提交：重新提交后，服务商可能会收取两次费用。",
+    "submit_again_once": "每个任务只能重新提交一次（用户自己点过“重新生成”的也不行），提交后不能撤回。结果会照常发给用户。",
+    "submit_again_yes": "我已了解可能重复扣费，确认重新提交",
+    "submit_again_no": "不提交，返回任务",
+    "history": "状态变化",
+    "history_from": "原状态",
+    "history_to": "新状态",
+    "history_bot": "机器人",
+    "history_inferred": "推断（此任务早于状态记录，只知道创建和结束时间）",
+    "history_created": "创建",
+    "date_from": "从",
+    "date_to": "到",
+    "reference_removed": "参考图已按保留期删除",
+    "reference_outside": "不在数据目录中，不显示",
+    "reference_file": "参考文件",
     "open_file": "打开",
     "file_removed": "文件已按保留期删除",
     "video_tile": "视频",
@@ -1091,6 +1111,8 @@ CONSOLE_FLASH = {
     "not_cancellable": "任务 #{job} 已经开始或已结束，不能再取消。",
     "resent": "任务 #{job} 的结果正在重新发送。",
     "not_resendable": "任务 #{job} 现在不能重新发送（只有发送失败且文件还在的任务可以）。",
+    "submitted_again": "任务 #{job} 已重新提交给服务商（你已确认可能重复扣费），结果会照常发给用户。",
+    "not_resubmittable": "任务 #{job} 不能重新提交：只有提交结果不明、且还没有重新提交过的任务可以，每个任务只能一次。",
     "revoked": "会话已注销。",
     "logged_out": "已退出登录。",
     "role_set": "已把 {target} 的控制台角色设为：{role}。",
@@ -1172,13 +1194,10 @@ LOG_QQ_MEDIA_DOWNLOAD_FAILED = "QQ 用户发来的%s下载失败：%s"
 LOG_QQ_MEDIA_NOWHERE = "QQ 用户发来的%s既没有可用的链接也没有本地路径"
 LOG_QQ_GET_IMAGE_FAILED = "向 QQ 查询图片位置失败"
 LOG_QQ_JOB_FROM = "QQ 任务 %s：%s（来自任务 %s）"
-LOG_QQ_JOB_STARTED = "QQ 任务 %s 已开始 kind=%s user=%s"
-LOG_WEB_JOB_STARTED = "网页对话任务 %s 已开始 kind=%s user=%s"
 LOG_WEB_CHAT_PAGE_LEFT = "网页对话 %s 的页面在回答结束前断开，回答已保存"
 LOG_QQ_MESSAGE_HANDLER_FAILED = "处理 QQ 消息时出错"
 LOG_REFERENCE_DOWNLOAD_FAILED = "参考图下载失败"
-LOG_REFUSED_QQ = "已拒绝 QQ 用户（不在白名单）user=%s chat=%s"
-LOG_REFUSED_TELEGRAM = "已拒绝 Telegram 用户（不在白名单）user=%s chat=%s"
+LOG_REFUSED = "已拒绝用户（不在白名单）user=%s chat=%s"
 LOG_RESUMED_UNFINISHED_JOBS = "已恢复 %d 个未完成的任务"
 LOG_HTTP_LISTENING = "HTTP 服务监听 %s:%s"
 LOG_CONSOLE_AT = "网页控制台：%s（管理员向机器人发送 /console 或 /控制台 获取登录链接）"

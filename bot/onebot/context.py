@@ -5,12 +5,12 @@ the send pacer. A plain holder below the handlers, so no handler module imports 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from bot.core.access import AccessControl, Cooldown
+from bot.core.access import AccessControl
 from bot.core.config import Settings
+from bot.core.usecases.gate import Gate
 from bot.onebot.outbound.pacing import SendPacer
 from bot.onebot.protocol.config import STATE_FILE, OneBotConfig
 from bot.onebot.protocol.events import Event
@@ -44,10 +44,8 @@ class QQContext:
         self.settings = services.settings
         self.access = access
         self.pacer = SendPacer()
-        self.refusals = Cooldown(REFUSAL_WINDOW)
-        self.cooldown = Cooldown(self.settings.group_user_cooldown)
+        self.gate = Gate(access, self.settings.group_user_cooldown, REFUSAL_WINDOW)
         self.server = OneBotServer(onebot_config(self.settings), on_event)
-        self._locks: dict[str, asyncio.Lock] = {}
         # (chat, user) → (what, options, when): the latest numbered list
         # (bot/onebot/handlers/choices.py)
         self.choices: dict[tuple[int, int], tuple[str, list[str], float]] = {}
@@ -57,6 +55,3 @@ class QQContext:
     @property
     def port(self) -> int:
         return self.server.port
-
-    def lock(self, key: str) -> asyncio.Lock:
-        return self._locks.setdefault(key, asyncio.Lock())

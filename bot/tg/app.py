@@ -32,7 +32,6 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -42,6 +41,7 @@ from bot.core.config import Settings
 from bot.core.services import Services
 from bot.runtime.host import ConfigProblem
 from bot.tg.capabilities import capabilities as telegram_capabilities
+from bot.tg.context import CONTEXT_TYPES, Context
 from bot.tg.handlers import access as access_handlers
 from bot.tg.handlers import characters as character_handlers
 from bot.tg.handlers import chat as chat_handlers
@@ -69,6 +69,7 @@ def build_application(settings: Settings) -> Application:
     assert settings.telegram_bot_token is not None
     builder = (
         ApplicationBuilder()
+        .context_types(CONTEXT_TYPES)  # context.bot_data is a BotData (bot/tg/context.py)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
@@ -94,7 +95,7 @@ def build_application(settings: Settings) -> Application:
     if settings.webhook_url:  # updates come through the runtime's HTTP server
         builder = builder.updater(None)
     app = builder.build()
-    app.bot_data["settings"] = settings
+    app.bot_data.settings = settings
     register_handlers(app)
     return app
 
@@ -176,7 +177,7 @@ class TelegramPlatform:
 
     async def start(self, host: Host) -> None:
         services = self._services = host.services
-        self.app.bot_data["services"] = services
+        self.app.bot_data.services = services
         access_handlers.setup(self.app, services)
         events = TelegramJobEvents(
             self.app.bot, services.jobs, services.runner, self.settings.job_status_interval,
@@ -185,6 +186,7 @@ class TelegramPlatform:
             retry_min=self.settings.job_delivery_retry_min,
             retry_max=self.settings.job_delivery_retry_max,
         )  # fmt: skip
+        self.app.bot_data.job_events = events  # status pacing for jobs started here
         self._state = "connecting"
         self._connect = asyncio.create_task(self._run(host, events), name="telegram-connect")
 
@@ -255,7 +257,7 @@ def _webhook_secret(settings: Settings) -> str:
     return secrets.token_urlsafe(32)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     """Log the failure and tell the user something went wrong instead of going silent."""
     log.error(texts.LOG_HANDLER_FAILED, exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:

@@ -185,6 +185,8 @@
           if (!started) { answer.textContent = ""; started = true; }
           answer.textContent += payload.text;
           scrollDown();
+        } else if (name === "queued") {
+          answer.textContent = payload.text;
         } else if (name === "notice") {
           answer.textContent = payload.text;
           item.className = "msg msg-notice";

@@ -9,7 +9,10 @@ Rules:
   that is closed or reloaded does not lose a paid answer, it is remembered and kept in the
   transcript (shown after a reload); a shutdown keeps the partial answer with its notice;
 - the memory key is the web identity's private conversation (`p:web:<user>`), apart from the
-  same person's Telegram or QQ chats; quotas and access are the person's own.
+  same person's Telegram or QQ chats; quotas and access are the person's own;
+- one answer at a time per conversation, in arrival order, through the core's line
+  (bot/core/usecases/chat_queue.py): a turn that waits says so (`queued`), one with too many
+  ahead is refused with nothing held.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from bot.core.access import QuotaExceeded, Reservation
 from bot.core.access_texts import quota_text
 from bot.core.chat.service import ImageInput, conversation_key
 from bot.core.error_text import describe_error
+from bot.core.usecases.chat_queue import Place
+from bot.core.usecases.refused import Refused
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +60,7 @@ class Ready:
     images: list[ImageInput]
     picture: str | None  # the attached picture's link, for the transcript
     held: Reservation | None
+    place: Place  # in the conversation's line (bot/core/usecases/chat_queue.py)
 
 
 async def turn(request: web.Request) -> web.StreamResponse:
@@ -67,6 +73,9 @@ async def turn(request: web.Request) -> web.StreamResponse:
         if isinstance(ready, str):
             await sse.send(json.dumps({"text": ready}, ensure_ascii=False), event="notice")
             return sse
+        if ready.place.note:  # turns of this conversation ahead of it: it waits, and says so
+            await sse.send(json.dumps({"text": ready.place.note}, ensure_ascii=False),
+                           event="queued")  # fmt: skip
         events: asyncio.Queue[Event] = asyncio.Queue()
         try:
             await webchat.log.add(user.chatter, "user", ready.question, picture=ready.picture)
@@ -74,8 +83,9 @@ async def turn(request: web.Request) -> web.StreamResponse:
                 answer(webchat, user, ready, events),
                 name=f"web chat {identity.display(user.chatter)}",
             )  # fmt: skip
-        except BaseException:
-            webchat.console.access.release(ready.held)  # the turn never started
+        except BaseException:  # the turn never started
+            webchat.console.access.release(ready.held)
+            ready.place.leave()
             raise
         try:
             while (event := await events.get()) is not None:
@@ -90,7 +100,8 @@ async def _ready(
     request: web.Request, webchat: WebChat, user: Who, form: MultiDictProxy[Any] | str
 ) -> Ready | str:
     """The checked turn, or the Chinese reason there is none (nothing was spent). Access,
-    length and picture before the quota: a refused turn holds no chat slot."""
+    length and picture before the quota, then its place in the conversation's line: a
+    refused turn holds no chat slot and no place."""
     if isinstance(form, str):
         return form
     question = str(form.get("text", "")).strip()
@@ -100,11 +111,16 @@ async def _ready(
     saved = await save_upload(request, form.get("picture"))
     if isinstance(saved, str):
         return saved
-    held = await webchat.console.access.reserve_chat(user.person)
+    access, svc = webchat.console.access, webchat.console.services
+    held = await access.reserve_chat(user.person)
     if isinstance(held, QuotaExceeded):
-        return quota_text(held, webchat.console.services.settings.quota_timezone)
+        return quota_text(held, svc.settings.quota_timezone)
+    place = svc.chat_queue.join(memory_key(user))
+    if isinstance(place, Refused):
+        access.release(held)
+        return place.text
     images = [ImageInput(saved[1], saved[2])] if saved else []
-    return Ready(question, images, upload_url(saved[0].name) if saved else None, held)
+    return Ready(question, images, upload_url(saved[0].name) if saved else None, held, place)
 
 
 async def _refusal(webchat: WebChat, user: Who, question: str) -> str | None:
@@ -123,11 +139,11 @@ async def answer(
 ) -> None:
     """One turn: stream, remember, record; every outcome also goes to the transcript."""
     svc, access = webchat.console.services, webchat.console.access
-    key = memory_key(user)
     try:
         # One answer at a time per conversation, in order; a free upstream stream (as Telegram).
-        async with webchat.locks[key], svc.chat_streams:
-            chat_turn = await svc.chat.start_turn(key, user.person, ready.question, ready.images)
+        async with ready.place, svc.chat_streams:
+            chat_turn = await svc.chat.start_turn(ready.place.key, user.person, ready.question,
+                                                  ready.images)  # fmt: skip
             pieces: list[str] = []
             try:
                 async for piece in svc.chat.stream(chat_turn):
@@ -153,6 +169,7 @@ async def answer(
             events.put_nowait(("done", {}))
     finally:
         access.release(ready.held)  # the turn held a chat slot since the check
+        ready.place.leave()
         events.put_nowait(None)
 
 

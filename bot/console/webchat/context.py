@@ -3,9 +3,7 @@ transcript, and who the request is from."""
 
 from __future__ import annotations
 
-import asyncio
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -19,8 +17,6 @@ class WebChat:
     console: Console
     events: WebJobEvents
     log: WebChatLog
-    # One answer at a time per conversation, in order (as on QQ and Telegram).
-    locks: defaultdict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
 
 
 WEBCHAT = web.AppKey("webchat", WebChat)

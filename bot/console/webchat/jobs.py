@@ -4,42 +4,34 @@ checks), an attached picture as the reference, then a job like on the other plat
 from __future__ import annotations
 
 import dataclasses
-import logging
 
 from aiohttp import web
 
 from bot.console.webchat.context import WebChat, Who, webchat_of, who
 from bot.console.webchat.events import job_view
 from bot.console.webchat.media import read_form, save_upload, upload_url
-from bot.core import identity, texts
-from bot.core.access import QuotaExceeded
-from bot.core.access_texts import quota_text
+from bot.core import texts
 from bot.core.jobs.characters import expand_mentions
-from bot.core.jobs.options import parse_image_options, parse_video_options
-from bot.core.jobs.routing import choose_provider
-from bot.core.jobs.status import retry_offered
-from bot.core.providers.base import GenerationRequest
-from bot.core.providers.grsai_tasks import (
-    ASPECT_RATIOS,
-    IMAGE_MODELS,
+from bot.core.jobs.options import (
+    IMAGE_RATIOS,
     IMAGE_SIZES,
     VIDEO_ASPECT_RATIOS,
     VIDEO_DURATIONS,
-    check_image_options,
+    model_codes,
+    parse_image_options,
+    parse_video_options,
 )
+from bot.core.jobs.status import retry_offered
+from bot.core.providers.base import GenerationRequest
 from bot.core.store.characters import CharacterStore
 from bot.core.store.jobs import Job
-
-log = logging.getLogger(__name__)
+from bot.core.usecases.launch import Origin, Refused, launch_job
+from bot.core.usecases.options import option_refusal
 
 KINDS = ("image", "video")
-COMBINATION_TEXTS = {
-    "vip_sizes": texts.DRAW_BAD_COMBINATION_VIP,
-    "4k_vip_size": texts.DRAW_BAD_COMBINATION_4KVIP,
-}
 # The choices the page offers: exactly what /draw and /video accept.
-IMAGE_CHOICES = {"ratio": tuple(ASPECT_RATIOS), "size": tuple(IMAGE_SIZES),
-                 "model": tuple(IMAGE_MODELS)}  # fmt: skip
+IMAGE_CHOICES = {"ratio": tuple(IMAGE_RATIOS), "size": tuple(IMAGE_SIZES),
+                 "model": tuple(model_codes())}  # fmt: skip
 VIDEO_CHOICES = {"ratio": tuple(VIDEO_ASPECT_RATIOS), "duration": tuple(VIDEO_DURATIONS),
                  "quality": ("small", "large")}  # fmt: skip
 QUALITY_WORDS = {"small": "标清", "large": "高清"}  # the words /video takes
@@ -143,12 +135,10 @@ async def generation_request(
     argument = " ".join([*option_words(kind, form), prompt])
     if kind == "image":
         parsed = parse_image_options(argument, defaults)
-        params = parsed.params
-        problem = check_image_options(str(params["model"]), str(params["image_size"]),
-                                      str(params["aspect_ratio"]))  # fmt: skip
-        if problem:
-            return COMBINATION_TEXTS.get(problem, texts.ERR_BAD_REQUEST)
-        return GenerationRequest("image", parsed.prompt, params, [])
+        request = GenerationRequest("image", parsed.prompt, parsed.params, [])
+        # Options the providers that may run it do not take: said before anything is spent.
+        refused = option_refusal(svc, request)
+        return refused.text if refused else request
     parsed = parse_video_options(argument, defaults)
     characters = await CharacterStore(svc.db).names(user.person)
     expanded, unknown = expand_mentions(parsed.prompt, characters)
@@ -158,27 +148,13 @@ async def generation_request(
 
 
 async def launch(webchat: WebChat, user: Who, request: GenerationRequest) -> Job | str:
-    """Quota, the job row, the transcript's job line, then the runner; the Chinese refusal
-    when the quota is used up (nothing was spent).
+    """The core's launch (bot/core/usecases/launch.py) for the web chat: the person's quota,
+    the job in the web identity's chat; its first status is the transcript's job line (the
+    page shows the job's status from there). The Chinese refusal when nothing was spent."""
 
-    To be replaced by bot.usecases.launch.launch_job (moving into the core in parallel):
-    `launch_job(services, request, Origin(user.person, user.chatter), show_status)` with a
-    show_status that adds the transcript line and returns None.
-    """
-    svc, access = webchat.console.services, webchat.console.access
-    held = await access.reserve_job(user.person, request.kind)
-    if isinstance(held, QuotaExceeded):
-        return quota_text(held, svc.settings.quota_timezone)
-    try:
-        provider, request = await choose_provider(svc.providers, svc.jobs, request)
-        job = await svc.jobs.create(
-            request=request, provider=provider, user_id=user.person, chat_id=user.chatter,
-            thread_id=None, reply_to_id=None,
-        )  # fmt: skip
-        await access.record_job(job)  # counts until the job fails
-    finally:
-        access.release(held)
-    await webchat.log.add(user.chatter, "job", job_id=job.id)
-    svc.runner.start(job)
-    log.info(texts.LOG_WEB_JOB_STARTED, job.id, job.kind, identity.display(user.chatter))
-    return job
+    async def show_status(job: Job, _text: str) -> int:
+        return await webchat.log.add(user.chatter, "job", job_id=job.id)
+
+    launched = await launch_job(webchat.console.services, request,
+                                Origin(user.person, user.chatter), show_status)  # fmt: skip
+    return launched.text if isinstance(launched, Refused) else launched

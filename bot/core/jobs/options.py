@@ -13,6 +13,7 @@ from bot.core.providers.grsai_tasks import (
     IMAGE_SIZES,
     VIDEO_ASPECT_RATIOS,
     VIDEO_DURATIONS,
+    check_image_options,
 )
 
 # Short names users type → GrsAI model ids.
@@ -55,6 +56,11 @@ def ratio_choices() -> str:
         texts.OPTION_WITH_CODE.format(name=texts.RATIO_AUTO, code=r) if r == "auto" else r
         for r in IMAGE_RATIOS
     )
+
+
+def image_sizes_for(model: str) -> tuple[str, ...]:
+    """The sizes an image model comes in (the settings keep a saved model and size together)."""
+    return tuple(s for s in IMAGE_SIZES if check_image_options(model, s, "auto") is None)
 
 
 DEFAULT_IMAGE = {"aspect_ratio": "auto", "image_size": "1K", "model": "nano-banana-pro"}

@@ -25,7 +25,11 @@ Durability rules (never lose a paid result, never pay twice):
   times per `queue_status_interval`, with the newest value (linear in the queue, not N²);
 - an operator (web console) may cancel a job only while it waits for a slot (`cancel_queued`:
   nothing has gone upstream) and may resend a finished result the chat could not take
-  (`resend`: the saved files are delivered again); neither ever submits to a provider;
+  (`resend`: the saved files are delivered again); neither ever submits to a provider. The
+  one console action that does is `submit_again`: an owner or admin knowingly submits a job
+  whose submit was ambiguous once more (it may be paid twice), at most once per job, decided by
+  one conditional UPDATE (bot/core/store/jobs.py claim_submit_again), then through `_submit`
+  as any job; each action records its operator in the job's history (job_transitions);
 - delivery holds no slot of its own: a job leaves its `max_running` slot once its result is
   downloaded, and upload slots belong to the Telegram budget (bot/tg/outbound/pacing.py), taken
   only while a file is being sent.
@@ -60,7 +64,7 @@ from bot.core.media.download import (
 from bot.core.providers import errors
 from bot.core.providers.base import GenerationProvider, GenerationRequest, ResultItem, TaskState
 from bot.core.redact import scrub
-from bot.core.store.jobs import Job, JobStore, SavedFile
+from bot.core.store.jobs import AMBIGUOUS_SUBMIT_FAILURES, Job, JobStore, SavedFile
 
 log = logging.getLogger(__name__)
 
@@ -216,13 +220,14 @@ class JobRunner:
         self._tasks[job.id] = task
         task.add_done_callback(lambda _t, jid=job.id: self._tasks.pop(jid, None))
 
-    async def redeliver(self, job: Job) -> bool:
-        """An admin sends a parked ("undeliverable") result again: its saved files, nothing
-        is paid again. False when the job is not such a job."""
+    async def redeliver(self, job: Job, actor: int | None = None) -> bool:
+        """An admin (`actor`) sends a parked ("undeliverable") result again: its saved files,
+        nothing is paid again. False when the job is not such a job."""
         if job.state != "failed" or job.failure != "undeliverable" or not job.files:
             return False
         await self.store.update(job, state="delivering", failure=None, failure_detail=None,
-                                delivery_failures=0, maybe_sent_at=None)  # fmt: skip
+                                delivery_failures=0, maybe_sent_at=None, actor=actor,
+                                reason="resend")  # fmt: skip
         await self._notify(job)
         self.start(job)
         return True
@@ -238,9 +243,10 @@ class JobRunner:
         except ValueError:
             return 0
 
-    async def cancel_queued(self, job: Job) -> bool:
-        """End a job still waiting for a slot: it never went upstream, so nothing is paid.
-        False once it holds a slot (its submit may be under way) or has moved on."""
+    async def cancel_queued(self, job: Job, actor: int | None = None) -> bool:
+        """An operator (`actor`) ends a job still waiting for a slot: it never went upstream,
+        so nothing is paid. False once it holds a slot (its submit may be under way) or has
+        moved on."""
         if job.state != "created":
             return False
         task = self._tasks.get(job.id)
@@ -252,22 +258,37 @@ class JobRunner:
             self._queued.pop(job.id, None)
             self._queue_shown.pop(job.id, None)
             task.cancel()
-        await self._finish(job, "cancelled", "")
+        await self._finish(job, "cancelled", "", actor=actor)
         if self._queued:
             self._refresh_queue()  # everyone behind moved up one place
         return True
 
-    async def resend(self, job: Job) -> bool:
-        """Deliver again a result whose chat could not take it (`chat_gone`), from the files
-        saved on disk; False when there is nothing to resend."""
+    async def resend(self, job: Job, actor: int | None = None) -> bool:
+        """An operator (`actor`) delivers again a result whose chat could not take it
+        (`chat_gone`), from the files saved on disk; False when there is nothing to resend."""
         if job.state != "failed" or job.failure != "chat_gone" or job.id in self._tasks:
             return False
         if not job.files or not all(Path(f.path).is_file() for f in job.files):
             return False
         await self.store.update(job, state="delivering", failure=None, failure_detail=None,
-                                delivery_failures=0)  # fmt: skip
+                                delivery_failures=0, actor=actor, reason="resend")  # fmt: skip
         self.start(job)
         return True
+
+    async def submit_again(self, job_id: int, actor: int) -> Job | None:
+        """An operator (`actor`) knowingly submits again a job whose submit may have reached
+        the provider (it may be paid twice): the job, now driven as a new one, for the one
+        caller that won `claim_submit_again`; None for any other (a second click, a second
+        operator, the user's own retry first, or a job that is not such a job)."""
+        job = await self.store.claim_submit_again(job_id, actor)
+        if job is None:
+            return None
+        ending = self._tasks.get(job_id)
+        if ending is not None:  # the drive that parked it is returning: let it end first
+            await asyncio.wait({ending})
+        await self._notify(job)
+        self.start(job)
+        return job
 
     async def stop(self) -> None:
         """Stop driving jobs; their rows stay and the next start resumes them."""
@@ -540,10 +561,14 @@ class JobRunner:
             item.url,
         )  # fmt: skip
 
-    async def _finish(self, job: Job, reason: str, detail: str) -> None:
-        state = "interrupted" if reason in ("interrupted", SUBMIT_UNCLEAR) else "failed"
+    async def _finish(
+        self, job: Job, reason: str, detail: str, actor: int | None = None
+    ) -> None:
+        # the reasons a console operator may knowingly submit again (claim_submit_again)
+        state = "interrupted" if reason in AMBIGUOUS_SUBMIT_FAILURES else "failed"
         detail = scrub(detail)[:300]  # providers may echo our key in their error text
-        await self.store.update(job, state=state, failure=reason, failure_detail=detail)
+        await self.store.update(job, state=state, failure=reason, failure_detail=detail,
+                                actor=actor)  # fmt: skip
         await self._notify(job)
 
     def _refresh_queue(self) -> None:

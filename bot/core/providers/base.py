@@ -73,3 +73,13 @@ class GenerationProvider(Protocol):
     async def poll(self, task_id: str) -> TaskState:
         """The task's current state; raise TaskNotFound if the provider does not know it."""
         ...
+
+    def option_problem(self, request: GenerationRequest) -> str | None:
+        """None if this provider takes the request's options, else one of OPTION_PROBLEMS.
+        Asked before anything is paid; a provider that ignores an option takes any value."""
+        ...
+
+
+# Why a provider does not take a request's options (machine reasons; texts.OPTION_PROBLEM_TEXTS
+# says them in Chinese).
+OPTION_PROBLEMS = ("bad_model", "bad_size", "bad_ratio", "vip_sizes", "4k_vip_size")

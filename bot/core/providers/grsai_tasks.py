@@ -91,6 +91,12 @@ def check_image_options(model: str, image_size: str, aspect_ratio: str) -> str |
     return None
 
 
+def _image_options(params: dict[str, Any]) -> tuple[str, str, str]:
+    """(model, image_size, aspect_ratio) of an image request, defaults filled in."""
+    return (str(params.get("model") or IMAGE_MODELS[0]), str(params.get("image_size") or "1K"),
+            str(params.get("aspect_ratio") or "auto"))  # fmt: skip
+
+
 def _delivery(params: dict[str, Any]) -> dict[str, Any]:
     """webHook/shutProgress: poll by id ("-1"), or only the final state POSTed to our URL."""
     url = params.get("callback_url")
@@ -131,6 +137,13 @@ class GrsAITasks:
             and str(p.get("aspect_ratio") or "9:16") in VIDEO_ASPECT_RATIOS
         )
 
+    def option_problem(self, request: GenerationRequest) -> str | None:
+        """Images: the model/size/ratio combinations GrsAI's doc allows (check_image_options);
+        video options are settled by `supports` (routing moves them elsewhere)."""
+        if request.kind != "image":
+            return None
+        return check_image_options(*_image_options(request.params))
+
     async def submit(self, request: GenerationRequest) -> str:
         """Start the task described by `request` and return GrsAI's task id.
 
@@ -162,9 +175,7 @@ class GrsAITasks:
         p = request.params
         delivery = _delivery(p)
         if request.kind == "image":
-            model = str(p.get("model") or IMAGE_MODELS[0])
-            image_size = str(p.get("image_size") or "1K")
-            aspect_ratio = str(p.get("aspect_ratio") or "auto")
+            model, image_size, aspect_ratio = _image_options(p)
             reason = check_image_options(model, image_size, aspect_ratio)
             if reason:
                 raise errors.BadRequest(reason)

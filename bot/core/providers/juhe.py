@@ -119,6 +119,11 @@ class JuheTasks(StreamedChatTasks):
             and p.get("model", "sora-2") != "sora-2-pro"
         )
 
+    def option_problem(self, request: GenerationRequest) -> str | None:
+        """Takes every value: image options go into the prompt (prompt_with_options);
+        video options are settled by `supports`."""
+        return None
+
     async def submit(self, request: GenerationRequest) -> str:
         if request.kind == "image" and self._images is not None:
             return await self._images.submit(request)

@@ -1,8 +1,9 @@
 """Builds the configured providers from Settings and says who serves which capability.
 
 Adding a provider: one module with a class exposing `name`, `capabilities`, `chat`
-(ChatProvider), `tasks` (GenerationProvider with `supports(request)`) and `models_path` (or a
-fixed model list), plus one entry in PROVIDERS below.
+(ChatProvider), `tasks` (GenerationProvider with `supports(request)` and the options it takes,
+`option_problem(request)`) and `models_path` (or a fixed model list), plus one entry in
+PROVIDERS below.
 """
 
 from __future__ import annotations
@@ -98,6 +99,14 @@ class ProviderSet:
             for name in self.routes.get(request.kind, [])
             if _supports(self.tasks[name], request)
         ]
+
+    def option_problem(self, request: GenerationRequest) -> str | None:
+        """Why a provider that may run `request` (first, or as a fallback) does not take its
+        options, or None: each provider declares what it takes (option_problem)."""
+        for name in self.candidates(request):
+            if problem := self.tasks[name].option_problem(request):
+                return problem
+        return None
 
     def next_after(self, request: GenerationRequest, current: str) -> str | None:
         """The provider a job moves to after `current` failed on the provider's side."""

@@ -105,6 +105,11 @@ class ReshiTasks:
             )
         return False  # no character API
 
+    def option_problem(self, request: GenerationRequest) -> str | None:
+        """Takes every value: image ratio/size/model are not in its API (documented as
+        ignored); video options are settled by `supports`."""
+        return None
+
     async def submit(self, request: GenerationRequest) -> str:
         if request.kind == "image":
             return await self._draw(request)

@@ -120,6 +120,11 @@ class UnifiedTasks:
             return bool(p.get("pid"))
         return request.kind == "image" and self._images is not None
 
+    def option_problem(self, request: GenerationRequest) -> str | None:
+        """Takes every value: image options go into the prompt (prompt_with_options);
+        video options are settled by `supports`."""
+        return None
+
     async def submit(self, request: GenerationRequest) -> str:
         if request.kind == "video":
             if request.params.get("remix_target"):

@@ -205,8 +205,22 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS jobs_group_seen ON jobs (chat_id, created_at) WHERE chat_id < 0;
     CREATE INDEX IF NOT EXISTS jobs_state_created ON jobs (state, created_at, failure);
     """,
-    # 12, 13: reserved for other branches (replaced by theirs when merged)
-    "SELECT 1",
+    # 12: every state change of a job with its time (bot/core/store/jobs.py writes it wherever a
+    # state changes): from (NULL for the creation), to, why (a failure reason or an operator's
+    # action) and who (an operator's identity; NULL: the bot). Shown on the console's job page.
+    """
+    CREATE TABLE job_transitions (
+        id          INTEGER PRIMARY KEY,
+        job_id      INTEGER NOT NULL,
+        from_state  TEXT,
+        to_state    TEXT NOT NULL,
+        at          REAL NOT NULL,
+        reason      TEXT,
+        actor       INTEGER
+    );
+    CREATE INDEX job_transitions_job ON job_transitions (job_id, at);
+    """,
+    # 13: reserved for another branch (replaced by theirs when merged)
     "SELECT 1",
     # 14: 网页对话's transcript per web identity (what the page shows after a reload: the
     # questions, answers, notices and the jobs started from it, in order); the model's memory

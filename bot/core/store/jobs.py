@@ -1,4 +1,9 @@
-"""Durable generation jobs: every state change is committed before the next step is taken."""
+"""Durable generation jobs: every state change is committed before the next step is taken.
+
+Rules: a job's state is changed here only (`create`, `update`, `claim_submit_again`), and each
+change writes its row in job_transitions in the same commit (from, to, when, why, who), so the
+console's history misses none; a retried write never records a change twice.
+"""
 
 from __future__ import annotations
 
@@ -68,10 +73,43 @@ class Job:
     # A result send timed out, outcome unknown: never sent again until known (or an admin
     # resends it); survives restarts
     maybe_sent_at: float | None = None
+    # When a retry button or an operator launched the request again (claim_relaunch)
+    relaunched_at: float | None = None
 
     @property
     def elapsed(self) -> float:
         return (self.finished_at or time.time()) - self.created_at
+
+
+@dataclass
+class Transition:
+    """One state change of a job (job_transitions)."""
+
+    job_id: int
+    from_state: str | None  # None: the job was created
+    to_state: str
+    at: float
+    reason: str | None = None  # a failure reason, or the operator's action
+    actor: int | None = None  # the operator who did it; None: the bot
+
+
+# Jobs whose submit may have reached the provider (an unclear answer, or a restart while
+# submitting): never submitted again unless an operator or the user decides to, knowingly.
+AMBIGUOUS_SUBMIT_FAILURES = ("submit_unclear", "interrupted")  # the runner's SUBMIT_UNCLEAR
+
+
+def _transition(
+    job_id: int, to_state: str, at: float, reason: str | None, actor: int | None
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement that records a change to `to_state`, to run before the row changes: its
+    `from` is the stored state, nothing is written when the state stays, and a write retried
+    after a full disk (same `at`) is not recorded twice."""
+    return (
+        "INSERT INTO job_transitions (job_id, from_state, to_state, at, reason, actor) "
+        "SELECT id, state, ?, ?, ?, ? FROM jobs WHERE id = ? AND state IS NOT ? "
+        "AND NOT EXISTS (SELECT 1 FROM job_transitions WHERE job_id = ? AND at = ?)",
+        (to_state, at, reason, actor, job_id, to_state, job_id, at),
+    )
 
 
 @dataclass
@@ -134,6 +172,7 @@ def _row_to_job(row: aiosqlite.Row) -> Job:
         delivery_failures=row["delivery_failures"],
         account_id=row["account_id"],
         maybe_sent_at=row["maybe_sent_at"],
+        relaunched_at=row["relaunched_at"],
     )
 
 
@@ -173,8 +212,14 @@ class JobStore:
                 status_message_id, _request_to_json(request), account_id,
             ),
         )  # fmt: skip
+        job_id = int(cur.lastrowid or 0)
+        await self._db.conn.execute(
+            "INSERT INTO job_transitions (job_id, from_state, to_state, at) "
+            "SELECT id, NULL, state, created_at FROM jobs WHERE id = ?",
+            (job_id,),
+        )
         await self._db.conn.commit()
-        job = await self.get(int(cur.lastrowid or 0))
+        job = await self.get(job_id)
         assert job is not None
         return job
 
@@ -191,8 +236,17 @@ class JobStore:
             rows = await cur.fetchall()
         return [_row_to_job(row) for row in rows]
 
-    async def update(self, job: Job, **changes: Any) -> Job:
-        """Write the given fields (and keep `job` in step); committed before returning."""
+    async def update(
+        self, job: Job, *, actor: int | None = None, reason: str | None = None, **changes: Any
+    ) -> Job:
+        """Write the given fields (and keep `job` in step); committed before returning. A new
+        state is recorded with its time, `reason` (default: the failure given) and `actor`
+        (the operator who asked for it; None: the bot)."""
+        now = time.time()
+        statements: list[tuple[str, tuple[Any, ...]]] = []
+        if "state" in changes:
+            why = reason if reason is not None else changes.get("failure")
+            statements.append(_transition(job.id, changes["state"], now, why, actor))
         columns: dict[str, Any] = {}
         for name, value in changes.items():
             setattr(job, name, value)
@@ -207,12 +261,14 @@ class JobStore:
             else:
                 columns[name] = value
         if changes.get("state") in TERMINAL_STATES:
-            job.finished_at = time.time()
+            job.finished_at = now
             columns["finished_at"] = job.finished_at
-        job.updated_at = time.time()
+        job.updated_at = now
         columns["updated_at"] = job.updated_at
         assignments = ", ".join(f"{name} = ?" for name in columns)
-        statements = [(f"UPDATE jobs SET {assignments} WHERE id = ?", (*columns.values(), job.id))]
+        statements.append(
+            (f"UPDATE jobs SET {assignments} WHERE id = ?", (*columns.values(), job.id))
+        )
         if "provider" in changes:  # a fallback: usage is booked to the provider that serves it
             statements.append(
                 ("UPDATE usage SET provider = ? WHERE job_id = ?", (changes["provider"], job.id))
@@ -248,6 +304,43 @@ class JobStore:
         )
         await self._db.conn.commit()
         return cur.rowcount == 1
+
+    async def claim_submit_again(self, job_id: int, actor: int) -> Job | None:
+        """An operator submits a job whose submit may have reached the provider again,
+        knowingly (it may be paid twice): the job, back in `created` for the runner, for the
+        one caller whose statement changed it; None for every other caller and job. Check and
+        change are one UPDATE that also takes the relaunch mark (`claim_relaunch`), so two
+        operators, a double click, or the user's own 重新生成 button, launch it once between
+        them, ever."""
+        now = time.time()
+        marks = ",".join("?" * len(AMBIGUOUS_SUBMIT_FAILURES))
+        async with self._db.conn.execute(
+            "UPDATE jobs SET state = 'created', failure = NULL, failure_detail = NULL, "
+            "task_id = NULL, progress = 0, finished_at = NULL, updated_at = ?, "
+            "relaunched_at = ? WHERE id = ? AND state = 'interrupted' "
+            f"AND failure IN ({marks}) AND relaunched_at IS NULL RETURNING *",
+            (now, now, job_id, *AMBIGUOUS_SUBMIT_FAILURES),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            await self._db.conn.commit()
+            return None
+        await self._db.conn.execute(
+            "INSERT INTO job_transitions (job_id, from_state, to_state, at, reason, actor) "
+            "VALUES (?, 'interrupted', 'created', ?, 'submit_again', ?)",
+            (job_id, now, actor),
+        )
+        await self._db.conn.commit()
+        return _row_to_job(row)
+
+    async def transitions(self, job_id: int, limit: int = 200) -> list[Transition]:
+        """The job's state changes, oldest first."""
+        async with self._db.conn.execute(
+            "SELECT job_id, from_state, to_state, at, reason, actor FROM job_transitions "
+            "WHERE job_id = ? ORDER BY at, id LIMIT ?",
+            (job_id, limit),
+        ) as cur:
+            return [Transition(**dict(row)) for row in await cur.fetchall()]
 
     async def release_relaunch(self, job_id: int) -> None:
         """Undo `claim_relaunch` when nothing was spent (the quota refused, no job row)."""

@@ -3,12 +3,9 @@ or the replied one; the job row first, then the "收到" status, then the runner
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
-from bot.core import identity, texts
-from bot.core.access import QuotaExceeded
-from bot.core.access_texts import quota_text
+from bot.core import texts
 from bot.core.jobs.characters import expand_mentions
 from bot.core.jobs.options import (
     image_model_choices,
@@ -16,25 +13,17 @@ from bot.core.jobs.options import (
     parse_video_options,
     ratio_choices,
 )
-from bot.core.jobs.routing import choose_provider
-from bot.core.jobs.status import status_text
 from bot.core.providers.base import GenerationRequest
-from bot.core.providers.grsai_tasks import check_image_options
 from bot.core.store.characters import CharacterStore
 from bot.core.store.jobs import Job
+from bot.core.usecases.launch import Origin, Refused, launch_job
+from bot.core.usecases.options import option_refusal
 from bot.onebot.context import QQContext
 from bot.onebot.handlers.received import save_picture
 from bot.onebot.outbound.replies import ids_of, reply
 from bot.onebot.protocol import segments as seg
 from bot.onebot.protocol.events import MessageEvent
 from bot.onebot.protocol.transport import OneBotError
-
-log = logging.getLogger(__name__)
-
-COMBINATION_TEXTS = {
-    "vip_sizes": texts.DRAW_BAD_COMBINATION_VIP,
-    "4k_vip_size": texts.DRAW_BAD_COMBINATION_4KVIP,
-}
 
 
 async def draw(adapter: QQContext, event: MessageEvent, argument: str) -> None:
@@ -54,18 +43,15 @@ async def draw(adapter: QQContext, event: MessageEvent, argument: str) -> None:
         too_long = texts.PROMPT_TOO_LONG.format(length=len(parsed.prompt), limit=limit)
         await reply(adapter, event, too_long)
         return
-    params = parsed.params
-    problem = check_image_options(
-        str(params["model"]), str(params["image_size"]), str(params["aspect_ratio"])
-    )
-    if problem:
-        await reply(adapter, event, COMBINATION_TEXTS.get(problem, texts.ERR_BAD_REQUEST))
+    if refused := option_refusal(svc, GenerationRequest("image", parsed.prompt, parsed.params)):
+        await reply(adapter, event, refused.text)
         return
     references = await references_of(adapter, event)
     if isinstance(references, str):
         await reply(adapter, event, references)
         return
-    request = GenerationRequest("image", parsed.prompt, params, [str(p) for p in references])
+    request = GenerationRequest("image", parsed.prompt, parsed.params,
+                                [str(p) for p in references])  # fmt: skip
     await launch(adapter, event, request)
 
 
@@ -102,33 +88,23 @@ async def video(adapter: QQContext, event: MessageEvent, argument: str, prefix: 
 
 
 async def launch(adapter: QQContext, event: MessageEvent, request: GenerationRequest) -> Job | None:
-    """Quota, the job row, the "收到" status replying to the request, then the runner; None
-    when the quota refused (the user was told, nothing was spent)."""
-    svc = adapter.services
+    """The core launch (bot/core/usecases/launch.py) with its "收到" status replying to the request;
+    None when the quota refused (the user was told, nothing was spent)."""
     user, chat = ids_of(event)
-    held = await adapter.access.reserve_job(user, request.kind)
-    if isinstance(held, QuotaExceeded):
-        await reply(adapter, event, quota_text(held, svc.settings.quota_timezone))
+    origin = Origin(user, chat, reply_to_id=event.message_id, account_id=event.self_id)
+
+    async def show(job: Job, text: str) -> int | None:
+        try:
+            return await reply(adapter, event, text)
+        except OneBotError:
+            return None  # the job runs; its result still comes
+
+    launched = await launch_job(adapter.services, request, origin, show,
+                                first_line=texts.QQ_JOB_RECEIVED)  # fmt: skip
+    if isinstance(launched, Refused):
+        await reply(adapter, event, launched.text)
         return None
-    try:
-        provider, request = await choose_provider(svc.providers, svc.jobs, request)
-        job = await svc.jobs.create(
-            request=request, provider=provider, user_id=user, chat_id=chat,
-            thread_id=None, reply_to_id=event.message_id, account_id=event.self_id,
-        )  # fmt: skip
-        await adapter.access.record_job(job)  # counts until the job fails
-    finally:
-        adapter.access.release(held)
-    text = texts.QQ_JOB_RECEIVED + "\n" + status_text(job, svc.runner.queue_ahead_of_new())
-    try:
-        status_id = await reply(adapter, event, text)
-    except OneBotError:
-        log.warning(texts.LOG_JOB_STATUS_MESSAGE_NOT_SENT, job.id)
-    else:
-        await svc.jobs.update(job, status_message_id=status_id)
-    svc.runner.start(job)
-    log.info(texts.LOG_QQ_JOB_STARTED, job.id, job.kind, identity.display(user))
-    return job
+    return launched
 
 
 async def _replied_own_image(adapter: QQContext, event: MessageEvent) -> Job | None:

@@ -2,12 +2,14 @@
 
 Private chat: any text is a chat turn. Groups: only @bot, a reply to the bot, or a command.
 Admin commands (/allow /deny /quota /stats /providers /控制台) are silent for non-admins, like
-on Telegram; /控制台 also answers allowed users when CONSOLE_WEB_CHAT=true (a web-chat link).
+on Telegram; /控制台 also answers allowed users when CONSOLE_WEB_CHAT=true (a web-chat link,
+bot/core/usecases/gate.py lets it through).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from bot.core import identity, texts
@@ -15,10 +17,12 @@ from bot.core.access import QUOTA_KINDS, QuotaExceeded
 from bot.core.access_texts import quota_text, usage_report
 from bot.core.admin_texts import providers_text, stats_text
 from bot.core.chat.service import ImageInput, conversation_key
-from bot.core.console_auth import console_link_text, may_ask_for_link
+from bot.core.console_auth import console_link_text
 from bot.core.error_text import describe_error
 from bot.core.media.download import sniff_mime
 from bot.core.provider_status import status_checks
+from bot.core.usecases.gate import ADMIN_COMMANDS, Knock
+from bot.core.usecases.refused import Refused
 from bot.onebot.context import QQContext
 from bot.onebot.handlers.choices import model, numbered_answer, roles
 from bot.onebot.handlers.draw import draw, video
@@ -32,8 +36,6 @@ from bot.onebot.protocol.events import MessageEvent
 from bot.onebot.protocol.transport import ActionFailed, OneBotError
 
 log = logging.getLogger(__name__)
-
-ADMIN_COMMANDS = frozenset({"allow", "deny", "quota", "stats", "providers", "console", "resend"})
 
 
 async def _replied_to_bot(adapter: QQContext, event: MessageEvent) -> bool:
@@ -66,35 +68,18 @@ async def handle_message(adapter: QQContext, event: MessageEvent) -> None:
         or not await _replied_to_bot(adapter, event)
     ):
         return
-    if command is not None and command.name in ADMIN_COMMANDS:
-        if control.is_admin(user):
-            await _admin(adapter, event, command.name, command.args.split())
-        elif command.name == "console" and may_ask_for_link(
-            adapter.settings, False, control.is_allowed(user, None)
-        ):
-            await _console(adapter, event, allowed=True)
-        return  # silently for others: strangers need not learn these exist
-    if not control.is_allowed(user, chat if event.is_group else None):
-        log.info(texts.LOG_REFUSED_QQ, identity.display(user),
-                 identity.display(chat))  # fmt: skip
-        accepted, _ = adapter.refusals.hit((chat, user))
-        if accepted:
-            refusal = (
-                texts.QQ_ACCESS_DENIED_GROUP.format(
-                    user=identity.display(user), group=identity.display(chat)
-                )
-                if event.is_group
-                else texts.QQ_ACCESS_DENIED.format(user=identity.display(user))
-            )
-            await refuse(adapter, event, refusal)
+    knock = Knock(user, chat, event.is_group, command=command.name if command else None)
+    verdict = adapter.gate.check(knock)  # the core's decision (bot/core/usecases/gate.py)
+    if verdict.passes and command is not None and command.name in ADMIN_COMMANDS:
+        await _admin(adapter, event, command.name, command.args.split())
         return
-    if event.is_group and not control.is_admin(user):
-        accepted, notify = adapter.cooldown.hit((chat, user))
-        if not accepted:
-            if notify:
-                seconds = max(1, round(adapter.cooldown.seconds))
-                await reply(adapter, event, texts.COOLDOWN_NOTICE.format(seconds=seconds))
-            return
+    if not verdict.passes:
+        if verdict.text is not None:
+            # A refusal is sent as a low-priority message (a stranger's flood must not delay
+            # answers); a cooldown notice as a reply.
+            send_it = refuse if verdict.reason == "denied" else reply
+            await send_it(adapter, event, verdict.text)
+        return
     if command is None:
         if not await numbered_answer(adapter, event, text):  # "2" answering a numbered list
             await chat_turn(adapter, event, text)
@@ -154,48 +139,68 @@ async def chat_turn(adapter: QQContext, event: MessageEvent, question: str) -> N
     if len(pictures) > most:
         await reply(adapter, event, texts.DRAW_TOO_MANY_REFERENCES.format(limit=most))
         return
-    user, _ = ids_of(event)
+    user, chat = ids_of(event)
     held = await adapter.access.reserve_chat(user)
     if isinstance(held, QuotaExceeded):
         await reply(adapter, event, quota_text(held, svc.settings.quota_timezone))
         return
     try:
-        images: list[ImageInput] = []
-        for source in pictures:  # a picture sent with the question goes to the model too
-            saved = await save_picture(adapter, source)
-            if isinstance(saved, str):
-                await reply(adapter, event, saved)
-                return
-            data = await asyncio.to_thread(saved.read_bytes)  # capped at DRAW_MAX_REFERENCE_MB
-            images.append(ImageInput(data, sniff_mime(data[:64]) or "image/jpeg"))
-        await _answer(adapter, event, question, images)
+        # Its place in the conversation's line is taken on arrival, before any picture.
+        place = svc.chat_queue.join(conversation_key(chat, user, not event.is_group))
+        if isinstance(place, Refused):
+            await reply(adapter, event, place.text)
+            return
+        try:
+            if place.note:
+                with contextlib.suppress(OneBotError):
+                    await reply(adapter, event, place.note)
+            images = await _images(adapter, event, pictures)
+            if images is not None:
+                async with place:  # one answer at a time per conversation, in order
+                    await _answer(adapter, event, place.key, question, images)
+        finally:
+            place.leave()  # also when a picture could not be used
     finally:  # the turn held a chat slot since the check
         adapter.access.release(held)
 
 
+async def _images(
+    adapter: QQContext, event: MessageEvent, pictures: list[seg.MediaSource]
+) -> list[ImageInput] | None:
+    """The pictures sent with the question, for the model; None when one cannot be used (the
+    user was told why)."""
+    images: list[ImageInput] = []
+    for source in pictures:
+        saved = await save_picture(adapter, source)
+        if isinstance(saved, str):
+            await reply(adapter, event, saved)
+            return None
+        data = await asyncio.to_thread(saved.read_bytes)  # capped at DRAW_MAX_REFERENCE_MB
+        images.append(ImageInput(data, sniff_mime(data[:64]) or "image/jpeg"))
+    return images
+
+
 async def _answer(
-    adapter: QQContext, event: MessageEvent, question: str, images: list[ImageInput]
+    adapter: QQContext, event: MessageEvent, key: str, question: str, images: list[ImageInput]
 ) -> None:
     svc = adapter.services
     user, chat = ids_of(event)
-    key = conversation_key(chat, user, not event.is_group)
-    async with adapter.lock(key):  # one answer at a time per conversation, in order
-        turn = await svc.chat.start_turn(key, user, question, images)
-        pieces: list[str] = []
-        try:
-            async for piece in svc.chat.stream(turn):
-                pieces.append(piece)
-        except Exception as exc:  # provider trouble: a Chinese sentence, details in the log
-            await reply(adapter, event, describe_error(exc))
-            return
-        answer = "".join(pieces)
-        if not answer.strip():
-            await reply(adapter, event, texts.ERR_INTERNAL)
-            return
-        await send_answer(adapter, event, answer)
-        await svc.chat.remember(turn, answer)
-        provider, model = svc.chat.served.get(user, ("grsai", turn.model))
-        await adapter.access.record_chat(user, chat, provider, model)
+    turn = await svc.chat.start_turn(key, user, question, images)
+    pieces: list[str] = []
+    try:
+        async for piece in svc.chat.stream(turn):
+            pieces.append(piece)
+    except Exception as exc:  # provider trouble: a Chinese sentence, details in the log
+        await reply(adapter, event, describe_error(exc))
+        return
+    answer = "".join(pieces)
+    if not answer.strip():
+        await reply(adapter, event, texts.ERR_INTERNAL)
+        return
+    await send_answer(adapter, event, answer)
+    await svc.chat.remember(turn, answer)
+    provider, model = svc.chat.served.get(user, ("grsai", turn.model))
+    await adapter.access.record_chat(user, chat, provider, model)
 
 
 async def send_answer(adapter: QQContext, event: MessageEvent, markdown: str) -> None:
@@ -230,8 +235,11 @@ async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[
         await reply(adapter, event, await providers_text(status_checks(adapter.services)))
         return
     admin, chat = ids_of(event)
-    if name == "console":
-        await _console(adapter, event, allowed=control.is_allowed(admin, None))
+    if name == "console":  # an operator's console link, or an allowed user's web chat link
+        await reply(adapter, event, await console_link_text(
+            adapter.services.db, adapter.settings, admin, private=not event.is_group,
+            command=seg.shown_command("console"), allowed=control.is_allowed(admin, None),
+        ))  # fmt: skip
         return
     target: int | None = None
     if args:
@@ -300,16 +308,8 @@ async def _resend(adapter: QQContext, event: MessageEvent, args: list[str]) -> N
         return
     svc = adapter.services
     job = await svc.jobs.get(int(args[0]))
-    if job is None or not await svc.runner.redeliver(job):
+    if job is None or not await svc.runner.redeliver(job, actor=ids_of(event)[0]):
         await reply(adapter, event, texts.ADMIN_RESEND_NOT_PARKED.format(job_id=args[0]))
         return
     log.info(texts.LOG_ADMIN_RESENDS_JOB, identity.display(ids_of(event)[0]), job.id)
     await reply(adapter, event, texts.ADMIN_RESEND_STARTED.format(job_id=job.id))
-
-
-async def _console(adapter: QQContext, event: MessageEvent, *, allowed: bool) -> None:
-    """/控制台: the console link for an operator, the web-chat link for an allowed user."""
-    user, _ = ids_of(event)
-    await reply(adapter, event, await console_link_text(
-        adapter.services.db, adapter.settings, user, private=not event.is_group,
-        command=seg.shown_command("console"), allowed=allowed))  # fmt: skip

@@ -23,16 +23,14 @@ from bot.core.jobs.options import (
     DEFAULT_VIDEO,
     IMAGE_MODEL_SHORTHANDS,
     IMAGE_RATIOS,
-    image_model_name,
-    model_codes,
-)
-from bot.core.providers.base import GenerationRequest
-from bot.core.providers.grsai_tasks import (
     IMAGE_SIZES,
     VIDEO_ASPECT_RATIOS,
     VIDEO_DURATIONS,
-    check_image_options,
+    image_model_name,
+    image_sizes_for,
+    model_codes,
 )
+from bot.core.providers.base import GenerationRequest
 from bot.onebot.context import QQContext
 from bot.onebot.outbound.replies import ids_of, reply
 from bot.onebot.protocol.events import MessageEvent
@@ -239,7 +237,7 @@ async def choose(adapter: QQContext, event: MessageEvent, item: Item, value: str
     if item.kind == "image":
         image[item.field] = picked.value
         model = str(image["model"])
-        sizes = [s for s in IMAGE_SIZES if check_image_options(model, s, "auto") is None]
+        sizes = image_sizes_for(model)
         if image["image_size"] not in sizes:
             if item.field == "image_size":  # the size wins: back to the default model
                 image["model"] = DEFAULT_IMAGE["model"]

@@ -11,56 +11,54 @@ from telegram.ext import (
     Application,
     ApplicationHandlerStop,
     CommandHandler,
-    ContextTypes,
     TypeHandler,
     filters,
 )
 
 from bot.core import identity, texts
-from bot.core.access import QUOTA_KINDS, AccessControl, Cooldown, QuotaExceeded, Reservation
+from bot.core.access import QUOTA_KINDS, AccessControl, QuotaExceeded, Reservation
 from bot.core.access_texts import quota_text, usage_report
 from bot.core.admin_texts import providers_text, stats_text
-from bot.core.console_auth import console_link_text, may_ask_for_link
+from bot.core.console_auth import console_link_text
 from bot.core.logging_setup import bind_log_context
 from bot.core.provider_status import StatusCheck, status_checks
 from bot.core.services import Services
-from bot.core.store.jobs import Job
+from bot.core.usecases.gate import Gate, Knock, Verdict
+from bot.tg.context import Context
 from bot.tg.handlers.common import addressed_in_group
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = ("allow", "deny", "quota", "stats", "providers", "resend")
 REFUSAL_INTERVAL = 10.0  # a stranger who keeps writing hears the refusal once per this long
 GATE_GROUP = -1  # runs before every other handler group
 
 
-def access(context: ContextTypes.DEFAULT_TYPE) -> AccessControl:
-    return context.application.bot_data["access"]
+def access(context: Context) -> AccessControl:
+    return context.bot_data.services.access
 
 
 def setup(app: Application, services: Services) -> None:
     """Called when the platform starts, once the services are open (one AccessControl for
     every platform)."""
-    app.bot_data["access"] = services.access
-    app.bot_data["cooldown"] = Cooldown(services.settings.group_user_cooldown)
-    app.bot_data["refusals"] = Cooldown(REFUSAL_INTERVAL)
-    app.bot_data["cooldown_albums"] = {}
+    app.bot_data.gate = Gate(services.access, services.settings.group_user_cooldown,
+                                REFUSAL_INTERVAL)  # fmt: skip
     # Other providers append their own probe here (name → check).
-    checks: list[StatusCheck] = app.bot_data.setdefault("provider_checks", [])
+    checks = app.bot_data.provider_checks
     checks[:0] = status_checks(services)  # GrsAI is optional when no routing list names it
 
 
 def register(app: Application) -> None:
     """The gate first (group -1); admin commands only match admins, others get no answer."""
     app.add_handler(TypeHandler(Update, gate), group=GATE_GROUP)
-    admins = filters.User(user_id=app.bot_data["settings"].bot_admin_ids)
+    admins = filters.User(user_id=app.bot_data.settings.bot_admin_ids)
     new = filters.UpdateType.MESSAGE
     for name, callback in (
         ("allow", on_allow), ("deny", on_deny), ("quota", on_quota), ("stats", on_stats),
         ("providers", on_providers), ("resend", on_resend),
     ):  # fmt: skip
         app.add_handler(CommandHandler(name, callback, filters=new & admins))
-    app.add_handler(CommandHandler("console", on_console, filters=new))  # the gate decides
+    # Admins, and allowed users when CONSOLE_WEB_CHAT=true: the gate decides (core gate.py).
+    app.add_handler(CommandHandler("console", on_console, filters=new))
     app.add_handler(CommandHandler("usage", on_usage, filters=new))
 
 
@@ -75,107 +73,53 @@ def _command_name(message: Message) -> str | None:
     return None
 
 
-async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Strangers are refused before any handler (and so any provider) runs."""
+async def gate(update: Update, context: Context) -> None:
+    """Strangers are refused before any handler (and so any provider) runs; the decision is
+    the core's (bot/core/usecases/gate.py), this sends its answer."""
     user, chat = update.effective_user, update.effective_chat
     bind_log_context(user=user.id if user else None, chat=chat.id if chat else None)
     if user is None or user.is_bot:
         raise ApplicationHandlerStop
-    control = access(context)
-    message = update.message
-    command = _command_name(message) if message is not None else None
-    if command in ADMIN_COMMANDS:
-        if not control.is_admin(user.id):
-            raise ApplicationHandlerStop  # silently: strangers need not learn these exist
+    message, query = update.message, update.callback_query
+    group = chat is not None and chat.type != chat.PRIVATE
+    knock = Knock(
+        user.id, chat.id if chat is not None else 0, group,
+        addressed=message is not None and (not group or addressed_in_group(message, context)),
+        command=_command_name(message) if message is not None else None,
+        button=query is not None,
+        album=message.media_group_id if message is not None else None,
+    )  # fmt: skip
+    verdict: Verdict = context.bot_data.gate.check(knock)
+    if verdict.passes:
         return
-    if command == "console":  # admins; allowed users too when the web chat is on
-        settings = context.application.bot_data["settings"]
-        if not may_ask_for_link(settings, control.is_admin(user.id),
-                                control.is_allowed(user.id, None)):  # fmt: skip
-            raise ApplicationHandlerStop  # silently, like the admin commands
-        return
-    chat_id = chat.id if chat else None
-    if not control.is_allowed(user.id, chat_id):
-        log.info(texts.LOG_REFUSED_TELEGRAM, user.id, chat_id)
-        await _refuse(update, context, user.id, chat_id)
-        raise ApplicationHandlerStop
-    if message is not None and chat is not None and chat.type != chat.PRIVATE:
-        await _group_cooldown(message, context, user.id, chat.id)
-
-
-async def _refuse(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int | None
-) -> None:
-    query = update.callback_query
-    try:
-        if query is not None:
-            await query.answer(texts.ACCESS_DENIED_BUTTON.format(user_id=user_id), show_alert=True)
-            return
-        message = update.message
-        if message is None:
-            return
-        private = message.chat.type == message.chat.PRIVATE
-        if not private:
-            if not addressed_in_group(message, context):
-                return  # chatter not meant for the bot: stay quiet
-        accepted, _ = context.application.bot_data["refusals"].hit((chat_id or 0, user_id))
-        if not accepted:
-            return
-        text = (
-            texts.ACCESS_DENIED.format(user_id=user_id)
-            if private
-            else texts.ACCESS_DENIED_GROUP.format(user_id=user_id, chat_id=chat_id)
-        )
-        await message.reply_text(text)
-    except TelegramError:
-        log.warning(texts.LOG_COULD_NOT_SEND_REFUSAL, exc_info=True)
-
-
-async def _group_cooldown(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, user_id: int, chat_id: int
-) -> None:
-    """One request per user per group per GROUP_USER_COOLDOWN seconds; album parts pass."""
-    if access(context).is_admin(user_id):
-        return
-    if not (addressed_in_group(message, context) or message.media_group_id):
-        return
-    key = (chat_id, user_id)
-    albums: dict[tuple[int, int], str] = context.application.bot_data["cooldown_albums"]
-    if message.media_group_id and albums.get(key) == message.media_group_id:
-        return
-    cooldown: Cooldown = context.application.bot_data["cooldown"]
-    accepted, notify = cooldown.hit(key)
-    if accepted:
-        if message.media_group_id:
-            albums[key] = message.media_group_id
-        return
-    log.info(texts.LOG_COOLDOWN, user_id, chat_id)
-    if notify:
-        seconds = max(1, round(cooldown.seconds))
+    if verdict.text is not None:
         try:
-            await message.reply_text(texts.COOLDOWN_NOTICE.format(seconds=seconds))
+            if query is not None:
+                await query.answer(verdict.text, show_alert=True)
+            elif message is not None:
+                await message.reply_text(verdict.text)
         except TelegramError:
-            pass
+            if verdict.reason == "denied":
+                log.warning(texts.LOG_COULD_NOT_SEND_REFUSAL, exc_info=True)
     raise ApplicationHandlerStop
 
 
 # -- quotas used by the other handlers -----------------------------------------------------
 
 
-def _zone(context: ContextTypes.DEFAULT_TYPE) -> str:
-    return context.application.bot_data["settings"].quota_timezone
+def _zone(context: Context) -> str:
+    return context.bot_data.settings.quota_timezone
 
 
-# The room the current update holds (PTB runs each update in its own task, so each has its
-# own copy): set by the *_quota_refusal checks, released by record_* or release_*.
+# The chat turn the current update holds (PTB runs each update in its own task, so each has
+# its own copy): set by chat_quota_refusal, released by record_chat_usage or release_chat_turn.
 _held_chat: ContextVar[Reservation | None] = ContextVar("held_chat", default=None)
-_held_job: ContextVar[Reservation | None] = ContextVar("held_job", default=None)
 
 
-async def chat_quota_refusal(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> str | None:
+async def chat_quota_refusal(context: Context, user_id: int) -> str | None:
     """A Chinese refusal if the user has no chat turns left today, else None — and then this
     turn holds one until `record_chat_usage` or `release_chat_turn` (in-flight turns count)."""
-    control: AccessControl | None = context.application.bot_data.get("access")
+    control: AccessControl | None = context.bot_data.access
     if control is None:
         return None
     held = await control.reserve_chat(user_id)
@@ -185,40 +129,18 @@ async def chat_quota_refusal(context: ContextTypes.DEFAULT_TYPE, user_id: int) -
     return None
 
 
-def release_chat_turn(context: ContextTypes.DEFAULT_TYPE) -> None:
+def release_chat_turn(context: Context) -> None:
     """The turn ended (answered and recorded, or failed without spending): free its room."""
-    control: AccessControl | None = context.application.bot_data.get("access")
+    control: AccessControl | None = context.bot_data.access
     if control is not None:
         control.release(_held_chat.get())
     _held_chat.set(None)
 
 
-async def job_quota_refusal(
-    context: ContextTypes.DEFAULT_TYPE, user_id: int, job_kind: str
-) -> str | None:
-    """A Chinese refusal, or None and a slot held for this job until `record_job_usage`
-    (the job row then counts) or `release_job_slot`."""
-    control: AccessControl | None = context.application.bot_data.get("access")
-    if control is None:
-        return None
-    held = await control.reserve_job(user_id, job_kind)
-    if isinstance(held, QuotaExceeded):
-        return quota_text(held, _zone(context))
-    _held_job.set(held)
-    return None
-
-
-def release_job_slot(context: ContextTypes.DEFAULT_TYPE) -> None:
-    control: AccessControl | None = context.application.bot_data.get("access")
-    if control is not None:
-        control.release(_held_job.get())
-    _held_job.set(None)
-
-
 # -- /usage --------------------------------------------------------------------------------
 
 
-async def on_usage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_usage(update: Update, context: Context) -> None:
     """What the user used today and what is left."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
@@ -233,7 +155,7 @@ def _target_name(target_id: int) -> str:
     return template.format(id=identity.display(target_id))
 
 
-def _target_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+def _target_of(update: Update, context: Context) -> int | None:
     """The id argument, or the current group when there is none."""
     args = context.args or []
     if args:
@@ -247,17 +169,17 @@ def _target_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None
     return None
 
 
-async def on_allow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_allow(update: Update, context: Context) -> None:
     """/allow <id>: a user (>0) or a group (<0); in a group without id: this group."""
     await _set_access(update, context, allowed=True)
 
 
-async def on_deny(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_deny(update: Update, context: Context) -> None:
     """/deny <id>: overrides BOT_ALLOWED_IDS and BOT_PUBLIC for that id."""
     await _set_access(update, context, allowed=False)
 
 
-async def _set_access(update: Update, context: ContextTypes.DEFAULT_TYPE, allowed: bool) -> None:
+async def _set_access(update: Update, context: Context, allowed: bool) -> None:
     message, admin = update.effective_message, update.effective_user
     assert message is not None and admin is not None
     target = _target_of(update, context)
@@ -275,7 +197,7 @@ async def _set_access(update: Update, context: ContextTypes.DEFAULT_TYPE, allowe
     await message.reply_text(template.format(target=_target_name(target)))
 
 
-async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_quota(update: Update, context: Context) -> None:
     """/quota <id> <kind> <n|default>, or /quota <id> to show that user's limits."""
     message, admin = update.effective_message, update.effective_user
     assert message is not None and admin is not None
@@ -323,14 +245,14 @@ async def on_quota(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_stats(update: Update, context: Context) -> None:
     """/stats: users, today's jobs by state, failures by reason, estimated spend."""
     assert update.effective_message is not None
     stats = await access(context).stats()
     await update.effective_message.reply_text(stats_text(stats))
 
 
-async def on_resend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_resend(update: Update, context: Context) -> None:
     """/resend <任务编号>: send a result that was made but refused in every form again (its
     saved files; nothing is paid again)."""
     message = update.effective_message
@@ -339,51 +261,45 @@ async def on_resend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if len(args) != 1 or not args[0].isdecimal():
         await message.reply_text(texts.ADMIN_USAGE_RESEND)
         return
-    svc: Services = context.application.bot_data["services"]
+    svc: Services = context.bot_data.services
     job = await svc.jobs.get(int(args[0]))
-    if job is None or not await svc.runner.redeliver(job):
+    admin = update.effective_user.id if update.effective_user else None
+    if job is None or not await svc.runner.redeliver(job, actor=admin):
         await message.reply_text(texts.ADMIN_RESEND_NOT_PARKED.format(job_id=args[0]))
         return
     log.info(texts.LOG_ADMIN_RESENDS_JOB, identity.display(message.chat_id), job.id)
     await message.reply_text(texts.ADMIN_RESEND_STARTED.format(job_id=job.id))
 
 
-async def on_console(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_console(update: Update, context: Context) -> None:
     """/console: a one-time login link for the web console (or, for an allowed user with
     CONSOLE_WEB_CHAT=true, the web chat), in a private chat only."""
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     assert message is not None and chat is not None and user is not None
-    services: Services = context.application.bot_data["services"]
+    services: Services = context.bot_data.services
     private = chat.type == chat.PRIVATE
     text = await console_link_text(
         services.db, services.settings, user.id, private=private, command="/console",
-        allowed=access(context).is_allowed(user.id, None),
+        allowed=services.access.is_allowed(user.id, None),
     )  # fmt: skip
     # No preview: Telegram's servers must not fetch the link (and the link page is a form).
     await message.reply_text(text, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 
-async def on_providers(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_providers(update: Update, context: Context) -> None:
     """Probe every provider's key (nothing is generated, nothing is paid)."""
     assert update.effective_message is not None
-    checks: list[StatusCheck] = context.application.bot_data.get("provider_checks", [])
+    checks: list[StatusCheck] = context.bot_data.provider_checks
     await update.effective_message.reply_text(await providers_text(checks))
 
 
 async def record_chat_usage(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int, model: str,
+    context: Context, chat_id: int, user_id: int, model: str,
     provider: str = "grsai",
 ) -> None:  # fmt: skip
     """One answered chat turn (called only when an answer was delivered)."""
-    control: AccessControl | None = context.application.bot_data.get("access")
+    control: AccessControl | None = context.bot_data.access
     if control is not None:
         await control.record_chat(user_id, chat_id, provider, model)
     release_chat_turn(context)
 
-
-async def record_job_usage(context: ContextTypes.DEFAULT_TYPE, job: Job) -> None:
-    """The job row and its usage now count: the slot held since the check is freed."""
-    control: AccessControl | None = context.application.bot_data.get("access")
-    if control is not None:
-        await control.record_job(job)
-    release_job_slot(context)

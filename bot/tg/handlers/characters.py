@@ -13,7 +13,6 @@ from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, Video
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot.core import texts
 from bot.core.jobs.characters import NAME_MAX_CHARS, valid_name
@@ -28,6 +27,7 @@ from bot.core.providers.base import GenerationRequest
 from bot.core.services import Services
 from bot.core.store.characters import Character, CharacterStore
 from bot.core.store.jobs import ResultMessage
+from bot.tg.context import Context
 from bot.tg.handlers.common import command_argument, services
 from bot.tg.handlers.generation import owned_job_button, start_job
 from bot.tg.handlers.references import TELEGRAM_DOWNLOAD_LIMIT_MB
@@ -38,14 +38,14 @@ log = logging.getLogger(__name__)
 MB = 1024 * 1024
 
 
-async def on_role(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_role(update: Update, context: Context) -> None:
     """/role <start>,<end> as a reply to a video (or /role <name> to rename a character)."""
     message = update.effective_message
     assert message is not None
     await role_from(context, message, command_argument(message))
 
 
-async def role_from(context: ContextTypes.DEFAULT_TYPE, message: Message, argument: str) -> None:
+async def role_from(context: Context, message: Message, argument: str) -> None:
     """Shared by /role, a video sent with the caption /role, and replies to a role prompt."""
     user = message.from_user
     assert user is not None
@@ -162,7 +162,7 @@ async def _rename(
 # -- /roles ------------------------------------------------------------------------------------
 
 
-async def on_roles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_roles(update: Update, context: Context) -> None:
     """/roles: the user's characters, each with "use" and "delete" buttons."""
     message = update.effective_message
     assert message is not None and message.from_user is not None
@@ -187,7 +187,7 @@ def roles_view(characters: list[Character]) -> tuple[str, InlineKeyboardMarkup |
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-async def on_role_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_role_button(update: Update, context: Context) -> None:
     """role|use|<id> sends a prompt that writes the character in; role|del|<id> deletes it."""
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -223,7 +223,7 @@ async def on_role_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 # -- the buttons under a delivered video --------------------------------------------------------
 
 
-async def on_video_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_video_button(update: Update, context: Context) -> None:
     """job|remix|<id> and job|role|<id>: ask for the continuation or the clip's time range."""
     query = update.callback_query
     assert query is not None

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 
 from telegram import Message, Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot.core import texts
 from bot.core.chat.service import ImageInput, conversation_key
 from bot.core.media.download import IMAGE_MIMES, sniff_mime
+from bot.core.usecases.chat_queue import Place
+from bot.core.usecases.refused import Refused
+from bot.tg.context import Context
 from bot.tg.handlers.access import chat_quota_refusal, record_chat_usage, release_chat_turn
 from bot.tg.handlers.common import (
     command_argument,
@@ -30,35 +31,7 @@ log = logging.getLogger(__name__)
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 
-class _Conversations:
-    """One answer at a time per conversation, in arrival order; a few may wait (visibly)."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    def ahead(self, key: str) -> int:
-        """Turns of this conversation running or waiting now."""
-        return self._locks.get(key, (None, 0))[1]
-
-    def enter(self, key: str) -> asyncio.Lock:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        return lock
-
-    def leave(self, key: str) -> None:
-        lock, users = self._locks[key]
-        if users == 1:
-            del self._locks[key]
-        else:
-            self._locks[key] = (lock, users - 1)
-
-
-def _conversations(context: ContextTypes.DEFAULT_TYPE) -> _Conversations:
-    """This application's conversation queues (per application: nothing shared across bots)."""
-    return context.application.bot_data.setdefault("conversations", _Conversations())
-
-
-async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_private_text(update: Update, context: Context) -> None:
     """A plain message in a private chat is one chat turn."""
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -67,7 +40,7 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await _answer(message, context, message.text, [])
 
 
-async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_group_text(update: Update, context: Context) -> None:
     """In groups: answer only an @mention of the bot or a reply to one of its messages."""
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -83,7 +56,7 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await _answer(message, context, question, [])
 
 
-async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_ask(update: Update, context: Context) -> None:
     """/ask <question>: a chat turn, mainly for groups."""
     message = update.effective_message
     assert message is not None
@@ -97,7 +70,7 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _answer(message, context, question, [])
 
 
-async def answer_about_images(context: ContextTypes.DEFAULT_TYPE, parts: list[Message]) -> None:
+async def answer_about_images(context: Context, parts: list[Message]) -> None:
     anchor = next((m for m in parts if m.caption), parts[0])
     caption = (
         command_argument(anchor)
@@ -131,7 +104,7 @@ async def answer_about_images(context: ContextTypes.DEFAULT_TYPE, parts: list[Me
     await _answer(anchor, context, caption, images)
 
 
-async def _continue_reference_prompt(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _continue_reference_prompt(message: Message, context: Context) -> bool:
     """A reply to "write how to change this image" is a /draw with that image."""
     replied = message.reply_to_message
     if replied is None or not is_reply_to_bot(message, context.bot.id):
@@ -152,7 +125,7 @@ async def _continue_reference_prompt(message: Message, context: ContextTypes.DEF
 
 
 async def _answer(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, question: str, images: list[ImageInput]
+    message: Message, context: Context, question: str, images: list[ImageInput]
 ) -> None:
     svc = services(context)
     limit = svc.settings.chat_max_prompt_chars
@@ -166,37 +139,36 @@ async def _answer(
         return
     private = message.chat.type == message.chat.PRIVATE
     key = conversation_key(message.chat_id, user.id, private)
-    ahead = _conversations(context).ahead(key)
-    if ahead > svc.settings.chat_queue_per_conversation:
+    place = svc.chat_queue.join(key)  # taken now: the turn keeps its place in the line
+    if isinstance(place, Refused):
         release_chat_turn(context)  # refused: the reserved turn is not spent
-        await message.reply_text(texts.CHAT_QUEUE_FULL)
+        await message.reply_text(place.text)
         return
-    lock = _conversations(context).enter(key)  # taken now: the turn keeps its place in the queue
-    if ahead:
+    if place.note:
         with contextlib.suppress(TelegramError):
-            await message.reply_text(texts.CHAT_QUEUED.format(n=ahead))
+            await message.reply_text(place.note)
     # The answer runs as the bot's own task: this update slot is free at once.
-    svc.background.spawn(_queued_turn(lock, key, message, context, question, images),
+    svc.background.spawn(_queued_turn(place, message, context, question, images),
                          name=f"chat:{key}")  # fmt: skip
 
 
 async def _queued_turn(
-    lock: asyncio.Lock, key: str, message: Message, context: ContextTypes.DEFAULT_TYPE,
-    question: str, images: list[ImageInput],
+    place: Place, message: Message, context: Context, question: str,
+    images: list[ImageInput],
 ) -> None:  # fmt: skip
     try:
-        async with lock:
+        async with place:
             async with services(context).chat_streams:  # a free upstream stream, never a timeout
-                await _stream_turn(message, context, key, question, images)
+                await _stream_turn(message, context, place.key, question, images)
     finally:
-        _conversations(context).leave(key)
+        place.leave()  # also when cancelled before its turn
         # The turn held a chat slot since the check (in-flight turns count); the task runs
         # in a copy of the handler's context, so this releases that handler's reservation.
         release_chat_turn(context)
 
 
 async def _stream_turn(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, key: str, question: str,
+    message: Message, context: Context, key: str, question: str,
     images: list[ImageInput],
 ) -> None:  # fmt: skip
     svc = services(context)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from bot.core import texts
 from bot.core.chat.service import conversation_key
 from bot.core.jobs.capabilities import can_run
 from bot.core.providers.registry import ProviderSet
 from bot.core.services import Services
+from bot.tg.context import Context
 from bot.tg.handlers.common import is_private, services
 
 
@@ -34,7 +34,7 @@ def help_text(offered: set[str]) -> str:
     return "\n\n".join(parts)
 
 
-async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_start(update: Update, context: Context) -> None:
     """A short Chinese welcome naming what this setup can do."""
     message = update.effective_message
     user = update.effective_user
@@ -45,14 +45,14 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text("\n".join(lines).format(name=name))
 
 
-async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_help(update: Update, context: Context) -> None:
     """Every available command with an example."""
     assert update.effective_message is not None
     offered = available_commands(services(context).providers)
     await update.effective_message.reply_text(help_text(offered))
 
 
-async def on_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_new(update: Update, context: Context) -> None:
     """Forget this conversation's context."""
     message = update.effective_message
     user = update.effective_user
@@ -99,7 +99,7 @@ async def _model_menu(
     return lines, InlineKeyboardMarkup(rows)
 
 
-async def on_model(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_model(update: Update, context: Context) -> None:
     """Show the chat models with the user's current one marked."""
     message = update.effective_message
     user = update.effective_user
@@ -112,7 +112,7 @@ async def on_model(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def on_model_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_model_chosen(update: Update, context: Context) -> None:
     """Remember the chosen model for this user and mark it in the keyboard."""
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -130,12 +130,12 @@ async def on_model_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await query.edit_message_text(texts.MODEL_SET.format(model=model), reply_markup=keyboard)
 
 
-async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_unsupported(update: Update, context: Context) -> None:
     """Stickers, voice and the like: say what the bot can do (private chats only)."""
     if is_private(update) and update.effective_message is not None:
         await update.effective_message.reply_text(texts.UNSUPPORTED_MESSAGE)
 
 
-async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_unknown_button(update: Update, context: Context) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer(texts.UNKNOWN_BUTTON)

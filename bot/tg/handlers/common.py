@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 from telegram import Message, MessageEntity, Update
-from telegram.ext import ContextTypes
 
 from bot.core.services import Services
+from bot.tg.context import Context
 
 
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data["services"]
+def services(context: Context) -> Services:
+    return context.bot_data.services
 
 
 def command_argument(message: Message) -> str:
@@ -55,7 +55,7 @@ def is_reply_to_bot(message: Message, bot_id: int) -> bool:
     return bool(replied and replied.from_user and replied.from_user.id == bot_id)
 
 
-def addressed_in_group(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def addressed_in_group(message: Message, context: Context) -> bool:
     """A group message meant for the bot: @mention, reply to the bot, or a bot command."""
     caption = message.caption or message.text or ""
     return (

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 from telegram import Message, Update
-from telegram.ext import ContextTypes
 
 from bot.core import texts
 from bot.core.jobs.options import image_model_choices, parse_image_options, ratio_choices
 from bot.core.providers.base import GenerationRequest
-from bot.core.providers.grsai_tasks import check_image_options
+from bot.core.usecases.options import option_refusal
+from bot.tg.context import Context
 from bot.tg.handlers.common import command_argument, services
 from bot.tg.handlers.generation import start_job
 from bot.tg.handlers.references import collect_image_references
 
-COMBINATION_TEXTS = {
-    "vip_sizes": texts.DRAW_BAD_COMBINATION_VIP,
-    "4k_vip_size": texts.DRAW_BAD_COMBINATION_4KVIP,
-}
 
-
-async def on_draw(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_draw(update: Update, context: Context) -> None:
     """/draw [options] <prompt>, optionally with or replying to reference images."""
     message = update.effective_message
     assert message is not None
@@ -27,7 +22,7 @@ async def on_draw(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def draw_from(
-    context: ContextTypes.DEFAULT_TYPE, parts: list[Message], argument: str,
+    context: Context, parts: list[Message], argument: str,
     extra_references: list[str] | None = None,
 ) -> None:  # fmt: skip
     """Shared by /draw, photo captions, albums and replies to a "use as reference" prompt."""
@@ -48,12 +43,8 @@ async def draw_from(
             texts.PROMPT_TOO_LONG.format(length=len(parsed.prompt), limit=limit)
         )
         return
-    params = parsed.params
-    problem = check_image_options(
-        str(params["model"]), str(params["image_size"]), str(params["aspect_ratio"])
-    )
-    if problem:
-        await message.reply_text(COMBINATION_TEXTS.get(problem, texts.ERR_BAD_REQUEST))
+    if refused := option_refusal(svc, GenerationRequest("image", parsed.prompt, parsed.params)):
+        await message.reply_text(refused.text)
         return
     refs = await collect_image_references(
         parts, svc.jobs, svc.settings.media_dir / "refs",
@@ -63,5 +54,5 @@ async def draw_from(
         await message.reply_text(refs.problem)
         return
     references = (extra_references or []) + refs.paths
-    request = GenerationRequest("image", parsed.prompt, params, references)
+    request = GenerationRequest("image", parsed.prompt, parsed.params, references)
     await start_job(context, message, user.id, request)

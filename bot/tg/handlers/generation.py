@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import (
@@ -13,87 +14,60 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot.core import texts
-from bot.core.jobs.routing import choose_provider
-from bot.core.jobs.status import status_text
 from bot.core.providers.base import GenerationRequest
-from bot.core.services import Services
 from bot.core.store.jobs import Job, ResultMessage
-from bot.tg.capabilities import TELEGRAM
-from bot.tg.handlers.access import job_quota_refusal, record_job_usage, release_job_slot
+from bot.core.usecases.launch import Origin, Refused, ShowStatus, launch_job
+from bot.tg.context import Context
 from bot.tg.handlers.common import services
 from bot.tg.outbound.job_events import TelegramJobEvents
 
 log = logging.getLogger(__name__)
 
-PROVIDER = "grsai"
-
 
 async def start_job(
-    context: ContextTypes.DEFAULT_TYPE, message: Message, user_id: int, request: GenerationRequest
+    context: Context, message: Message, user_id: int, request: GenerationRequest
 ) -> Job | None:
-    """Row first, then the status message, then the runner: nothing upstream before the row."""
-    svc = services(context)
-    # Concurrent jobs (default JOB_MAX_PER_USER) and the daily quota of this kind.
-    if refusal := await job_quota_refusal(context, user_id, request.kind):
-        await message.reply_text(refusal)
+    """The core launch (bot/core/usecases/launch.py) for a message: its refusal or status replies
+    to it; None when the quota refused (the user was told, nothing was spent)."""
+    thread_id = message.message_thread_id if message.is_topic_message else None
+    origin = Origin(user_id, message.chat_id, thread_id, message.message_id)
+    launched = await launch_job(services(context), request, origin, status_poster(context, origin))
+    if isinstance(launched, Refused):
+        await message.reply_text(launched.text)
         return None
-    try:
-        return await launch(svc, context, request, user_id, message.chat_id,
-                            message.message_thread_id if message.is_topic_message else None,
-                            message.message_id)  # fmt: skip
-    except Exception:
-        release_job_slot(context)  # no job row: the reserved slot must not wait for its expiry
-        raise
+    return launched
 
 
-async def launch(
-    svc: Services,
-    context: ContextTypes.DEFAULT_TYPE,
-    request: GenerationRequest,
-    user_id: int,
-    chat_id: int,
-    thread_id: int | None,
-    reply_to_id: int | None,
-) -> Job:
-    # Routing lists + pinning to the provider of an earlier result (bot/core/jobs/routing.py).
-    provider, request = await choose_provider(svc.providers, svc.jobs, request)
-    job = await svc.jobs.create(
-        request=request, provider=provider, user_id=user_id, chat_id=chat_id,
-        thread_id=thread_id, reply_to_id=reply_to_id,
-    )  # fmt: skip
-    await record_job_usage(context, job)  # counts until the job fails
-    first_text = status_text(job, svc.runner.queue_ahead_of_new())
-    try:
-        status = await context.bot.send_message(
-            chat_id,
-            first_text,
-            reply_parameters=ReplyParameters(reply_to_id, allow_sending_without_reply=True)
-            if reply_to_id
-            else None,
-            message_thread_id=thread_id,
-        )
-    except TelegramError:
-        # The job runs regardless (its row exists, the user asked for it): the painter posts
-        # a fresh status message as soon as Telegram takes one (job_events.py).
-        log.warning(texts.LOG_JOB_STATUS_MESSAGE_NOT_SENT, job.id,
-                    exc_info=True)  # fmt: skip
-    else:
-        await svc.jobs.update(job, status_message_id=status.message_id)
-        events = svc.runner.events  # with QQ on: bot/core/jobs/events_router.py holds Telegram's
-        events = getattr(events, "platforms", {}).get(TELEGRAM.name, events)
-        if isinstance(events, TelegramJobEvents):
+def status_poster(context: Context, origin: Origin) -> ShowStatus:
+    """Posts a job's first status in its chat, replying to the request."""
+
+    async def show(job: Job, text: str) -> int | None:
+        try:
+            status = await context.bot.send_message(
+                origin.chat_id,
+                text,
+                reply_parameters=ReplyParameters(origin.reply_to_id,
+                                                 allow_sending_without_reply=True)
+                if origin.reply_to_id
+                else None,
+                message_thread_id=origin.thread_id,
+            )  # fmt: skip
+        except TelegramError:
+            # The painter posts a fresh status message as soon as Telegram takes one.
+            return None
+        events: TelegramJobEvents | None = context.bot_data.job_events
+        if events is not None:
             # The next edit then waits the status interval instead of racing this message.
-            events.note_shown(job, first_text)
-    svc.runner.start(job)
-    log.info(texts.LOG_JOB_STARTED, job.id, job.kind, user_id, chat_id)
-    return job
+            events.note_shown(job, text)
+        return status.message_id
+
+    return show
 
 
 async def owned_job_button(
-    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE
+    query: CallbackQuery, context: Context
 ) -> tuple[str, Job] | None:
     """(action, job) of a `job|<action>|<id>` button pressed by the job's owner; anyone else,
     or a job that no longer exists, gets an alert and None."""
@@ -125,7 +99,7 @@ async def _remove_pressed_button(query: CallbackQuery) -> None:
         log.info(texts.LOG_COULD_NOT_REMOVE_PRESSED_BUTTON, exc_info=True)
 
 
-async def on_job_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_job_button(update: Update, context: Context) -> None:
     """retry / again / ref under a job's status or result — only for the job's owner."""
     query = update.callback_query
     assert query is not None
@@ -141,22 +115,22 @@ async def on_job_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if not await svc.jobs.claim_relaunch(job.id):
             await query.answer(texts.BUTTON_ALREADY_HANDLED)
             return
-        launched = False
-        try:
-            if refusal := await job_quota_refusal(context, job.user_id, job.kind):
-                await query.answer(refusal, show_alert=True)
-                return  # nothing was spent: the button stays usable (finally)
-            await query.answer(
-                texts.JOB_RETRY_STARTED if action == "retry" else texts.JOB_AGAIN_STARTED
-            )
+        origin = Origin(job.user_id, job.chat_id, job.thread_id, job.reply_to_id)
+        post_status = status_poster(context, origin)
+
+        async def show(new_job: Job, text: str) -> int | None:
+            with contextlib.suppress(TelegramError):  # only the toast: the job runs anyway
+                await query.answer(
+                    texts.JOB_RETRY_STARTED if action == "retry" else texts.JOB_AGAIN_STARTED
+                )
             await _remove_pressed_button(query)
-            launched = True  # from here a job row may exist: the mark stays whatever happens
-            await launch(svc, context, job.request, job.user_id, job.chat_id, job.thread_id,
-                         job.reply_to_id)  # fmt: skip
-        finally:
-            release_job_slot(context)  # no-op once launch recorded the job
-            if not launched:  # refused by the quota, or Telegram failed before the launch
-                await svc.jobs.release_relaunch(job.id)
+            return await post_status(new_job, text)
+
+        # From the launch on a job row may exist: if it raises, the mark stays.
+        launched = await launch_job(svc, job.request, origin, show)
+        if isinstance(launched, Refused):  # nothing was spent: the button stays usable
+            await svc.jobs.release_relaunch(job.id)
+            await query.answer(launched.text, show_alert=True)
         return
     if action == "ref" and query.message is not None:
         results = await svc.jobs.result_messages_of(job.id)

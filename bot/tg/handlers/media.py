@@ -8,10 +8,10 @@ collected briefly (PTB job queue) and handled once.
 from __future__ import annotations
 
 from telegram import Message, MessageEntity, Update
-from telegram.ext import ContextTypes
 
 from bot.core import texts
 from bot.core.media.download import IMAGE_MIMES
+from bot.tg.context import Context
 from bot.tg.handlers.characters import role_from
 from bot.tg.handlers.chat import answer_about_images
 from bot.tg.handlers.common import addressed_in_group, command_argument, services
@@ -33,7 +33,7 @@ def caption_command(message: Message) -> str | None:
     return None
 
 
-async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_media(update: Update, context: Context) -> None:
     """A photo, image file or video: route it (albums are gathered first)."""
     message = update.effective_message
     assert message is not None
@@ -43,8 +43,8 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await route(context, [message])
 
 
-def _collect_album(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None:
-    albums: dict[str, list[Message]] = context.application.bot_data.setdefault("albums", {})
+def _collect_album(message: Message, context: Context) -> None:
+    albums: dict[str, list[Message]] = context.bot_data.albums
     key = f"{message.chat_id}:{message.media_group_id}"
     if key in albums:
         albums[key].append(message)
@@ -57,15 +57,15 @@ def _collect_album(message: Message, context: ContextTypes.DEFAULT_TYPE) -> None
     )  # fmt: skip
 
 
-async def _album_complete(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _album_complete(context: Context) -> None:
     assert context.job is not None
-    albums: dict[str, list[Message]] = context.application.bot_data.get("albums", {})
+    albums: dict[str, list[Message]] = context.bot_data.albums
     parts = sorted(albums.pop(str(context.job.data), []), key=lambda m: m.message_id)
     if parts:
         await route(context, parts)
 
 
-async def route(context: ContextTypes.DEFAULT_TYPE, parts: list[Message]) -> None:
+async def route(context: Context, parts: list[Message]) -> None:
     anchor = next((m for m in parts if m.caption), parts[0])
     command = caption_command(anchor)
     if command == OTHER_BOT:

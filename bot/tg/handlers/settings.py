@@ -8,7 +8,6 @@ work no configured provider can do are not shown.
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from bot.core import texts
 from bot.core.jobs.options import (
@@ -16,15 +15,18 @@ from bot.core.jobs.options import (
     DEFAULT_VIDEO,
     IMAGE_MODEL_SHORTHANDS,
     IMAGE_RATIOS,
+    IMAGE_SIZES,
+    VIDEO_ASPECT_RATIOS,
+    VIDEO_DURATIONS,
     image_model_name,
+    image_sizes_for,
     model_codes,
 )
-from bot.core.providers.grsai_tasks import IMAGE_SIZES, VIDEO_ASPECT_RATIOS, VIDEO_DURATIONS
+from bot.tg.context import Context
 from bot.tg.handlers.commands import available_commands
 from bot.tg.handlers.common import services
 from bot.tg.handlers.provider_info import provider_summary
 
-MODEL_SIZES = {"nano-banana-pro-vip": ("1K", "2K"), "nano-banana-pro-4k-vip": ("4K",)}
 ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
     ("image", "aspect_ratio"): IMAGE_RATIOS,
     ("image", "image_size"): IMAGE_SIZES,
@@ -101,7 +103,7 @@ def settings_view(
     return "\n".join(lines), InlineKeyboardMarkup(keyboard)
 
 
-async def _view(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> tuple[str, Markup]:
+async def _view(context: Context, user_id: int) -> tuple[str, Markup]:
     svc = services(context)
     offered = available_commands(svc.providers)
     text, markup = settings_view(*await _current(context, user_id), owner=user_id,
@@ -109,7 +111,7 @@ async def _view(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> tuple[str, 
     return text + await provider_summary(svc, user_id), markup  # routing, last provider used
 
 
-async def _current(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> tuple[dict, dict, str]:
+async def _current(context: Context, user_id: int) -> tuple[dict, dict, str]:
     svc = services(context)
     prefs = await svc.prefs.prefs(user_id)
     image = {**DEFAULT_IMAGE, **prefs.get("image", {})}
@@ -117,7 +119,7 @@ async def _current(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> tuple[di
     return image, video, await svc.chat.model_for(user_id)
 
 
-async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_settings(update: Update, context: Context) -> None:
     """Show the defaults with buttons to change them."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
@@ -125,7 +127,7 @@ async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await message.reply_text(text, reply_markup=markup)
 
 
-async def on_setting_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_setting_chosen(update: Update, context: Context) -> None:
     """Store one changed default; keep model and size compatible (vip / 4k-vip)."""
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -146,7 +148,7 @@ async def on_setting_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         if key == "model":
             value = IMAGE_MODEL_SHORTHANDS.get(value, value)
         image[key] = value
-        allowed = MODEL_SIZES.get(str(image["model"]))
+        allowed = image_sizes_for(str(image["model"]))
         if allowed and image["image_size"] not in allowed:
             if key == "image_size":
                 image["model"] = DEFAULT_IMAGE["model"]

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.core import texts
 from bot.core.jobs.storyboard import StoryProblem, parse_story, problem_text, storyboard_prompt
 from bot.core.providers.base import GenerationRequest
+from bot.tg.context import Context
 from bot.tg.handlers.common import command_argument, services
 from bot.tg.handlers.generation import start_job
 
 
-async def on_story(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_story(update: Update, context: Context) -> None:
     """/story [options] then one `时长 画面` line per shot."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None

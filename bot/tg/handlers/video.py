@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Message, Update
-from telegram.ext import ContextTypes, filters
+from telegram.ext import filters
 
 from bot.core import texts
 from bot.core.jobs.characters import expand_mentions
@@ -12,6 +12,7 @@ from bot.core.media.download import VIDEO_MIMES
 from bot.core.providers.base import GenerationRequest
 from bot.core.services import Services
 from bot.core.store.characters import CharacterStore
+from bot.tg.context import Context
 from bot.tg.handlers.characters import role_from
 from bot.tg.handlers.common import command_argument, services
 from bot.tg.handlers.generation import start_job
@@ -19,7 +20,7 @@ from bot.tg.handlers.references import collect_image_references
 from bot.tg.handlers.video_links import bot_video_replied_to
 
 
-async def on_video(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_video(update: Update, context: Context) -> None:
     """/video [options] <prompt>, optionally with or replying to one reference image."""
     message = update.effective_message
     assert message is not None
@@ -27,7 +28,7 @@ async def on_video(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def video_from(
-    context: ContextTypes.DEFAULT_TYPE, parts: list[Message], argument: str, prefix: str = ""
+    context: Context, parts: list[Message], argument: str, prefix: str = ""
 ) -> None:
     """Shared by /video, photo captions and replies to a "use this character" prompt."""
     message = parts[0]
@@ -57,14 +58,14 @@ async def video_from(
                                                                  refs.paths))  # fmt: skip
 
 
-async def on_remix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_remix(update: Update, context: Context) -> None:
     """/remix <prompt> as a reply to a bot video: continue that video."""
     message = update.effective_message
     assert message is not None
     await remix_from(context, message, command_argument(message))
 
 
-async def remix_from(context: ContextTypes.DEFAULT_TYPE, message: Message, argument: str) -> None:
+async def remix_from(context: Context, message: Message, argument: str) -> None:
     user = message.from_user
     assert user is not None
     svc = services(context)
@@ -131,7 +132,7 @@ _PROMPT_OPENINGS = tuple(
 PROMPT_REPLY = _ReplyToPrompt(name="video_prompt_reply")
 
 
-async def on_prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_prompt_reply(update: Update, context: Context) -> None:
     """A plain-text reply to one of our prompts continues it (as its owner)."""
     message = update.effective_message
     if message is None or message.reply_to_message is None or not message.text:

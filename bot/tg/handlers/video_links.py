@@ -7,10 +7,10 @@ a reply to a bot video, or to a prompt under it, means that video.
 from __future__ import annotations
 
 from telegram import ForceReply, Message, ReplyParameters
-from telegram.ext import ContextTypes
 
 from bot.core.services import Services
 from bot.core.store.jobs import ResultMessage
+from bot.tg.context import Context
 from bot.tg.handlers.common import services
 
 # Result-message kinds that stand for a bot video: the video itself and the prompts sent by
@@ -28,7 +28,7 @@ async def bot_video_replied_to(svc: Services, message: Message) -> ResultMessage
 
 
 async def send_prompt(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, thread_id: int | None, anchor_id: int,
+    context: Context, chat_id: int, thread_id: int | None, anchor_id: int,
     text: str, link: ResultMessage,
 ) -> None:  # fmt: skip
     """A ForceReply prompt under `anchor_id`, remembered durably as `link` (its kind says why)."""
