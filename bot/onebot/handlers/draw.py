@@ -6,18 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core import texts
-from bot.core.jobs.characters import expand_mentions
-from bot.core.jobs.options import (
-    image_model_choices,
-    parse_image_options,
-    parse_video_options,
-    ratio_choices,
-)
 from bot.core.providers.base import GenerationRequest
-from bot.core.store.characters import CharacterStore
 from bot.core.store.jobs import Job
 from bot.core.usecases.launch import Origin, Refused, launch_job
-from bot.core.usecases.options import option_refusal
+from bot.core.usecases.requests import image_request, video_request, with_references
 from bot.onebot.context import QQContext
 from bot.onebot.handlers.received import save_picture
 from bot.onebot.outbound.replies import ids_of, reply
@@ -27,54 +19,31 @@ from bot.onebot.protocol.transport import OneBotError
 
 
 async def draw(adapter: QQContext, event: MessageEvent, argument: str) -> None:
-    svc = adapter.services
     user, _ = ids_of(event)
-    defaults = (await svc.prefs.prefs(user)).get("image", {})
-    parsed = parse_image_options(argument, defaults)
     if not argument.strip() and (again := await _replied_own_image(adapter, event)):
         await launch(adapter, event, again.request)  # a bare /画图 on a result: 再来一张
         return
-    if not parsed.prompt:
-        empty = texts.DRAW_EMPTY.format(ratios=ratio_choices(), models=image_model_choices())
-        await reply(adapter, event, empty)
-        return
-    limit = svc.settings.chat_max_prompt_chars
-    if len(parsed.prompt) > limit:
-        too_long = texts.PROMPT_TOO_LONG.format(length=len(parsed.prompt), limit=limit)
-        await reply(adapter, event, too_long)
-        return
-    if refused := option_refusal(svc, GenerationRequest("image", parsed.prompt, parsed.params)):
-        await reply(adapter, event, refused.text)
+    request = await image_request(adapter.services, user, argument)
+    if isinstance(request, Refused):
+        await reply(adapter, event, request.text)
         return
     references = await references_of(adapter, event)
     if isinstance(references, str):
         await reply(adapter, event, references)
         return
-    request = GenerationRequest("image", parsed.prompt, parsed.params,
-                                [str(p) for p in references])  # fmt: skip
-    await launch(adapter, event, request)
+    await launch(adapter, event, with_references(request, [str(p) for p in references]))
 
 
 async def video(adapter: QQContext, event: MessageEvent, argument: str, prefix: str = "") -> None:
     """/video [options] <prompt>, optionally with one reference picture; `prefix` (a character's
     `@name`) goes before the prompt, after the options."""
-    svc = adapter.services
     user, _ = ids_of(event)
     if seg.media_sources(event.message, "video"):
         await reply(adapter, event, texts.VIDEO_NEEDS_IMAGE)
         return
-    parsed = parse_video_options(argument, (await svc.prefs.prefs(user)).get("video", {}))
-    prompt = f"{prefix} {parsed.prompt}".strip() if parsed.prompt.strip() else ""
-    if not prompt:
-        await reply(adapter, event, texts.VIDEO_EMPTY)
-        return
-    limit = svc.settings.chat_max_prompt_chars
-    if len(prompt) > limit:
-        await reply(adapter, event, texts.PROMPT_TOO_LONG.format(length=len(prompt), limit=limit))
-        return
-    expanded, unknown = expand_mentions(prompt, await CharacterStore(svc.db).names(user))
-    if unknown:
-        await reply(adapter, event, texts.VIDEO_UNKNOWN_CHARACTER.format(name=unknown[0]))
+    request = await video_request(adapter.services, user, argument, prefix)
+    if isinstance(request, Refused):
+        await reply(adapter, event, request.text)
         return
     references = await references_of(adapter, event)
     if isinstance(references, str):
@@ -83,8 +52,7 @@ async def video(adapter: QQContext, event: MessageEvent, argument: str, prefix: 
     if len(references) > 1:
         await reply(adapter, event, texts.DRAW_TOO_MANY_REFERENCES.format(limit=1))
         return
-    request = GenerationRequest("video", expanded, parsed.params, [str(p) for p in references])
-    await launch(adapter, event, request)
+    await launch(adapter, event, with_references(request, [str(p) for p in references]))
 
 
 async def launch(adapter: QQContext, event: MessageEvent, request: GenerationRequest) -> Job | None:

@@ -18,20 +18,20 @@ from pathlib import Path
 
 from bot.core import texts
 from bot.core.jobs.capabilities import can_run
-from bot.core.jobs.characters import NAME_MAX_CHARS, expand_mentions, valid_name
+from bot.core.jobs.characters import NAME_MAX_CHARS, valid_name
 from bot.core.jobs.options import (
-    DEFAULT_VIDEO,
     ClipProblem,
     clip_problem_text,
     looks_like_clip_range,
     parse_clip_range,
-    parse_video_options,
 )
 from bot.core.jobs.storyboard import StoryProblem, parse_story, problem_text, storyboard_prompt
 from bot.core.media.mp4info import mp4_info
 from bot.core.providers.base import GenerationRequest
 from bot.core.store.characters import CharacterStore
 from bot.core.store.jobs import ResultMessage
+from bot.core.usecases.refused import Refused
+from bot.core.usecases.requests import remix_request
 from bot.onebot.context import QQContext
 from bot.onebot.handlers.draw import launch
 from bot.onebot.handlers.received import save_clip
@@ -72,46 +72,20 @@ async def bot_video_replied_to(adapter: QQContext, event: MessageEvent) -> Resul
     return link if link is not None and link.kind == "video" else None
 
 
-async def checked_prompt(adapter: QQContext, event: MessageEvent, prompt: str) -> str | None:
-    """The prompt with `@name` → `@character_id`, or None after telling the user what's wrong."""
-    svc = adapter.services
-    user, _ = ids_of(event)
-    limit = svc.settings.chat_max_prompt_chars
-    if len(prompt) > limit:
-        await reply(adapter, event, texts.PROMPT_TOO_LONG.format(length=len(prompt), limit=limit))
-        return None
-    expanded, unknown = expand_mentions(prompt, await CharacterStore(svc.db).names(user))
-    if unknown:
-        await reply(adapter, event, texts.VIDEO_UNKNOWN_CHARACTER.format(name=unknown[0]))
-        return None
-    return expanded
-
-
 # -- /续写 ----------------------------------------------------------------------------------------
 
 
 async def remix(adapter: QQContext, event: MessageEvent, argument: str) -> None:
-    svc = adapter.services
     target = await bot_video_replied_to(adapter, event)
     if target is None:
         await reply(adapter, event, texts.QQ_REMIX_USAGE)
         return
-    if not target.pid:
-        await reply(adapter, event, texts.REMIX_TARGET_MISSING)
+    user, _ = ids_of(event)
+    request = await remix_request(adapter.services, user, argument, target, texts.QQ_REMIX_EMPTY)
+    if isinstance(request, Refused):
+        await reply(adapter, event, request.text)
         return
-    source = await svc.jobs.get(target.job_id)
-    # The continuation keeps the source's shape unless the user asks otherwise.
-    base = {**DEFAULT_VIDEO, **(source.request.params if source else {})}
-    base.pop("remix_target", None)
-    parsed = parse_video_options(argument, base)
-    if not parsed.prompt:
-        await reply(adapter, event, texts.QQ_REMIX_EMPTY)
-        return
-    prompt = await checked_prompt(adapter, event, parsed.prompt)
-    if prompt is None:
-        return
-    params = {**parsed.params, "remix_target": target.pid}
-    await launch(adapter, event, GenerationRequest("video", prompt, params))
+    await launch(adapter, event, request)
 
 
 # -- /角色 ----------------------------------------------------------------------------------------

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from bot.core import texts
-from bot.core.jobs.options import image_model_choices, parse_image_options, ratio_choices
-from bot.core.providers.base import GenerationRequest
-from bot.core.usecases.options import option_refusal
+from bot.core.usecases.refused import Refused
+from bot.core.usecases.requests import image_request, with_references
 from bot.tg.context import Context
 from bot.tg.handlers.common import command_argument, services
 from bot.tg.handlers.generation import start_job
@@ -30,21 +28,9 @@ async def draw_from(
     user = message.from_user
     assert user is not None
     svc = services(context)
-    defaults = (await svc.prefs.prefs(user.id)).get("image", {})
-    parsed = parse_image_options(argument, defaults)
-    if not parsed.prompt:
-        await message.reply_text(
-            texts.DRAW_EMPTY.format(ratios=ratio_choices(), models=image_model_choices())
-        )
-        return
-    limit = svc.settings.chat_max_prompt_chars
-    if len(parsed.prompt) > limit:
-        await message.reply_text(
-            texts.PROMPT_TOO_LONG.format(length=len(parsed.prompt), limit=limit)
-        )
-        return
-    if refused := option_refusal(svc, GenerationRequest("image", parsed.prompt, parsed.params)):
-        await message.reply_text(refused.text)
+    request = await image_request(svc, user.id, argument)
+    if isinstance(request, Refused):
+        await message.reply_text(request.text)
         return
     refs = await collect_image_references(
         parts, svc.jobs, svc.settings.media_dir / "refs",
@@ -53,6 +39,5 @@ async def draw_from(
     if refs.problem:
         await message.reply_text(refs.problem)
         return
-    references = (extra_references or []) + refs.paths
-    request = GenerationRequest("image", parsed.prompt, parsed.params, references)
+    request = with_references(request, (extra_references or []) + refs.paths)
     await start_job(context, message, user.id, request)

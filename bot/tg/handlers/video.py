@@ -6,12 +6,10 @@ from telegram import Message, Update
 from telegram.ext import filters
 
 from bot.core import texts
-from bot.core.jobs.characters import expand_mentions
-from bot.core.jobs.options import DEFAULT_VIDEO, parse_video_options
 from bot.core.media.download import VIDEO_MIMES
-from bot.core.providers.base import GenerationRequest
-from bot.core.services import Services
 from bot.core.store.characters import CharacterStore
+from bot.core.usecases.refused import Refused
+from bot.core.usecases.requests import remix_request, video_request, with_references
 from bot.tg.context import Context
 from bot.tg.handlers.characters import role_from
 from bot.tg.handlers.common import command_argument, services
@@ -38,14 +36,9 @@ async def video_from(
         await message.reply_text(texts.VIDEO_NEEDS_IMAGE)
         return
     svc = services(context)
-    defaults = (await svc.prefs.prefs(user.id)).get("video", {})
-    parsed = parse_video_options(argument, defaults)
-    prompt = f"{prefix} {parsed.prompt}".strip() if parsed.prompt else ""
-    if not prompt:
-        await message.reply_text(texts.VIDEO_EMPTY)
-        return
-    prompt = await _checked_prompt(svc, message, user.id, prompt)
-    if prompt is None:
+    request = await video_request(svc, user.id, argument, prefix)
+    if isinstance(request, Refused):
+        await message.reply_text(request.text)
         return
     refs = await collect_image_references(
         parts, svc.jobs, svc.settings.media_dir / "refs",
@@ -54,8 +47,7 @@ async def video_from(
     if refs.problem:
         await message.reply_text(refs.problem)
         return
-    await start_job(context, message, user.id, GenerationRequest("video", prompt, parsed.params,
-                                                                 refs.paths))  # fmt: skip
+    await start_job(context, message, user.id, with_references(request, refs.paths))
 
 
 async def on_remix(update: Update, context: Context) -> None:
@@ -73,35 +65,11 @@ async def remix_from(context: Context, message: Message, argument: str) -> None:
     if target is None:
         await message.reply_text(texts.REMIX_USAGE)
         return
-    if not target.pid:
-        await message.reply_text(texts.REMIX_TARGET_MISSING)
+    request = await remix_request(svc, user.id, argument, target, texts.REMIX_EMPTY)
+    if isinstance(request, Refused):
+        await message.reply_text(request.text)
         return
-    source = await svc.jobs.get(target.job_id)
-    # The continuation keeps the source's shape unless the user asks otherwise.
-    base = {**DEFAULT_VIDEO, **(source.request.params if source else {})}
-    base.pop("remix_target", None)
-    parsed = parse_video_options(argument, base)
-    if not parsed.prompt:
-        await message.reply_text(texts.REMIX_EMPTY)
-        return
-    prompt = await _checked_prompt(svc, message, user.id, parsed.prompt)
-    if prompt is None:
-        return
-    params = {**parsed.params, "remix_target": target.pid}
-    await start_job(context, message, user.id, GenerationRequest("video", prompt, params))
-
-
-async def _checked_prompt(svc: Services, message: Message, user_id: int, prompt: str) -> str | None:
-    """The prompt with `@name` → `@character_id`, or None after telling the user what's wrong."""
-    limit = svc.settings.chat_max_prompt_chars
-    if len(prompt) > limit:
-        await message.reply_text(texts.PROMPT_TOO_LONG.format(length=len(prompt), limit=limit))
-        return None
-    expanded, unknown = expand_mentions(prompt, await CharacterStore(svc.db).names(user_id))
-    if unknown:
-        await message.reply_text(texts.VIDEO_UNKNOWN_CHARACTER.format(name=unknown[0]))
-        return None
-    return expanded
+    await start_job(context, message, user.id, request)
 
 
 def _has_video(message: Message) -> bool:
