@@ -1,9 +1,8 @@
-"""画图 and 视频 from the web chat: the options /draw and /video take (the same parsers and
-checks), an attached picture as the reference, then a job like on the other platforms."""
+"""画图 and 视频 from the web chat: the options /draw and /video take, turned into a request by
+the same core use case (bot/core/usecases/requests.py), an attached picture as the reference,
+then the core's launch_job, like on the other platforms."""
 
 from __future__ import annotations
-
-import dataclasses
 
 from aiohttp import web
 
@@ -11,22 +10,18 @@ from bot.console.webchat.context import WebChat, Who, webchat_of, who
 from bot.console.webchat.events import job_view
 from bot.console.webchat.media import read_form, save_upload, upload_url
 from bot.core import texts
-from bot.core.jobs.characters import expand_mentions
 from bot.core.jobs.options import (
     IMAGE_RATIOS,
     IMAGE_SIZES,
     VIDEO_ASPECT_RATIOS,
     VIDEO_DURATIONS,
     model_codes,
-    parse_image_options,
-    parse_video_options,
 )
 from bot.core.jobs.status import retry_offered
 from bot.core.providers.base import GenerationRequest
-from bot.core.store.characters import CharacterStore
 from bot.core.store.jobs import Job
 from bot.core.usecases.launch import Origin, Refused, launch_job
-from bot.core.usecases.options import option_refusal
+from bot.core.usecases.requests import image_request, video_request, with_references
 
 KINDS = ("image", "video")
 # The choices the page offers: exactly what /draw and /video accept.
@@ -85,7 +80,7 @@ async def start(request: web.Request) -> web.Response:
         return web.json_response({"notice": saved})
     picture = upload_url(saved[0].name) if saved else None
     if saved:
-        request_or_text = dataclasses.replace(request_or_text, references=[str(saved[0])])
+        request_or_text = with_references(request_or_text, [str(saved[0])])
     await webchat.log.add(user.chatter, "user", f"{texts.WEB_CHAT_UI[kind_word(kind)]}：{prompt}",
                           picture=picture)  # fmt: skip
     launched = await launch(webchat, user, request_or_text)
@@ -124,27 +119,15 @@ def kind_word(kind: str) -> str:
 async def generation_request(
     webchat: WebChat, user: Who, kind: str, prompt: str, form: dict[str, str]
 ) -> GenerationRequest | str:
-    """The request /draw or /video would make of these options and prompt, or why not."""
-    svc = webchat.console.services
-    if not prompt:
+    """The request /draw or /video would make of these options and prompt (the core's use
+    case: the user's defaults, length, options, @characters), or why not."""
+    if not prompt:  # said here: the core's wording shows the commands' syntax
         return texts.WEB_CHAT_DRAW_EMPTY if kind == "image" else texts.WEB_CHAT_VIDEO_EMPTY
-    limit = svc.settings.chat_max_prompt_chars
-    if len(prompt) > limit:
-        return texts.PROMPT_TOO_LONG.format(length=len(prompt), limit=limit)
-    defaults = (await svc.prefs.prefs(user.person)).get("image" if kind == "image" else "video", {})
+    svc = webchat.console.services
     argument = " ".join([*option_words(kind, form), prompt])
-    if kind == "image":
-        parsed = parse_image_options(argument, defaults)
-        request = GenerationRequest("image", parsed.prompt, parsed.params, [])
-        # Options the providers that may run it do not take: said before anything is spent.
-        refused = option_refusal(svc, request)
-        return refused.text if refused else request
-    parsed = parse_video_options(argument, defaults)
-    characters = await CharacterStore(svc.db).names(user.person)
-    expanded, unknown = expand_mentions(parsed.prompt, characters)
-    if unknown:
-        return texts.VIDEO_UNKNOWN_CHARACTER.format(name=unknown[0])
-    return GenerationRequest("video", expanded, parsed.params, [])
+    made = await (image_request(svc, user.person, argument) if kind == "image" else
+                  video_request(svc, user.person, argument))  # fmt: skip
+    return made.text if isinstance(made, Refused) else made
 
 
 async def launch(webchat: WebChat, user: Who, request: GenerationRequest) -> Job | str:
