@@ -10,9 +10,9 @@ Rules:
   transcript (shown after a reload); a shutdown keeps the partial answer with its notice;
 - the memory key is the web identity's private conversation (`p:web:<user>`), apart from the
   same person's Telegram or QQ chats; quotas and access are the person's own;
-- one answer at a time per conversation, in arrival order, through the core's line
-  (bot/core/usecases/chat_queue.py): a turn that waits says so (`queued`), one with too many
-  ahead is refused with nothing held.
+- the bookkeeping is the core's, as on QQ and Telegram (bot/core/usecases/chat_turn.py):
+  length, quota, place in the conversation's line (one answer at a time, in arrival order: a
+  turn that waits says so, `queued`), then remembered and counted once answered.
 """
 
 from __future__ import annotations
@@ -30,11 +30,9 @@ from multidict import MultiDictProxy
 from bot.console.webchat.context import WebChat, Who, webchat_of, who
 from bot.console.webchat.media import read_form, save_upload, upload_url
 from bot.core import identity, texts
-from bot.core.access import QuotaExceeded, Reservation
-from bot.core.access_texts import quota_text
 from bot.core.chat.service import ImageInput, conversation_key
 from bot.core.error_text import describe_error
-from bot.core.usecases.chat_queue import Place
+from bot.core.usecases.chat_turn import QueuedTurn, begin_chat_turn
 from bot.core.usecases.refused import Refused
 
 log = logging.getLogger(__name__)
@@ -54,13 +52,12 @@ def memory_key(user: Who) -> str:
 
 @dataclass
 class Ready:
-    """A turn that passed every check, holding its chat slot."""
+    """A turn that passed every check, holding its quota and its place in line."""
 
     question: str
     images: list[ImageInput]
     picture: str | None  # the attached picture's link, for the transcript
-    held: Reservation | None
-    place: Place  # in the conversation's line (bot/core/usecases/chat_queue.py)
+    turn: QueuedTurn  # the core's bookkeeping (bot/core/usecases/chat_turn.py)
 
 
 async def turn(request: web.Request) -> web.StreamResponse:
@@ -73,8 +70,8 @@ async def turn(request: web.Request) -> web.StreamResponse:
         if isinstance(ready, str):
             await sse.send(json.dumps({"text": ready}, ensure_ascii=False), event="notice")
             return sse
-        if ready.place.note:  # turns of this conversation ahead of it: it waits, and says so
-            await sse.send(json.dumps({"text": ready.place.note}, ensure_ascii=False),
+        if ready.turn.note:  # turns of this conversation ahead of it: it waits, and says so
+            await sse.send(json.dumps({"text": ready.turn.note}, ensure_ascii=False),
                            event="queued")  # fmt: skip
         events: asyncio.Queue[Event] = asyncio.Queue()
         try:
@@ -84,8 +81,7 @@ async def turn(request: web.Request) -> web.StreamResponse:
                 name=f"web chat {identity.display(user.chatter)}",
             )  # fmt: skip
         except BaseException:  # the turn never started
-            webchat.console.access.release(ready.held)
-            ready.place.leave()
+            ready.turn.end()
             raise
         try:
             while (event := await events.get()) is not None:
@@ -99,50 +95,37 @@ async def turn(request: web.Request) -> web.StreamResponse:
 async def _ready(
     request: web.Request, webchat: WebChat, user: Who, form: MultiDictProxy[Any] | str
 ) -> Ready | str:
-    """The checked turn, or the Chinese reason there is none (nothing was spent). Access,
-    length and picture before the quota, then its place in the conversation's line: a
-    refused turn holds no chat slot and no place."""
+    """The checked turn, or the Chinese reason there is none (nothing was spent): who may ask
+    and an empty question here, then the core's checks (length, quota, place in line), then
+    the attached picture; a refused turn holds nothing."""
     if isinstance(form, str):
         return form
-    question = str(form.get("text", "")).strip()
-    refusal = await _refusal(webchat, user, question)
-    if refusal is not None:
-        return refusal
-    saved = await save_upload(request, form.get("picture"))
-    if isinstance(saved, str):
-        return saved
-    access, svc = webchat.console.access, webchat.console.services
-    held = await access.reserve_chat(user.person)
-    if isinstance(held, QuotaExceeded):
-        return quota_text(held, svc.settings.quota_timezone)
-    place = svc.chat_queue.join(memory_key(user))
-    if isinstance(place, Refused):
-        access.release(held)
-        return place.text
-    images = [ImageInput(saved[1], saved[2])] if saved else []
-    return Ready(question, images, upload_url(saved[0].name) if saved else None, held, place)
-
-
-async def _refusal(webchat: WebChat, user: Who, question: str) -> str | None:
     if not webchat.console.access.is_allowed(user.person, None):
         return texts.WEB_CHAT_NOT_ALLOWED
+    question = str(form.get("text", "")).strip()
     if not question:
         return texts.WEB_CHAT_EMPTY
-    limit = webchat.console.services.settings.chat_max_prompt_chars
-    if len(question) > limit:
-        return texts.PROMPT_TOO_LONG.format(length=len(question), limit=limit)
-    return None
+    queued = await begin_chat_turn(webchat.console.services, user.person, user.chatter, True,
+                                   question)  # fmt: skip
+    if isinstance(queued, Refused):
+        return queued.text
+    saved = await save_upload(request, form.get("picture"))
+    if isinstance(saved, str):
+        queued.end()
+        return saved
+    images = [ImageInput(saved[1], saved[2])] if saved else []
+    return Ready(question, images, upload_url(saved[0].name) if saved else None, queued)
 
 
 async def answer(
     webchat: WebChat, user: Who, ready: Ready, events: asyncio.Queue[Event]
 ) -> None:
     """One turn: stream, remember, record; every outcome also goes to the transcript."""
-    svc, access = webchat.console.services, webchat.console.access
+    svc = webchat.console.services
     try:
-        # One answer at a time per conversation, in order; a free upstream stream (as Telegram).
-        async with ready.place, svc.chat_streams:
-            chat_turn = await svc.chat.start_turn(ready.place.key, user.person, ready.question,
+        # Its turn in the conversation's line; a free upstream stream (as Telegram).
+        async with ready.turn, svc.chat_streams:
+            chat_turn = await svc.chat.start_turn(ready.turn.key, user.person, ready.question,
                                                   ready.images)  # fmt: skip
             pieces: list[str] = []
             try:
@@ -162,14 +145,11 @@ async def answer(
             if not text.strip():
                 await _notice(webchat, user, events, texts.ERR_INTERNAL)
                 return
-            await svc.chat.remember(chat_turn, text)
             await webchat.log.add(user.chatter, "assistant", text)
-            provider, model = svc.chat.served.get(user.person, ("grsai", chat_turn.model))
-            await access.record_chat(user.person, user.chatter, provider, model)
+            await ready.turn.answered(chat_turn, text)  # remembered, counted
             events.put_nowait(("done", {}))
     finally:
-        access.release(ready.held)  # the turn held a chat slot since the check
-        ready.place.leave()
+        ready.turn.end()  # the quota hold and the place, on every path
         events.put_nowait(None)
 
 
