@@ -15,21 +15,26 @@ from bot.console.app import bound_port, build_console_app, serve_console
 from bot.core.access import AccessControl
 from bot.core.config import Settings
 from bot.core.console_auth import ConsoleAuth
+from bot.core.jobs.events_router import EventsRouter
 from bot.core.services import Services
 
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
+WEB_CSRF_RE = re.compile(r'data-csrf="([^"]+)"')
 
 
 class RunningConsole:
-    def __init__(self, services: Services, access: AccessControl) -> None:
+    def __init__(
+        self, services: Services, access: AccessControl, router: EventsRouter | None = None
+    ) -> None:
         self.services = services
         self.access = access
+        self.router = router  # where the web chat's job events go (the runtime's router)
         self.app: web.Application | None = None
         self.runner: web.AppRunner | None = None
         self.base = ""
 
     async def start(self) -> RunningConsole:
-        self.app = build_console_app(self.services, self.access)
+        self.app = build_console_app(self.services, self.access, self.router)
         self.runner = await serve_console(self.app, "127.0.0.1", 0)
         self.base = f"http://127.0.0.1:{bound_port(self.runner)}"
         return self
@@ -47,6 +52,23 @@ class RunningConsole:
         """A login link as /console sends it, pointed at this console's real port."""
         url = await self.auth.issue_login_link(identity)
         return self.base + "/login/" + url.rsplit("/", 1)[1]
+
+    async def web_chat_link(self, person: int) -> str:
+        """A web-chat-only link as /console sends it to an allowed user (CONSOLE_WEB_CHAT)."""
+        url = await self.auth.issue_web_chat_link(person)
+        return self.base + "/login/" + url.rsplit("/", 1)[1]
+
+    async def web_chatter(self, person: int) -> tuple[httpx.AsyncClient, str]:
+        """A client holding a web-chat-only session of `person`, and its CSRF token."""
+        client = self.client()
+        answer = await client.post(await self.web_chat_link(person))
+        assert answer.status_code == 303, answer.text
+        assert answer.headers["location"] == "/chat"
+        page = await client.get("/chat")
+        assert page.status_code == 200, page.text
+        found = WEB_CSRF_RE.search(page.text)
+        assert found is not None
+        return client, found.group(1)
 
     def client(self, **kwargs: Any) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.base, follow_redirects=False, timeout=30,
@@ -69,8 +91,9 @@ class RunningConsole:
 async def console_on(settings: Settings) -> AsyncIterator[RunningConsole]:
     """Services opened on `settings` and the console served next to them, with the one
     AccessControl the platforms share (as the runtime mounts it)."""
-    services = await Services.open(settings)
-    running = await RunningConsole(services, services.access).start()
+    router = EventsRouter()
+    services = await Services.open(settings, events=router)
+    running = await RunningConsole(services, services.access, router).start()
     try:
         yield running
     finally:
@@ -86,7 +109,8 @@ async def bot_with_console(settings: Settings) -> AsyncIterator[tuple[Any, Runni
 
     bot = RunningBot(settings)
     await bot.start()
-    console = await RunningConsole(bot.services, bot.services.access).start()
+    assert bot.runtime is not None
+    console = await RunningConsole(bot.services, bot.services.access, bot.runtime.router).start()
     try:
         yield bot, console
     finally:

@@ -27,6 +27,7 @@ from tests.fakes.grsai import ChatScript, FakeGrsAI, TaskScript
 from tests.fakes.reshi import FakeReshi
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
+from tests.media import make_png
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -70,7 +71,7 @@ async def running(tg: FakeTelegram, grsai: FakeGrsAI, reshi: FakeReshi, tmp_path
     settings = make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[ADMIN],
                              bot_public=False, bot_allowed_ids=[USER],
                              reshi_api_key=SecretStr(reshi.api_key),
-                             reshi_base_url=reshi.base_url)  # fmt: skip
+                             reshi_base_url=reshi.base_url, console_web_chat=True)  # fmt: skip
     async with bot_with_console(settings) as running:
         yield running
 
@@ -349,3 +350,111 @@ async def test_the_jobs_list_is_filtered_by_dates_picked_in_the_form(
     assert await rows.count() == 1
     assert await rows.first.get_attribute("data-job") == "2"
     assert await page.input_value("#date-from") == "2026-03-02"  # the form keeps the dates
+
+
+# -- 网页对话 --------------------------------------------------------------------------------
+
+
+async def open_web_chat(browser: Any, console: RunningConsole, width: int = 1024) -> Any:
+    """The web chat as an allowed user opens it: the link /console sent, then 登录."""
+    page = await browser.new_page(viewport={"width": width, "height": 800})
+    await page.goto(await console.web_chat_link(USER))
+    await page.click("#login")
+    await page.wait_for_selector("#composer", timeout=WAIT)
+    await page.wait_for_selector('#webchat[data-following="1"]', timeout=WAIT)  # events stream
+    return page
+
+
+# Records every text the newest answer bubble shows, as the page changes it.
+WATCH_ANSWER = """() => {
+  window.seenAnswers = [];
+  new MutationObserver(() => {
+    const bubbles = document.querySelectorAll(".msg-bot .text");
+    if (bubbles.length) { window.seenAnswers.push(bubbles[bubbles.length - 1].textContent); }
+  }).observe(document.getElementById("messages"),
+             {childList: true, subtree: true, characterData: true});
+}"""
+# Records every status text a job card shows, as the page changes it.
+WATCH_STATUS = """() => {
+  window.seenStatus = [];
+  new MutationObserver(() => {
+    document.querySelectorAll(".msg-job .status").forEach(s => {
+      if (window.seenStatus[window.seenStatus.length - 1] !== s.textContent) {
+        window.seenStatus.push(s.textContent);
+      }
+    });
+  }).observe(document.getElementById("messages"),
+             {childList: true, subtree: true, characterData: true});
+}"""
+
+
+async def test_a_web_chat_answer_appears_in_pieces_before_it_ends(
+    grsai: FakeGrsAI, running: tuple[RunningBot, RunningConsole], browser: Any,
+    shots: Path,
+) -> None:  # fmt: skip
+    _bot, console = running
+    answer = "<b>不是粗体</b>橘猫性格温顺，喜欢晒太阳，也很贪吃。每天要给它准备新鲜的水。"
+    grsai.script_chat(ChatScript(text=answer, chunk_size=6, delay=0.25))  # slow pieces
+    page = await open_web_chat(browser, console)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    await page.evaluate(WATCH_ANSWER)
+    question = "<script>alert('问')</script>橘猫好养吗？"
+    await page.fill("#text", question)
+    await page.click("#send")
+    done = page.locator('.msg-bot[data-done="1"] .text')
+    await done.wait_for(timeout=WAIT)
+    assert await done.inner_text() == answer  # markup in the answer shows as text
+    seen = await page.evaluate("window.seenAnswers")
+    partial = [s for s in seen if s and answer.startswith(s) and len(s) < len(answer)]
+    assert partial, seen  # a part of the answer was on the page before the rest came
+    assert await page.locator(".msg-user .text").last.inner_text() == question
+    assert await page.locator(".msg-bot b").count() == 0 and dialogs == []
+    # The conversation survives a reload (the transcript), still as text.
+    await page.reload()
+    await page.wait_for_selector(".msg-bot .text", timeout=WAIT)
+    assert await page.locator(".msg-bot .text").last.inner_text() == answer
+    assert await page.locator(".msg-user .text").last.inner_text() == question
+    await page.screenshot(path=str(shots / "webchat.png"), full_page=True)
+
+
+async def test_a_generation_from_the_web_chat_shows_progress_and_the_picture(
+    grsai: FakeGrsAI, running: tuple[RunningBot, RunningConsole], browser: Any,
+    shots: Path, tmp_path: Path,
+) -> None:  # fmt: skip
+    bot, console = running
+    grsai.script_chat(ChatScript(text="可以，画一只戴帽子的橘猫吧。"))
+    grsai.script_task(TaskScript(kind="image", progress=[10, 40, 70, 100]))
+    page = await open_web_chat(browser, console, width=375)
+    await page.fill("#text", "想画一只猫")
+    await page.click("#send")
+    await page.wait_for_selector('.msg-bot[data-done="1"]', timeout=WAIT)
+    await page.evaluate(WATCH_STATUS)
+    reference = tmp_path / "参考.png"
+    reference.write_bytes(make_png(64, 48, seed="参考"))
+    await page.set_input_files("#picture", str(reference))
+    await page.wait_for_selector("#attached:not([hidden])", timeout=WAIT)
+    await page.click("summary")
+    await page.select_option("#image-options select[name=ratio]", "16:9")
+    await page.fill("#text", "一只戴帽子的橘猫")
+    await page.click("#draw")
+    await page.wait_for_selector("#attached[hidden]", state="attached", timeout=WAIT)
+    assert not await page.locator("#attached").is_visible()  # sent with the request
+    image = page.locator('.msg-job[data-state="done"] img')
+    await image.wait_for(timeout=WAIT)
+    await page.wait_for_function("el => el.complete && el.naturalWidth > 0",
+                                 arg=await image.element_handle(), timeout=WAIT)  # fmt: skip
+    seen = await page.evaluate("window.seenStatus")
+    assert len(seen) >= 2 and seen[-1].endswith(texts.WEB_CHAT_JOB_DONE), seen  # then done
+    assert any("橘猫" in s and texts.WEB_CHAT_JOB_DONE not in s for s in seen), seen
+    submitted = grsai.submissions("image")
+    assert len(submitted) == 1 and len(submitted[0]["urls"]) == 1  # the attached picture
+    assert submitted[0]["aspectRatio"] == "16:9"
+    job = await bot.services.jobs.get(1)
+    assert job is not None and identity.display(job.chat_id) == f"web:{USER}"
+    assert job.user_id == USER  # the person's quota and access
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375  # usable on a phone
+    await page.screenshot(path=str(shots / "webchat-mobile.png"), full_page=True)
+    await page.reload()  # the job and its picture are still there
+    await page.locator('.msg-job[data-state="done"] img').wait_for(timeout=WAIT)

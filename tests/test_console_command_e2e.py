@@ -78,3 +78,29 @@ async def test_qq_admin_gets_a_link_with_the_chinese_command(
     sent = await qq.wait_sent(3, within=10)
     assert all("/login/" not in m.text for m in sent if m.chat_key == f"qq:{QQ_USER}")
     assert texts.CONSOLE_LINK.split("：")[0] in sent[0].text
+
+
+@pytest.mark.parametrize(
+    "qq_overrides",
+    [{"bot_admin_ids": f"qq:{QQ_ADMIN}", "bot_public": False,
+      "bot_allowed_ids": f"qq:{QQ_USER}", "console_web_chat": True}],
+    indirect=True,
+)  # fmt: skip
+async def test_qq_allowed_user_gets_a_web_chat_link_when_it_is_on(
+    qq: FakeNapCat, qq_bot: RunningQQ
+) -> None:
+    await qq.private_message(QQ_USER, "/控制台")
+    [message] = await qq.wait_sent(1, within=10)
+    url = LINK.search(message.text)
+    assert url is not None and message.text.startswith(texts.WEB_CHAT_LINK[:10])
+    assert qq_bot.services is not None
+    access = qq_bot.services.access
+    auth = ConsoleAuth(qq_bot.services.db, qq_bot.services.settings,
+                       allowed=lambda user: access.is_allowed(user, None))  # fmt: skip
+    new = await auth.redeem(url.group(0).rsplit("/", 1)[1])
+    assert new is not None and new.session.web_chat_only
+    assert identity.display(new.session.identity) == f"web:qq:{QQ_USER}"
+    await qq.private_message(STRANGER, "/控制台")  # not allowed: no link, no answer
+    await qq.private_message(QQ_ADMIN, "/用量")  # a marker answered after it
+    sent = await qq.wait_sent(2, within=10)
+    assert all(m.chat_key != f"qq:{STRANGER}" for m in sent)

@@ -5,7 +5,10 @@ Rules:
   the login help, everything else (changes, media, streams) answers 401;
 - every change is a POST that carries the session's CSRF token (form field `csrf` or header
   X-CSRF-Token) and a role that may change things; it is recorded in the audit table;
-- pages are never cached and never framed, and scripts come only from the console itself.
+- pages are never cached and never framed, and scripts come only from the console itself;
+- a web-chat-only session (role webchat, CONSOLE_WEB_CHAT) reaches the web chat (/chat…) and
+  logging out, nothing else: a console page sends it to the web chat, anything else is 403;
+  the web chat's changes (a message, a job) need its CSRF token but no changing role.
 """
 
 from __future__ import annotations
@@ -29,9 +32,12 @@ from bot.console import (
 from bot.console.logbuffer import LogBuffer
 from bot.console.login import COOKIE
 from bot.console.render import CONSOLE, HERE, SESSION, Console, error_page
+from bot.console.webchat.mount import PREFIX as CHAT_PREFIX
+from bot.console.webchat.mount import mount as mount_web_chat
 from bot.core import texts
 from bot.core.access import AccessControl
 from bot.core.console_auth import ConsoleAuth
+from bot.core.jobs.events_router import EventsRouter
 from bot.core.services import Services
 
 log = logging.getLogger(__name__)
@@ -40,7 +46,8 @@ PUBLIC_PREFIXES = ("/login/", "/static/")
 # /healthz: the runtime's, says no secret
 PUBLIC_PATHS = ("/login-help", "/login-password", "/healthz")
 # Answered with 401 rather than a redirect: scripts, images and streams cannot follow one.
-API_PREFIXES = ("/media/", "/ref/", "/thumb/", "/logs/stream")
+API_PREFIXES = ("/media/", "/ref/", "/thumb/", "/logs/stream", "/chat/")
+KB = 1024
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -49,15 +56,20 @@ CSP = (
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def build_console_app(services: Services, access: AccessControl) -> web.Application:
+def build_console_app(
+    services: Services, access: AccessControl, router: EventsRouter | None = None
+) -> web.Application:
     """The console for opened `services` and the platforms' shared `access` (so /allow from
-    the console takes effect at once everywhere). Serve it on CONSOLE_HOST:CONSOLE_PORT."""
-    app = web.Application(middlewares=[security_headers, session_gate, csrf_guard],
-                          client_max_size=64 * 1024)  # fmt: skip
+    the console takes effect at once everywhere). Serve it on CONSOLE_HOST:CONSOLE_PORT.
+    The web chat's job events go into `router` (the runtime's) under "web"."""
     settings = services.settings
+    # Forms are small (the web chat reads a picture with its own, larger limit: webchat/media.py)
+    app = web.Application(middlewares=[security_headers, session_gate, csrf_guard],
+                          client_max_size=64 * KB)  # fmt: skip
+    auth = ConsoleAuth(services.db, settings, allowed=lambda user: access.is_allowed(user, None))
     console = Console(
-        services=services, access=access, auth=ConsoleAuth(services.db, settings),
-        logs=LogBuffer(), thumbs=settings.bot_data_dir / "console-thumbs",
+        services=services, access=access, auth=auth, logs=LogBuffer(),
+        thumbs=settings.bot_data_dir / "console-thumbs",
     )  # fmt: skip
     app[CONSOLE] = console
     app.router.add_static("/static/", HERE / "static", append_version=False)
@@ -69,6 +81,7 @@ def build_console_app(services: Services, access: AccessControl) -> web.Applicat
     settings_page.add_routes(app)
     providers_page.add_routes(app)
     logs_page.add_routes(app)
+    mount_web_chat(app, console, router)
 
     async def start_logs(_: web.Application) -> None:
         logging.getLogger().addHandler(console.logs)
@@ -136,7 +149,16 @@ async def session_gate(request: web.Request, handler: Handler) -> web.StreamResp
             raise web.HTTPSeeOther("/login-help")
         return web.Response(status=401, text=texts.CONSOLE_UI["login_help_title"])
     request[SESSION] = session
+    if session.web_chat_only and not is_web_chat(request.path):
+        if request.method == "GET" and not request.path.startswith(API_PREFIXES):
+            raise web.HTTPSeeOther(CHAT_PREFIX)
+        return error_page(request, 403, texts.CONSOLE_UI["forbidden"])
     return await handler(request)
+
+
+def is_web_chat(path: str) -> bool:
+    """What a web-chat-only session may reach: the web chat and logging out."""
+    return path == CHAT_PREFIX or path.startswith(CHAT_PREFIX + "/") or path == "/logout"
 
 
 @web.middleware
@@ -152,6 +174,7 @@ async def csrf_guard(request: web.Request, handler: Handler) -> web.StreamRespon
         sent = str(form.get("csrf", ""))
     if not hmac.compare_digest(sent.encode(), session.csrf.encode()):
         return error_page(request, 403, texts.CONSOLE_UI["csrf_failed"])
-    if request.path not in login.ANY_ROLE_PATHS and not session.can_change:
+    any_role = request.path in login.ANY_ROLE_PATHS or is_web_chat(request.path)
+    if not any_role and not session.can_change:
         return error_page(request, 403, texts.CONSOLE_UI["forbidden"])
     return await handler(request)

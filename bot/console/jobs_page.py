@@ -60,7 +60,7 @@ async def job_list(request: web.Request) -> web.Response:
     wanted = queries.JobFilter(
         state=q.get("state", "") if q.get("state", "") in states() else "",
         kind=q.get("kind", "") if q.get("kind", "") in KINDS else "",
-        platform=q.get("platform", "") if q.get("platform", "") in queries.PLATFORMS else "",
+        platform=q.get("platform", "") if q.get("platform", "") in queries.JOB_PLATFORMS else "",
         user=user, before=_int(q.get("before", "")),
         since=None if bad_dates or first is None else _start_of(first, tz),
         until=None if bad_dates or last is None else _start_of(last + dt.timedelta(days=1), tz),
@@ -69,7 +69,7 @@ async def job_list(request: web.Request) -> web.Response:
     return render(
         request, "jobs.html", nav="jobs", jobs=found, more=more, wanted=wanted,
         user_text=user_text if user is not None or not user_text else "", states=states(),
-        kinds=KINDS, platforms=queries.PLATFORMS, bad_user=bool(user_text) and user is None,
+        kinds=KINDS, platforms=queries.JOB_PLATFORMS, bad_user=bool(user_text) and user is None,
         date_from="" if bad_dates or first is None else first.isoformat(),
         date_to="" if bad_dates or last is None else last.isoformat(), bad_dates=bad_dates,
     )  # fmt: skip

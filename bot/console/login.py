@@ -62,7 +62,9 @@ async def login_help(request: web.Request) -> web.Response:
 
 def _help(request: web.Request, status: int = 200, failed: bool = False) -> web.Response:
     password = request.app[CONSOLE].auth.password_login
-    return render(request, "login_help.html", status=status, password=password, failed=failed)
+    web_chat = request.app[CONSOLE].services.settings.console_web_chat
+    return render(request, "login_help.html", status=status, password=password, failed=failed,
+                  web_chat=web_chat)  # fmt: skip
 
 
 async def password_submit(request: web.Request) -> web.StreamResponse:
@@ -97,7 +99,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 
 
 def _signed_in(request: web.Request, new: NewSession) -> NoReturn:
-    response = web.HTTPSeeOther("/")
+    # A web-chat-only session has nothing but the web chat to see.
+    response = web.HTTPSeeOther("/chat" if new.session.web_chat_only else "/")
     response.set_cookie(
         COOKIE, new.secret, max_age=int(SESSION_TTL), httponly=True, samesite="Strict",
         secure=secure_cookies(request.app[CONSOLE].services.settings), path="/",

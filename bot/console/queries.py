@@ -14,10 +14,15 @@ from bot.core.store.db import Database
 from bot.core.store.jobs import Job, _row_to_job
 from bot.core.store.usage import COUNTED
 
-PLATFORMS = ("telegram", "qq")
+PLATFORMS = ("telegram", "qq")  # of users: usage counts the person, also for the web chat
+JOB_PLATFORMS = (*PLATFORMS, "web")  # of chats: a job started in the web chat is in "web"
 CAPABILITIES = ("chat", "image", "video")
-# SQL for "which platform is this id on" (QQ ids live at and above 2**56 in absolute value).
-_PLATFORM_OF = f"(CASE WHEN abs({{col}}) >= {identity.QQ_BASE} THEN 'qq' ELSE 'telegram' END)"
+# SQL for "which platform is this id on" (QQ ids live at and above 2**56 in absolute value,
+# web-chat ids at and above 2**60).
+_PLATFORM_OF = (
+    f"(CASE WHEN {{col}} >= {identity.WEB_BASE} THEN 'web' "
+    f"WHEN abs({{col}}) >= {identity.QQ_BASE} THEN 'qq' ELSE 'telegram' END)"
+)
 
 
 def platform_sql(column: str) -> str:
@@ -177,7 +182,7 @@ def _job_conditions(
     if wanted.kind:
         clauses.append("kind = ?")
         args.append(wanted.kind)
-    if wanted.platform in PLATFORMS:
+    if wanted.platform in JOB_PLATFORMS:
         clauses.append(f"{platform_sql('chat_id')} = ?")
         args.append(wanted.platform)
     if wanted.user is not None:

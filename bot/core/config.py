@@ -296,6 +296,9 @@ class Settings(BaseSettings):
     # Optional password login (an scrypt hash made by `python -m bot console-password`): an
     # owner gets in without a /console link. A secret: masked on pages, scrubbed from logs.
     console_password_hash: SecretStr | None = None
+    # 网页对话: allowed users (not only operators) get a web-chat-only link from /console
+    # (QQ: /控制台); off by default, the console stays for operators alone.
+    console_web_chat: bool = False
 
     @model_validator(mode="before")
     @classmethod

@@ -2,7 +2,12 @@
 
 Rules:
 - an admin (BOT_ADMIN_IDS) is an owner (所有者); other operators hold a role stored by an
-  owner: 管理员 (users, quotas, jobs) or 只读 (view only); anyone else gets no link;
+  owner: 管理员 (users, quotas, jobs) or 只读 (view only); anyone else gets no console link;
+- 网页对话: with CONSOLE_WEB_CHAT=true a user allowed to use the bot (the shared access rules)
+  gets a web-chat-only link instead; its session belongs to the web identity
+  `web:<user>` (bot/core/identity.py) and holds the role WEBCHAT, which reaches the web chat and
+  the user's own media only, never a console page; it ends when the user is no longer allowed
+  or CONSOLE_WEB_CHAT is turned off;
 - a login link is valid LOGIN_TTL seconds and works once; it creates a session of
   SESSION_TTL seconds, revocable; links and session ids are stored only as hashes;
 - with CONSOLE_PASSWORD_HASH set, the password opens a session for the first BOT_ADMIN_IDS
@@ -18,13 +23,14 @@ import asyncio
 import ipaddress
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.core import texts
 from bot.core.config import Settings
 from bot.core.console_password import verify
-from bot.core.identity import display
+from bot.core.identity import display, person_of_web, platform_of, web_user
 from bot.core.store.console import AuditEntry, ConsoleStore, SessionRow
 from bot.core.store.db import Database
 
@@ -33,6 +39,7 @@ SESSION_TTL = 7 * 86400.0
 TOUCH_EVERY = 60.0  # last_seen is written at most this often per session (not per request)
 OWNER, ADMIN, READONLY = "owner", "admin", "readonly"
 ROLES = (OWNER, ADMIN, READONLY)
+WEBCHAT = "webchat"  # a web-chat-only session (CONSOLE_WEB_CHAT): no console page
 CAN_CHANGE = (OWNER, ADMIN)  # users, quotas, jobs
 LOOPBACK_NAMES = ("localhost",)
 
@@ -60,6 +67,21 @@ class Session:
     @property
     def can_change(self) -> bool:
         return self.role in CAN_CHANGE
+
+    @property
+    def web_chat_only(self) -> bool:
+        return self.role == WEBCHAT
+
+    @property
+    def chatter(self) -> int:
+        """The web identity this session chats as: `web:<person>`, operators included."""
+        return self.identity if platform_of(self.identity) == "web" else web_user(self.identity)
+
+    @property
+    def person(self) -> int:
+        """The Telegram or QQ user behind the session (access rules and quotas are theirs)."""
+        return person_of_web(self.identity) if platform_of(self.identity) == "web" else (
+            self.identity)  # fmt: skip
 
 
 @dataclass
@@ -93,12 +115,21 @@ def secure_cookies(settings: Settings) -> bool:
 
 
 class ConsoleAuth:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, allowed: Callable[[int], bool] | None = None
+    ) -> None:
+        """`allowed(user)`: whether a Telegram or QQ user may use the bot now (the shared
+        AccessControl); without it no web-chat session is valid."""
         self.settings = settings
         self.store = ConsoleStore(db)
         self.admins = frozenset(settings.bot_admin_ids)
+        self.allowed = allowed
 
     async def role_of(self, identity: int) -> str | None:
+        if platform_of(identity) == "web":
+            if not self.settings.console_web_chat or self.allowed is None:
+                return None
+            return WEBCHAT if self.allowed(person_of_web(identity)) else None
         if identity in self.admins:
             return OWNER
         role = await self.store.role(identity)
@@ -112,6 +143,17 @@ class ConsoleAuth:
             raise NoConsoleRole
         token = secrets.token_urlsafe(32)
         await self.store.add_login_token(token, identity, now or time.time(), LOGIN_TTL)
+        return f"{self.settings.console_public_url}/login/{token}"
+
+    async def issue_web_chat_link(self, person: int, now: float | None = None) -> str:
+        """A one-time link to the web chat alone, for a user the caller found allowed;
+        ConsoleOff / NoConsoleRole when the console or CONSOLE_WEB_CHAT is off."""
+        if self.settings.console_port == 0:
+            raise ConsoleOff
+        if not self.settings.console_web_chat:
+            raise NoConsoleRole
+        token = secrets.token_urlsafe(32)
+        await self.store.add_login_token(token, web_user(person), now or time.time(), LOGIN_TTL)
         return f"{self.settings.console_public_url}/login/{token}"
 
     async def redeem(
@@ -205,19 +247,31 @@ async def issue_login_link(db: Database, settings: Settings, identity: int) -> s
     return await ConsoleAuth(db, settings).issue_login_link(identity)
 
 
+def may_ask_for_link(settings: Settings, is_admin: bool, is_allowed: bool) -> bool:
+    """Whether /console (QQ: /控制台) answers this user at all: admins always; with
+    CONSOLE_WEB_CHAT=true also users allowed to use the bot (they get a web-chat link).
+    Anyone else hears nothing: strangers need not learn the command exists."""
+    return is_admin or (settings.console_web_chat and is_allowed)
+
+
 async def console_link_text(
-    db: Database, settings: Settings, identity: int, *, private: bool, command: str
-) -> str:
+    db: Database, settings: Settings, identity: int, *, private: bool, command: str,
+    allowed: bool = False,
+) -> str:  # fmt: skip
     """The answer to /console (QQ: /控制台): a link in a private chat only (a group would
-    show it to everyone), or why there is none."""
+    show it to everyone), or why there is none. An operator gets the console; a user who is
+    `allowed` to use the bot gets the web chat when CONSOLE_WEB_CHAT=true."""
     if not private:
         return texts.CONSOLE_LINK_PRIVATE_ONLY.format(command=command)
+    auth = ConsoleAuth(db, settings)
     try:
-        url = await issue_login_link(db, settings, identity)
+        url = await auth.issue_login_link(identity)
     except ConsoleOff:
         return texts.CONSOLE_OFF
     except NoConsoleRole:
-        return texts.CONSOLE_NO_ROLE
+        if not (allowed and settings.console_web_chat):
+            return texts.CONSOLE_NO_ROLE
+        return texts.WEB_CHAT_LINK.format(url=await auth.issue_web_chat_link(identity))
     return texts.CONSOLE_LINK.format(url=url)
 
 

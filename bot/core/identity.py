@@ -5,13 +5,18 @@ Rules:
   the Bot API), so existing rows keep working without any migration;
 - a QQ user n is stored as QQ_BASE + n and a QQ group n as -(QQ_BASE + n), QQ_BASE = 2**56:
   a range Telegram never uses, so `qq:123` and Telegram user 123 are different people;
-- `display` and `parse` are inverse for every id: "123", "-100…", "qq:123", "qqgroup:456".
+- a web-chat user (网页对话) is the person behind a console session: the web identity of
+  person p (a Telegram or QQ user id) is WEB_BASE + p, shown `web:<p as shown>` (`web:123`,
+  `web:qq:123`); WEB_BASE = 2**60 lies above every QQ id, so the three ranges never meet;
+- `display` and `parse` are inverse for every id: "123", "-100…", "qq:123", "qqgroup:456",
+  "web:123", "web:qq:123".
 """
 
 from __future__ import annotations
 
 QQ_BASE = 1 << 56
 _QQ_LIMIT = 1 << 40  # QQ numbers are far below this; keeps the ranges apart
+WEB_BASE = 1 << 60  # above QQ_BASE + any QQ user: web:<person> never meets another range
 
 
 def qq_user(number: int) -> int:
@@ -22,7 +27,23 @@ def qq_group(number: int) -> int:
     return -(QQ_BASE + int(number))
 
 
+def web_user(person: int) -> int:
+    """The web-chat identity of a Telegram or QQ user (the console session's person)."""
+    if person <= 0 or person >= WEB_BASE:
+        raise ValueError("a web-chat user is a Telegram or QQ user")
+    return WEB_BASE + person
+
+
+def person_of_web(ident: int) -> int:
+    """The Telegram or QQ user behind a web-chat identity."""
+    if platform_of(ident) != "web":
+        raise ValueError("not a web identity")
+    return ident - WEB_BASE
+
+
 def platform_of(ident: int) -> str:
+    if ident >= WEB_BASE:
+        return "web"
     return "qq" if abs(ident) >= QQ_BASE else "telegram"
 
 
@@ -38,16 +59,24 @@ def is_group(ident: int) -> bool:
 
 
 def display(ident: int) -> str:
+    if platform_of(ident) == "web":
+        return "web:" + display(person_of_web(ident))
     if platform_of(ident) == "telegram":
         return str(ident)
     return f"qqgroup:{raw_qq(ident)}" if ident < 0 else f"qq:{raw_qq(ident)}"
 
 
 def parse(text: str | int) -> int:
-    """"123" / "-100…" (Telegram), "qq:123", "qqgroup:456" → the stored id; ValueError else."""
+    """"123" / "-100…" (Telegram), "qq:123", "qqgroup:456", "web:123", "web:qq:123" → the
+    stored id; ValueError else."""
     if isinstance(text, int):
         return text
     value = text.strip().lower().replace("：", ":")
+    if value.startswith("web:"):
+        person = parse(value[len("web:") :])
+        if platform_of(person) == "web":
+            raise ValueError(f"bad web id: {text!r}")
+        return web_user(person)  # refuses groups
     for prefix, make in (("qqgroup:", qq_group), ("qq:", qq_user)):
         if value.startswith(prefix):
             number = value[len(prefix) :].strip()

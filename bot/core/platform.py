@@ -25,7 +25,7 @@ MB = 1024 * 1024
 class Capabilities:
     """Declared by an adapter; read by the core instead of testing for a platform."""
 
-    name: str  # "telegram", "qq": bot.core.identity.platform_of of the platform's chats
+    name: str  # "telegram", "qq", "web": bot.core.identity.platform_of of the platform's chats
     edits_messages: bool  # a status or a streamed answer can be edited in place
     drafts: bool  # a streamed answer can be shown as a draft before it is sent
     inline_buttons: bool  # choices can be buttons; otherwise arguments or numbered replies

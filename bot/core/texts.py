@@ -212,7 +212,7 @@ REFERENCE_DOWNLOAD_FAILED = "⚠️ 参考图下载失败，我拿不到这张�
 REFERENCE_DOWNLOAD_FAILED_LIMIT = (
     "⚠️ 参考图下载失败（{platform}只能下载 {limit_mb} MB 以内的文件），请换一张再试。"
 )
-PLATFORM_BOT_NAMES = {"telegram": "Telegram 机器人", "qq": "QQ 机器人"}
+PLATFORM_BOT_NAMES = {"telegram": "Telegram 机器人", "qq": "QQ 机器人", "web": "网页对话"}
 JOB_NOT_FOUND = "这个任务已经不存在了。"
 JOB_RETRY_STARTED = "已重新提交"
 JOB_AGAIN_STARTED = "已开始生成"
@@ -835,12 +835,59 @@ CONSOLE_LINK = (
 CONSOLE_LINK_PRIVATE_ONLY = "🔐 登录链接只能在私聊中获取：请私聊机器人发送 {command}。"
 CONSOLE_OFF = "网页控制台未开启（CONSOLE_PORT=0）。在 .env 中设置端口并重启机器人后即可使用。"
 CONSOLE_NO_ROLE = "你没有网页控制台的权限。"
+WEB_CHAT_LINK = (
+    "💬 网页对话登录链接（10 分钟内有效，只能使用一次）：\n{url}\n\n"
+    "打开后可以在浏览器里聊天、画图、生成视频，次数和这里共用。请勿转发给他人。"
+)
+# 网页对话 (bot/console/webchat): every word the web chat page and its answers show.
+WEB_CHAT_NOT_ALLOWED = "你现在不能使用机器人。如有疑问请联系管理员。"
+WEB_CHAT_EMPTY = "请先写点什么再发送。"
+WEB_CHAT_DRAW_EMPTY = "请写出想画的内容，例如：一只橘猫在窗台上晒太阳。"
+WEB_CHAT_VIDEO_EMPTY = "请写出视频的内容，例如：海边日落，镜头缓缓推进。"
+WEB_CHAT_CUT = "（连接中断，回答已保存，刷新页面即可看到）"
+WEB_CHAT_JOB_DONE = "生成完成"
+WEB_CHAT_ALREADY_RETRIED = "这个任务已经重新提交过了，不会重复提交。"
+WEB_CHAT_UI = {
+    "nav": "网页对话",
+    "title": "网页对话",
+    "intro": "在这里和机器人聊天、画图、生成视频。次数和在 Telegram、QQ 里共用。",
+    "placeholder": "输入消息，或写下画图、视频的描述…",
+    "send": "发送",
+    "draw": "画图",
+    "video": "视频",
+    "attach": "附图",
+    "attached": "已附图片：",
+    "remove": "移除",
+    "new": "新对话",
+    "new_done": "已开始新对话，之前的对话不再作为上下文。",
+    "options": "选项",
+    "ratio": "比例",
+    "size": "清晰度",
+    "model": "模型",
+    "duration": "时长",
+    "quality": "画质",
+    "seconds": "{n} 秒",
+    "sd": "标清",
+    "hd": "高清",
+    "auto": "自动",
+    "default": "默认（我的设置）",
+    "you": "我",
+    "bot": "机器人",
+    "job": "任务",
+    "thinking": "正在思考…",
+    "download": "下载",
+    "retry": "重新生成",
+    "file_removed": "文件已按保留期限清理",
+    "offline": "连接中断，正在重新连接…",
+    "console": "返回控制台",
+    "empty": "还没有消息。发一句话试试吧。",
+}
 # Names of the console's failure reasons that /stats and the console show too.
 FAILURE_NAMES["chat_gone"] = "聊天已无法送达"
 FAILURE_NAMES["cancelled"] = "管理员已取消"
 ERR_JOB_CANCELLED = "🚫 这个任务在排队时被管理员取消了，没有提交给服务商，不会扣费。"
-CONSOLE_PLATFORM_NAMES = {"telegram": "Telegram", "qq": "QQ"}
-CONSOLE_ROLE_NAMES = {"owner": "所有者", "admin": "管理员", "readonly": "只读"}
+CONSOLE_PLATFORM_NAMES = {"telegram": "Telegram", "qq": "QQ", "web": "网页"}
+CONSOLE_ROLE_NAMES = {"owner": "所有者", "admin": "管理员", "readonly": "只读", "webchat": "网页对话"}
 CONSOLE_KIND_NAMES = {"image": "图片", "video": "视频", "character": "角色"}
 CONSOLE_ACTION_NAMES = {
     "login": "登录",
@@ -871,6 +918,8 @@ CONSOLE_UI = {
     "nav_logs": "日志",
     "nav_sessions": "会话",
     "nav_providers": "服务商",
+    "nav_chat": "网页对话",
+    "web_chat": "网页对话",
     "password_title": "用密码登录",
     "password_label": "控制台密码",
     "password_failed": "密码不对。",
@@ -910,6 +959,7 @@ CONSOLE_UI = {
     "login_limited": "登录尝试太频繁，请过几分钟再试。",
     "login_help_title": "请先登录",
     "login_help": "网页控制台需要登录。请在 Telegram 私聊机器人发送 /console，或在 QQ 私聊发送 /控制台，然后打开收到的一次性链接（10 分钟内有效）。只有管理员可以获取链接。",
+    "login_help_web_chat": "网页对话已开启：允许使用机器人的用户用同样的方法会收到网页对话的链接。",
     "login_help_tunnel": "控制台默认只监听服务器本机。在自己的电脑上运行下面的命令，再打开链接：",
     "logged_out": "已退出登录。",
     "today": "今天",
@@ -1029,6 +1079,7 @@ CONSOLE_UI = {
     "back": "返回",
     "thumb": "缩略图",
     "download": "下载",
+    "retry": "重新生成",
     "none": "无",
     "unknown": "未知",
     "console_role": "控制台角色",
@@ -1180,6 +1231,7 @@ LOG_QQ_MEDIA_DOWNLOAD_FAILED = "QQ 用户发来的%s下载失败：%s"
 LOG_QQ_MEDIA_NOWHERE = "QQ 用户发来的%s既没有可用的链接也没有本地路径"
 LOG_QQ_GET_IMAGE_FAILED = "向 QQ 查询图片位置失败"
 LOG_QQ_JOB_FROM = "QQ 任务 %s：%s（来自任务 %s）"
+LOG_WEB_CHAT_PAGE_LEFT = "网页对话 %s 的页面在回答结束前断开，回答已保存"
 LOG_QQ_MESSAGE_HANDLER_FAILED = "处理 QQ 消息时出错"
 LOG_REFERENCE_DOWNLOAD_FAILED = "参考图下载失败"
 LOG_REFUSED = "已拒绝用户（不在白名单）user=%s chat=%s"

@@ -152,7 +152,7 @@ class Runtime:
         from bot.core.console_auth import plain_http_warning
 
         settings = self.settings
-        app = build_console_app(services, services.access)
+        app = build_console_app(services, services.access, self.router)  # + the web chat
         self.http.mount(settings.console_host, settings.console_port, app, "CONSOLE_PORT")
         log.info(texts.LOG_CONSOLE_AT, settings.console_public_url)
         if warning := plain_http_warning(settings):

@@ -238,6 +238,21 @@ MIGRATIONS: list[str] = [
     CREATE INDEX chat_turns_figures ON chat_turns (provider, model, first_token_ms, at, ok);
     CREATE INDEX chat_turns_at ON chat_turns (at, provider, model, first_token_ms, ok);
     """,
+    # 14: 网页对话's transcript per web identity (what the page shows after a reload: the
+    # questions, answers, notices and the jobs started from it, in order); the model's memory
+    # stays in chat_messages
+    """
+    CREATE TABLE IF NOT EXISTS web_chat_log (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        picture TEXT,
+        job_id INTEGER,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS web_chat_log_chat ON web_chat_log (chat_id, id);
+    """,
 ]
 
 

@@ -3,7 +3,8 @@ once for every platform. The adapter says what it received (a `Knock`) and sends
 
 Rules:
 - admin commands pass for admins only (and skip the cooldown); anyone else is ignored
-  silently: strangers need not learn they exist;
+  silently: strangers need not learn they exist. One exception: with CONSOLE_WEB_CHAT=true
+  /console also passes for a user allowed to use the bot (it answers with a web-chat link);
 - a user (or group) not allowed (bot.access) is stopped before any handler, and so any
   provider, runs. A button press hears why at once; a message meant for the bot hears it
   once per refusal interval per chat and user; anything else gets no answer;
@@ -20,6 +21,7 @@ from typing import Literal
 
 from bot.core import identity, texts
 from bot.core.access import AccessControl, Cooldown
+from bot.core.console_auth import may_ask_for_link
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,11 @@ class Gate:
     def check(self, knock: Knock) -> Verdict:
         user, chat = knock.user_id, knock.chat_id
         if knock.command in ADMIN_COMMANDS:
-            return PASS if self.access.is_admin(user) else Verdict(False, reason="admin_only")
+            admin = self.access.is_admin(user)
+            if admin or (knock.command == "console" and may_ask_for_link(
+                    self.access.settings, admin, self.access.is_allowed(user, None))):  # fmt: skip
+                return PASS
+            return Verdict(False, reason="admin_only")
         if not self.access.is_allowed(user, chat):
             log.info(texts.LOG_REFUSED, identity.display(user), identity.display(chat))
             return Verdict(False, self._refusal(knock), "denied")

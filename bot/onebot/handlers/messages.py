@@ -2,7 +2,8 @@
 
 Private chat: any text is a chat turn. Groups: only @bot, a reply to the bot, or a command.
 Admin commands (/allow /deny /quota /stats /providers /控制台) are silent for non-admins, like
-on Telegram.
+on Telegram; /控制台 also answers allowed users when CONSOLE_WEB_CHAT=true (a web-chat link,
+bot/core/usecases/gate.py lets it through).
 """
 
 from __future__ import annotations
@@ -223,10 +224,11 @@ async def _admin(adapter: QQContext, event: MessageEvent, name: str, args: list[
         await reply(adapter, event, await providers_text(status_checks(adapter.services)))
         return
     admin, chat = ids_of(event)
-    if name == "console":
+    if name == "console":  # an operator's console link, or an allowed user's web chat link
         await reply(adapter, event, await console_link_text(
             adapter.services.db, adapter.settings, admin, private=not event.is_group,
-            command=seg.shown_command("console")))  # fmt: skip
+            command=seg.shown_command("console"), allowed=control.is_allowed(admin, None),
+        ))  # fmt: skip
         return
     target: int | None = None
     if args:

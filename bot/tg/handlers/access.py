@@ -53,9 +53,11 @@ def register(app: Application) -> None:
     new = filters.UpdateType.MESSAGE
     for name, callback in (
         ("allow", on_allow), ("deny", on_deny), ("quota", on_quota), ("stats", on_stats),
-        ("providers", on_providers), ("resend", on_resend), ("console", on_console),
+        ("providers", on_providers), ("resend", on_resend),
     ):  # fmt: skip
         app.add_handler(CommandHandler(name, callback, filters=new & admins))
+    # Admins, and allowed users when CONSOLE_WEB_CHAT=true: the gate decides (core gate.py).
+    app.add_handler(CommandHandler("console", on_console, filters=new))
     app.add_handler(CommandHandler("usage", on_usage, filters=new))
 
 
@@ -243,14 +245,16 @@ async def on_resend(update: Update, context: Context) -> None:
 
 
 async def on_console(update: Update, context: Context) -> None:
-    """/console: a one-time login link for the web console, in a private chat only."""
-    message, chat, admin = update.effective_message, update.effective_chat, update.effective_user
-    assert message is not None and chat is not None and admin is not None
+    """/console: a one-time login link for the web console (or, for an allowed user with
+    CONSOLE_WEB_CHAT=true, the web chat), in a private chat only."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    assert message is not None and chat is not None and user is not None
     services: Services = context.bot_data.services
     private = chat.type == chat.PRIVATE
     text = await console_link_text(
-        services.db, services.settings, admin.id, private=private, command="/console"
-    )
+        services.db, services.settings, user.id, private=private, command="/console",
+        allowed=services.access.is_allowed(user.id, None),
+    )  # fmt: skip
     # No preview: Telegram's servers must not fetch the link (and the link page is a form).
     await message.reply_text(text, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
