@@ -6,6 +6,7 @@ paths through the whole bot (tests/harness.py)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from telegram.ext import ExtBot
 from bot import texts
 from bot.jobs.callbacks import Callbacks
 from bot.providers.base import ResultItem, TaskState
-from bot.tg.ratelimit import ChatBudgetRateLimiter, Priority, budget
+from bot.tg.ratelimit import MIN_GAP, ChatBudgetRateLimiter, Priority, budget
 from tests.fakes.grsai import RESULT_PATH, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot
@@ -121,6 +122,31 @@ async def test_private_chat_burst_sends_a_result_at_once_after_a_progress_edit(
     # Not the chat's 3 s pace, only the short gap inside a burst (margin for a busy machine).
     assert took < 2.2
     assert tg.flood_events == []
+
+
+async def test_a_late_timer_does_not_shorten_the_gap_to_the_next_send_in_a_chat() -> None:
+    """Sends to one chat leave at least MIN_GAP between them even when a busy event loop wakes
+    the limiter late: the next send is counted from when the late one really went, not from the
+    time it had reserved (two sends 0.2 s apart would reach Telegram as a flood)."""
+    limiter = ChatBudgetRateLimiter(private_interval=0.01, private_burst=10)  # only the gap paces
+    sent: list[float] = []
+
+    async def send() -> bool:
+        sent.append(time.monotonic())
+        return True
+
+    async def call() -> None:
+        await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 5001}, None)
+
+    calls = [asyncio.create_task(call()) for _ in range(3)]
+    await eventually(lambda: len(sent) == 1)  # the first goes at once
+    # The other two have reserved their times once the chat is booked three gaps ahead.
+    await eventually(lambda: limiter._next_send.get(5001, 0.0) > sent[0] + 2.5 * MIN_GAP)
+    # The loop stalls (as on a busy machine) until well past the second send's reserved time.
+    time.sleep(max(0.0, sent[0] + MIN_GAP + 0.15 - time.monotonic()))  # noqa: ASYNC251
+    await asyncio.gather(*calls)
+    gaps = [round(b - a, 3) for a, b in itertools.pairwise(sent)]
+    assert min(gaps) >= MIN_GAP, gaps
 
 
 # -- through the whole bot ------------------------------------------------------------------
