@@ -123,3 +123,10 @@ async def jobs_shown(bot: RunningBot, tg: FakeTelegram, timeout: float = 20.0) -
     while (await bot.services.jobs.get(len(done) + 1)) is not None:
         done.append(await job_shown(bot, tg, len(done) + 1, timeout))
     return done
+
+
+async def at_rest(bot: RunningBot, tg: FakeTelegram, timeout: float = 20.0) -> list[Job]:  # noqa: ASYNC109
+    """Everything users asked so far is done and shown: updates handled (`updates_handled`),
+    then every job settled with its last status on screen (`jobs_shown`)."""
+    await updates_handled(bot, tg, timeout)
+    return await jobs_shown(bot, tg, timeout)
