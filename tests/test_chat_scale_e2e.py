@@ -16,7 +16,7 @@ from tests.fakes.grsai import DRAW_PATH, ChatScript, FakeGrsAI
 from tests.fakes.openai_base import ChatReply
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.unified import FakeUnified
-from tests.harness import RunningBot
+from tests.harness import RunningBot, updates_handled
 
 USER = 1001
 
@@ -86,7 +86,7 @@ async def test_too_many_waiting_questions_get_a_polite_refusal(
     # The notes are sent by concurrent handlers: each place is told once, in any order.
     assert sorted(t for t in texts_of(tg, chat["id"]) if t in notes) == sorted(notes)
     await tg.wait_for(lambda: len(grsai.requests_to("/v1/chat/completions")) == 4, timeout=15)
-    await tg.wait_idle(quiet=0.5)
+    await updates_handled(bot, tg)
     assert len(grsai.requests_to("/v1/chat/completions")) == 4
 
 
