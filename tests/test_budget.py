@@ -278,7 +278,12 @@ async def test_webhook_mode_polls_at_once_when_grsai_calls_back(
             await eventually(refused, 15, "callback for a finished job refused")
             bad = await client.post(body["webHook"], content=b"not json")
             assert bad.status_code == 400
-        await tg.wait_idle(quiet=0.5)
+        # The status says done after the photo went: the job's last visible step (a child
+        # process, so that is the marker).
+        await tg.wait_for(
+            lambda: tg.bot_messages(USER_HOOK)[0]["text"].splitlines()[-1].startswith("✅"),
+            timeout=15,
+        )
         assert len([m for m in tg.bot_messages(USER_HOOK) if m.get("photo")]) == 1
     finally:
         code, _ = await proc.terminate()
