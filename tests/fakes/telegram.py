@@ -1127,6 +1127,9 @@ class FakeTelegram:
             await asyncio.sleep(0.02)
 
     async def wait_idle(self, quiet: float = 0.5, timeout: float = 15) -> None:  # noqa: ASYNC109
+        """Until no call was in flight for `quiet` seconds. Not for tests of the bot: a quiet
+        spell also comes while a busy machine has not run the bot yet. Wait for an event
+        instead (tests.harness: updates_handled, job_shown, at_rest; docs/testing.md)."""
         deadline = time.monotonic() + timeout
         while True:
             now = time.monotonic()
