@@ -32,7 +32,7 @@ async def test_sigterm_during_a_job_then_restart_delivers_it_once(
 ) -> None:
     env = bot_env(tg, grsai, tmp_path / "data", JOB_POLL_INTERVAL_IMAGE="0.3")
     first = await launch(processes, env, tmp_path / "run")
-    await tg.wait_for(lambda: bool(tg.calls_to("getUpdates")), timeout=20)
+    await tg.wait_for(lambda: bool(tg.calls_to("getUpdates")), timeout=60)  # a child process
     grsai.script_task(TaskScript(kind="image", progress=list(range(4, 101, 4))))
     chat = tg.private_chat(USER)
     tg.send_text(chat, USER, "/draw 重启也不会丢的猫")

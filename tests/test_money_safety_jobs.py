@@ -26,7 +26,7 @@ from tests.fakes.juhe import FakeJuhe
 from tests.fakes.reshi import FakeReshi
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.unified import FakeUnified
-from tests.harness import RunningBot, at_rest
+from tests.harness import RunningBot, at_rest, updates_handled
 from tests.waiting import job_in_state, settled_job
 
 USER = 1001
@@ -508,5 +508,5 @@ async def test_a_retry_button_pays_once_even_after_a_restart_when_it_could_not_b
     second = tg.press_button(shown, button["callback_data"], USER)
     await tg.wait_for(lambda: second in tg.callback_answers, timeout=15)
     assert tg.callback_answers[second]["text"] == texts.BUTTON_ALREADY_HANDLED
-    await at_rest(bot, tg)
+    await updates_handled(bot, tg)  # the press's handler, which would submit, has returned
     assert posts(grsai, DRAW) + posts(backup, DRAW) == 2
