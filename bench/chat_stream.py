@@ -50,14 +50,14 @@ from bench.report import (
     secs,
     write_section,
 )
-from bot.tg.markdown import render_chunks
+from bot.tg.outbound.markdown import render_chunks
 from tests.fakes.grsai import CHAT_PATH, ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
 
 START = "<!-- chat_stream:start -->"
 END = "<!-- chat_stream:end -->"
-WATCHED = ["bot/tg/streaming.py", "bot/tg/ratelimit.py", "bot/tg/chat_handlers.py"]
+WATCHED = ["bot/tg/outbound/streaming.py", "bot/tg/outbound/pacing.py", "bot/tg/handlers/chat.py"]
 WATCHED_CLEAN = "streaming.py / ratelimit.py / chat_handlers.py as committed"
 
 ANSWER_CHARS = 2000
@@ -149,7 +149,7 @@ PROBES: list[Probe] = []
 def install_probe() -> bool:
     """Wrap ReplyStream.run in this process to read the bot's own StreamStats (read-only)."""
     try:
-        from bot.tg import chat_handlers
+        from bot.tg.handlers import chat as chat_handlers
 
         base = chat_handlers.ReplyStream
     except (ImportError, AttributeError):

@@ -5,8 +5,10 @@ console slows the chats.
     .venv/bin/python -m bench.console_pages --requests 10 --no-load --no-doc
 
 1. Pages: a database with 100,000 jobs (image/video/character; every state; Telegram and QQ
-   users and groups), 5,000 users, usage rows over 30 days and a few hundred image results on
-   disk (small PNGs); the console in-process (as tests/console_harness.py serves it), logged in
+   users and groups) and their state histories (the oldest 30 % without: made before the
+   history existed), 5,000 users, usage rows over 30 days and a few hundred image results on
+   disk (small PNGs), the job page's job with reference pictures on disk; the console
+   in-process (as tests/console_harness.py serves it), logged in
    through a one-time link; each page requested N times after two warm-ups. Server time = a
    middleware put first in the app (perf_counter around the whole handler chain: session
    check, queries, template); round trip = the client's. Gallery size = the HTML plus every
@@ -43,12 +45,12 @@ from PIL import Image
 
 from bench.load import Result, _pct, _storm
 from bench.report import DOC, REPO, code_version, command, machine, write_section
-from bot import identity
-from bot.access import AccessControl
 from bot.console.app import bound_port, build_console_app, serve_console
-from bot.console_auth import ConsoleAuth
-from bot.services import Services
-from bot.store.db import Database
+from bot.core import identity
+from bot.core.access import AccessControl
+from bot.core.console_auth import ConsoleAuth
+from bot.core.services import Services
+from bot.core.store.db import Database
 from tests.console_harness import CSRF_RE
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
@@ -57,7 +59,8 @@ from tests.process import BotProcess, bot_env, free_port
 
 START = "<!-- console_pages:start -->"
 END = "<!-- console_pages:end -->"
-WATCHED = ["bot/console", "bot/store/db.py", "bot/store/usage.py"]
+WATCHED = ["bot/console", "bot/core/store/db.py", "bot/core/store/usage.py",
+           "bot/core/store/jobs.py"]
 ADMIN = 9001
 JOBS = 100_000
 USERS = 5_000
@@ -68,6 +71,17 @@ IMAGES_ON_DISK = 300
 VIDEOS_ON_DISK = 40
 TARGET_MS = 200.0
 TARGET_GALLERY = 2 * 1024 * 1024
+NO_HISTORY_SHARE = 0.3  # the oldest jobs: made before migration 12 recorded state changes
+# The states a job passed through to reach its last one (job_transitions).
+PATHS = {"done": ["created", "submitting", "submitted", "downloading", "delivering", "done"],
+         "failed": ["created", "submitting", "submitted", "failed"],
+         "interrupted": ["created", "submitting", "interrupted"],
+         "created": ["created"], "submitting": ["created", "submitting"],
+         "submitted": ["created", "submitting", "submitted"],
+         "downloading": ["created", "submitting", "submitted", "downloading"],
+         "delivering": ["created", "submitting", "submitted", "downloading",
+                        "delivering"]}  # fmt: skip
+REFERENCES_ON_DISK = 3  # the job page's job: two pictures kept, one removed by retention
 POLL_OVERVIEW = 2.0
 KINDS = [("image", 0.70), ("video", 0.25), ("character", 0.05)]
 STATES = [("done", 0.86), ("failed", 0.08), ("interrupted", 0.01), ("submitted", 0.02),
@@ -119,7 +133,9 @@ async def make_database(data_dir: Path, media_dir: Path, seed: int = 20) -> dict
     active = users[: USERS // 5]  # a fifth of the users make most of the jobs
     conn = sqlite3.connect(data_dir / "bot.sqlite3")
     conn.execute("PRAGMA journal_mode=WAL")
-    jobs, usage = [], []
+    jobs, usage, steps = [], [], []
+    refs_dir = media_dir / "refs"
+    refs_dir.mkdir(parents=True, exist_ok=True)
     images_left, videos_left = IMAGES_ON_DISK, VIDEOS_ON_DISK
     age_span = 90 * 86400  # jobs over the last 90 days, newest ids newest
     for n in range(JOBS):
@@ -138,7 +154,8 @@ async def make_database(data_dir: Path, media_dir: Path, seed: int = 20) -> dict
         params = {"size": rng.choice(["1K", "2K"])} if kind == "image" else (
             {"seconds": rng.choice([10, 15]), "orientation": "landscape"} if kind == "video"
             else {})  # fmt: skip
-        refs = [f"https://files.example.com/ref/{n}.png"] if rng.random() < 0.2 else []
+        # References live in BOT_DATA_DIR/media/refs; all but the job page's were removed.
+        refs = [str(refs_dir / f"{n}-0.png")] if rng.random() < 0.2 else []
         failure = rng.choice(FAILURES) if state == "failed" else (
             "interrupted" if state == "interrupted" else None)  # fmt: skip
         files: list[dict[str, object]] = []
@@ -172,6 +189,13 @@ async def make_database(data_dir: Path, media_dir: Path, seed: int = 20) -> dict
             json.dumps(files), failure, "上游返回 500" if failure else None, created,
             finished or created, finished,
         ))  # fmt: skip
+        if n >= JOBS * NO_HISTORY_SHARE:
+            path_of = PATHS[state]
+            end = finished or created + 5
+            for k, (was, now_state) in enumerate(zip([None, *path_of], path_of, strict=False)):
+                at = created + (end - created) * k / max(1, len(path_of) - 1)
+                steps.append((n + 1, was, now_state, at,
+                              failure if now_state in ("failed", "interrupted") else None))
         if state == "done":
             day = dt.date.fromtimestamp(created).isoformat()
             usage.append((day, user, chat, kind, provider, None, n + 1, created))
@@ -180,6 +204,11 @@ async def make_database(data_dir: Path, media_dir: Path, seed: int = 20) -> dict
         "progress, attempts, results_json, files_json, failure, failure_detail, created_at, "
         "updated_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         jobs,
+    )
+    conn.executemany(
+        "INSERT INTO job_transitions (job_id, from_state, to_state, at, reason) "
+        "VALUES (?,?,?,?,?)",
+        steps,
     )
     for _ in range(CHAT_ROWS):
         user = rng.choice(active) if rng.random() < 0.7 else rng.choice(users)
@@ -203,7 +232,19 @@ async def make_database(data_dir: Path, media_dir: Path, seed: int = 20) -> dict
     conn.close()
     with_files = next(j[0] for j in reversed(jobs) if j[2] == "done" and j[1] == "image"
                       and (media_dir / f"{j[0] - 1:06d}.png").is_file())  # fmt: skip
-    return {"job": with_files, "qq_user": users[-1], "deep": 1_000, "usage": len(usage)}
+    # Its references: REFERENCES_ON_DISK pictures, the last one removed by retention.
+    refs = [str(refs_dir / f"page-{k}.png") for k in range(REFERENCES_ON_DISK)]
+    for ref in refs[:-1]:
+        _png(rng, Path(ref))
+    request = json.loads(jobs[with_files - 1][7])
+    conn = sqlite3.connect(data_dir / "bot.sqlite3")
+    conn.execute("UPDATE jobs SET request_json = ? WHERE id = ?",
+                 (json.dumps({**request, "references": refs}, ensure_ascii=False),
+                  with_files))  # fmt: skip
+    conn.commit()
+    conn.close()
+    return {"job": with_files, "qq_user": users[-1], "deep": 1_000, "usage": len(usage),
+            "transitions": len(steps)}  # fmt: skip
 
 
 # --------------------------------------------------------------------------------- pages
@@ -221,6 +262,9 @@ class PageTimes:
 
 def pages(ids: dict[str, int]) -> list[tuple[str, str]]:
     qq = identity.display(ids["qq_user"])
+    today = dt.date.today()
+    ten_days = f"from={today - dt.timedelta(days=40)}&to={today - dt.timedelta(days=31)}"
+    old_month = f"from={today - dt.timedelta(days=89)}&to={today - dt.timedelta(days=60)}"
     return [
         ("概览 overview", "/"),
         ("任务 jobs, 第一页 first page", "/jobs"),
@@ -230,7 +274,14 @@ def pages(ids: dict[str, int]) -> list[tuple[str, str]]:
         ("任务 jobs, 深页 deep page", f"/jobs?before={ids['deep']}"),
         ("任务 jobs, 筛选深页 filtered deep",
          f"/jobs?state=failed&platform=qq&before={ids['deep']}"),
-        ("任务页 job page", f"/jobs/{ids['job']}"),
+        ("任务 jobs, 十天 10-day range", f"/jobs?{ten_days}"),
+        ("任务 jobs, 十天 + 筛选 10 days, failed, qq",
+         f"/jobs?{ten_days}&state=failed&platform=qq"),
+        ("任务 jobs, 一个月 + 用户 a month, by user", f"/jobs?{old_month}&user={qq}"),
+        ("任务 jobs, 一个月深页 a month, deep page",
+         f"/jobs?{old_month}&before={ids['deep'] + 20_000}"),
+        ("任务页 job page (状态变化 history + 参考图 references)", f"/jobs/{ids['job']}"),
+        ("参考图缩略图 reference thumbnail", f"/thumb/ref/{ids['job']}/0"),
         ("画廊 gallery", "/gallery"),
         ("画廊 gallery, 视频 videos", "/gallery?kind=video"),
         ("画廊 gallery, 按用户 by user", f"/gallery?user={qq}"),

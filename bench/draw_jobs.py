@@ -73,7 +73,7 @@ from bench.report import (
     vals,
     write_section,
 )
-from bot.config import Settings
+from bot.core.config import Settings
 from tests.fakes.grsai import RESULT_PATH, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
@@ -104,13 +104,13 @@ SAMPLE_PERIOD = 0.1
 BYTES_PER_PIXEL = 0.4
 SIDES = {"1K": 1024, "2K": 2048}
 WATCHED = [
-    "bot/jobs/runner.py",
-    "bot/tg/job_events.py",
-    "bot/media/download.py",
-    "bot/tg/draw_handlers.py",
-    "bot/tg/generation.py",
-    "bot/tg/ratelimit.py",
-    "bot/providers/grsai_tasks.py",
+    "bot/core/jobs/runner.py",
+    "bot/tg/outbound/job_events.py",
+    "bot/core/media/download.py",
+    "bot/tg/handlers/draw.py",
+    "bot/tg/handlers/generation.py",
+    "bot/tg/outbound/pacing.py",
+    "bot/core/providers/grsai_tasks.py",
 ]
 WATCHED_CLEAN = "the /draw path (runner, job_events, download, ratelimit) as committed"
 
@@ -196,7 +196,7 @@ DOWNLOADS: list[tuple[float, float]] = []  # (start, end) of each download_resul
 def install_probe() -> bool:
     """Time `download_result` as the runner calls it (in this process only; bot code unchanged)."""
     try:
-        from bot.jobs import runner
+        from bot.core.jobs import runner
     except ImportError:
         return False
     base = getattr(runner, "download_result", None)
@@ -271,7 +271,7 @@ class LatencyResult:
 
 
 async def serve_callbacks(bot: RunningBot) -> Any:
-    """In-process stand-in for webhook mode: bot/tg/webhook.py's callback route on its own
+    """In-process stand-in for webhook mode: bot/tg/protocol/webhook.py's callback route on its own
     tornado server (the bot itself long-polls here), wired to the runner like in main.run."""
     import secrets
     import socket
@@ -279,8 +279,8 @@ async def serve_callbacks(bot: RunningBot) -> Any:
     import tornado.httpserver
     import tornado.web
 
-    from bot.jobs.callbacks import Callbacks
-    from bot.tg.webhook import _CallbackHandler
+    from bot.core.jobs.callbacks import Callbacks
+    from bot.tg.protocol.webhook import _CallbackHandler
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -777,7 +777,7 @@ def section(
             f"轮询造成的等待在 0 与轮询间隔（{POLL_INTERVAL} s，"
             "加上轮询循环中被状态编辑拖长的部分）"
             f"之间均匀分布，平均约为间隔的一半（{POLL_INTERVAL / 2:.2f} s）；"
-            "自适应轮询后，最后一次轮询前的间隔按进度缩短（见 bot/jobs/polling.py）。",
+            "自适应轮询后，最后一次轮询前的间隔按进度缩短（见 bot/core/jobs/polling.py）。",
             "- seen→photo 为 bot 自身的处理：写库、状态编辑（2 s 状态间隔；私聊 3 条突发、"
             "每秒恢复 1 条，状态编辑优先级最低）、"
             "下载、校验、fsync、上传。“下载+校验+fsync” 由基准在进程内包装 runner 的 "

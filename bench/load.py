@@ -31,8 +31,10 @@ from tests.process import BotProcess, bot_env
 
 START = "<!-- chat_load:start -->"
 END = "<!-- chat_load:end -->"
-WATCHED = ["bot/tg/streaming.py", "bot/tg/chat_handlers.py", "bot/background.py",
-           "bot/services.py", "bot/providers/http.py", "bot/tg/ratelimit.py"]  # fmt: skip
+WATCHED = [
+    "bot/tg/outbound/streaming.py", "bot/tg/handlers/chat.py", "bot/core/background.py",
+    "bot/core/services.py", "bot/core/providers/http.py", "bot/tg/outbound/pacing.py",
+]  # fmt: skip
 ANSWER = "这是一个需要二十秒才能说完的回答，" * 10  # 170 characters
 CHUNKS = 20
 DELAY = 1.0  # 20 pieces, one a second: ≈20 s per answer

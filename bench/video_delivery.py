@@ -145,7 +145,7 @@ class RssSampler:
 async def run_bot(case: Case) -> dict[str, Any]:
     from pydantic import SecretStr
 
-    from bot.config import Settings
+    from bot.core.config import Settings
     from tests.harness import RunningBot
 
     fakes = await asyncio.create_subprocess_exec(

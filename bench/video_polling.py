@@ -40,7 +40,7 @@ PROGRESS = [5, 15, 30, 45, 60, 75, 90, 100]
 STEP = 5.0  # seconds between progress steps → completes 35 s (+ phase) after the submit
 VIDEO_MB = 8
 USER = 4545
-WATCHED = ["bot/jobs/runner.py", "bot/jobs/polling.py", "bot/tg/ratelimit.py"]
+WATCHED = ["bot/core/jobs/runner.py", "bot/core/jobs/polling.py", "bot/tg/outbound/pacing.py"]
 
 
 async def once(phase: float) -> tuple[float, float, int] | None:

@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.providers.http import make_http_client
+from bot.core.providers.http import make_http_client
+from bot.core.store.db import Database
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.juhe import FakeJuhe
 from tests.fakes.onebot import FakeNapCat
@@ -19,6 +20,15 @@ from tests.harness import RunningBot, make_settings
 from tests.latin import foreign_words
 from tests.process import BotProcess
 from tests.qq_harness import port, qq, qq_bot, qq_overrides  # noqa: F401  (QQ fixtures)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A new database, migrated as the bot opens it."""
+    database = Database(tmp_path / "bot.sqlite3")
+    await database.open()
+    yield database
+    await database.close()
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 from aiohttp import web
 
-from bot.access import AccessControl
-from bot.config import Settings
 from bot.console.app import bound_port, build_console_app, serve_console
-from bot.console_auth import ConsoleAuth
-from bot.services import Services
+from bot.core.access import AccessControl
+from bot.core.config import Settings
+from bot.core.console_auth import ConsoleAuth
+from bot.core.services import Services
 
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 

@@ -10,10 +10,10 @@ from typing import Any
 from pydantic import SecretStr
 from telegram.ext import Application
 
-from bot.config import Settings
-from bot.jobs.status import status_text
+from bot.core.config import Settings
+from bot.core.jobs.status import status_text
+from bot.core.store.jobs import Job
 from bot.runtime.runtime import Runtime, configured_platforms
-from bot.store.jobs import Job
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.waiting import settled_job
@@ -44,12 +44,18 @@ def make_settings(tg: FakeTelegram, grsai: FakeGrsAI, data_dir: Path, **override
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+NO_PROVIDER_CHECKS = 86400.0  # seconds before the first periodic provider probe in tests
+
+
 def start_runtime(settings: Settings, **upkeep: float) -> Runtime:
     """A Runtime with test timings (short long-polls); not started yet."""
     platforms = configured_platforms(settings)
     for platform in platforms:
         if hasattr(platform, "poll_timeout"):
             platform.poll_timeout = 1
+    # Periodic provider probes would add requests the fakes count: only tests/test_runtime.py
+    # asks for them.
+    upkeep.setdefault("first_provider_check_after", NO_PROVIDER_CHECKS)
     # The console's own tests serve it themselves on a free port (tests/test_console_*.py).
     return Runtime(settings, platforms, upkeep, serve_console=False)
 

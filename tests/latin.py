@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from bot.jobs.options import IMAGE_MODEL_SHORTHANDS
+from bot.core.jobs.options import IMAGE_MODEL_SHORTHANDS
 
 # After each test, every string the bot asked the fake Telegram to show (texts, drafts, captions,
 # button labels, callback answers, menu descriptions) and every text it sent through the fake

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.runtime.runtime import Runtime
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
+from tests.harness import NO_PROVIDER_CHECKS
 from tests.process import free_port
 
 FAST_RETRY = {"job_delivery_retry_min": 0.1, "job_delivery_retry_max": 0.3}
@@ -47,7 +48,8 @@ class RunningQQ:
         self.runtime: Runtime | None = None
 
     async def start(self) -> Any:
-        self.runtime = Runtime(self.settings, upkeep_options=self.upkeep, serve_console=False)
+        upkeep = {"first_provider_check_after": NO_PROVIDER_CHECKS, **self.upkeep}
+        self.runtime = Runtime(self.settings, upkeep_options=upkeep, serve_console=False)
         await self.runtime.start()
         return self.adapter
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.access import AccessControl, Cooldown, price_of
-from bot.config import Settings
-from bot.providers.base import GenerationRequest
-from bot.store.db import Database
-from bot.store.jobs import JobStore
+from bot.core.access import AccessControl, Cooldown, price_of
+from bot.core.config import Settings
+from bot.core.providers.base import GenerationRequest
+from bot.core.store.db import Database
+from bot.core.store.jobs import JobStore
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from telegram.ext import ExtBot
 
-from bot import texts
-from bot.jobs.callbacks import Callbacks
-from bot.providers.base import ResultItem, TaskState
-from bot.tg.ratelimit import MIN_GAP, ChatBudgetRateLimiter, Priority, budget
+from bot.core import texts
+from bot.core.jobs.callbacks import Callbacks
+from bot.core.providers.base import ResultItem, TaskState
+from bot.tg.outbound.pacing import MIN_GAP, ChatBudgetRateLimiter, Priority, budget
 from tests.fakes.grsai import RESULT_PATH, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot

@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from bot import texts
-from bot.providers.chat_answer import (
+from bot.core import texts
+from bot.core.providers.chat_answer import (
     MAX_PICTURES,
     decode_data_url,
     find_pictures,

@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from bot import texts
-from bot.tg.markdown import render_chunks
+from bot.core import texts
+from bot.tg.outbound.markdown import render_chunks
 from tests.fakes.grsai import CHAT_PATH, ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, updates_handled

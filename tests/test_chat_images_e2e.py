@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot import texts
+from bot.core import texts
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.juhe import FakeJuhe
 from tests.fakes.openai_base import IMAGE_MODEL, ImageReply

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.tg import streaming
+from bot.tg.outbound import streaming
 from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from pydantic import SecretStr
 
-from bot import texts
+from bot.core import texts
 from tests.fakes.grsai import DRAW_PATH, ChatScript, FakeGrsAI
 from tests.fakes.openai_base import ChatReply
 from tests.fakes.telegram import FakeTelegram

@@ -1,4 +1,4 @@
-"""The console's settings and its login core (bot/console_auth.py): links work once and for
+"""The console's settings and its login core (bot/core/console_auth.py): links work once and for
 ten minutes, sessions last seven days and can be revoked, roles decide who gets in."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
-from bot.config import Settings
-from bot.console_auth import (
+from bot.core import texts
+from bot.core.config import Settings
+from bot.core.console_auth import (
     LOGIN_TTL,
     SESSION_TTL,
     ConsoleAuth,
@@ -18,21 +18,13 @@ from bot.console_auth import (
     plain_http_warning,
     secure_cookies,
 )
-from bot.store.db import Database
+from bot.core.store.db import Database
 
 ADMIN = 1001
 
 
 def settings(tmp_path: Path, **values: object) -> Settings:
     return Settings(_env_file=None, bot_data_dir=tmp_path, bot_admin_ids=[ADMIN], **values)  # type: ignore[call-arg]
-
-
-@pytest.fixture
-async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.open()
-    yield database
-    await database.close()
 
 
 def test_console_listens_on_loopback_port_8787_by_default(tmp_path: Path) -> None:

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from bot import identity, texts
-from bot.providers.base import GenerationRequest
-from bot.store.usage import UsageRecord
+from bot.core import identity, texts
+from bot.core.providers.base import GenerationRequest
+from bot.core.store.usage import UsageRecord
 from tests.console_harness import RunningConsole, bot_with_console
 from tests.fakes.grsai import ChatScript, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
@@ -184,7 +184,7 @@ async def test_the_gallery_shows_a_result_and_the_main_pages_render(
     # A warning logged now appears on the open page (SSE), without reloading.
     live = page.locator("#logs li", has_text="网络")
     for _ in range(600):  # until the page's stream is connected and shows it
-        logging.getLogger("bot.jobs").warning("任务 9 发送失败（网络），稍后重试")
+        logging.getLogger("bot.core.jobs").warning("任务 9 发送失败（网络），稍后重试")
         if await live.count():
             break
         await page.wait_for_timeout(50)
@@ -194,11 +194,11 @@ async def test_the_gallery_shows_a_result_and_the_main_pages_render(
 
 async def seed_history(bot: RunningBot) -> None:
     """30 days of made-up usage and a few jobs in other states (for the screenshots)."""
-    from bot.access import AccessControl
+    from bot.core.access import AccessControl
 
     services = bot.services
     assert bot.app is not None
-    access: AccessControl = bot.app.bot_data["access"]
+    access: AccessControl = bot.app.bot_data.access
     today = access.today()
     start = dt.date.fromisoformat(today)
     for back in range(1, 30):
@@ -218,3 +218,69 @@ async def seed_history(bot: RunningBot) -> None:
             reply_to_id=None,
         )  # fmt: skip
         await services.jobs.update(job, state=state, failure=failure)
+
+
+async def test_an_ambiguous_submit_is_submitted_again_after_a_plain_warning(
+    tg: FakeTelegram, grsai: FakeGrsAI, running: tuple[RunningBot, RunningConsole],
+    browser: Any, shots: Path,
+) -> None:  # fmt: skip
+    bot, console = running
+    grsai.fail_next("/v1/draw/nano-banana", 504)  # the provider may or may not have it
+    chat = tg.private_chat(USER)
+    tg.send_text(chat, USER, "/draw 一只橘猫")
+    for _ in range(600):
+        job = await bot.services.jobs.get(1)
+        if job is not None and job.state == "interrupted":
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the submit never ended unclear")
+    page = await log_in(browser, console, width=375)
+    await page.goto(console.base + "/jobs/1")
+    await page.click("#submit-again")
+    warning = page.locator("#double-charge")
+    await warning.wait_for(timeout=WAIT)
+    assert await warning.inner_text() == texts.CONSOLE_UI["submit_again_warning"]
+    assert "两次费用" in await warning.inner_text()
+    await page.screenshot(path=str(shots / "job-submit-again.png"), full_page=True)
+    await page.click("#confirm-submit-again")
+    await page.wait_for_selector(".flash", timeout=WAIT)
+    assert "已重新提交" in await page.locator(".flash").inner_text()
+    await tg.wait_for(lambda: len(tg.calls_to("sendPhoto")) >= 1, timeout=30)
+    # The history names the operator who decided, and the button is gone.
+    await page.reload()
+    history = await page.locator("#history").inner_text()
+    assert texts.CONSOLE_ACTION_NAMES["submit_again"] in history and str(ADMIN) in history
+    assert await page.locator("#submit-again").count() == 0
+    # A second press of the old confirmation (back button) is refused.
+    await page.goto(console.base + "/jobs/1/submit-again")
+    await page.wait_for_selector(".flash", timeout=WAIT)
+    assert "不能重新提交" in await page.locator(".flash").inner_text()
+    posted = [r for r in grsai.requests_to("/v1/draw/nano-banana") if r.method == "POST"]
+    assert len(posted) == 2  # the unclear one and the one the operator asked for
+
+
+async def test_the_jobs_list_is_filtered_by_dates_picked_in_the_form(
+    running: tuple[RunningBot, RunningConsole], browser: Any,
+) -> None:  # fmt: skip
+    _bot, console = running
+    jobs = console.services.jobs
+    first_day = dt.datetime(2026, 3, 1, tzinfo=dt.timezone(dt.timedelta(hours=8))).timestamp()
+    for day in range(3):  # one job on each of 1, 2 and 3 March (the quota zone, UTC+8)
+        job = await jobs.create(request=GenerationRequest("image", f"第{day + 1}天"),
+                                provider="grsai", user_id=USER, chat_id=USER, thread_id=None,
+                                reply_to_id=None)  # fmt: skip
+        await console.services.db.conn.execute(
+            "UPDATE jobs SET created_at = ? WHERE id = ?", (first_day + day * 86400 + 60, job.id)
+        )
+    await console.services.db.conn.commit()
+    page = await log_in(browser, console, width=375)
+    await page.goto(console.base + "/jobs")
+    await page.fill("#date-from", "2026-03-02")
+    await page.fill("#date-to", "2026-03-02")
+    await page.click("form.filters button[type=submit]")
+    await page.wait_for_url("**/jobs?*from=2026-03-02*", timeout=WAIT)
+    rows = page.locator("tr[data-job]")
+    assert await rows.count() == 1
+    assert await rows.first.get_attribute("data-job") == "2"
+    assert await page.input_value("#date-from") == "2026-03-02"  # the form keeps the dates

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import identity, texts
-from bot.console_auth import ConsoleAuth
+from bot.core import identity, texts
+from bot.core.console_auth import ConsoleAuth
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
-from bot.store.jobs import Job
+from bot.core import texts
+from bot.core.store.jobs import Job
 from tests.console_harness import RunningConsole, bot_with_console
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
@@ -152,6 +152,89 @@ async def test_access_and_quota_changes_act_like_the_commands(
 
 
 def control_ident(text: str) -> int:
-    from bot import identity
+    from bot.core import identity
 
     return identity.parse(text)
+
+
+DRAW = "/v1/draw/nano-banana"
+SECOND_ADMIN = 9002
+READER = 9003
+
+
+async def test_an_ambiguous_submit_is_submitted_again_once_knowingly(
+    tg: FakeTelegram, grsai: FakeGrsAI, running: tuple[RunningBot, RunningConsole]
+) -> None:
+    bot, console = running
+    grsai.fail_next(DRAW, 504)  # the submit may have reached the provider
+    chat = tg.private_chat(USER)
+    tg.send_text(chat, USER, "/draw 一只猫")
+    job = await job_in(bot, 1, "interrupted")
+    assert job.failure == "submit_unclear" and posts(grsai) == 1
+    tg.send_text(chat, USER, "/draw 一只狗")  # an ordinary job, for contrast
+    other = await job_in(bot, 2, "done")
+    await console.auth.set_role(SECOND_ADMIN, "admin", ADMIN)
+    await console.auth.set_role(READER, "readonly", ADMIN)
+    first, csrf = await console.logged_in(ADMIN)
+    second, csrf2 = await console.logged_in(SECOND_ADMIN)
+    reader, reader_csrf = await console.logged_in(READER)
+    async with aclosing(first), aclosing(second), aclosing(reader):
+        # The button is there for the ambiguous job only, and only for who may change things.
+        page = (await first.get(f"/jobs/{job.id}")).text
+        assert 'id="submit-again"' in page and "提交结果不明" in page
+        assert 'id="submit-again"' not in (await first.get(f"/jobs/{other.id}")).text
+        assert 'id="submit-again"' not in (await reader.get(f"/jobs/{job.id}")).text
+        refused = await reader.post(f"/jobs/{job.id}/submit-again",
+                                    data={"csrf": reader_csrf, "confirm": "yes"})  # fmt: skip
+        assert refused.status_code == 403
+        assert (await reader.get(f"/jobs/{job.id}/submit-again")).status_code == 403
+        no_token = await first.post(f"/jobs/{job.id}/submit-again", data={"confirm": "yes"})
+        assert no_token.status_code == 403
+        # The confirmation says plainly that the provider may charge twice.
+        confirm = await first.get(f"/jobs/{job.id}/submit-again")
+        assert confirm.status_code == 200
+        assert texts.CONSOLE_UI["submit_again_warning"] in confirm.text
+        assert "可能会收取两次费用" in confirm.text and 'id="confirm-submit-again"' in confirm.text
+        # A press that skipped the confirmation only leads to it.
+        bare = await first.post(f"/jobs/{job.id}/submit-again", data={"csrf": csrf})
+        assert bare.status_code == 303 and bare.headers["location"].endswith("/submit-again")
+        for other_job in (other.id, 99):
+            nope = await first.post(f"/jobs/{other_job}/submit-again",
+                                    data={"csrf": csrf, "confirm": "yes"})  # fmt: skip
+            assert "not_resubmittable" in nope.headers["location"]
+        assert posts(grsai) == 2  # nothing new so far (the cat's unclear one, the dog)
+        # Two operators confirm at the same moment: one conditional UPDATE lets one through.
+        answers = await asyncio.gather(
+            first.post(f"/jobs/{job.id}/submit-again", data={"csrf": csrf, "confirm": "yes"}),
+            second.post(f"/jobs/{job.id}/submit-again", data={"csrf": csrf2, "confirm": "yes"}),
+        )
+        outcomes = sorted(a.headers["location"].split("done=")[1].split("&")[0]
+                          for a in answers)  # fmt: skip
+        assert outcomes == ["not_resubmittable", "submitted_again"]
+        winner = ADMIN if "submitted_again" in answers[0].headers["location"] else SECOND_ADMIN
+        finished = await job_in(bot, job.id, "done")
+        again = await first.post(f"/jobs/{job.id}/submit-again",
+                                 data={"csrf": csrf, "confirm": "yes"})  # fmt: skip
+        assert "not_resubmittable" in again.headers["location"]
+        page = (await first.get(f"/jobs/{job.id}")).text
+        assert 'id="submit-again"' not in page
+        steps = await bot.services.jobs.transitions(job.id)
+        assert [(t.from_state, t.to_state, t.reason, t.actor) for t in steps
+                if t.actor is not None] == [("interrupted", "created", "submit_again", winner)]
+        assert steps[-1].to_state == "done"
+        assert "确认重新提交（可能重复扣费）" in page  # in the history and the audit
+        audit = await console.auth.audit_of(f"job:{job.id}")
+        assert [(a.actor, a.action) for a in audit] == [(winner, "submit_again")]
+    # Exactly one new submit reached the provider, and the user got the picture once.
+    assert posts(grsai) == 3
+    cats = [s for s in grsai.submissions("image") if "猫" in str(s)]
+    assert len(cats) == 1, grsai.submissions("image")
+    assert finished.attempts == 2
+    await tg.wait_for(lambda: len([m for m in tg.bot_messages(chat["id"])
+                                   if m.get("photo")]) == 2)  # the cat and the dog  # fmt: skip
+    assert len([c for c in tg.calls_to("sendPhoto") if c.ok]) == 2, tg.dump_calls()
+
+
+def posts(grsai: FakeGrsAI) -> int:
+    """Submits that reached the provider (refused or answered unclearly included)."""
+    return sum(1 for r in grsai.requests_to(DRAW) if r.method == "POST")

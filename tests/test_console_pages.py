@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import identity
 from bot.console import charts, queries
-from bot.providers.base import GenerationRequest
+from bot.core import identity
+from bot.core.providers.base import GenerationRequest
 from tests.console_harness import RunningConsole, console_on
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram

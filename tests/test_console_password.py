@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from bot import main as cli
-from bot import texts
-from bot.access import AccessControl
-from bot.config import Settings
-from bot.console_password import make_hash, verify
-from bot.services import Services
+from bot.core import texts
+from bot.core.access import AccessControl
+from bot.core.config import Settings
+from bot.core.console_password import make_hash, verify
+from bot.core.services import Services
+from bot.runtime import main as cli
 from tests.console_harness import CSRF_RE, RunningConsole, console_on
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
@@ -191,7 +191,7 @@ async def test_without_a_hash_there_is_no_password_form(
 def test_a_bad_hash_at_start_is_one_chinese_line_that_shows_nothing_of_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.settings_check import load
+    from bot.runtime.settings_check import load
 
     env = tmp_path / "bot.env"
     env.write_text("TELEGRAM_BOT_TOKEN=\nCONSOLE_PASSWORD_HASH=my-plain-password\n", "utf-8")

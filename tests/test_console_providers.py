@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.providers.base import GenerationRequest
+from bot.core.providers.base import GenerationRequest
 from tests.console_harness import RunningConsole, console_on
 from tests.fakes.grsai import RESULT_PATH, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from bot.console import queries
-from bot.store.db import Database
+from bot.core.store.db import Database
 
 # A plan step that reads every row of a table ("SCAN usage", "SCAN u"), not an index.
 TABLE_SCAN = re.compile(r"^SCAN (usage|jobs|u|j)$")
@@ -58,5 +58,36 @@ async def test_overview_counts_come_from_an_index(tmp_path: Path) -> None:
                                if re.match(r"^(SCAN|SEARCH) (u|usage)\b", step)]  # fmt: skip
                 assert usage_steps, (sql, plan)
                 assert all("COVERING INDEX" in step for step in usage_steps), (sql, plan)
+    finally:
+        await db.close()
+
+
+async def test_the_jobs_list_with_dates_reads_ranges_not_the_table(tmp_path: Path) -> None:
+    """Every filter the 任务 page combines with a date range (and paging) reads an index or a
+    range of ids, newest first, without sorting the jobs of the range."""
+    db = Database(tmp_path / "bot.sqlite3")
+    await db.open()
+    try:
+        for n in range(40):
+            await db.conn.execute(
+                "INSERT INTO jobs (kind, state, provider, user_id, chat_id, request_json, "
+                "created_at) VALUES ('image', ?, 'grsai', ?, ?, '{\"kind\": \"image\"}', ?)",
+                ("done" if n % 2 else "failed", 1000 + n % 3, -5 if n % 4 else 1000 + n % 3,
+                 1_700_000_000 + n * 3600),
+            )
+        await db.conn.commit()
+        since, until = 1_700_000_000 + 5 * 3600, 1_700_000_000 + 30 * 3600
+        for wanted in (
+            queries.JobFilter(since=since, until=until),
+            queries.JobFilter(since=since),
+            queries.JobFilter(until=until, before=20),
+            queries.JobFilter(since=since, until=until, state="failed"),
+            queries.JobFilter(since=since, until=until, kind="image", platform="qq"),
+            queries.JobFilter(since=since, until=until, user=1001),
+            queries.JobFilter(since=since, until=until, user=-5, state="done", before=25),
+        ):
+            for sql, plan in await plans_of(db, queries.list_jobs(db, wanted)):
+                assert not [step for step in plan if TABLE_SCAN.match(step)], (wanted, sql, plan)
+                assert not [step for step in plan if "TEMP B-TREE" in step], (wanted, sql, plan)
     finally:
         await db.close()

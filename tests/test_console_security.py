@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.access import AccessControl
 from bot.console.app import bound_hosts, build_console_app, serve_console
-from bot.console_auth import LOGIN_TTL
-from bot.providers.base import GenerationRequest
-from bot.services import Services
-from bot.store.jobs import SavedFile
+from bot.core.access import AccessControl
+from bot.core.console_auth import LOGIN_TTL
+from bot.core.providers.base import GenerationRequest
+from bot.core.services import Services
+from bot.core.store.jobs import SavedFile
 from tests.console_harness import RunningConsole, console_on
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
@@ -284,7 +284,7 @@ async def test_console_binds_loopback_by_default(
 
 
 def test_templates_hold_no_chinese_of_their_own() -> None:
-    """Every word of the console comes from bot/texts.py (CONSOLE_UI)."""
+    """Every word of the console comes from bot/core/texts.py (CONSOLE_UI)."""
     root = Path(__file__).resolve().parent.parent / "bot" / "console"
     for path in [*root.glob("templates/*.html"), *root.glob("*.py")]:
         text = path.read_text("utf-8")

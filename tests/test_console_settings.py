@@ -7,9 +7,9 @@ from __future__ import annotations
 from contextlib import aclosing
 from pathlib import Path
 
-from bot import texts
-from bot.access import AccessControl
-from bot.services import Services
+from bot.core import texts
+from bot.core.access import AccessControl
+from bot.core.services import Services
 from tests.console_harness import RunningConsole
 from tests.fakes.grsai import CHAT_PATH, ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
@@ -31,7 +31,7 @@ async def test_opening_in_the_console_lets_a_stranger_chat_and_closing_stops_oth
                                    bot_admin_ids=[ADMIN]))  # fmt: skip
     await bot.start()
     assert bot.app is not None
-    console = await RunningConsole(bot.services, bot.app.bot_data["access"]).start()
+    console = await RunningConsole(bot.services, bot.app.bot_data.access).start()
     try:
         client, csrf = await console.logged_in(ADMIN)
         async with aclosing(client):

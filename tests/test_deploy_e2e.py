@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from bot import texts
-from bot.logging_setup import setup_logging
-from bot.main import secrets_of
+from bot.core import texts
+from bot.core.logging_setup import setup_logging
+from bot.runtime.main import secrets_of
 from tests.fakes.grsai import CHAT_PATH, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings, updates_handled
@@ -161,8 +161,8 @@ def test_logs_never_show_a_secret(tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: 
 
 
 def test_env_example_documents_every_setting() -> None:
-    """.env.example documents every setting of bot/config.py (other engineers add some too)."""
-    from bot.config import Settings
+    """.env.example documents every setting of bot/core/config.py (other engineers add some too)."""
+    from bot.core.config import Settings
 
     example = (REPO / ".env.example").read_text("utf-8")
     names = {line.split("=", 1)[0].lstrip("# ").strip() for line in example.splitlines()
@@ -176,7 +176,7 @@ def test_env_example_documents_every_setting() -> None:
 def test_json_logs_are_one_object_per_line_with_the_update_ids() -> None:
     import json
 
-    from bot.logging_setup import bind_log_context
+    from bot.core.logging_setup import bind_log_context
 
     stream = io.StringIO()
     setup_logging("INFO", ["sk-json-secret-1"], stream=stream, fmt="json")

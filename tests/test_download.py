@@ -15,12 +15,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.media import download
-from bot.media.download import UrlPolicy, image_info, save_bytes, sniff_mime
-from bot.providers import errors
-from bot.providers.base import GenerationRequest, JobKind
-from bot.providers.grsai_tasks import GrsAITasks
-from bot.providers.http import FailoverHosts, JsonApi
+from bot.core.media import download
+from bot.core.media.download import UrlPolicy, image_info, save_bytes, sniff_mime
+from bot.core.providers import errors
+from bot.core.providers.base import GenerationRequest, JobKind
+from bot.core.providers.grsai_tasks import GrsAITasks
+from bot.core.providers.http import FailoverHosts, JsonApi
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 
 MB = 1024 * 1024

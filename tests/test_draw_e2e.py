@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 
-from bot import texts
+from bot.core import texts
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, jobs_shown, updates_handled
@@ -373,7 +373,7 @@ async def test_restart_mid_job_delivers_once_and_submits_once(
 async def test_job_interrupted_while_submitting_is_not_resent(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
-    from bot.providers.base import GenerationRequest
+    from bot.core.providers.base import GenerationRequest
 
     chat = tg.private_chat(USER)
     svc = bot.services
@@ -399,8 +399,8 @@ async def test_a_job_that_ends_while_telegram_is_still_connecting_still_tells_it
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
     """The runtime resumes jobs at once; Telegram registers only once it answers getMe. What a
-    resumed job shows meanwhile is kept and shown then (bot/jobs/events_router.py)."""
-    from bot.providers.base import GenerationRequest
+    resumed job shows meanwhile is kept and shown then (bot/core/jobs/events_router.py)."""
+    from bot.core.providers.base import GenerationRequest
 
     chat = tg.private_chat(USER)
     svc = bot.services

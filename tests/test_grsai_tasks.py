@@ -12,16 +12,16 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.providers import errors
-from bot.providers.base import GenerationRequest, TaskState
-from bot.providers.grsai_tasks import (
+from bot.core.providers import errors
+from bot.core.providers.base import GenerationRequest, TaskState
+from bot.core.providers.grsai_tasks import (
     IMAGE_MODELS,
     GrsAITasks,
     check_image_options,
     error_for_code,
     parse_task_state,
 )
-from bot.providers.http import FailoverHosts, JsonApi
+from bot.core.providers.http import FailoverHosts, JsonApi
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 
 DRAW = "/v1/draw/nano-banana"

@@ -16,11 +16,11 @@ import pytest
 from pydantic import SecretStr
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot import texts
-from bot.providers import errors
-from bot.providers.base import GenerationRequest
-from bot.providers.grsai_tasks import GrsAITasks
-from bot.providers.http import FailoverHosts, JsonApi, translate_transport_error
+from bot.core import texts
+from bot.core.providers import errors
+from bot.core.providers.base import GenerationRequest
+from bot.core.providers.grsai_tasks import GrsAITasks
+from bot.core.providers.http import FailoverHosts, JsonApi, translate_transport_error
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.juhe import FakeJuhe
 from tests.fakes.reshi import FakeReshi
@@ -218,8 +218,8 @@ async def test_group_upgraded_to_a_supergroup_gets_the_result_in_the_new_chat(
 
 
 def test_telegram_failures_are_sorted_into_wait_and_retry_or_give_up() -> None:
-    from bot.jobs.runner import DeliveryDelayed, RecipientGone
-    from bot.tg.job_events import delivery_problem
+    from bot.core.jobs.runner import DeliveryDelayed, RecipientGone
+    from bot.tg.outbound.job_events import delivery_problem
 
     assert isinstance(delivery_problem(TimedOut()), DeliveryDelayed)
     assert isinstance(delivery_problem(NetworkError("httpx.ConnectError: proxy")), DeliveryDelayed)

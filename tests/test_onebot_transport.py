@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from bot.onebot import segments as seg
-from bot.onebot.config import OneBotConfig, OneBotConfigError
-from bot.onebot.events import Event, HeartbeatEvent, LifecycleEvent, MessageEvent
-from bot.onebot.transport import (
+from bot.onebot.protocol import segments as seg
+from bot.onebot.protocol.config import OneBotConfig, OneBotConfigError
+from bot.onebot.protocol.events import Event, HeartbeatEvent, LifecycleEvent, MessageEvent
+from bot.onebot.protocol.transport import (
     ActionFailed,
     ActionTimeout,
     ChatRef,

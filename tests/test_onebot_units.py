@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.onebot import plaintext
-from bot.onebot import segments as seg
-from bot.onebot.events import HeartbeatEvent, MessageEvent, parse_event
-from bot.onebot.pacing import PacingConfig, SendPacer
-from bot.onebot.plaintext import forward_nodes, markdown_to_plain, plan_answer, split_text
-from bot.onebot.segments import Command, parse_command
+from bot.onebot.outbound import plaintext
+from bot.onebot.outbound.pacing import PacingConfig, SendPacer
+from bot.onebot.outbound.plaintext import forward_nodes, markdown_to_plain, plan_answer, split_text
+from bot.onebot.protocol import segments as seg
+from bot.onebot.protocol.events import HeartbeatEvent, MessageEvent, parse_event
+from bot.onebot.protocol.segments import Command, parse_command
 
 # --- segments -------------------------------------------------------------------------
 
@@ -322,6 +322,6 @@ def test_the_onebot_package_imports_nothing_of_telegram_or_other_bot_modules() -
                     offenders.append(f"{path.name}: {name}")
             if isinstance(node, ast.ImportFrom) and node.module == "bot":
                 names = [f"bot.{alias.name}" for alias in node.names]
-                # bot.texts is allowed: the catalogue of Chinese sentences, importing nothing.
-                offenders += [f"{path.name}: {n}" for n in names if n != "bot.texts"]
+                # bot.core.texts is allowed: the catalogue of Chinese sentences, importing nothing.
+                offenders += [f"{path.name}: {n}" for n in names if n != "bot.core.texts"]
     assert offenders == []

@@ -1,10 +1,10 @@
-"""The adaptive poll interval (bot/jobs/polling.py): a pure function."""
+"""The adaptive poll interval (bot/core/jobs/polling.py): a pure function."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.jobs.polling import poll_delay
+from bot.core.jobs.polling import poll_delay
 
 
 def delay(progress: int | None = None, elapsed: float = 10.0, **kw: object) -> float:

@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bot import texts
+from bot.core import texts
 from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.process import empty_env_file

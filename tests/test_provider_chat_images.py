@@ -9,12 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
-from bot import texts
-from bot.providers import errors
-from bot.providers.base import GenerationRequest, TaskState
-from bot.providers.juhe import Juhe
-from bot.providers.staging import Staging, local_path
-from bot.providers.unified import Unified
+from bot.core import texts
+from bot.core.providers import errors
+from bot.core.providers.base import GenerationRequest, TaskState
+from bot.core.providers.juhe import Juhe
+from bot.core.providers.staging import Staging, local_path
+from bot.core.providers.unified import Unified
 from tests.fakes.juhe import FakeJuhe, SoraReply
 from tests.fakes.openai_base import ImageReply
 from tests.fakes.unified import FakeUnified

@@ -9,11 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot import texts
-from bot.providers import errors
-from bot.providers.base import GenerationRequest, TaskState
-from bot.providers.juhe import Juhe, JuheTasks, find_video_link, last_percent, video_model
-from bot.providers.staging import Staging
+from bot.core import texts
+from bot.core.providers import errors
+from bot.core.providers.base import GenerationRequest, TaskState
+from bot.core.providers.juhe import Juhe, JuheTasks, find_video_link, last_percent, video_model
+from bot.core.providers.staging import Staging
 from tests.fakes.juhe import FakeJuhe, SoraReply
 
 

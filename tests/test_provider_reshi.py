@@ -8,11 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.providers import errors
-from bot.providers.base import GenerationRequest
-from bot.providers.catalog import ModelCatalog
-from bot.providers.reshi import Reshi
-from bot.providers.staging import Staging, local_path
+from bot.core.providers import errors
+from bot.core.providers.base import GenerationRequest
+from bot.core.providers.catalog import ModelCatalog
+from bot.core.providers.reshi import Reshi
+from bot.core.providers.staging import Staging, local_path
 from tests.fakes.openai_base import ChatReply, VideoScript
 from tests.fakes.reshi import FakeReshi
 from tests.media import make_png

@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.providers import errors
-from bot.providers.base import GenerationRequest
-from bot.providers.staging import Staging
-from bot.providers.unified import Unified
+from bot.core.providers import errors
+from bot.core.providers.base import GenerationRequest
+from bot.core.providers.staging import Staging
+from bot.core.providers.unified import Unified
 from tests.fakes.openai_base import ChatReply, VideoScript
 from tests.fakes.unified import QUOTA_BODY, FakeUnified
 from tests.media import make_png

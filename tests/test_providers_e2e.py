@@ -11,8 +11,8 @@ import hashlib
 import pytest
 from pydantic import SecretStr
 
-from bot import texts
-from bot.providers.registry import routing_problem
+from bot.core import texts
+from bot.core.providers.registry import routing_problem
 from tests.fakes.grsai import ChatScript, FakeGrsAI, TaskScript
 from tests.fakes.juhe import FakeJuhe, SoraReply
 from tests.fakes.openai_base import ChatReply, VideoScript
@@ -296,7 +296,7 @@ def test_routing_lists_are_checked_at_startup(tmp_path, overrides: dict, problem
 
 
 def test_comma_separated_lists_are_read_from_the_environment(monkeypatch, tmp_path) -> None:
-    from bot.config import Settings
+    from bot.core.config import Settings
 
     monkeypatch.setenv("VIDEO_PROVIDERS", " Unified, juhe ,grsai")
     assert Settings(_env_file=None).video_providers == ["unified", "juhe", "grsai"]  # type: ignore[call-arg]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import texts
+from bot.core import texts
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.qq_harness import RunningQQ

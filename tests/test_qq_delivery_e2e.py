@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
-from bot.onebot import jobs as qq_jobs
-from bot.store.jobs import Job
+from bot.core import texts
+from bot.core.store.jobs import Job
+from bot.onebot.outbound import job_events as qq_jobs
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.onebot import FAILED, FakeNapCat
 from tests.media import make_mp4
@@ -270,7 +270,7 @@ async def test_events_in_flight_are_bounded_and_the_excess_dropped_with_a_warnin
     qq: FakeNapCat, qq_bot: RunningQQ, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
-    from bot.onebot import transport
+    from bot.onebot.protocol import transport
 
     monkeypatch.setattr(transport, "MAX_EVENTS_IN_FLIGHT", 10, raising=False)
     qq.hang_next("get_msg", times=1000)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
+from bot.core import texts
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.media import make_png

@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot import identity, texts
-from bot.access import AccessControl
-from bot.config import Settings
-from bot.settings_check import startup_problems
+from bot.core import identity, texts
+from bot.core.access import AccessControl
+from bot.core.config import Settings
+from bot.runtime.settings_check import startup_problems
 from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
 from tests.qq_harness import RunningQQ, connect_when_listening, has_chinese, qq_settings, ws_url
+from tests.waiting import eventually
 
 USER = 555
 ADMIN = 999
@@ -55,6 +56,23 @@ async def test_qq_group_answers_only_when_addressed(
     sent = await qq.wait_sent(1, within=10)
     assert len(sent) == 1 and sent[0].chat_key == f"qqgroup:{GROUP}"
     assert "群里的回答" in sent[0].text
+
+
+async def test_qq_second_question_waits_its_turn_with_the_note_telegram_gives(
+    qq: FakeNapCat, grsai: FakeGrsAI, qq_bot: RunningQQ
+) -> None:
+    """One chat queue for both platforms (bot/core/usecases/chat_queue.py): the same note."""
+    grsai.script_chat(ChatScript(text="第一个回答", first_delay=1.5))
+    grsai.script_chat(ChatScript(text="第二个回答"))
+    await qq.private_message(USER, "第一个问题")
+    await eventually(lambda: len(grsai.requests_to("/v1/chat/completions")) == 1)
+    await qq.private_message(USER, "第二个问题")
+    sent = await qq.wait_sent(3, within=15)
+    assert [m.text for m in sent] == [texts.CHAT_QUEUED.format(n=1), "第一个回答", "第二个回答"]
+    second = grsai.requests_to("/v1/chat/completions")[1].json
+    assert [m["content"] for m in second["messages"][1:]] == [
+        "第一个问题", "第一个回答", "第二个问题"
+    ]  # fmt: skip
 
 
 async def test_qq_long_answer_goes_as_merged_forward(
@@ -110,7 +128,7 @@ async def _beside(bot: RunningBot, grsai: FakeGrsAI) -> None:
     assert bot.runtime is not None  # one runtime runs both platforms as peers
     adapter = bot.runtime.platform("qq").adapter
     assert adapter.services is bot.services  # one database, one runner, one access control
-    assert adapter.access is bot.app.bot_data["access"]
+    assert adapter.access is bot.app.bot_data.access
     grsai.script_chat(ChatScript(text="两边都能用。"))
     async with FakeNapCat(ws_url(adapter.port)) as fake:
         await fake.connect()
@@ -227,7 +245,7 @@ async def test_python_m_bot_serves_qq_alone_without_a_telegram_token_and_stops_o
 async def test_qq_model_is_chosen_by_a_numbered_reply_or_argument(
     qq: FakeNapCat, qq_bot: RunningQQ
 ) -> None:
-    from bot.onebot.choices import model_refs
+    from bot.onebot.handlers.choices import model_refs
 
     assert qq_bot.adapter is not None and qq_bot.services is not None
     refs = await model_refs(qq_bot.adapter)
@@ -263,7 +281,7 @@ async def test_telegram_admin_allows_and_sets_quota_for_a_qq_user(
         replies = [m.get("text") or "" for m in tg.bot_messages(chat["id"])]
         assert f"qq:{USER}" in replies[0] and f"qq:{USER}" in replies[1]
         assert bot.app is not None
-        control = bot.app.bot_data["access"]
+        control = bot.app.bot_data.access
         assert control.is_allowed(identity.qq_user(USER), None)
         assert not control.is_allowed(USER, None)  # Telegram user 555 is someone else
         assert (await control.limits(identity.qq_user(USER)))["chat"] == 3

@@ -1,5 +1,5 @@
 """What QQ users send the bot (pictures, clips) is fetched as carefully as a provider's result:
-the URL policy, pinned addresses and checked redirects of bot/media/download.py, with only the
+the URL policy, pinned addresses and checked redirects of bot/core/media/download.py, with only the
 OneBot implementation's own host allowed as a private address; local files NapCat reports are
 checked and copied through the same caps; a chat turn's pictures are capped and fetched only
 after the quota and the length were checked — the real adapter ↔ FakeNapCat ↔ fake GrsAI."""
@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot import identity, texts
+from bot.core import identity, texts
 from tests.fakes.grsai import CHAT_PATH, ChatScript, FakeGrsAI
 from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.media import make_mp4, make_png

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from bot import texts
+from bot.core import texts
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram
@@ -41,7 +41,7 @@ async def test_check_with_a_blank_telegram_token_and_qq_does_not_crash(
 
 
 def test_blank_optional_settings_are_unset(tmp_path: Path) -> None:
-    from bot.config import Settings
+    from bot.core.config import Settings
 
     settings = Settings(
         _env_file=None, bot_data_dir=tmp_path, telegram_bot_token="", onebot_access_token=" ",

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot import texts
-from bot.identity import qq_user
-from bot.store.characters import CharacterStore
+from bot.core import texts
+from bot.core.identity import qq_user
+from bot.core.store.characters import CharacterStore
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.fakes.openai_base import VideoScript
@@ -398,9 +398,9 @@ async def test_qq_milestones_passed_before_a_restart_are_not_caught_up() -> None
     import time
     from types import SimpleNamespace
 
-    from bot.onebot.jobs import QQJobEvents
-    from bot.providers.base import GenerationRequest
-    from bot.store.jobs import Job
+    from bot.core.providers.base import GenerationRequest
+    from bot.core.store.jobs import Job
+    from bot.onebot.outbound.job_events import QQJobEvents
 
     sent: list[str] = []
 

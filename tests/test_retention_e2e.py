@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
-from bot.jobs.runner import JobRunner
-from bot.media import download
-from bot.providers.base import GenerationRequest
+from bot.core import texts
+from bot.core.jobs.runner import JobRunner
+from bot.core.media import download
+from bot.core.providers.base import GenerationRequest
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, at_rest

@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from bot import texts
+from bot.core import texts
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram
@@ -146,3 +146,39 @@ async def test_check_names_the_console_and_warns_when_it_is_open_over_plain_http
     exposed = qq_only_env(tg, grsai, tmp_path / "data2", CONSOLE_PORT=port, CONSOLE_HOST="0.0.0.0")
     _, out = await run_once(["check", "--offline"], exposed, tmp_path / "run2")
     assert "CONSOLE_HOST=127.0.0.1" in out and "HTTPS" in out, out
+
+
+async def test_upkeep_tells_qq_admins_once_when_a_provider_key_is_rejected_and_once_when_well(
+    grsai: FakeGrsAI, tmp_path: Path
+) -> None:
+    """Provider checks are upkeep too: with QQ alone, a rejected key reaches the admin once (not
+    at every probe), and its recovery once."""
+    admin = 30001
+    port = free_port()
+    settings = qq_settings(grsai, tmp_path / "data", onebot_ws_port=port,
+                           bot_admin_ids=f"qq:{admin}")  # fmt: skip
+    grsai.api_key = "sk-a-key-the-operator-revoked"  # the bot's key is now refused (401)
+    running = RunningQQ(settings, first_provider_check_after=0.05, provider_check_interval=0.05)
+    async with FakeNapCat(ws_url(port)) as napcat:
+        await running.start()
+        try:
+            await napcat.connect()
+
+            def probes() -> int:
+                return sum(1 for r in grsai.requests if "result" in r.path)
+
+            await eventually(lambda: len(napcat.sent) >= 1, 30, "the admin told")
+            seen = probes()
+            await eventually(lambda: probes() >= seen + 3, 30, "three probes more")
+            [alert] = napcat.sent  # the same state is not repeated at every probe
+            assert alert.target == admin and "GrsAI" in alert.text
+            assert texts.PROVIDER_STATE_NAMES["bad_key"] in alert.text
+            grsai.api_key = settings.grsai_api_key.get_secret_value()  # the operator fixed it
+            await eventually(lambda: len(napcat.sent) >= 2, 30, "the recovery told")
+            seen = probes()
+            await eventually(lambda: probes() >= seen + 3, 30, "three probes more")
+            assert [m.text for m in napcat.sent[1:]] == [
+                texts.ADMIN_PROVIDER_WELL_AGAIN.format(provider="GrsAI")
+            ]
+        finally:
+            await running.stop()

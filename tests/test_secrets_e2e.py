@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.logging_setup import setup_logging
-from bot.redact import scrub
+from bot.core.logging_setup import setup_logging
+from bot.core.redact import scrub
 from tests.fakes.grsai import CHAT_PATH, DRAW_PATH, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, updates_handled

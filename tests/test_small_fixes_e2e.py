@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import texts
-from bot.media.mp4info import mp4_info
-from bot.tg.common import strip_bot_mention
+from bot.core import texts
+from bot.core.media.mp4info import mp4_info
+from bot.tg.handlers.common import strip_bot_mention
 from tests.fakes.grsai import CHAT_PATH, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, updates_handled

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot import texts
+from bot.core import texts
 from tests.fakes.grsai import ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
 from tests.process import (
@@ -353,7 +353,7 @@ def test_container_holds_on_config_errors_instead_of_restarting_for_ever() -> No
 
 def test_every_number_and_choice_setting_has_a_rule_and_an_allowed_text() -> None:
     """A setting added later must be validated too: numbers need a minimum, text a rule."""
-    from bot.config import CHOICES, MINIMUMS, NOT_EMPTY, URL_SETTINGS, Settings, allowed
+    from bot.core.config import CHOICES, MINIMUMS, NOT_EMPTY, URL_SETTINGS, Settings, allowed
 
     unruled = []
     for name, field in Settings.model_fields.items():

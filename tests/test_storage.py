@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.providers.base import GenerationRequest
-from bot.store.characters import CharacterStore
-from bot.store.db import Database
-from bot.store.jobs import JobStore
+from bot.core.providers.base import GenerationRequest
+from bot.core.store.characters import CharacterStore
+from bot.core.store.db import Database
+from bot.core.store.jobs import JobStore
 
 STORE_DIR = Path(__file__).resolve().parent.parent / "bot" / "store"
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "bot.sqlite3")
-    await database.open()
-    yield database
-    await database.close()
 
 
 async def _job(jobs: JobStore) -> int:
@@ -101,8 +92,8 @@ async def test_staging_a_paid_answer_waits_for_disk_space_instead_of_losing_it(
 ) -> None:
     import errno
 
-    from bot.providers import staging as staging_module
-    from bot.providers.base import ResultItem, TaskState
+    from bot.core.providers import staging as staging_module
+    from bot.core.providers.base import ResultItem, TaskState
 
     real_write = staging_module._write_atomic
     left = {"n": 3}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.jobs.storyboard import Shot, StoryProblem, parse_story, storyboard_prompt
+from bot.core.jobs.storyboard import Shot, StoryProblem, parse_story, storyboard_prompt
 
 
 def test_shots_become_the_documented_prompt_format() -> None:

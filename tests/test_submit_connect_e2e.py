@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot import texts
+from bot.core import texts
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.onebot import FakeNapCat
 from tests.fakes.telegram import FakeTelegram

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot import texts
-from bot.error_text import describe_failure
-from bot.jobs.status import status_text
-from bot.providers.base import GenerationRequest
-from bot.store.jobs import Job
-from bot.zone_names import zone_label
+from bot.core import texts
+from bot.core.error_text import describe_failure
+from bot.core.jobs.status import status_text
+from bot.core.providers.base import GenerationRequest
+from bot.core.store.jobs import Job
+from bot.core.zone_names import zone_label
 from tests.fakes.grsai import ChatScript, FakeGrsAI, TaskScript
 from tests.fakes.telegram import Call, FakeTelegram
 from tests.fakes.unified import FakeUnified
@@ -104,7 +104,7 @@ def test_every_failure_detail_reads_as_chinese(reason: str, detail: str) -> None
 
 
 def test_user_texts_never_name_http_codes_billing_or_jargon() -> None:
-    from bot import texts
+    from bot.core import texts
 
     for name, value in vars(texts).items():
         if name.startswith(("ERR_", "JOB_", "DRAW_", "VIDEO_", "ROLE_", "REMIX_")):
@@ -221,13 +221,13 @@ async def test_selected_marks_have_one_style(tg: FakeTelegram, bot: RunningBot) 
     assert marked and all(b.startswith("✅ ") for b in marked)
 
 
-# Modules that build what users read: every Chinese word they show comes from bot/texts.py.
+# Modules that build what users read: every Chinese word they show comes from bot/core/texts.py.
 OUTPUT_MODULES = [
-    *sorted((ROOT / "bot" / "tg").glob("*.py")),
+    *sorted((ROOT / "bot" / "tg").rglob("*.py")),
     # QQ: segments.py only recognises the Chinese command names users type.
-    *sorted(p for p in (ROOT / "bot" / "onebot").glob("*.py") if p.name != "segments.py"),
-    *(ROOT / "bot" / name for name in ("error_text.py", "zone_names.py", "jobs/status.py",
-                                       "jobs/characters.py")),
+    *sorted(p for p in (ROOT / "bot" / "onebot").rglob("*.py") if p.name != "segments.py"),
+    *(ROOT / "bot" / "core" / name for name in ("error_text.py", "zone_names.py",
+                                                "jobs/status.py", "jobs/characters.py")),
 ]  # fmt: skip
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

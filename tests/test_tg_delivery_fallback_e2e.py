@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import texts
+from bot.core import texts
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, at_rest

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot import texts
+from bot.core import texts
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, at_rest, make_settings
@@ -431,13 +431,13 @@ async def test_long_video_status_shows_elapsed_progress_and_estimate_and_is_edit
 ) -> None:
     clock = FakeClock()
     fake_time = SimpleNamespace(time=clock.time, monotonic=clock.monotonic)
-    for module in ("bot.store.jobs", "bot.jobs.runner", "bot.tg.job_events"):
+    for module in ("bot.core.store.jobs", "bot.core.jobs.runner", "bot.tg.outbound.job_events"):
         monkeypatch.setattr(f"{module}.time", fake_time)
     runner = bot.services.runner
     runner._sleep = clock.sleep
     runner.config.poll_interval = {**runner.config.poll_interval, "video": 6.0}  # production
     # 40 polls stuck at 5 % (4 minutes), then 2 % per poll: about 8 fake minutes in all (polls
-    # come faster past 50 %, see bot/jobs/polling.py).
+    # come faster past 50 %, see bot/core/jobs/polling.py).
     grsai.script_task(TaskScript(kind="video", progress=[5] * 40 + list(range(6, 101, 2))))
     chat = await video_and_wait(bot, tg, "/video 15s 高清 长镜头：穿过整座城市")
     fake_seconds = clock.offset

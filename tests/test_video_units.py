@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.jobs.characters import default_name, expand_mentions, valid_name
-from bot.jobs.options import ClipProblem, ClipRange, parse_clip_range
-from bot.media.mp4info import mp4_info
+from bot.core.jobs.characters import default_name, expand_mentions, valid_name
+from bot.core.jobs.options import ClipProblem, ClipRange, parse_clip_range
+from bot.core.media.mp4info import mp4_info
 from tests.media import make_mp4
 
 

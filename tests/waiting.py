@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.store.jobs import ACTIVE_STATES, Job
+from bot.core.store.jobs import ACTIVE_STATES, Job
 
 
 async def eventually(

@@ -16,8 +16,6 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot import texts
-from bot.access import AccessControl
 from bot.console import (
     gallery,
     jobs_page,
@@ -31,8 +29,10 @@ from bot.console import (
 from bot.console.logbuffer import LogBuffer
 from bot.console.login import COOKIE
 from bot.console.render import CONSOLE, HERE, SESSION, Console, error_page
-from bot.console_auth import ConsoleAuth
-from bot.services import Services
+from bot.core import texts
+from bot.core.access import AccessControl
+from bot.core.console_auth import ConsoleAuth
+from bot.core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ PUBLIC_PREFIXES = ("/login/", "/static/")
 # /healthz: the runtime's, says no secret
 PUBLIC_PATHS = ("/login-help", "/login-password", "/healthz")
 # Answered with 401 rather than a redirect: scripts, images and streams cannot follow one.
-API_PREFIXES = ("/media/", "/thumb/", "/logs/stream")
+API_PREFIXES = ("/media/", "/ref/", "/thumb/", "/logs/stream")
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"

@@ -1,6 +1,8 @@
-"""画廊 and the media routes: result thumbnails in a grid, the files themselves on request.
+"""画廊 and the media routes: result thumbnails in a grid, the files themselves on request;
+a job's reference images (thumbnails and the files).
 
-Files are served only from inside BOT_DATA_DIR/media: a path with `..`, an absolute path or a
+Files are served only from inside BOT_DATA_DIR/media (results) or BOT_DATA_DIR (references,
+named by job and number, never by a path in the URL): a path with `..`, an absolute path or a
 link leading outside is refused (404) before anything is opened.
 """
 
@@ -10,16 +12,18 @@ from pathlib import Path, PurePosixPath
 
 from aiohttp import web
 
-from bot import identity, texts
 from bot.console import queries
 from bot.console.render import CONSOLE, error_page, render
-from bot.console.thumbs import thumbnail
+from bot.console.thumbs import path_key, thumbnail
+from bot.core import identity, texts
 
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/gallery", gallery)
     app.router.add_get("/thumb/{job:\\d+}/{index:\\d+}", thumb)
     app.router.add_get("/media/{path:.+}", media)
+    app.router.add_get("/ref/{job:\\d+}/{index:\\d+}", reference)
+    app.router.add_get("/thumb/ref/{job:\\d+}/{index:\\d+}", reference_thumb)
 
 
 def media_link(media_dir: Path, path: str) -> str | None:
@@ -43,6 +47,60 @@ def inside_media(media_dir: Path, raw: str) -> Path | None:
     if not target.is_relative_to(root) or not target.is_file():
         return None
     return target
+
+
+def inside_data(data_dir: Path, raw: str, must_exist: bool = True) -> Path | None:
+    """The file a job's request names, resolved (links followed), if it lies inside the data
+    directory (and exists, unless `must_exist` is False); None for anything else."""
+    if not raw or "\x00" in raw:
+        return None
+    try:
+        root = data_dir.resolve()
+        target = Path(raw).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if not target.is_relative_to(root) or target == root:
+        return None
+    if must_exist and not target.is_file():
+        return None
+    return target
+
+
+async def _reference_file(request: web.Request) -> Path | web.Response:
+    """The reference the URL names (job, number), resolved inside BOT_DATA_DIR (it may have
+    been removed by retention since); a 404 page for no such job or number, or a path
+    outside."""
+    console = request.app[CONSOLE]
+    job = await console.services.jobs.get(int(request.match_info["job"]))
+    index = int(request.match_info["index"])
+    if job is None or index >= len(job.request.references):
+        return error_page(request, 404, texts.CONSOLE_UI["not_found"])
+    raw = str(job.request.references[index])
+    found = inside_data(console.services.settings.bot_data_dir, raw, must_exist=False)
+    return found if found is not None else error_page(request, 404, texts.CONSOLE_UI["not_found"])
+
+
+async def reference(request: web.Request) -> web.StreamResponse:
+    found = await _reference_file(request)
+    if isinstance(found, web.Response):
+        return found
+    if not found.is_file():
+        return error_page(request, 404, texts.CONSOLE_UI["reference_removed"])
+    return web.FileResponse(found)
+
+
+async def reference_thumb(request: web.Request) -> web.StreamResponse:
+    found = await _reference_file(request)
+    if isinstance(found, web.Response):
+        return found
+    made = await thumbnail(found, request.app[CONSOLE].thumbs, path_key(str(found)))
+    if made is None:
+        gone = not found.is_file()  # retention removed it (and its thumbnail just now)
+        return error_page(request, 404, texts.CONSOLE_UI["reference_removed" if gone
+                                                          else "not_found"])  # fmt: skip
+    response = web.FileResponse(made)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 async def media(request: web.Request) -> web.StreamResponse:

@@ -1,7 +1,7 @@
 """The console's 日志 page: the last warnings and errors, kept in memory, scrubbed of secrets.
 
 A logging handler (installed while the console runs) keeps the newest CAPACITY lines and hands
-each new one to the pages following live (SSE). Lines are scrubbed by bot/redact.py whatever
+each new one to the pages following live (SSE). Lines are scrubbed by bot/core/redact.py whatever
 the other handlers did; emit may run on any thread, so followers are fed through their loop.
 """
 
@@ -14,8 +14,8 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from bot.logging_setup import OneLineFormatter
-from bot.redact import scrub
+from bot.core.logging_setup import OneLineFormatter
+from bot.core.redact import scrub
 
 CAPACITY = 500
 FOLLOWER_BACKLOG = 200  # lines a slow follower may lag behind before it misses some

@@ -15,9 +15,9 @@ from typing import NoReturn
 
 from aiohttp import web
 
-from bot import texts
 from bot.console.render import CONSOLE, SESSION, error_page, render
-from bot.console_auth import OWNER, SESSION_TTL, NewSession, secure_cookies
+from bot.core import texts
+from bot.core.console_auth import OWNER, SESSION_TTL, NewSession, secure_cookies
 
 COOKIE = "console_session"
 LOGIN_ATTEMPTS = 10

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot import texts
 from bot.console import charts, queries
 from bot.console.render import CONSOLE, render
+from bot.core import texts
 
 RUNNING = ("submitting", "submitted", "downloading")
 NOW_STATES = ("created", *RUNNING, "delivering")

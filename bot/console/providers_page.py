@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from bot import texts
 from bot.console import queries
 from bot.console.render import CONSOLE, SESSION, Console, render
-from bot.provider_status import ProviderStatus, probe
-from bot.providers.registry import CAPABILITY_SETTINGS, PROVIDERS
-from bot.redact import scrub
-from bot.store.db import Database
+from bot.core import texts
+from bot.core.provider_status import ProviderStatus, probe
+from bot.core.providers.registry import CAPABILITY_SETTINGS, PROVIDERS
+from bot.core.redact import scrub
+from bot.core.store.db import Database
 
 DAY, MONTH = 86400.0, 30 * 86400.0
 CHECK_TIMEOUT = 30.0  # like `check`: a probe that hangs is "unreachable", not a hung page
@@ -66,7 +66,7 @@ def provider_name(name: str) -> str:
 
 def order_rows(console: Console) -> list[dict[str, object]]:
     """Per capability: its setting, and the listed providers in order, marking those without
-    a key (they are skipped, as bot/providers/registry.py builds the routes)."""
+    a key (they are skipped, as bot/core/providers/registry.py builds the routes)."""
     settings, clients = console.services.settings, console.services.providers.clients
     rows = []
     for capability, setting in CAPABILITY_SETTINGS.items():

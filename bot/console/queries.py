@@ -1,7 +1,7 @@
 """What the console's pages read from SQLite: every list is LIMITed and pages by id.
 
-Usage counts like /stats and the quotas do (failed jobs left out: bot/store/usage.py COUNTED);
-a platform is told from the id's range (bot/identity.py).
+Usage counts like /stats and the quotas do (failed jobs left out: bot/core/store/usage.py COUNTED);
+a platform is told from the id's range (bot/core/identity.py).
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from bot import identity
-from bot.store.db import Database
-from bot.store.jobs import Job, _row_to_job
-from bot.store.usage import COUNTED
+from bot.core import identity
+from bot.core.store.db import Database
+from bot.core.store.jobs import Job, _row_to_job
+from bot.core.store.usage import COUNTED
 
 PLATFORMS = ("telegram", "qq")
 CAPABILITIES = ("chat", "image", "video")
@@ -91,11 +91,16 @@ class JobFilter:
     platform: str = ""
     user: int | None = None
     before: int | None = None  # keyset paging: ids below this one (newest first)
+    since: float | None = None  # created at or after (the start of the "from" day)
+    until: float | None = None  # created before (the start of the day after "to")
 
 
 async def list_jobs(db: Database, wanted: JobFilter, limit: int = 50) -> tuple[list[Job], bool]:
     """A page of jobs, newest first, and whether older ones follow."""
-    where, args = _job_conditions(wanted)
+    id_range = await _ids_created_between(db, wanted.since, wanted.until)
+    if id_range is None:
+        return [], False
+    where, args = _job_conditions(wanted, id_range)
     async with db.conn.execute(
         f"SELECT * FROM jobs {where} ORDER BY id DESC LIMIT ?", (*args, limit + 1)
     ) as cur:
@@ -103,9 +108,55 @@ async def list_jobs(db: Database, wanted: JobFilter, limit: int = 50) -> tuple[l
     return [_row_to_job(row) for row in rows[:limit]], len(rows) > limit
 
 
-def _job_conditions(wanted: JobFilter) -> tuple[str, list[object]]:
+async def _ids_created_between(
+    db: Database, since: float | None, until: float | None
+) -> tuple[int | None, int | None] | None:
+    """The first and last job id created in [since, until) (None: that end is open), from two
+    seeks in the jobs_created index; None when no job was created then. Ids grow with
+    created_at, so the page then reads ids in a range, newest first, as without dates: no sort
+    of every job in a month."""
+    low = high = None
+    if since is not None:
+        low = await _first_id(db, "created_at >= ? ORDER BY created_at", since)
+        if low is None:
+            return None
+    if until is not None:
+        high = await _first_id(db, "created_at < ? ORDER BY created_at DESC", until)
+        if high is None:
+            return None
+    if low is not None and high is not None and low > high:
+        return None
+    return low, high
+
+
+async def _first_id(db: Database, condition_and_order: str, moment: float) -> int | None:
+    async with db.conn.execute(
+        f"SELECT id FROM jobs WHERE {condition_and_order} LIMIT 1", (moment,)
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else None
+
+
+def _job_conditions(
+    wanted: JobFilter, id_range: tuple[int | None, int | None] = (None, None)
+) -> tuple[str, list[object]]:
     clauses: list[str] = []
     args: list[object] = []
+    low, high = id_range
+    if low is not None:
+        clauses.append("id >= ?")
+        args.append(low)
+    if high is not None:
+        clauses.append("id <= ?")
+        args.append(high)
+    # The dates themselves too (a clock set back could put an id out of step), but as a
+    # filter only (`+`: no index on created_at), so the id range leads.
+    if wanted.since is not None:
+        clauses.append("+created_at >= ?")
+        args.append(wanted.since)
+    if wanted.until is not None:
+        clauses.append("+created_at < ?")
+        args.append(wanted.until)
     if wanted.state:
         clauses.append("state = ?")
         args.append(wanted.state)
@@ -262,7 +313,7 @@ class ProviderError:
     kind: str
     provider: str
     failure: str
-    detail: str  # stored already scrubbed of secrets (bot/jobs)
+    detail: str  # stored already scrubbed of secrets (bot/core/jobs)
     at: float | None
 
 

@@ -1,5 +1,5 @@
 """Pages from Jinja2 templates with autoescaping on: whatever users typed (prompts, names)
-is shown as text, never as markup. Every word comes from bot/texts.py (CONSOLE_UI)."""
+is shown as text, never as markup. Every word comes from bot/core/texts.py (CONSOLE_UI)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
-from bot import identity, texts
-from bot.access import AccessControl
 from bot.console.logbuffer import LogBuffer
-from bot.console_auth import ConsoleAuth, Session
-from bot.services import Services
+from bot.core import identity, texts
+from bot.core.access import AccessControl
+from bot.core.console_auth import ConsoleAuth, Session
+from bot.core.services import Services
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,7 +42,7 @@ CONSOLE = web.AppKey("console", Console)
 SESSION = web.RequestKey("console.session", Session)  # the logged-in session
 
 
-def make_env(zone: str) -> jinja2.Environment:
+def make_env(zone_name: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,  # every template is HTML
@@ -50,7 +50,7 @@ def make_env(zone: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    tz = _zone(zone)
+    tz = zone(zone_name)
     env.filters["when"] = lambda ts: _when(ts, tz)
     env.filters["ident"] = identity.display
     platforms = texts.CONSOLE_PLATFORM_NAMES
@@ -69,7 +69,7 @@ def make_env(zone: str) -> jinja2.Environment:
     return env
 
 
-def _zone(name: str) -> dt.tzinfo:
+def zone(name: str) -> dt.tzinfo:
     try:
         return ZoneInfo(name)
     except Exception:

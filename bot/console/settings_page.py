@@ -9,11 +9,11 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot import identity, texts
-from bot.config import Settings
 from bot.console.render import CONSOLE, SESSION, error_page, render
-from bot.console_auth import plain_http_warning
-from bot.redact import scrub
+from bot.core import identity, texts
+from bot.core.config import Settings
+from bot.core.console_auth import plain_http_warning
+from bot.core.redact import scrub
 
 IDENTITY_LISTS = ("bot_admin_ids", "bot_allowed_ids")  # shown as typed: qq:123, not 2**56 + 123
 

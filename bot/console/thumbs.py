@@ -1,19 +1,27 @@
 """Gallery thumbnails: made once per result file with Pillow, cached on disk, never the full file.
 
 Cached by the file's SHA-256 (stored with the job), so a file is shrunk once whatever page
-shows it; a thumbnail of a file retention removed is removed too (the gallery says so).
+shows it; a reference image (no hash stored) by the SHA-256 of its path: references are
+written once under a fresh name and never changed. A thumbnail of a file retention removed is
+removed too (the pages say so).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from pathlib import Path
 
 from PIL import Image, ImageOps
 
 SIZE = 320
 QUALITY = 78
+
+
+def path_key(path: str) -> str:
+    """The cache key of a file known by its path only (a reference image)."""
+    return hashlib.sha256(("ref:" + path).encode()).hexdigest()
 
 
 def thumb_path(cache: Path, sha256: str) -> Path:

@@ -7,12 +7,12 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot import identity, texts
-from bot.access import QUOTA_KINDS, AccessControl
-from bot.config import Settings
 from bot.console import queries
 from bot.console.render import CONSOLE, SESSION, error_page, render
-from bot.console_auth import ADMIN, OWNER, READONLY, NoConsoleRole
+from bot.core import identity, texts
+from bot.core.access import QUOTA_KINDS, AccessControl
+from bot.core.config import Settings
+from bot.core.console_auth import ADMIN, OWNER, READONLY, NoConsoleRole
 
 PAGE = 50
 GRANTABLE = (ADMIN, READONLY)  # owners are BOT_ADMIN_IDS: nobody is made one here

@@ -5,19 +5,19 @@ the send pacer. A plain holder below the handlers, so no handler module imports 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from bot.access import AccessControl, Cooldown
-from bot.config import Settings
-from bot.onebot.config import STATE_FILE, OneBotConfig
-from bot.onebot.events import Event
-from bot.onebot.pacing import SendPacer
-from bot.onebot.transport import OneBotServer
+from bot.core.access import AccessControl
+from bot.core.config import Settings
+from bot.core.usecases.gate import Gate
+from bot.onebot.outbound.pacing import SendPacer
+from bot.onebot.protocol.config import STATE_FILE, OneBotConfig
+from bot.onebot.protocol.events import Event
+from bot.onebot.protocol.transport import OneBotServer
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.core.services import Services
 
 REFUSAL_WINDOW = 60.0  # a stranger is told at most once a minute per chat
 
@@ -44,18 +44,14 @@ class QQContext:
         self.settings = services.settings
         self.access = access
         self.pacer = SendPacer()
-        self.refusals = Cooldown(REFUSAL_WINDOW)
-        self.cooldown = Cooldown(self.settings.group_user_cooldown)
+        self.gate = Gate(access, self.settings.group_user_cooldown, REFUSAL_WINDOW)
         self.server = OneBotServer(onebot_config(self.settings), on_event)
-        self._locks: dict[str, asyncio.Lock] = {}
-        # (chat, user) → (what, options, when): the latest numbered list (bot/onebot/choices.py)
+        # (chat, user) → (what, options, when): the latest numbered list
+        # (bot/onebot/handlers/choices.py)
         self.choices: dict[tuple[int, int], tuple[str, list[str], float]] = {}
-        # answers that spent money once (bot/onebot/actions.py): a second one is "已处理"
+        # answers that spent money once (bot/onebot/handlers/actions.py): a second one is "已处理"
         self.spent: dict[tuple[object, ...], None] = {}
 
     @property
     def port(self) -> int:
         return self.server.port
-
-    def lock(self, key: str) -> asyncio.Lock:
-        return self._locks.setdefault(key, asyncio.Lock())

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Protocol
 from bot.runtime.problems import ConfigProblem
 
 if TYPE_CHECKING:
-    from bot.jobs.events_router import EventsRouter
+    from bot.core.jobs.events_router import EventsRouter
+    from bot.core.services import Services
     from bot.runtime.http import HttpServer
-    from bot.services import Services
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Host:
 
 
 class Platform(Protocol):
-    name: str  # bot.identity.platform_of of its chats
+    name: str  # bot.core.identity.platform_of of its chats
 
     def mount(self, http: HttpServer) -> None:
         """Add this platform's routes (before the server listens)."""

@@ -7,7 +7,7 @@ Rules:
   is public through a reverse proxy; the console's stays on loopback by default);
 - GrsAI callbacks are served next to the Telegram webhook (same address, same proxy): an
   unknown or malformed token is 404, a body that is not a GrsAI progress object 400, and a
-  good one only tells the runner "poll this task now" (bot/jobs/callbacks.py);
+  good one only tells the runner "poll this task now" (bot/core/jobs/callbacks.py);
 - GET /healthz on every address answers whether the platforms are up (no secrets in it);
 - access lines are not logged (their paths hold callback tokens).
 """
@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot import texts
-from bot.jobs.callbacks import Callbacks
+from bot.core import texts
+from bot.core.jobs.callbacks import Callbacks
 from bot.runtime.problems import ConfigProblem
 
 log = logging.getLogger(__name__)

@@ -24,14 +24,14 @@ import signal
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import texts
-from bot.config import Settings
-from bot.identity import platform_of
-from bot.jobs.events_router import EventsRouter
+from bot.core import texts
+from bot.core.config import Settings
+from bot.core.identity import platform_of
+from bot.core.jobs.events_router import EventsRouter
+from bot.core.services import Services
 from bot.runtime.host import ConfigProblem, Host, Platform
 from bot.runtime.http import HttpServer, serve_callbacks
 from bot.runtime.upkeep import Upkeep
-from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def configured_platforms(settings: Settings) -> list[Platform]:
 
         platforms.append(TelegramPlatform(settings))
     if settings.onebot_ws_port is not None:
-        from bot.onebot.adapter import QQPlatform
+        from bot.onebot.app import QQPlatform
 
         platforms.append(QQPlatform(settings))
     return platforms
@@ -96,7 +96,7 @@ class Runtime:
             for platform in self.platforms:
                 await platform.start(host)
                 self._started.append(platform)
-            self.upkeep.start(self.services.jobs)
+            self.upkeep.start(self.services.jobs, self.services.providers.clients)
             resumed = await self.services.runner.resume()
             if resumed:
                 log.info(texts.LOG_RESUMED_UNFINISHED_JOBS, len(resumed))
@@ -149,7 +149,7 @@ class Runtime:
 
     def _mount_console(self, services: Services) -> None:
         from bot.console.app import build_console_app
-        from bot.console_auth import plain_http_warning
+        from bot.core.console_auth import plain_http_warning
 
         settings = self.settings
         app = build_console_app(services, services.access)
@@ -186,7 +186,7 @@ def _grsai_callbacks(settings: Settings) -> Any:
     """GrsAI results POSTed next to the Telegram webhook (only when a public URL exists)."""
     import secrets
 
-    from bot.jobs.callbacks import Callbacks
+    from bot.core.jobs.callbacks import Callbacks
 
     if not settings.webhook_url or not settings.grsai_callbacks:
         return None

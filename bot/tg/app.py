@@ -3,7 +3,7 @@ visible place where every handler is registered.
 
 Rules:
 - the runtime owns the program; PTB is a library here: `start` returns at once and a
-  background task reaches Telegram (retrying with Chinese lines, bot/tg/startup.py), then
+  background task reaches Telegram (retrying with Chinese lines, bot/tg/protocol/startup.py), then
   starts PTB and long polling, or sets the webhook served by the runtime's HTTP server;
 - Telegram's job events are registered with the runtime's router only once Telegram answers:
   until then its jobs wait (DeliveryDelayed) and other platforms serve as usual;
@@ -32,32 +32,29 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot import texts
-from bot.config import Settings
+from bot.core import texts
+from bot.core.config import Settings
+from bot.core.services import Services
 from bot.runtime.host import ConfigProblem
-from bot.services import Services
-from bot.tg import (
-    access_handlers,
-    character_handlers,
-    chat_handlers,
-    commands,
-    draw_handlers,
-    generation,
-    media_router,
-    settings_handlers,
-    story_handlers,
-    video_handlers,
-)
-from bot.tg.job_events import TelegramJobEvents
-from bot.tg.platform import capabilities as telegram_capabilities
-from bot.tg.ratelimit import ChatBudgetRateLimiter
-from bot.tg.startup import TokenRejected, wait_for_telegram
-from bot.tg.webhook import webhook_handler
+from bot.tg.capabilities import capabilities as telegram_capabilities
+from bot.tg.context import CONTEXT_TYPES, Context
+from bot.tg.handlers import access as access_handlers
+from bot.tg.handlers import characters as character_handlers
+from bot.tg.handlers import chat as chat_handlers
+from bot.tg.handlers import commands, generation
+from bot.tg.handlers import draw as draw_handlers
+from bot.tg.handlers import media as media_router
+from bot.tg.handlers import settings as settings_handlers
+from bot.tg.handlers import story as story_handlers
+from bot.tg.handlers import video as video_handlers
+from bot.tg.outbound.job_events import TelegramJobEvents
+from bot.tg.outbound.pacing import ChatBudgetRateLimiter
+from bot.tg.protocol.startup import TokenRejected, wait_for_telegram
+from bot.tg.protocol.webhook import webhook_handler
 
 if TYPE_CHECKING:
     from bot.runtime.host import Host
@@ -72,6 +69,7 @@ def build_application(settings: Settings) -> Application:
     assert settings.telegram_bot_token is not None
     builder = (
         ApplicationBuilder()
+        .context_types(CONTEXT_TYPES)  # context.bot_data is a BotData (bot/tg/context.py)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
@@ -85,7 +83,7 @@ def build_application(settings: Settings) -> Application:
             )
         )
         .local_mode(settings.telegram_local_mode)  # files up to 2 GB via a local Bot API server
-        # Chat turns run as the bot's own tasks (bot/background.py), so a slot is held only
+        # Chat turns run as the bot's own tasks (bot/core/background.py), so a slot is held only
         # briefly; 256 lets commands and buttons through whatever is streaming.
         .concurrent_updates(256)
         .connect_timeout(10)
@@ -97,7 +95,7 @@ def build_application(settings: Settings) -> Application:
     if settings.webhook_url:  # updates come through the runtime's HTTP server
         builder = builder.updater(None)
     app = builder.build()
-    app.bot_data["settings"] = settings
+    app.bot_data.settings = settings
     register_handlers(app)
     return app
 
@@ -179,7 +177,7 @@ class TelegramPlatform:
 
     async def start(self, host: Host) -> None:
         services = self._services = host.services
-        self.app.bot_data["services"] = services
+        self.app.bot_data.services = services
         access_handlers.setup(self.app, services)
         events = TelegramJobEvents(
             self.app.bot, services.jobs, services.runner, self.settings.job_status_interval,
@@ -188,6 +186,7 @@ class TelegramPlatform:
             retry_min=self.settings.job_delivery_retry_min,
             retry_max=self.settings.job_delivery_retry_max,
         )  # fmt: skip
+        self.app.bot_data.job_events = events  # status pacing for jobs started here
         self._state = "connecting"
         self._connect = asyncio.create_task(self._run(host, events), name="telegram-connect")
 
@@ -258,7 +257,7 @@ def _webhook_secret(settings: Settings) -> str:
     return secrets.token_urlsafe(32)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     """Log the failure and tell the user something went wrong instead of going silent."""
     log.error(texts.LOG_HANDLER_FAILED, exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
