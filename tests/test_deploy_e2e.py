@@ -46,7 +46,7 @@ async def test_sigterm_during_a_job_then_restart_delivers_it_once(
     polls_before = len(grsai.requests_to("/v1/draw/result"))
 
     second = await launch(processes, env, tmp_path / "run")
-    await tg.wait_for(lambda: len(photos(tg, USER)) == 1, timeout=30)
+    await tg.wait_for(lambda: len(photos(tg, USER)) == 1, timeout=90)  # a child process
     # The status says done after the photo went: the job's last step (a child process: no
     # access to its store, so its last visible act is the marker).
     await tg.wait_for(

@@ -78,7 +78,8 @@ async def make_role(qq: FakeNapCat, message: str | list[dict[str, Any]]) -> Sent
 
     before = len(created())
     await qq.private_message(USER, message)
-    await until(lambda: len(created()) > before, within=20)
+    # Generous (a busy machine: the clip is fetched through NapCat, sent, then polled).
+    await until(lambda: len(created()) > before, within=60)
     return created()[-1]
 
 
