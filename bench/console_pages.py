@@ -46,6 +46,7 @@ from PIL import Image
 from bench.load import Result, _pct, _storm
 from bench.report import DOC, REPO, code_version, command, machine, write_section
 from bot.console.app import bound_port, build_console_app, serve_console
+from bot.console.providers_page import FIGURES
 from bot.core import identity
 from bot.core.access import AccessControl
 from bot.core.console_auth import ConsoleAuth
@@ -60,7 +61,10 @@ from tests.process import BotProcess, bot_env, free_port
 START = "<!-- console_pages:start -->"
 END = "<!-- console_pages:end -->"
 WATCHED = ["bot/console", "bot/core/store/db.py", "bot/core/store/usage.py",
-           "bot/core/store/jobs.py"]
+           "bot/core/store/jobs.py", "bot/core/store/chat_turns.py",
+           "bot/core/usecases/provider_order.py"]  # fmt: skip
+# The 服务商 page with its 60 s cache of the month's figures emptied before every request.
+UNCACHED_PROVIDERS = "/providers?uncached=1"
 ADMIN = 9001
 JOBS = 100_000
 USERS = 5_000
@@ -222,6 +226,17 @@ async def make_database(data_dir: Path, media_dir: Path, seed: int = 20) -> dict
         "created_at) VALUES (?,?,?,?,?,?,?,?)",
         usage,
     )
+    # One chat_turns row per chat answer (服务商's time to first token): as many as the chat
+    # usage rows, plus the failed turns (3 %), over two providers and three models.
+    turns = []
+    for _ in range(int(CHAT_ROWS * 1.03)):
+        provider, model = rng.choice([("grsai", "gemini-2.5-flash"), ("grsai", "gemini-2.5-pro"),
+                                      ("reshi", "gemini-pro")])  # fmt: skip
+        ok = rng.random() >= 0.03
+        first = round(rng.lognormvariate(6.6, 0.5)) if ok or rng.random() < 0.3 else None
+        turns.append((now - rng.random() * DAYS * 86400, provider, model, first, int(ok)))
+    conn.executemany("INSERT INTO chat_turns (at, provider, model, first_token_ms, ok) "
+                     "VALUES (?,?,?,?,?)", turns)  # fmt: skip
     conn.executemany("INSERT INTO access_list (id, allowed, changed_by, changed_at) "
                      "VALUES (?,?,?,?)", [(u, int(rng.random() < 0.9), ADMIN, now - 86400)
                                           for u in rng.sample(users, 300)])  # fmt: skip
@@ -244,7 +259,7 @@ async def make_database(data_dir: Path, media_dir: Path, seed: int = 20) -> dict
     conn.commit()
     conn.close()
     return {"job": with_files, "qq_user": users[-1], "deep": 1_000, "usage": len(usage),
-            "transitions": len(steps)}  # fmt: skip
+            "transitions": len(steps), "turns": len(turns)}  # fmt: skip
 
 
 # --------------------------------------------------------------------------------- pages
@@ -289,6 +304,7 @@ def pages(ids: dict[str, int]) -> list[tuple[str, str]]:
         ("用户 users, 深页 offset 4000", "/users?offset=4000"),
         ("用户 users, 查找 search", f"/users?q={qq}"),
         ("服务商 providers", "/providers"),
+        ("服务商 providers, 30 天统计不用缓存 month uncached", UNCACHED_PROVIDERS),
         ("设置 settings", "/settings"),
         ("日志 logs", "/logs"),
     ]  # fmt: skip
@@ -333,6 +349,8 @@ async def measure_pages(work: Path, requests: int) -> tuple[list[PageTimes], dic
                 for name, path in pages(ids):
                     times = PageTimes(name, path)
                     for n in range(requests + 2):
+                        if path == UNCACHED_PROVIDERS:
+                            app[FIGURES].at = 0.0
                         t = time.perf_counter()
                         answer = await client.get(path)
                         rt = time.perf_counter() - t
@@ -570,11 +588,21 @@ NOTE = """改动前（同一份数据，每页 5 次）：概览 876 / 940 ms（
   各自的索引上分组（`usage_user_seen`、`usage_group_seen`、`jobs_group_seen`），群组用量
   不再全表扫描；本页的配额覆盖一次读出，不再每行两次查询；
 - 服务商页（合并 main 后新加）30 天的对话次数按服务商与模型逐行回表（约 150 ms）：
-  同一覆盖索引加上 provider、model 两列后只读索引。该页的 30 天任务统计由页面自己缓存
-  60 s（预热请求读入，表中各次都命中缓存）；缓存过期后的那一次要多读一遍本月任务（页面注释
-  称约 0.2 s，本基准未单独测）；
+  同一覆盖索引加上 provider、model 两列后只读索引。该页的 30 天统计由页面自己缓存
+  60 s：只有启动后第一次访问当场读取，之后超过 60 s 的统计在后台重新读取，页面先显示已有的
+  （“服务商 providers”一行：预热请求读入，其后各次不等待；后台重读与页面自己的查询共用一个数据库
+  连接，碰上时会稍慢）；“不用缓存”一行在每次请求前清空缓存，量的是启动后第一次访问
+  （要当场读一遍本月任务和本月的对话计时）；
+- 对话首字用时（迁移 13 的 chat_turns，每轮对话一行）：p50/p95 是精确的最近秩百分位，不把
+  一个月的记录读进内存：近 24 小时的记录（≤ 20,000 行）经覆盖索引 `chat_turns_at` 按时间读出、
+  在内存里排序；近 30 天沿覆盖索引 `chat_turns_figures (provider, model, first_token_ms, …)`
+  按首字用时的顺序走到第 50 % 个、从另一端走到第 95 % 个（每个服务商/模型各两次 OFFSET 查询，
+  无临时排序；p95 从大的一端只走 5 %）：20.6 万条记录时约 30 ms（负载 9 时）；本月任务统计
+  （改动前就有，读约 3.3 万个任务的 request_json）约 65–90 ms，是“不用缓存”一行的大头；
+- 概览新增的“各服务商 30 天失败”按 (provider, 原因) 分组，用 `jobs_state_created` 取出 30 天内的
+  失败与中断（约 3,000 行）再回表取服务商；
 - 回归测试：`tests/test_console_query_plans.py`（概览与用户页的查询不全表扫描用量或任务表，
-  按天计数只读索引）。
+  按天计数只读索引；对话统计只读 chat_turns 的索引、无临时排序）。
 """
 
 
@@ -606,7 +634,8 @@ fakes，两种情形交替进行（消除先后顺序的影响），在同一次
 数据库：{JOBS:,} 个任务（图片 70 %、视频 25 %、角色 5 %；完成 86 %、失败 8 %，其余为中断与进行中；
 约 {QQ_SHARE:.0%} 为 QQ 用户与 `qq:`/`qqgroup:` 群，15 % 在群里发起；跨 90 天），
 {USERS:,} 个用户、210 个群，{info["usage"]:,} 条用量记录（其中 {CHAT_ROWS:,} 条对话分布在
-30 天内，其余为完成的任务），300 条名单、80 条配额覆盖；最近的结果文件在磁盘上
+30 天内，其余为完成的任务），{info["turns"]:,} 条对话计时记录（chat_turns：三个服务商/模型，
+3 % 失败），300 条名单、80 条配额覆盖；最近的结果文件在磁盘上
 （至多 {IMAGES_ON_DISK} 张 512×512 PNG、{VIDEOS_ON_DISK} 个视频），
 更早结果的文件已被保留策略删除（记录仍在）。填充耗时 {info["fill_s"]:.0f} s。
 

@@ -3,7 +3,9 @@ ten minutes, sessions last seven days and can be revoked, roles decide who gets 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +20,7 @@ from bot.core.console_auth import (
     plain_http_warning,
     secure_cookies,
 )
+from bot.core.store.console import ConsoleStore
 from bot.core.store.db import Database
 
 ADMIN = 1001
@@ -114,3 +117,42 @@ def test_console_texts_are_chinese() -> None:
 
     for key, text in texts.CONSOLE_UI.items():
         assert not foreign_in(text), key
+
+
+async def test_redeeming_a_link_never_breaks_another_coroutines_commit(
+    tmp_path: Path, db: Database
+) -> None:
+    """Redeeming is an UPDATE … RETURNING on the shared connection: while its statement is
+    unfinished, another coroutine's commit fails ("SQL statements in progress"). Found when an
+    operator logged in while the bot resumed jobs at start: the start crashed. Here another
+    coroutine commits right after the redeeming statement ran."""
+    store = ConsoleStore(db)
+    now = time.time()
+    await store.add_login_token("token", ADMIN, now, 600)
+    conn = db.conn
+    queue = conn._execute
+    failures: list[Exception] = []
+
+    async def then_commit_elsewhere(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Each step the store queues, then what a job's state write does meanwhile (on the
+        connection's own thread, between two queued steps)."""
+
+        def step() -> Any:
+            result = fn(*args, **kwargs)
+            try:
+                conn._conn.execute("INSERT INTO console_audit (actor, action, target) "
+                                   "VALUES (1, 'x', 'y')")  # fmt: skip
+                conn._conn.commit()
+            except Exception as exc:
+                failures.append(exc)
+            return result
+
+        return await queue(step)
+
+    conn._execute = then_commit_elsewhere  # type: ignore[method-assign]
+    try:
+        assert await store.use_login_token("token", now) == ADMIN
+    finally:
+        conn._execute = queue  # type: ignore[method-assign]
+    assert failures == []
+    assert await store.use_login_token("token", now) is None  # once

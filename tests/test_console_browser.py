@@ -1,6 +1,7 @@
 """The console in a real browser (Playwright driving the system Chromium) against the bot and
 the fakes: log in through a /console link, the overview shows what the store counted, a quota
-changed in the console is enforced by /draw, the gallery shows a result. Screenshots of the
+changed in the console is enforced by /draw, the provider order and everyone's daily quota
+changed in 设置 are what the bot uses, the gallery shows a result. Screenshots of the
 main pages go to a temporary folder, or to docs/screenshots/ with UPDATE_SCREENSHOTS=1."""
 
 from __future__ import annotations
@@ -9,17 +10,21 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot.core import identity, texts
 from bot.core.providers.base import GenerationRequest
+from bot.core.store.chat_turns import ChatTurns
 from bot.core.store.usage import UsageRecord
 from tests.console_harness import RunningConsole, bot_with_console
 from tests.fakes.grsai import ChatScript, FakeGrsAI, TaskScript
+from tests.fakes.reshi import FakeReshi
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import RunningBot, make_settings
 
@@ -59,10 +64,13 @@ def shots(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def running(tg: FakeTelegram, grsai: FakeGrsAI, tmp_path: Path
+async def running(tg: FakeTelegram, grsai: FakeGrsAI, reshi: FakeReshi, tmp_path: Path
                   ) -> AsyncIterator[tuple[RunningBot, RunningConsole]]:  # fmt: skip
+    """The bot with GrsAI and (configured, not listed in the .env's lists) reshi123."""
     settings = make_settings(tg, grsai, tmp_path / "data", bot_admin_ids=[ADMIN],
-                                   bot_public=False, bot_allowed_ids=[USER])  # fmt: skip
+                             bot_public=False, bot_allowed_ids=[USER],
+                             reshi_api_key=SecretStr(reshi.api_key),
+                             reshi_base_url=reshi.base_url)  # fmt: skip
     async with bot_with_console(settings) as running:
         yield running
 
@@ -171,13 +179,9 @@ async def test_the_gallery_shows_a_result_and_the_main_pages_render(
     await page.wait_for_selector("#prompt", timeout=WAIT)
     assert "橘猫" in await page.locator("#prompt").inner_text()
     await page.screenshot(path=str(shots / "job.png"), full_page=True)
-    await page.goto(console.base + "/settings")
-    await page.wait_for_selector("text=CONSOLE_PUBLIC_URL", timeout=WAIT)
-    # The top of the list only (the rest names this run's temporary folders).
-    await page.screenshot(path=str(shots / "settings.png"),
-                          clip={"x": 0, "y": 0, "width": 1024, "height": 820})
     await page.goto(console.base + "/providers")  # the drawn cat counts for GrsAI's images
     await page.wait_for_selector('tr[data-figure^="grsai-image-"]', timeout=WAIT)
+    await page.wait_for_selector('tr[data-chatfig^="grsai-"]', timeout=WAIT)  # seeded turns
     await page.screenshot(path=str(shots / "providers.png"), full_page=True)
     await page.goto(console.base + "/logs")
     await page.wait_for_selector("#logs", state="attached", timeout=WAIT)
@@ -210,14 +214,75 @@ async def seed_history(bot: RunningBot) -> None:
             await access.usage.record(day, UsageRecord(USER, USER, "image", "grsai"))
         if back % 4 == 0:
             await access.usage.record(day, UsageRecord(QQ_USER, QQ_USER, "video", "grsai"))
-    for prompt, state, failure in (("赛博朋克风格的城市夜景", "failed", "credits"),
-                                   ("海边日落，电影感", "interrupted", "interrupted")):  # fmt: skip
+    for prompt, state, failure, provider in (
+        ("赛博朋克风格的城市夜景", "failed", "credits", "grsai"),
+        ("海边日落，电影感", "interrupted", "interrupted", "grsai"),
+        ("雪山下的小木屋", "failed", "timeout", "grsai"),
+        ("水墨风格的锦鲤", "failed", "upstream", "reshi"),
+        ("宇航员骑马", "failed", "timeout", "reshi"),
+        ("雨夜的霓虹街道", "failed", "timeout", "reshi"),
+        ("古风少女", "failed", "output_moderation", "unified"),
+    ):  # the failure chart: a month of failures per provider (any day of it)
         job = await services.jobs.create(
             request=GenerationRequest("image", prompt, {"model": "nano-banana"}),
-            provider="grsai", user_id=QQ_USER, chat_id=QQ_USER, thread_id=None,
+            provider=provider, user_id=QQ_USER, chat_id=QQ_USER, thread_id=None,
             reply_to_id=None,
         )  # fmt: skip
         await services.jobs.update(job, state=state, failure=failure)
+    # Chat answers as the 服务商 page times them (first token in ms, answered or not).
+    turns = ChatTurns(services.db)
+    now = time.time()
+    for n in range(40):
+        provider, model = ("grsai", "gemini-2.5-flash") if n % 4 else ("reshi", "gemini-pro")
+        first = 400 + (n * 97) % 900 if n % 13 else None
+        await turns.record(now - n * 3000, provider, model, first, ok=first is not None)
+
+
+async def test_the_provider_order_and_a_daily_quota_are_changed_in_settings(
+    tg: FakeTelegram, grsai: FakeGrsAI, running: tuple[RunningBot, RunningConsole],
+    browser: Any, shots: Path,
+) -> None:  # fmt: skip
+    bot, console = running
+    page = await log_in(browser, console)
+    await page.goto(console.base + "/settings")
+    quota = page.locator('[data-quota="image"]')
+    await quota.locator('input[name="value"]').fill("0")
+    await quota.locator('button[value="save"]').click()
+    await page.wait_for_selector(".flash", timeout=WAIT)
+    assert "0" in await page.locator(".flash").inner_text()
+    assert console.access.default_limits()["image"] == 0  # what the next request reads
+    chat = tg.private_chat(USER)
+    tg.send_text(chat, USER, "/draw 一只猫")
+    await tg.wait_for(lambda: len(tg.bot_messages(chat["id"])) >= 1, timeout=30)
+    assert "次数已用完" in tg.bot_messages(chat["id"])[-1]["text"]
+    assert grsai.submissions("image") == []
+    await page.wait_for_selector("text=" + texts.CONSOLE_ACTION_NAMES["daily_quota"],
+                                 timeout=WAIT)  # fmt: skip
+    await quota.locator('button[value="reset"]').click()
+    await page.wait_for_selector("text=" + texts.CONSOLE_FLASH["quota_default_reset"]
+                                 .split("{")[0], timeout=WAIT)  # fmt: skip
+    assert console.access.default_limits()["image"] == bot.settings.quota_images_per_day
+    await page.locator('[data-quota="video"] input[name="value"]').fill("5")
+    await page.locator('[data-quota="video"] button[value="save"]').click()
+    await page.wait_for_selector(".flash", timeout=WAIT)
+    order = page.locator('[data-order="image"]')  # reshi123 second, after GrsAI
+    await order.locator('input[name="on"][value="reshi"]').check()
+    await order.locator('button[value="save"]').click()
+    await page.wait_for_selector(".flash", timeout=WAIT)
+    assert bot.services.providers.routes["image"] == ["grsai", "reshi"]
+    order = page.locator('[data-order="video"]')  # reshi123 first, GrsAI switched off
+    await order.locator('input[name="on"][value="reshi"]').check()
+    await order.locator('input[name="on"][value="grsai"]').uncheck()
+    await order.locator('input[name="pos_reshi"]').fill("1")
+    await order.locator('button[value="save"]').click()
+    await page.wait_for_selector(".flash", timeout=WAIT)
+    assert bot.services.providers.routes["video"] == ["reshi"]
+    await page.wait_for_selector('[data-order="video"] button[value="reset"]', timeout=WAIT)
+    # The runtime settings at the top (the list below names this run's temporary folders).
+    height = await page.evaluate(
+        "document.querySelector('#quotas').getBoundingClientRect().bottom + window.scrollY")
+    await page.screenshot(path=str(shots / "settings.png"), full_page=True,
+                          clip={"x": 0, "y": 0, "width": 1024, "height": int(height) + 12})
 
 
 async def test_an_ambiguous_submit_is_submitted_again_after_a_plain_warning(

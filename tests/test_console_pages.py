@@ -104,3 +104,63 @@ def test_the_chart_scales_its_bars_to_a_round_top() -> None:
     assert chat.y + chat.height == pytest.approx(chart.baseline)
     assert image.y + image.height == pytest.approx(chat.y)
     assert chat.x + chat.width <= chart.width
+
+
+def test_failures_by_provider_are_one_bar_each_split_by_reason() -> None:
+    chart = charts.stacked_rows(
+        {"grsai": {"credits": 3, "timeout": 1}, "reshi": {"timeout": 6}},
+        {"grsai": "GrsAI"}, {"credits": "余额不足", "timeout": "响应超时"},
+    )  # fmt: skip
+    assert [t.label for t in chart.labels] == ["reshi", "GrsAI"]  # most failures first
+    assert [(k.label, k.value) for k in chart.keys] == [("响应超时", 7), ("余额不足", 3)]
+    timeout_css = chart.keys[0].css
+    reshi, grsai_timeout, grsai_credits = sorted(chart.bars, key=lambda b: (b.y, b.x))
+    assert reshi.series == grsai_timeout.series == timeout_css != grsai_credits.series
+    assert grsai_timeout.width + grsai_credits.width == pytest.approx(reshi.width * 4 / 6, 0.01)
+    assert grsai_credits.x == pytest.approx(grsai_timeout.x + grsai_timeout.width, abs=0.1)
+    assert [t.label for t in chart.totals] == ["6", "4"]
+
+
+async def test_overview_draws_the_month_of_failures_by_provider(console: RunningConsole) -> None:
+    jobs, db = console.services.jobs, console.services.db
+    made = []
+    for provider, failure in [("grsai", "credits"), ("grsai", "credits"), ("reshi", "timeout"),
+                              ("grsai", "timeout"), ("reshi", "credits")]:  # fmt: skip
+        job = await jobs.create(
+            request=GenerationRequest("image", "一只猫", {}), provider=provider,
+            user_id=TG_USER, chat_id=TG_USER, thread_id=None, reply_to_id=None,
+        )  # fmt: skip
+        await jobs.update(job, state="failed", failure=failure)
+        made.append(job.id)
+    # One failed 40 days ago: outside the chart's 30 days.
+    await db.conn.execute("UPDATE jobs SET created_at = created_at - 40 * 86400 WHERE id = ?",
+                          (made[-1],))  # fmt: skip
+    await db.conn.commit()
+    client, _ = await console.logged_in(ADMIN)
+    async with aclosing(client):
+        page = (await client.get("/")).text
+    section = page.split('id="failures-by-provider"', 1)[1].split("</section>", 1)[0]
+    titles = re.findall(r"<title>([^<]+)</title>", section)
+    assert sorted(titles) == ["GrsAI 余额不足 2", "GrsAI 响应超时 1", "reshi123 响应超时 1"]
+    assert re.findall(r'data-total="(\d+)"', section) == ["3", "1"]
+    assert re.findall(r"<span data-reason>([^<]+)</span>", section) == ["余额不足", "响应超时"]
+
+
+async def test_todays_failure_bars_are_drawn_without_inline_styles(
+    console: RunningConsole,
+) -> None:
+    """The page's CSP allows no inline style (style-src 'self'): a bar's length given in a
+    style attribute is dropped by the browser and every bar is drawn full."""
+    jobs = console.services.jobs
+    for failure in ("timeout", "timeout", "credits"):
+        job = await jobs.create(
+            request=GenerationRequest("image", "一只猫", {}), provider="grsai",
+            user_id=TG_USER, chat_id=TG_USER, thread_id=None, reply_to_id=None,
+        )  # fmt: skip
+        await jobs.update(job, state="failed", failure=failure)
+    client, _ = await console.logged_in(ADMIN)
+    async with aclosing(client):
+        page = (await client.get("/")).text
+    assert "style=" not in page
+    bars = page.split('class="hbars"', 1)[1].split("</ul>", 1)[0]
+    assert re.findall(r'<rect width="([\d.]+)"', bars) == ["100.0", "50.0"]

@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from bot.console import queries
+from bot.core.store.chat_turns import ChatTurns
 from bot.core.store.db import Database
 
 # A plan step that reads every row of a table ("SCAN usage", "SCAN u"), not an index.
@@ -51,13 +54,32 @@ async def test_overview_counts_come_from_an_index(tmp_path: Path) -> None:
     db = Database(tmp_path / "bot.sqlite3")
     await db.open()
     try:
-        for run in (queries.usage_by_day(db, "2026-01-01", "2026-01-30"),
-                    queries.chat_counts(db, "2026-01-01", "2026-01-30")):  # fmt: skip
-            for sql, plan in await plans_of(db, run):
-                usage_steps = [step for step in plan
-                               if re.match(r"^(SCAN|SEARCH) (u|usage)\b", step)]  # fmt: skip
-                assert usage_steps, (sql, plan)
-                assert all("COVERING INDEX" in step for step in usage_steps), (sql, plan)
+        for sql, plan in await plans_of(db, queries.usage_by_day(db, "2026-01-01",
+                                                                  "2026-01-30")):  # fmt: skip
+            usage_steps = [step for step in plan
+                           if re.match(r"^(SCAN|SEARCH) (u|usage)\b", step)]  # fmt: skip
+            assert usage_steps, (sql, plan)
+            assert all("COVERING INDEX" in step for step in usage_steps), (sql, plan)
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize("read_limit", [20_000, 0])  # a day's turns; a month's
+async def test_chat_figures_come_from_an_index_without_sorting(
+    tmp_path: Path, read_limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """服务商's chat figures: counts and percentiles read chat_turns' indexes alone, a long
+    period in index order (no temporary sort of a month of turns)."""
+    monkeypatch.setattr("bot.core.store.chat_turns.READ_LIMIT", read_limit)
+    db = Database(tmp_path / "bot.sqlite3")
+    await db.open()
+    try:
+        turns = ChatTurns(db)
+        await turns.record(1000.0, "grsai", "m", 300, ok=True)
+        for sql, plan in await plans_of(db, turns.figures(0.0)):
+            steps = [step for step in plan if "chat_turns" in step]
+            assert steps and all("COVERING INDEX" in step for step in steps), (sql, plan)
+            assert not [step for step in plan if "TEMP B-TREE" in step], (sql, plan)
     finally:
         await db.close()
 

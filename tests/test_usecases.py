@@ -18,6 +18,7 @@ from bot.core.providers.base import GenerationRequest
 from bot.core.services import Services
 from bot.core.store.jobs import Job
 from bot.core.usecases.chat_queue import ChatQueue, Place
+from bot.core.usecases.chat_turn import QueuedTurn, begin_chat_turn
 from bot.core.usecases.gate import Gate, Knock
 from bot.core.usecases.launch import Origin, Refused, launch_job
 from bot.core.usecases.options import option_refusal
@@ -313,3 +314,36 @@ async def test_a_turn_cancelled_while_waiting_gives_its_place_back() -> None:
     assert queue.ahead("c") == 0
     third = queue.join("c")
     assert isinstance(third, Place) and third.note is None
+
+
+@pytest.mark.parametrize("overrides", [{"quota_chat_per_day": 2, "chat_queue_per_conversation": 0}])
+async def test_a_chat_turn_holds_its_quota_until_it_ends_and_counts_only_an_answer(
+    services: tuple[Services, RecordedEvents],
+) -> None:
+    """bot/core/usecases/chat_turn.py: a turn in flight holds one of the day's chat turns;
+    a refusal (too long, no quota, line full) holds nothing; only an answer is counted,
+    against whoever answered."""
+    svc, _ = services
+    too_long = await begin_chat_turn(svc, USER, USER, True, "字" * 10_000)
+    assert isinstance(too_long, Refused) and "10000" in too_long.text
+    first = await begin_chat_turn(svc, USER, USER, True, "你好")
+    assert isinstance(first, QueuedTurn) and first.note is None
+    # The line holds one turn answering and none waiting: a second is refused, holding nothing.
+    full = await begin_chat_turn(svc, USER, USER, True, "还在吗")
+    assert full == Refused(texts.CHAT_QUEUE_FULL)
+    async with first:
+        turn = await svc.chat.start_turn(first.key, USER, "你好", [])
+        svc.chat.served[USER] = ("unified", "gemini-2.5-pro")  # the router fell back
+        await first.answered(turn, "你好！")
+    first.end()
+    first.end()  # twice is harmless
+    # A turn that ends unanswered (its provider failed) counts nothing and frees its hold.
+    second = await begin_chat_turn(svc, USER, USER, True, "再问一次")
+    assert isinstance(second, QueuedTurn)
+    exceeded = await begin_chat_turn(svc, USER, USER, True, "第三次")  # 1 used + 1 in flight
+    assert isinstance(exceeded, Refused) and exceeded != Refused(texts.CHAT_QUEUE_FULL)
+    second.end()
+    assert (await svc.access.used_today(USER))["chat"] == 1
+    third = await begin_chat_turn(svc, USER, USER, True, "第三次")
+    assert isinstance(third, QueuedTurn)
+    third.end()

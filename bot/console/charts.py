@@ -92,3 +92,62 @@ def horizontal(values: dict[str, int]) -> list[Row]:
     top = max(values.values(), default=0) or 1
     return [Row(label, n, round(100 * n / top, 1))
             for label, n in sorted(values.items(), key=lambda kv: -kv[1])]  # fmt: skip
+
+
+# -- failures by provider: one horizontal bar per provider, stacked by reason ----------------
+
+REASON_COLOURS = 8  # CSS classes r-0 … r-7; more reasons than that share colours in turn
+ROW_H, ROW_GAP, LABEL_W = 22, 8, 96
+
+
+@dataclass(frozen=True)
+class Key:
+    css: str  # the colour class
+    label: str
+    value: int
+
+
+@dataclass
+class RowChart:
+    width: int
+    height: int
+    bars: list[Bar]
+    labels: list[Tick]  # provider names, left of their bars
+    totals: list[Tick]  # each bar's sum, right of it
+    keys: list[Key]  # the legend: reasons, most frequent first
+    left: float
+
+
+def stacked_rows(rows: dict[str, dict[str, int]], row_names: dict[str, str],
+                 part_names: dict[str, str]) -> RowChart:  # fmt: skip
+    """One bar per row (largest first), split into parts (e.g. failure reasons) that keep
+    one colour across rows; the longest bar spans the plot."""
+    part_totals: dict[str, int] = {}
+    for parts in rows.values():
+        for part, n in parts.items():
+            part_totals[part] = part_totals.get(part, 0) + n
+    order = sorted(part_totals, key=lambda p: (-part_totals[p], p))
+    css = {part: f"r-{i % REASON_COLOURS}" for i, part in enumerate(order)}
+    sums = {row: sum(parts.values()) for row, parts in rows.items()}
+    top = max(sums.values(), default=0) or 1
+    plot_w = WIDTH - LABEL_W - 40
+    bars: list[Bar] = []
+    labels: list[Tick] = []
+    totals: list[Tick] = []
+    for index, row in enumerate(sorted(rows, key=lambda r: (-sums[r], r))):
+        y = PAD_TOP + index * (ROW_H + ROW_GAP)
+        x = float(LABEL_W)
+        name = row_names.get(row, row)
+        for part in order:
+            n = rows[row].get(part, 0)
+            if n <= 0:
+                continue
+            w = plot_w * n / top
+            bars.append(Bar(round(x, 1), y, round(w, 1), ROW_H, css[part],
+                            f"{name} {part_names.get(part, part)} {n}"))  # fmt: skip
+            x += w
+        labels.append(Tick(LABEL_W - 6, y + ROW_H * 0.7, name))
+        totals.append(Tick(round(x + 4, 1), y + ROW_H * 0.7, str(sums[row])))
+    height = PAD_TOP * 2 + max(len(rows), 1) * (ROW_H + ROW_GAP)
+    keys = [Key(css[p], part_names.get(p, p), part_totals[p]) for p in order]
+    return RowChart(WIDTH, height, bars, labels, totals, keys, LABEL_W)

@@ -1,7 +1,9 @@
 """概览: today's and this month's usage per platform, jobs now, today's failures by reason,
-and the last 30 days as a chart."""
+and the last 30 days as charts: usage per day, and failures per provider split by reason."""
 
 from __future__ import annotations
+
+import time
 
 from aiohttp import web
 
@@ -35,6 +37,8 @@ async def overview(request: web.Request) -> web.Response:
     failures = {texts.FAILURE_NAMES.get(reason, reason): n
                 for reason, n in by_reason.items()}  # fmt: skip
     names = {**texts.QUOTA_KIND_NAMES}
+    month_ago = access.day_start(time.time() - (CHART_DAYS - 1) * 86400)
+    by_provider = await queries.failures_by_provider(db, month_ago)
     return render(
         request, "overview.html", nav="overview", today=today,
         periods=[(texts.CONSOLE_UI["today"], day_table),
@@ -45,6 +49,8 @@ async def overview(request: web.Request) -> web.Response:
         failed_today=await queries.failed_since(db, access.day_start()),
         failures=charts.horizontal(failures),
         chart=charts.stacked_days(series, names),
+        failure_chart=charts.stacked_rows(by_provider, texts.PROVIDER_NAMES,
+                                          texts.FAILURE_NAMES),
     )  # fmt: skip
 
 

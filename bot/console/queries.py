@@ -84,6 +84,20 @@ async def failed_since(db: Database, since: float) -> int:
     return int(row[0]) if row else 0
 
 
+async def failures_by_provider(db: Database, since: float) -> dict[str, dict[str, int]]:
+    """provider → failure reason → failed and interrupted jobs created since `since` (the
+    reasons /stats counts, over a longer period and split by provider)."""
+    found: dict[str, dict[str, int]] = {}
+    async with db.conn.execute(
+        "SELECT provider, COALESCE(failure, 'internal') AS reason, COUNT(*) AS n FROM jobs "
+        "WHERE state IN ('failed', 'interrupted') AND created_at >= ? GROUP BY provider, reason",
+        (since,),
+    ) as cur:
+        for row in await cur.fetchall():
+            found.setdefault(row["provider"], {})[row["reason"]] = int(row["n"])
+    return found
+
+
 @dataclass
 class JobFilter:
     state: str = ""
@@ -295,16 +309,6 @@ async def provider_figures(db: Database, since: float) -> list[ProviderFigures]:
         return [ProviderFigures(row["provider"], row["kind"], str(row["model"]),
                                 int(row["done"]), int(row["failed"]), row["avg_s"],
                                 row["max_s"]) for row in await cur.fetchall()]  # fmt: skip
-
-
-async def chat_counts(db: Database, first_day: str, last_day: str) -> dict[tuple[str, str], int]:
-    """(provider, model) → chat answers recorded in the usage table between the days."""
-    async with db.conn.execute(
-        "SELECT provider, COALESCE(model, '') AS model, COUNT(*) AS n FROM usage "
-        "WHERE day >= ? AND day <= ? AND capability = 'chat' GROUP BY provider, model",
-        (first_day, last_day),
-    ) as cur:
-        return {(row["provider"], row["model"]): int(row["n"]) for row in await cur.fetchall()}
 
 
 @dataclass

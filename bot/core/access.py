@@ -7,6 +7,9 @@ Pure domain code (no Telegram types). Rules:
   over everything except being an admin.
 - quotas count per user and per day in QUOTA_TIMEZONE; admins have none. A job counts from
   the moment it is created and stops counting if it fails (see UNCOUNTED_JOB_STATES).
+- the daily quota everyone has is QUOTA_*_PER_DAY, or what an operator set while running (the
+  console's 设置: stored in SQLite, wins over .env until reset, read by the next request); a
+  user's own limit (/quota) wins over both.
 - checking and reserving room is one step per user (`reserve`, under that user's lock): a
   request in flight (a chat turn being answered, a job being created) holds a Reservation
   that counts like a used item until the usage row exists or the request gave up.
@@ -38,6 +41,10 @@ PUBLIC_SETTING = "bot_public"  # its name in the runtime_settings table
 # Quota kinds an admin can set with /quota: daily counts plus concurrent jobs.
 DAILY_KINDS = ("chat", "image", "video")
 QUOTA_KINDS = (*DAILY_KINDS, "jobs")
+# The .env setting of each daily quota; its lowercase form names the value stored while running.
+DAILY_QUOTA_SETTINGS = {"chat": "QUOTA_CHAT_PER_DAY", "image": "QUOTA_IMAGES_PER_DAY",
+                        "video": "QUOTA_VIDEOS_PER_DAY"}  # fmt: skip
+MAX_DAILY_QUOTA = 1_000_000
 # Which daily quota a job kind uses (character creation has no daily limit of its own).
 JOB_KIND_QUOTA = {"image": "image", "video": "video"}
 
@@ -110,11 +117,18 @@ class AccessControl:
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._held: defaultdict[int, set[Reservation]] = defaultdict(set)
         self._public: bool | None = None  # set while running; None: BOT_PUBLIC decides
+        self._daily: dict[str, int] = {}  # daily quotas set while running (kind → value)
 
     async def load(self) -> None:
         self._listed = await self.access_list.all()
-        stored = (await self.runtime.all()).get(PUBLIC_SETTING)
-        self._public = None if stored is None else stored == "1"
+        stored = await self.runtime.all()
+        public = stored.get(PUBLIC_SETTING)
+        self._public = None if public is None else public == "1"
+        self._daily = {}
+        for kind, setting in DAILY_QUOTA_SETTINGS.items():
+            raw = stored.get(setting.lower(), "")
+            if raw.isdecimal():
+                self._daily[kind] = int(raw)
 
     @property
     def public(self) -> bool:
@@ -161,7 +175,8 @@ class AccessControl:
         local = dt.datetime.fromtimestamp(now or time.time(), self._tz)
         return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
 
-    def default_limits(self) -> dict[str, int]:
+    def env_limits(self) -> dict[str, int]:
+        """Everyone's limits as the .env file sets them."""
         s = self.settings
         return {
             "chat": s.quota_chat_per_day,
@@ -169,6 +184,25 @@ class AccessControl:
             "video": s.quota_videos_per_day,
             "jobs": s.job_max_per_user,
         }
+
+    def default_limits(self) -> dict[str, int]:
+        """Everyone's limits in force: .env, or the daily quotas an operator set."""
+        return {**self.env_limits(), **self._daily}
+
+    def daily_quota_changed(self, kind: str) -> bool:
+        return kind in self._daily
+
+    async def set_daily_quota(self, kind: str, value: int | None, changed_by: int) -> None:
+        """Everyone's daily `kind` quota from the next request on; None: back to .env."""
+        if kind not in DAILY_QUOTA_SETTINGS or (value is not None and not (
+                0 <= value <= MAX_DAILY_QUOTA)):  # fmt: skip
+            raise ValueError(kind)
+        setting = DAILY_QUOTA_SETTINGS[kind].lower()
+        await self.runtime.set(setting, None if value is None else str(value), changed_by)
+        if value is None:
+            self._daily.pop(kind, None)
+        else:
+            self._daily[kind] = value
 
     async def limits(self, user_id: int) -> dict[str, int | None]:
         """The user's limits; None = unlimited (admins)."""

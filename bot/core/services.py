@@ -28,11 +28,13 @@ from bot.core.providers.registry import ProviderSet, build_providers
 from bot.core.providers.staging import Staging
 from bot.core.redact import register as register_secrets
 from bot.core.redact import secrets_of
+from bot.core.store.chat_turns import ChatTurns
 from bot.core.store.conversations import Conversations
 from bot.core.store.db import Database
 from bot.core.store.jobs import JobStore
 from bot.core.store.users import UserPrefs
 from bot.core.usecases.chat_queue import ChatQueue
+from bot.core.usecases.provider_order import ProviderOrders
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Services:
     downloads: httpx.AsyncClient | None = None
     background: Background = field(default_factory=Background)  # chat turns in flight
     chat_streams: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1000))
+    orders: ProviderOrders | None = None  # the provider order per capability (None: .env's)
 
     @classmethod
     async def open(
@@ -93,7 +96,7 @@ class Services:
         )
         chat = ChatService(
             providers.chat, conversations, prefs, settings.default_chat_model,
-            settings.chat_system_prompt,
+            settings.chat_system_prompt, ChatTurns(db),
         )  # fmt: skip
         jobs = JobStore(db)
         jobs.on_disk_full = on_disk_full  # job state writes wait for space too
@@ -131,10 +134,13 @@ class Services:
         )
         access = AccessControl(settings, db, jobs)
         await access.load()
+        # An order an operator chose while running wins over CHAT/IMAGE/VIDEO_PROVIDERS.
+        orders = ProviderOrders(settings, providers, access.runtime)
+        await orders.load()
         streams = asyncio.Semaphore(settings.chat_max_streams)
         queue = ChatQueue(settings.chat_queue_per_conversation)
         return cls(settings, db, http, prefs, chat, grsai, jobs, runner, providers, access,
-                   queue, downloads, Background(), streams)  # fmt: skip
+                   queue, downloads, Background(), streams, orders)  # fmt: skip
 
     async def close(self) -> None:
         await self.runner.stop()

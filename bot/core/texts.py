@@ -856,6 +856,8 @@ CONSOLE_ACTION_NAMES = {
     "link": "生成登录链接",
     "provider_check": "检查服务商密钥",
     "public": "修改开放范围",
+    "provider_order": "修改服务商顺序",
+    "daily_quota": "修改每日配额",
 }
 CONSOLE_CHECK_SUMMARY = "检查 {total} 个服务商，{bad} 个有问题"  # the audit line of a key check
 # Every word the console's pages show (templates hold no Chinese of their own).
@@ -884,6 +886,21 @@ CONSOLE_UI = {
     "close_bot": "只允许白名单",
     "reset_public": "恢复为配置文件的设置",
     "public_note": "立即生效于 Telegram 和 QQ；被禁止（/deny）的用户和群仍然不能使用。",
+    "in_force": "生效中：",
+    "source_console": "在控制台修改过，优先于配置文件",
+    "source_env": "来自配置文件",
+    "env_default": "配置文件的值：",
+    "env_overridden": "（运行中已在上方修改，当前不生效）",
+    "reset_env": "恢复为配置文件的设置",
+    "save": "保存",
+    "orders_title": "服务商顺序",
+    "orders_note": "只列出已配置密钥、提供这项功能的服务商。勾选“启用”并填写顺序（1 最先），出错时按顺序换下一个；至少启用一个。新请求立即生效，进行中的任务留在原服务商。",
+    "enabled": "启用",
+    "position": "顺序",
+    "order_none_able": "没有已配置密钥的服务商提供这项功能。",
+    "quotas_title": "每日配额",
+    "quotas_note": "每个用户每天可用的次数（管理员不受限制）。新请求立即生效；用 /quota 或在「用户与群组」里给单个用户设置的配额优先于这里。",
+    "quota_per_day": "每人每天",
     "logout": "退出",
     "role": "角色",
     "login_title": "登录网页控制台",
@@ -911,6 +928,9 @@ CONSOLE_UI = {
     "no_failures": "今天没有失败的任务。",
     "chart_title": "最近 30 天每日用量",
     "chart_label": "最近 30 天每日对话、图片、视频数量的柱状图",
+    "failure_chart_title": "最近 30 天各服务商的失败（按原因）",
+    "failure_chart_label": "最近 30 天每个服务商失败的任务数，按失败原因分段的条形图",
+    "no_failures_month": "最近 30 天没有失败的任务。",
     "filter": "筛选",
     "all": "全部",
     "state": "状态",
@@ -1023,7 +1043,8 @@ CONSOLE_UI = {
     "new_link": "一次性登录链接（10 分钟内有效，只能用一次；请私下发给对方，此页不会再次显示）：",
     "no_role_no_link": "先给这个用户设置控制台角色，才能生成登录链接。",
     "provider_order": "使用顺序",
-    "provider_order_note": "按顺序尝试，出错时自动换下一个；未配置密钥的服务商会被跳过。修改顺序请编辑配置文件后重启。",
+    "provider_order_note": "按顺序尝试，出错时自动换下一个；未配置密钥的服务商会被跳过。可以在「设置」里修改顺序，立即生效。",
+    "provider_order_console": "（在控制台修改过）",
     "capability": "功能",
     "provider_no_key": "未配置密钥，跳过",
     "provider_check": "密钥检查",
@@ -1033,7 +1054,7 @@ CONSOLE_UI = {
     "provider_not_checked": "本次启动后还没有检查过。",
     "last_day": "近 24 小时",
     "last_month": "近 30 天",
-    "month_cached": "近 30 天的图片和视频统计每分钟更新一次。",
+    "month_cached": "近 30 天的统计每分钟更新一次。",
     "model": "模型",
     "model_default": "默认",
     "succeeded": "成功",
@@ -1045,7 +1066,9 @@ CONSOLE_UI = {
     "no_finished_jobs": "这段时间没有已结束的图片或视频任务。",
     "answers": "回答次数",
     "no_chats": "这段时间没有对话。",
-    "first_token_not_recorded": "对话的首字用时没有记录（用量表只记录次数），因此这里不显示。",
+    "first_token_p50": "首字用时（中位数）",
+    "first_token_p95": "首字用时（95%）",
+    "first_token_note": "首字用时：从向服务商提问到收到第一段文字。回答次数包括失败的对话；出错时自动换用的服务商按最后一个回答或尝试的计算。",
     "provider_errors": "最近的失败",
     "reason": "原因",
     "detail": "详情（仅管理员可见）",
@@ -1068,7 +1091,19 @@ CONSOLE_FLASH = {
     "role_admin": "{target} 是管理员（BOT_ADMIN_IDS），本来就是所有者。",
     "checked": "已检查服务商密钥，结果见下方。",
     "public": "已修改：{state}。",
+    "order_set": "已修改{name}的服务商顺序：{order}。",
+    "order_reset": "{name}的服务商顺序已恢复为配置文件的设置：{order}。",
+    "quota_default_set": "已把每人每天的{name}配额设为 {value}。",
+    "quota_default_reset": "每人每天的{name}配额已恢复为配置文件的设置：{value}。",
 }
+# Why an order or quota typed in the console's 设置 cannot be used (shown on the error page).
+ORDER_PROBLEMS = {
+    "empty": "至少要启用一个服务商。",
+    "not_configured": "{provider} 没有配置密钥，或不提供这项功能，不能启用。",
+    "twice": "同一个服务商只能出现一次。",
+    "position": "顺序要填 1 到 {count} 之间的整数。",
+}
+QUOTA_PROBLEM = "配额要填 0 到 {max} 之间的整数（0 表示普通用户不能使用）。"
 
 # --- operator lines (the log, INFO and above; %-placeholders filled by logging) ---
 LOG_ADMIN_ACCESS = "管理员 %s 执行 %s id=%s"
@@ -1077,6 +1112,8 @@ LOG_BACKGROUND_TASKS_AT_SHUTDOWN = "停止时还有 %d 个后台任务在运行"
 LOG_BACKGROUND_TASK_FAILED = "后台任务 %s 出错"
 LOG_CANNOT_TOUCH = "无法更新 %s：%s"
 LOG_CHAT_ANSWERED = "对话已回答 chat=%s user=%s model=%s chars=%d updates=%d error=%s"
+LOG_CONSOLE_FIGURES_FAILED = "控制台“服务商”页近 30 天的统计未能更新（沿用上一次的）"
+LOG_CHAT_TURN_NOT_RECORDED = "对话用时未能记录（不影响回答）"
 LOG_CHAT_VIA_FAILED_TRYING = "对话经 %s 失败（%s），改用 %s"
 LOG_CLIP_DOWNLOAD_FAILED = "视频片段下载失败"
 LOG_COOLDOWN = "群内冷却中 user=%s chat=%s"

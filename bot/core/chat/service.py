@@ -1,16 +1,26 @@
-"""Chat turns: which model, what history goes upstream, what is remembered afterwards."""
+"""Chat turns: which model, what history goes upstream, what is remembered afterwards, and
+how each answer went (who answered, time to first text, success: bot/core/store/chat_turns.py).
+
+Rules: the figures of a turn are written once, when its stream ends (answered, failed, or
+abandoned by the platform: a deadline); writing them never changes what the user sees."""
 
 from __future__ import annotations
 
 import base64
+import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core import texts
 from bot.core.config import CHAT_MODELS
 from bot.core.providers.base import ChatMessage, ChatProvider
+from bot.core.store.chat_turns import ChatTurns
 from bot.core.store.conversations import Conversations
 from bot.core.store.users import UserPrefs
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,8 +57,10 @@ class ChatService:
         prefs: UserPrefs,
         default_model: str,
         system_prompt: str,
+        turns: ChatTurns | None = None,
     ) -> None:
         self.provider = provider
+        self.turns = turns
         self.conversations = conversations
         self.prefs = prefs
         self.default_model = default_model
@@ -87,14 +99,41 @@ class ChatService:
                         user_id=user_id)  # fmt: skip
 
     def stream(self, turn: ChatTurn) -> AsyncIterator[str]:
-        noting = getattr(self.provider, "stream_noting", None)
-        if noting is None:
-            return self.provider.stream_chat(turn.model, turn.messages)
+        return self._measured(turn)
+
+    async def _measured(self, turn: ChatTurn) -> AsyncIterator[str]:
+        """The answer's pieces, timed: one chat_turns row when the stream ends."""
+        asked = time.monotonic()
+        who = [getattr(self.provider, "name", "?"), turn.model]  # the provider asked last
+        first_ms: int | None = None
+        ok = False
+
+        def trying(provider: str, model: str) -> None:
+            who[:] = [provider, model]
 
         def served(provider: str, model: str) -> None:
             self.served[turn.user_id] = (provider, model)
+            who[:] = [provider, model]
 
-        return noting(turn.model, turn.messages, served)
+        noting = getattr(self.provider, "stream_noting", None)
+        pieces = (self.provider.stream_chat(turn.model, turn.messages) if noting is None
+                  else noting(turn.model, turn.messages, served, trying))  # fmt: skip
+        try:
+            async for piece in pieces:
+                if first_ms is None and piece:
+                    first_ms = round((time.monotonic() - asked) * 1000)
+                yield piece
+            ok = first_ms is not None
+        finally:
+            await self._note(who[0], who[1], first_ms, ok)
+
+    async def _note(self, provider: str, model: str, first_ms: int | None, ok: bool) -> None:
+        if self.turns is None:
+            return
+        try:
+            await self.turns.record(time.time(), provider, model, first_ms, ok)
+        except Exception:  # figures are for the page: a failed write never fails an answer
+            log.warning(texts.LOG_CHAT_TURN_NOT_RECORDED, exc_info=True)
 
     async def remember(self, turn: ChatTurn, answer: str) -> None:
         """Store the turn. Pictures are remembered as a note, not as bytes (keeps memory small)."""

@@ -1,9 +1,11 @@
 """Which provider a new job starts on (no Telegram types here).
 
-The configured order for the job's kind, skipping providers that cannot do this request
-(e.g. a storyboard or 25 s video only the unified aggregator offers). A job that builds on an
-earlier result — a remix of a video, a character from a video — must run where that result
-was made: its ids mean nothing elsewhere, so such jobs are pinned and never moved.
+The order in force for the job's kind (IMAGE_PROVIDERS / VIDEO_PROVIDERS, or what an
+operator chose in the console's 设置: bot/core/usecases/provider_order.py), skipping providers that
+cannot do this request (e.g. a storyboard or 25 s video only the unified aggregator
+offers). A job that builds on an earlier result — a remix of a video, a character from a
+video — must run where that result was made: its ids mean nothing elsewhere, so such jobs
+are pinned and never moved.
 """
 
 from __future__ import annotations

@@ -109,11 +109,15 @@ class FallbackChat:
         model: str,
         messages: list[ChatMessage],
         served: Callable[[str, str], None] | None,
+        trying: Callable[[str, str], None] | None = None,
     ) -> AsyncIterator[str]:
-        """Like stream_chat; `served(provider, model)` is called once text starts arriving."""
+        """Like stream_chat; `served(provider, model)` is called once text starts arriving,
+        `trying(provider, model)` before each provider is asked."""
         plan = await self.plan(model)
         for index, (name, provider_model) in enumerate(plan):
             started = False
+            if trying is not None:
+                trying(name, provider_model)
             try:
                 async for piece in self._providers[name].stream_chat(provider_model, messages):
                     if not started:

@@ -92,6 +92,20 @@ class ProviderSet:
             if close is not None:
                 await close()
 
+    def route_of(self, capability: str) -> list[str]:
+        """The providers `capability` tries, in order (chat, image or video)."""
+        return list(self.chat.order) if capability == "chat" else list(self.routes[capability])
+
+    def set_route(self, capability: str, names: Sequence[str]) -> None:
+        """Try `names` in this order from the next request on (checked first by
+        bot/core/usecases/provider_order.py). Characters follow the video order, as at start."""
+        if capability == "chat":
+            self.chat.order = list(names)
+            return
+        self.routes[capability] = list(names)
+        if capability == "video":
+            self.routes["character"] = _characters_route(names, self.clients)
+
     def candidates(self, request: GenerationRequest) -> list[str]:
         """Providers able to run `request`, in the configured order."""
         return [
@@ -150,7 +164,10 @@ def build_providers(settings: Settings, http: httpx.AsyncClient) -> ProviderSet:
             catalog.add_listed(name, client.api, client.models_path)
 
     chat_order = [n for n in settings.chat_providers if n in clients]
-    chats: dict[str, ChatProvider] = {name: clients[name].chat for name in chat_order}
+    # Every configured chat provider, listed or not: an operator may put one in the order
+    # while the bot runs (bot/core/usecases/provider_order.py).
+    chats: dict[str, ChatProvider] = {name: client.chat for name, client in clients.items()
+                                      if "chat" in PROVIDERS[name].capabilities}  # fmt: skip
     defaults = {name: info.default_chat_model for name, info in PROVIDERS.items()}
     tasks: dict[str, GenerationProvider] = {name: c.tasks for name, c in clients.items()}
     video = [n for n in settings.video_providers if n in clients]

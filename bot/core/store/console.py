@@ -87,14 +87,15 @@ class ConsoleStore:
 
     async def use_login_token(self, token: str, now: float) -> int | None:
         """The identity the link was made for, once: None if unknown, used or expired."""
-        async with self._db.conn.execute(
+        # Run and read to its end in one step on the connection's thread: an UPDATE … RETURNING
+        # left unfinished between two awaits makes every other coroutine's commit fail.
+        rows = list(await self._db.conn.execute_fetchall(
             "UPDATE console_login_tokens SET used_at = ? WHERE token_hash = ? "
             "AND used_at IS NULL AND expires_at > ? RETURNING identity",
             (now, token_hash(token), now),
-        ) as cur:
-            row = await cur.fetchone()
+        ))  # fmt: skip
         await self._db.conn.commit()
-        return int(row["identity"]) if row else None
+        return int(rows[0]["identity"]) if rows else None
 
     # -- sessions ------------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 Rules: the connection is shared by every coroutine, so no store ever calls rollback() (it
 would discard other coroutines' pending writes); a write that may conflict checks inside the
-statement itself (ON CONFLICT / OR IGNORE / NOT EXISTS). Commits are synchronous=FULL.
+statement itself (ON CONFLICT / OR IGNORE / NOT EXISTS). Commits are synchronous=FULL. A
+writing statement that returns rows (… RETURNING) is run and read in one step
+(execute_fetchall): left unfinished across an await, it makes every other commit fail.
 """
 
 from __future__ import annotations
@@ -219,6 +221,22 @@ MIGRATIONS: list[str] = [
         actor       INTEGER
     );
     CREATE INDEX job_transitions_job ON job_transitions (job_id, at);
+    """,
+    # 13: one row per chat answer (bot/core/store/chat_turns.py): who answered, how long the first
+    # text took and whether the answer came through (服务商: time to first token). Two
+    # covering indexes serve the page alone: a short period's turns read by time, a long
+    # period's counts and percentiles by walking the first-token times in order.
+    """
+    CREATE TABLE chat_turns (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        at              REAL NOT NULL,
+        provider        TEXT NOT NULL,
+        model           TEXT NOT NULL,
+        first_token_ms  INTEGER,
+        ok              INTEGER NOT NULL
+    );
+    CREATE INDEX chat_turns_figures ON chat_turns (provider, model, first_token_ms, at, ok);
+    CREATE INDEX chat_turns_at ON chat_turns (at, provider, model, first_token_ms, ok);
     """,
 ]
 

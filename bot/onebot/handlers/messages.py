@@ -12,14 +12,15 @@ import contextlib
 import logging
 
 from bot.core import identity, texts
-from bot.core.access import QUOTA_KINDS, QuotaExceeded
-from bot.core.access_texts import quota_text, usage_report
+from bot.core.access import QUOTA_KINDS
+from bot.core.access_texts import usage_report
 from bot.core.admin_texts import providers_text, stats_text
 from bot.core.chat.service import ImageInput, conversation_key
 from bot.core.console_auth import console_link_text
 from bot.core.error_text import describe_error
 from bot.core.media.download import sniff_mime
 from bot.core.provider_status import status_checks
+from bot.core.usecases.chat_turn import QueuedTurn, begin_chat_turn
 from bot.core.usecases.gate import ADMIN_COMMANDS, Knock
 from bot.core.usecases.refused import Refused
 from bot.onebot.context import QQContext
@@ -130,37 +131,26 @@ async def chat_turn(adapter: QQContext, event: MessageEvent, question: str) -> N
         await reply(adapter, event, texts.QQ_PHOTO_NO_TEXT if pictures else texts.ASK_EMPTY)
         return
     svc = adapter.services
-    limit = svc.settings.chat_max_prompt_chars
-    if len(question) > limit:
-        await reply(adapter, event, texts.PROMPT_TOO_LONG.format(length=len(question), limit=limit))
-        return
     most = svc.settings.draw_max_references
     if len(pictures) > most:
         await reply(adapter, event, texts.DRAW_TOO_MANY_REFERENCES.format(limit=most))
         return
     user, chat = ids_of(event)
-    held = await adapter.access.reserve_chat(user)
-    if isinstance(held, QuotaExceeded):
-        await reply(adapter, event, quota_text(held, svc.settings.quota_timezone))
+    # Length, quota, then its place in the line, taken on arrival, before any picture.
+    queued = await begin_chat_turn(svc, user, chat, not event.is_group, question)
+    if isinstance(queued, Refused):
+        await reply(adapter, event, queued.text)
         return
     try:
-        # Its place in the conversation's line is taken on arrival, before any picture.
-        place = svc.chat_queue.join(conversation_key(chat, user, not event.is_group))
-        if isinstance(place, Refused):
-            await reply(adapter, event, place.text)
-            return
-        try:
-            if place.note:
-                with contextlib.suppress(OneBotError):
-                    await reply(adapter, event, place.note)
-            images = await _images(adapter, event, pictures)
-            if images is not None:
-                async with place:  # one answer at a time per conversation, in order
-                    await _answer(adapter, event, place.key, question, images)
-        finally:
-            place.leave()  # also when a picture could not be used
-    finally:  # the turn held a chat slot since the check
-        adapter.access.release(held)
+        if queued.note:
+            with contextlib.suppress(OneBotError):
+                await reply(adapter, event, queued.note)
+        images = await _images(adapter, event, pictures)
+        if images is not None:
+            async with queued:  # one answer at a time per conversation, in order
+                await _answer(adapter, event, queued, question, images)
+    finally:
+        queued.end()  # the quota hold and the place, also when a picture could not be used
 
 
 async def _images(
@@ -180,11 +170,12 @@ async def _images(
 
 
 async def _answer(
-    adapter: QQContext, event: MessageEvent, key: str, question: str, images: list[ImageInput]
-) -> None:
+    adapter: QQContext, event: MessageEvent, queued: QueuedTurn, question: str,
+    images: list[ImageInput],
+) -> None:  # fmt: skip
     svc = adapter.services
-    user, chat = ids_of(event)
-    turn = await svc.chat.start_turn(key, user, question, images)
+    user, _ = ids_of(event)
+    turn = await svc.chat.start_turn(queued.key, user, question, images)
     pieces: list[str] = []
     try:
         async for piece in svc.chat.stream(turn):
@@ -197,9 +188,7 @@ async def _answer(
         await reply(adapter, event, texts.ERR_INTERNAL)
         return
     await send_answer(adapter, event, answer)
-    await svc.chat.remember(turn, answer)
-    provider, model = svc.chat.served.get(user, ("grsai", turn.model))
-    await adapter.access.record_chat(user, chat, provider, model)
+    await queued.answered(turn, answer)
 
 
 async def send_answer(adapter: QQContext, event: MessageEvent, markdown: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from contextvars import ContextVar
 
 from telegram import LinkPreviewOptions, Message, MessageEntity, Update
 from telegram.error import TelegramError
@@ -16,8 +15,8 @@ from telegram.ext import (
 )
 
 from bot.core import identity, texts
-from bot.core.access import QUOTA_KINDS, AccessControl, QuotaExceeded, Reservation
-from bot.core.access_texts import quota_text, usage_report
+from bot.core.access import QUOTA_KINDS, AccessControl
+from bot.core.access_texts import usage_report
 from bot.core.admin_texts import providers_text, stats_text
 from bot.core.console_auth import console_link_text
 from bot.core.logging_setup import bind_log_context
@@ -107,32 +106,6 @@ async def gate(update: Update, context: Context) -> None:
 
 def _zone(context: Context) -> str:
     return context.bot_data.settings.quota_timezone
-
-
-# The chat turn the current update holds (PTB runs each update in its own task, so each has
-# its own copy): set by chat_quota_refusal, released by record_chat_usage or release_chat_turn.
-_held_chat: ContextVar[Reservation | None] = ContextVar("held_chat", default=None)
-
-
-async def chat_quota_refusal(context: Context, user_id: int) -> str | None:
-    """A Chinese refusal if the user has no chat turns left today, else None — and then this
-    turn holds one until `record_chat_usage` or `release_chat_turn` (in-flight turns count)."""
-    control: AccessControl | None = context.bot_data.access
-    if control is None:
-        return None
-    held = await control.reserve_chat(user_id)
-    if isinstance(held, QuotaExceeded):
-        return quota_text(held, _zone(context))
-    _held_chat.set(held)
-    return None
-
-
-def release_chat_turn(context: Context) -> None:
-    """The turn ended (answered and recorded, or failed without spending): free its room."""
-    control: AccessControl | None = context.bot_data.access
-    if control is not None:
-        control.release(_held_chat.get())
-    _held_chat.set(None)
 
 
 # -- /usage --------------------------------------------------------------------------------
@@ -287,15 +260,3 @@ async def on_providers(update: Update, context: Context) -> None:
     assert update.effective_message is not None
     checks: list[StatusCheck] = context.bot_data.provider_checks
     await update.effective_message.reply_text(await providers_text(checks))
-
-
-async def record_chat_usage(
-    context: Context, chat_id: int, user_id: int, model: str,
-    provider: str = "grsai",
-) -> None:  # fmt: skip
-    """One answered chat turn (called only when an answer was delivered)."""
-    control: AccessControl | None = context.bot_data.access
-    if control is not None:
-        await control.record_chat(user_id, chat_id, provider, model)
-    release_chat_turn(context)
-

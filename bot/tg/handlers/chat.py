@@ -9,12 +9,11 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 
 from bot.core import texts
-from bot.core.chat.service import ImageInput, conversation_key
+from bot.core.chat.service import ImageInput
 from bot.core.media.download import IMAGE_MIMES, sniff_mime
-from bot.core.usecases.chat_queue import Place
+from bot.core.usecases.chat_turn import QueuedTurn, begin_chat_turn
 from bot.core.usecases.refused import Refused
 from bot.tg.context import Context
-from bot.tg.handlers.access import chat_quota_refusal, record_chat_usage, release_chat_turn
 from bot.tg.handlers.common import (
     command_argument,
     is_reply_to_bot,
@@ -128,54 +127,43 @@ async def _answer(
     message: Message, context: Context, question: str, images: list[ImageInput]
 ) -> None:
     svc = services(context)
-    limit = svc.settings.chat_max_prompt_chars
-    if len(question) > limit:
-        await message.reply_text(texts.PROMPT_TOO_LONG.format(length=len(question), limit=limit))
-        return
     user = message.from_user
     assert user is not None
-    if refusal := await chat_quota_refusal(context, user.id):
-        await message.reply_text(refusal)
-        return
     private = message.chat.type == message.chat.PRIVATE
-    key = conversation_key(message.chat_id, user.id, private)
-    place = svc.chat_queue.join(key)  # taken now: the turn keeps its place in the line
-    if isinstance(place, Refused):
-        release_chat_turn(context)  # refused: the reserved turn is not spent
-        await message.reply_text(place.text)
+    # Length, quota, then its place in the line, taken now (bot/core/usecases/chat_turn.py).
+    queued = await begin_chat_turn(svc, user.id, message.chat_id, private, question)
+    if isinstance(queued, Refused):
+        await message.reply_text(queued.text)
         return
-    if place.note:
+    if queued.note:
         with contextlib.suppress(TelegramError):
-            await message.reply_text(place.note)
+            await message.reply_text(queued.note)
     # The answer runs as the bot's own task: this update slot is free at once.
-    svc.background.spawn(_queued_turn(place, message, context, question, images),
-                         name=f"chat:{key}")  # fmt: skip
+    svc.background.spawn(_queued_turn(queued, message, context, question, images),
+                         name=f"chat:{queued.key}")  # fmt: skip
 
 
 async def _queued_turn(
-    place: Place, message: Message, context: Context, question: str,
+    queued: QueuedTurn, message: Message, context: Context, question: str,
     images: list[ImageInput],
 ) -> None:  # fmt: skip
     try:
-        async with place:
+        async with queued:
             async with services(context).chat_streams:  # a free upstream stream, never a timeout
-                await _stream_turn(message, context, place.key, question, images)
+                await _stream_turn(queued, message, context, question, images)
     finally:
-        place.leave()  # also when cancelled before its turn
-        # The turn held a chat slot since the check (in-flight turns count); the task runs
-        # in a copy of the handler's context, so this releases that handler's reservation.
-        release_chat_turn(context)
+        queued.end()  # the quota hold and the place, also when cancelled before its turn
 
 
 async def _stream_turn(
-    message: Message, context: Context, key: str, question: str,
+    queued: QueuedTurn, message: Message, context: Context, question: str,
     images: list[ImageInput],
 ) -> None:  # fmt: skip
     svc = services(context)
     user = message.from_user
     assert user is not None
     private = message.chat.type == message.chat.PRIVATE
-    turn = await svc.chat.start_turn(key, user.id, question, images)
+    turn = await svc.chat.start_turn(queued.key, user.id, question, images)
     stream = ReplyStream(
         context.bot,
         message.chat_id,
@@ -191,10 +179,7 @@ async def _stream_turn(
     )  # fmt: skip
     result = await stream.run(svc.chat.stream(turn))
     if result.error is None and result.text.strip():
-        await svc.chat.remember(turn, result.text)
-        # Recorded against whoever actually answered (the chat router may have fallen back).
-        provider, model = svc.chat.served.get(user.id, ("grsai", turn.model))
-        await record_chat_usage(context, message.chat_id, user.id, model, provider)
+        await queued.answered(turn, result.text)
     log.info(
         texts.LOG_CHAT_ANSWERED,
         message.chat_id, user.id, turn.model, len(result.text), result.stats.updates,
