@@ -11,9 +11,12 @@ from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot.core.config import Settings
+from bot.core.jobs.status import status_text
+from bot.core.store.jobs import Job
 from bot.runtime.runtime import Runtime, configured_platforms
 from tests.fakes.grsai import FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
+from tests.waiting import settled_job
 
 
 def make_settings(tg: FakeTelegram, grsai: FakeGrsAI, data_dir: Path, **overrides: Any) -> Settings:
@@ -90,3 +93,46 @@ class RunningBot:
     def services(self) -> Any:
         assert self.runtime is not None
         return self.runtime.services
+
+
+async def updates_handled(bot: RunningBot, tg: FakeTelegram, timeout: float = 20.0) -> None:  # noqa: ASYNC109
+    """Every update users sent so far was taken by the bot (its next long poll confirmed it),
+    every handler it started has returned (PTB's update queue is joined) and every chat turn a
+    handler left running has ended (the services' background tasks).
+
+    The event to wait for before asserting that the bot did nothing (more) with a message: a
+    quiet period would also pass while a busy machine had not yet run the handler at all.
+    Not covered: an album still being collected (wait for its answer) and jobs (`job_shown`)."""
+    await tg.wait_for(lambda: not tg.pending_updates, timeout=timeout)
+    await asyncio.wait_for(bot.app.update_queue.join(), timeout)
+    await tg.wait_for(lambda: len(bot.services.background) == 0, timeout=timeout)
+
+
+async def job_shown(bot: RunningBot, tg: FakeTelegram, job_id: int, timeout: float = 20.0) -> Job:  # noqa: ASYNC109
+    """The job settled and its status message shows that last state: the final status edit
+    comes after the result, so nothing of the job's is still on its way to the chat."""
+    job = await settled_job(bot.services, job_id, timeout)
+    if job.status_message_id is not None:
+        want = status_text(job)
+
+        def shown() -> bool:
+            message = tg.message(job.chat_id, job.status_message_id)  # type: ignore[arg-type]
+            return message is not None and message.get("text") == want
+
+        await tg.wait_for(shown, timeout=timeout)
+    return job
+
+
+async def jobs_shown(bot: RunningBot, tg: FakeTelegram, timeout: float = 20.0) -> list[Job]:  # noqa: ASYNC109
+    """`job_shown` for every job so far (ids count from 1 in a test's fresh store)."""
+    done: list[Job] = []
+    while (await bot.services.jobs.get(len(done) + 1)) is not None:
+        done.append(await job_shown(bot, tg, len(done) + 1, timeout))
+    return done
+
+
+async def at_rest(bot: RunningBot, tg: FakeTelegram, timeout: float = 20.0) -> list[Job]:  # noqa: ASYNC109
+    """Everything users asked so far is done and shown: updates handled (`updates_handled`),
+    then every job settled with its last status on screen (`jobs_shown`)."""
+    await updates_handled(bot, tg, timeout)
+    return await jobs_shown(bot, tg, timeout)

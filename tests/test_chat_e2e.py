@@ -10,7 +10,7 @@ from bot.core import texts
 from bot.tg.outbound.markdown import render_chunks
 from tests.fakes.grsai import CHAT_PATH, ChatScript, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import RunningBot
+from tests.harness import RunningBot, updates_handled
 from tests.media import make_png
 
 USER = 1001
@@ -20,19 +20,19 @@ def texts_of(tg: FakeTelegram, chat_id: int) -> list[str]:
     return [m.get("text") or m.get("caption") or "" for m in tg.bot_messages(chat_id)]
 
 
-async def ask_private(tg: FakeTelegram, text: str, user: int = USER) -> dict:
+async def ask_private(bot: RunningBot, tg: FakeTelegram, text: str, user: int = USER) -> dict:
     chat = tg.private_chat(user)
     before = len(tg.bot_messages(chat["id"]))
     tg.send_text(chat, user, text)
     await tg.wait_for(lambda: len(tg.bot_messages(chat["id"])) > before)
-    await tg.wait_idle(quiet=0.3)
+    await updates_handled(bot, tg)  # the answer is complete
     return chat
 
 
 async def test_start_help_and_command_menu_are_chinese(tg: FakeTelegram, bot: RunningBot) -> None:
-    chat = await ask_private(tg, "/start")
+    chat = await ask_private(bot, tg, "/start")
     assert "你好" in texts_of(tg, chat["id"])[-1]
-    await ask_private(tg, "/help")
+    await ask_private(bot, tg, "/help")
     help_text = texts_of(tg, chat["id"])[-1]
     offered = [c for c, _ in texts.COMMANDS if c != "story"]  # GrsAI alone has no storyboards
     for command in offered:
@@ -53,7 +53,7 @@ async def test_private_answer_streams_as_drafts_and_ends_formatted(
 ) -> None:
     answer = "**重点**：使用 `pip install` 安装。\n\n- 第一步\n- 第二步\n\n" + "详细说明。" * 60
     grsai.script_chat(ChatScript(text=answer, chunk_size=15, delay=0.02))
-    chat = await ask_private(tg, "怎么安装？")
+    chat = await ask_private(bot, tg, "怎么安装？")
     final = tg.bot_messages(chat["id"])[-1]
     expected = render_chunks(answer)[0]
     assert final["text"] == expected.text
@@ -68,17 +68,17 @@ async def test_conversation_memory_and_new(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
     grsai.script_chat(ChatScript(text="我记住了，你叫小明。"))
-    await ask_private(tg, "我叫小明")
+    await ask_private(bot, tg, "我叫小明")
     grsai.script_chat(ChatScript(text="你叫小明。"))
-    await ask_private(tg, "我叫什么？")
+    await ask_private(bot, tg, "我叫什么？")
     second = grsai.requests_to("/v1/chat/completions")[-1].json
     contents = [m["content"] for m in second["messages"]]
     assert contents[0] and second["messages"][0]["role"] == "system"
     assert contents[1:] == ["我叫小明", "我记住了，你叫小明。", "我叫什么？"]
 
-    chat = await ask_private(tg, "/new")
+    chat = await ask_private(bot, tg, "/new")
     assert texts_of(tg, chat["id"])[-1] == texts.NEW_CONVERSATION
-    await ask_private(tg, "我叫什么？")
+    await ask_private(bot, tg, "我叫什么？")
     third = grsai.requests_to("/v1/chat/completions")[-1].json
     assert [m["role"] for m in third["messages"]] == ["system", "user"]
 
@@ -86,17 +86,17 @@ async def test_conversation_memory_and_new(
 async def test_model_choice_is_remembered(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
-    chat = await ask_private(tg, "/model")
+    chat = await ask_private(bot, tg, "/model")
     menu = tg.bot_messages(chat["id"])[-1]
     buttons = [row[0] for row in menu["reply_markup"]["inline_keyboard"]]
     assert [b["text"] for b in buttons][2] == texts.MODEL_MARK + "gemini-2.5-flash"
     pro = next(b for b in buttons if b["text"] == "gemini-3-pro")
     tg.press_button(menu, pro["callback_data"], USER)
     await tg.wait_for(lambda: "gemini-3-pro" in (tg.bot_messages(chat["id"])[-1].get("text") or ""))
-    await tg.wait_idle(quiet=0.2)
+    await updates_handled(bot, tg)
     marked = tg.bot_messages(chat["id"])[-1]["reply_markup"]["inline_keyboard"][0][0]["text"]
     assert marked == texts.MODEL_MARK + "gemini-3-pro"
-    await ask_private(tg, "你好")
+    await ask_private(bot, tg, "你好")
     assert grsai.requests_to("/v1/chat/completions")[-1].json["model"] == "gemini-3-pro"
 
 
@@ -137,7 +137,7 @@ async def test_album_is_one_question_with_all_photos(
     tg.send_photo(chat, USER, make_png(11, 11), media_group_id="g1")
     tg.send_photo(chat, USER, make_png(12, 12), media_group_id="g1")
     await tg.wait_for(lambda: len(tg.bot_messages(chat["id"])) == 1)
-    await tg.wait_idle(quiet=0.5)
+    await updates_handled(bot, tg)
     requests = grsai.requests_to("/v1/chat/completions")
     assert len(requests) == 1
     parts = requests[0].json["messages"][-1]["content"]
@@ -150,7 +150,7 @@ async def test_group_answers_only_when_addressed(
     group = tg.group_chat(-100600)
     tg.send_text(group, USER, "大家好")
     tg.send_text(group, 2002, "今天天气不错")
-    await tg.wait_idle(quiet=0.5)
+    await updates_handled(bot, tg)
     assert grsai.requests_to("/v1/chat/completions") == []
     assert tg.bot_messages(group["id"]) == []
 
@@ -179,7 +179,7 @@ async def test_group_answers_only_when_addressed(
 
     other_user_message = tg.send_text(group, 2002, "随便说说")
     tg.send_text(group, USER, "回复别人", reply_to=other_user_message["message_id"])
-    await tg.wait_idle(quiet=0.5)
+    await updates_handled(bot, tg)
     assert len(grsai.requests_to("/v1/chat/completions")) == 3
     assert tg.flood_events == []
 
@@ -190,8 +190,8 @@ async def test_long_answer_continues_in_more_messages(
     paragraphs = [f"第{i}段：" + "内容很长的一段话。" * 40 for i in range(30)]
     answer = "\n\n".join(paragraphs)
     grsai.script_chat(ChatScript(text=answer, chunk_size=400))
-    chat = await ask_private(tg, "写长文")
-    await tg.wait_idle(quiet=0.5)
+    chat = await ask_private(bot, tg, "写长文")
+    await updates_handled(bot, tg)
     sent = texts_of(tg, chat["id"])
     assert len(sent) >= 3
     assert all(len(t.encode("utf-16-le")) // 2 <= 4096 for t in sent)
@@ -213,7 +213,7 @@ async def test_bad_markdown_never_loses_text(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot, answer: str, must_contain: list[str]
 ) -> None:
     grsai.script_chat(ChatScript(text=answer))
-    chat = await ask_private(tg, "试试")
+    chat = await ask_private(bot, tg, "试试")
     final = texts_of(tg, chat["id"])[-1]
     for piece in must_contain:
         assert piece in final
@@ -225,7 +225,7 @@ async def test_telegram_429_is_honoured_and_the_answer_completes(
     answer = "这是一个完整的回答，" * 30
     grsai.script_chat(ChatScript(text=answer, chunk_size=10, delay=0.01))
     tg.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
-    chat = await ask_private(tg, "你好")
+    chat = await ask_private(bot, tg, "你好")
     await tg.wait_for(lambda: texts_of(tg, chat["id"])[-1:] == [answer.strip()], timeout=10)
     rejected = [c for c in tg.calls_to("sendMessage") if c.error_code == 429]
     accepted = [c for c in tg.calls_to("sendMessage") if c.ok]
@@ -267,10 +267,10 @@ async def test_upstream_errors_are_explained_in_chinese(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot, script: ChatScript, expected: str
 ) -> None:
     grsai.script_chat(script)
-    chat = await ask_private(tg, "你好")
+    chat = await ask_private(bot, tg, "你好")
     assert texts_of(tg, chat["id"])[-1] == expected
     grsai.script_chat(ChatScript(text="恢复了"))
-    await ask_private(tg, "再试")
+    await ask_private(bot, tg, "再试")
     assert texts_of(tg, chat["id"])[-1] == "恢复了"
 
 
@@ -279,7 +279,7 @@ async def test_server_error_on_both_hosts_is_explained(
 ) -> None:
     grsai.script_chat(ChatScript(status=502))
     grsai.script_chat(ChatScript(status=502))
-    chat = await ask_private(tg, "你好")
+    chat = await ask_private(bot, tg, "你好")
     assert texts_of(tg, chat["id"])[-1] == texts.ERR_SERVER.format(status=502)
 
 
@@ -287,7 +287,7 @@ async def test_dropped_stream_keeps_the_partial_answer(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
     grsai.script_chat(ChatScript(text="第一部分。第二部分。第三部分。", chunk_size=5, drop_after=2))
-    chat = await ask_private(tg, "你好")
+    chat = await ask_private(bot, tg, "你好")
     final = texts_of(tg, chat["id"])[-1]
     assert final.startswith("第一部分。第二部分")
     assert texts.ERR_STREAM_DROPPED in final
@@ -303,7 +303,7 @@ class TestShortTimeout:
     ) -> None:
         grsai.script_chat(ChatScript(hang=True))
         grsai.script_chat(ChatScript(hang=True))
-        chat = await ask_private(tg, "你好")
+        chat = await ask_private(bot, tg, "你好")
         assert texts_of(tg, chat["id"])[-1] == texts.ERR_TIMEOUT
 
 
@@ -317,20 +317,20 @@ async def test_unhandled_updates_never_crash(
     tg.send_sticker(chat, USER)
     tg.send_voice(chat, USER)
     await tg.wait_for(lambda: len(tg.bot_messages(chat["id"])) == 3)
-    await tg.wait_idle(quiet=0.3)
+    await updates_handled(bot, tg)
     assert texts_of(tg, chat["id"])[1:] == [texts.UNSUPPORTED_MESSAGE] * 2
     assert len(grsai.requests_to("/v1/chat/completions")) == 1
     # Still serving afterwards.
-    await ask_private(tg, "还在吗")
+    await ask_private(bot, tg, "还在吗")
     assert len(grsai.requests_to("/v1/chat/completions")) == 2
 
 
 async def test_empty_and_overlong_prompts_get_a_clear_answer(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
-    chat = await ask_private(tg, "/ask")
+    chat = await ask_private(bot, tg, "/ask")
     assert texts_of(tg, chat["id"])[-1] == texts.ASK_EMPTY
-    await ask_private(tg, "长" * 9000)
+    await ask_private(bot, tg, "长" * 9000)
     assert texts_of(tg, chat["id"])[-1] == texts.PROMPT_TOO_LONG.format(length=9000, limit=8000)
     assert grsai.requests_to("/v1/chat/completions") == []
 
@@ -370,7 +370,7 @@ class TestDomesticHostDown:
         self, tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
     ) -> None:
         grsai.script_chat(ChatScript(text="来自备用线路"))
-        chat = await ask_private(tg, "你好")
+        chat = await ask_private(bot, tg, "你好")
         assert texts_of(tg, chat["id"])[-1] == "来自备用线路"
 
 
@@ -388,7 +388,7 @@ class TestDomesticHostErrors:
     ) -> None:
         grsai.script_chat(ChatScript(status=502))
         grsai.script_chat(ChatScript(text="第二条线路答复"))
-        chat = await ask_private(tg, "你好")
+        chat = await ask_private(bot, tg, "你好")
         assert texts_of(tg, chat["id"])[-1] == "第二条线路答复"
         hosts = [r.headers.get("Host") for r in grsai.requests_to("/v1/chat/completions")]
         assert hosts[0].startswith("localhost") and hosts[1].startswith("127.0.0.1")

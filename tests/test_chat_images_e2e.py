@@ -19,7 +19,7 @@ from tests.fakes.juhe import FakeJuhe
 from tests.fakes.openai_base import IMAGE_MODEL, ImageReply
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.unified import FakeUnified
-from tests.harness import RunningBot
+from tests.harness import RunningBot, at_rest
 from tests.media import make_png
 from tests.waiting import settled_job
 
@@ -81,21 +81,21 @@ def prompt_of(body: dict[str, Any]) -> str:
     return "".join(p["text"] for p in content if p["type"] == "text")
 
 
-async def draw(tg: FakeTelegram, text: str, count: int = 1, **kw: Any) -> dict:
+async def draw(bot: RunningBot, tg: FakeTelegram, text: str, count: int = 1, **kw: Any) -> dict:
     chat = tg.private_chat(USER)
     before = len(photos(tg, chat["id"]))
     tg.send_text(chat, USER, text, **kw)
     await tg.wait_for(lambda: len(photos(tg, chat["id"])) >= before + count, timeout=20)
-    await tg.wait_idle(quiet=0.6)
+    await at_rest(bot, tg)
     return chat
 
 
-async def draw_and_fail(tg: FakeTelegram, text: str) -> str:
+async def draw_and_fail(bot: RunningBot, tg: FakeTelegram, text: str) -> str:
     chat = tg.private_chat(USER)
     tg.send_text(chat, USER, text)
     # A failure ends the status with ❌, an expired/dead result link with ⌛.
     await tg.wait_for(lambda: any(m in status(tg, chat["id"]) for m in "❌⌛"), timeout=20)
-    await tg.wait_idle(quiet=0.5)
+    await at_rest(bot, tg)
     assert photos(tg, chat["id"]) == []
     return status(tg, chat["id"])
 
@@ -109,7 +109,7 @@ async def test_draw_generates_through_the_chat_format_with_progress(
 ) -> None:
     fake = unified if which == "unified" else juhe
     fake.script_image(ImageReply(delay=0.2))
-    chat = await draw(tg, "/draw 16:9 2K 一只橘猫")
+    chat = await draw(bot, tg, "/draw 16:9 2K 一只橘猫")
     [body] = fake.image_requests
     assert body["model"] == IMAGE_MODEL and body["stream"] is True
     assert prompt_of(body).startswith("一只橘猫") and "画面比例 16:9" in prompt_of(body)
@@ -135,16 +135,16 @@ async def test_editing_sends_the_bot_result_and_a_reply_photo_as_image_parts(
     tg: FakeTelegram, unified: FakeUnified, juhe: FakeJuhe, bot: RunningBot, which: str
 ) -> None:
     fake = unified if which == "unified" else juhe
-    chat = await draw(tg, "/draw 一座城堡")
+    chat = await draw(bot, tg, "/draw 一座城堡")
     result = photos(tg, chat["id"])[-1]
-    await draw(tg, "/draw 加上烟花", reply_to=result["message_id"])
+    await draw(bot, tg, "/draw 加上烟花", reply_to=result["message_id"])
     assert sent_images(fake.image_requests[-1]) == [photo_bytes(tg, result)]
     assert prompt_of(fake.image_requests[-1]) == "加上烟花"
 
     picture = make_png(30, 30, "reply")
     sent = tg.send_photo(chat, USER, picture)
     await tg.wait_for(lambda: len(tg.bot_messages(chat["id"])) >= 5)  # asks for a caption
-    await draw(tg, "/draw 加一顶帽子", reply_to=sent["message_id"])
+    await draw(bot, tg, "/draw 加一顶帽子", reply_to=sent["message_id"])
     assert sent_images(fake.image_requests[-1]) == [picture]
     assert len(photos(tg, chat["id"])) == 3
 
@@ -183,7 +183,7 @@ async def test_every_answer_shape_delivers_its_picture(
     tg: FakeTelegram, unified: FakeUnified, bot: RunningBot, mode: str
 ) -> None:
     unified.script_image(ImageReply(mode=mode))
-    chat = await draw(tg, "/draw 海边日落")
+    chat = await draw(bot, tg, "/draw 海边日落")
     [photo] = photos(tg, chat["id"])
     assert photo_bytes(tg, photo) == unified.image_data(unified.image_urls[0])
 
@@ -193,7 +193,7 @@ async def test_several_pictures_in_one_answer_are_all_delivered(
     tg: FakeTelegram, juhe: FakeJuhe, bot: RunningBot
 ) -> None:
     juhe.script_image(ImageReply(mode="several", count=3))
-    chat = await draw(tg, "/draw 三种风格的猫", count=3)
+    chat = await draw(bot, tg, "/draw 三种风格的猫", count=3)
     delivered = [photo_bytes(tg, p) for p in photos(tg, chat["id"])]
     assert delivered == [juhe.image_data(u) for u in juhe.image_urls]
     assert len(set(delivered)) == 3 and len(juhe.image_requests) == 1
@@ -211,7 +211,7 @@ async def test_an_answer_without_a_picture_fails_in_chinese_and_is_not_resent(
     tg: FakeTelegram, unified: FakeUnified, bot: RunningBot, mode: str, reason: str
 ) -> None:
     unified.script_image(ImageReply(mode=mode))
-    shown = await draw_and_fail(tg, "/draw 一只猫")
+    shown = await draw_and_fail(bot, tg, "/draw 一只猫")
     assert reason in shown
     assert "sorry" not in shown.lower() and "http" not in shown and "进度" not in shown
     assert len(unified.image_requests) == 1
@@ -222,7 +222,7 @@ async def test_a_dead_picture_link_fails_in_chinese_and_is_not_resent(
     tg: FakeTelegram, juhe: FakeJuhe, bot: RunningBot
 ) -> None:
     juhe.script_image(ImageReply(mode="dead"))
-    shown = await draw_and_fail(tg, "/draw 一只猫")
+    shown = await draw_and_fail(bot, tg, "/draw 一只猫")
     assert texts.ERR_RESULT_EXPIRED in shown and "http" not in shown
     assert len(juhe.image_requests) == 1
 
@@ -232,7 +232,7 @@ async def test_one_dead_link_among_several_pictures_delivers_the_others_and_says
     tg: FakeTelegram, juhe: FakeJuhe, bot: RunningBot
 ) -> None:
     juhe.script_image(ImageReply(mode="one_dead", count=3))
-    chat = await draw(tg, "/draw 三种风格的猫", count=2)
+    chat = await draw(bot, tg, "/draw 三种风格的猫", count=2)
     delivered = [photo_bytes(tg, p) for p in photos(tg, chat["id"])]
     assert delivered == [juhe.image_data(u) for u in juhe.image_urls]  # the two live ones
     note = texts.JOB_SOME_PICTURES_MISSING.format(missing=1)
@@ -253,7 +253,7 @@ async def test_draw_falls_back_from_grsai_to_unified_when_nothing_was_sent(
         grsai.fail_next(DRAW, 402)
     else:
         grsai.go_down()
-    chat = await draw(tg, "/draw 一只橘猫")
+    chat = await draw(bot, tg, "/draw 一只橘猫")
     assert len(photos(tg, chat["id"])) == 1 and len(unified.image_requests) == 1
     assert grsai.task_ids("image") == []
     job = await settled_job(bot.services, 1)
@@ -267,7 +267,7 @@ async def test_unified_out_of_credits_moves_the_draw_to_juhe(
     tg: FakeTelegram, unified: FakeUnified, juhe: FakeJuhe, bot: RunningBot
 ) -> None:
     unified.script_image(ImageReply(status=402))
-    chat = await draw(tg, "/draw 一只橘猫")
+    chat = await draw(bot, tg, "/draw 一只橘猫")
     assert len(photos(tg, chat["id"])) == 1
     assert len(unified.image_requests) == 1 and len(juhe.image_requests) == 1
 
@@ -277,7 +277,7 @@ async def test_a_cut_answer_is_never_moved_to_the_next_provider(
     tg: FakeTelegram, unified: FakeUnified, juhe: FakeJuhe, bot: RunningBot
 ) -> None:
     unified.script_image(ImageReply(mode="drop"))
-    await draw_and_fail(tg, "/draw 一只橘猫")
+    await draw_and_fail(bot, tg, "/draw 一只橘猫")
     assert len(unified.image_requests) == 1 and juhe.image_requests == []
 
 
@@ -295,7 +295,7 @@ async def test_restart_mid_stream_fails_with_an_explanation_and_never_resubmits(
     await bot.restart()
     # A failure ends the status with ❌, an expired/dead result link with ⌛.
     await tg.wait_for(lambda: any(m in status(tg, chat["id"]) for m in "❌⌛"), timeout=20)
-    await tg.wait_idle(quiet=0.8)
+    await at_rest(bot, tg)
     assert texts.CHAT_IMAGE_STREAM_LOST in status(tg, chat["id"])
     assert photos(tg, chat["id"]) == [] and len(unified.image_requests) == 1
     job = await settled_job(bot.services, 1)

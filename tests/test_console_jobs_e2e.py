@@ -106,9 +106,12 @@ async def test_an_undeliverable_result_is_resent_once_without_a_new_submit(
         again = await client.post(f"/jobs/{job.id}/resend", data={"csrf": csrf})
         assert "not_resendable" in again.headers["location"]
     photos = [m for m in tg.bot_messages(chat["id"]) if m.get("photo")]
-    # Telegram accepted the photo once (a 429 or a timed-out try on a busy machine is retried
-    # by the bot, and is no second copy).
-    assert len([c for c in tg.calls_to("sendPhoto") if c.ok]) == 1, tg.dump_calls()
+    # The refused send, then the resend, accepted once. The only other answer allowed is a 429
+    # (Telegram's flood limit, measured on arrival: a loaded machine can bunch two sends the
+    # bot spaced), which the bot waits out and retries as Telegram asks; no timed-out copy.
+    sends = tg.calls_to("sendPhoto")
+    assert sends[0].error_code == 403, tg.dump_calls()
+    assert [c.ok for c in sends[1:] if c.error_code != 429] == [True], tg.dump_calls()
     assert len(photos) == 1 and finished.state == "done"
     assert len(grsai.submissions("image")) == 1  # never submitted again
 

@@ -11,7 +11,7 @@ import pytest
 from bot.core import texts
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import RunningBot
+from tests.harness import RunningBot, jobs_shown, updates_handled
 from tests.media import make_png
 from tests.waiting import eventually, settled_job
 
@@ -32,14 +32,16 @@ def last_text(tg: FakeTelegram, chat_id: int) -> str:
     return (messages[-1].get("text") or "") if messages else ""
 
 
-async def draw_and_wait(tg: FakeTelegram, text: str, chat: dict | None = None, **kw) -> dict:
+async def draw_and_wait(
+    tg: FakeTelegram, bot: RunningBot, text: str, chat: dict | None = None, **kw
+) -> dict:
     chat = chat or tg.private_chat(USER)
     before = len(photos(tg, chat["id"])) + len(documents(tg, chat["id"]))
     tg.send_text(chat, USER, text, **kw)
     await tg.wait_for(
         lambda: len(photos(tg, chat["id"])) + len(documents(tg, chat["id"])) > before, timeout=15
     )
-    await tg.wait_idle(quiet=0.6)  # longer than the per-chat pace: the status edit comes last
+    await jobs_shown(bot, tg)  # the status edit comes last
     return chat
 
 
@@ -58,7 +60,7 @@ async def test_draw_shows_progress_and_delivers_the_exact_image(
 ) -> None:
     # Enough steps (one per 50 ms poll) that some progress edits get through the chat's pace.
     grsai.script_task(TaskScript(kind="image", progress=[*range(5, 100, 5), 100]))
-    chat = await draw_and_wait(tg, "/draw 一只戴墨镜的柴犬")
+    chat = await draw_and_wait(tg, bot, "/draw 一只戴墨镜的柴犬")
     [submitted] = grsai.submissions("image")
     assert submitted["prompt"] == "一只戴墨镜的柴犬" and submitted["webHook"] == "-1"
     assert submitted["model"] == "nano-banana-pro" and submitted["imageSize"] == "1K"
@@ -83,7 +85,7 @@ async def test_options_before_the_prompt_reach_the_provider(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
     grsai.script_task(TaskScript(kind="image", width=2048, height=1152))
-    chat = await draw_and_wait(tg, "/draw 16:9 2K vt 雪山下的湖泊")
+    chat = await draw_and_wait(tg, bot, "/draw 16:9 2K vt 雪山下的湖泊")
     sent = grsai.submissions("image")[0]
     assert (sent["aspectRatio"], sent["imageSize"], sent["model"]) == (
         "16:9", "2K", "nano-banana-pro-vt"
@@ -118,8 +120,8 @@ async def test_forbidden_model_size_combinations_are_refused_before_submitting(
 async def test_allowed_vip_combinations_are_submitted(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
-    await draw_and_wait(tg, "/draw 4kvip 4K 猫")
-    await draw_and_wait(tg, "/draw vip 2K 狗")
+    await draw_and_wait(tg, bot, "/draw 4kvip 4K 猫")
+    await draw_and_wait(tg, bot, "/draw vip 2K 狗")
     models = [(s["model"], s["imageSize"]) for s in grsai.submissions("image")]
     assert models == [("nano-banana-pro-4k-vip", "4K"), ("nano-banana-pro-vip", "2K")]
 
@@ -170,13 +172,13 @@ async def test_reply_to_a_photo_and_to_a_bot_result_and_a_document(
     picture = make_png(30, 30, "reply")
     sent = tg.send_photo(chat, USER, picture)
     await tg.wait_for(lambda: len(tg.bot_messages(chat["id"])) == 1)  # asks for a caption
-    await draw_and_wait(tg, "/draw 加一顶帽子", chat, reply_to=sent["message_id"])
+    await draw_and_wait(tg, bot, "/draw 加一顶帽子", chat, reply_to=sent["message_id"])
     assert _sent_references(grsai) == [picture]
 
     result = photos(tg, chat["id"])[-1]
     result_bytes = uploaded_photo_bytes(tg, result)
     get_files_before = len(tg.calls_to("getFile"))
-    await draw_and_wait(tg, "/draw 背景换成海边", chat, reply_to=result["message_id"])
+    await draw_and_wait(tg, bot, "/draw 背景换成海边", chat, reply_to=result["message_id"])
     assert _sent_references(grsai) == [result_bytes]
     assert len(tg.calls_to("getFile")) == get_files_before, "a bot result is never downloaded again"
 
@@ -194,7 +196,7 @@ async def test_non_image_file_is_refused(
     doc = tg.send_document(
         chat, USER, b"%PDF-1.4 ...", file_name="a.pdf", mime_type="application/pdf"
     )
-    await tg.wait_idle(quiet=0.3)
+    await updates_handled(bot, tg)
     tg.send_text(chat, USER, "/draw 改成卡通", reply_to=doc["message_id"])
     await tg.wait_for(lambda: last_text(tg, chat["id"]) == texts.DRAW_REFERENCE_NOT_IMAGE)
     assert grsai.submissions("image") == []
@@ -203,14 +205,14 @@ async def test_non_image_file_is_refused(
 async def test_use_as_reference_button_then_reply_edits_that_image(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
-    chat = await draw_and_wait(tg, "/draw 一座城堡")
+    chat = await draw_and_wait(tg, bot, "/draw 一座城堡")
     result = photos(tg, chat["id"])[-1]
     result_bytes = uploaded_photo_bytes(tg, result)
     data = result["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
     tg.press_button(result, data, USER)
     await tg.wait_for(lambda: last_text(tg, chat["id"]) == texts.DRAW_REFERENCE_PROMPT)
     prompt = tg.bot_messages(chat["id"])[-1]
-    await draw_and_wait(tg, "加上烟花", chat, reply_to=prompt["message_id"])
+    await draw_and_wait(tg, bot, "加上烟花", chat, reply_to=prompt["message_id"])
     assert grsai.submissions("image")[-1]["prompt"] == "加上烟花"
     assert _sent_references(grsai) == [result_bytes]
 
@@ -218,7 +220,7 @@ async def test_use_as_reference_button_then_reply_edits_that_image(
 async def test_draw_again_button_repeats_the_same_settings(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
-    chat = await draw_and_wait(tg, "/draw 3:4 花园")
+    chat = await draw_and_wait(tg, bot, "/draw 3:4 花园")
     result = photos(tg, chat["id"])[-1]
     tg.press_button(result, result["reply_markup"]["inline_keyboard"][0][0]["callback_data"], USER)
     await tg.wait_for(lambda: len(photos(tg, chat["id"])) == 2, timeout=15)
@@ -250,7 +252,7 @@ async def test_provider_error_is_resubmitted_once_automatically(
     grsai.script_task(
         TaskScript(kind="image", outcome="failed", failure_reason="error", error="busy")
     )
-    chat = await draw_and_wait(tg, "/draw 一只猫")
+    chat = await draw_and_wait(tg, bot, "/draw 一只猫")
     assert len(grsai.submissions("image")) == 2
     assert len(photos(tg, chat["id"])) == 1
 
@@ -295,7 +297,7 @@ async def test_result_url_that_expires_soon_is_still_delivered(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
     grsai.script_task(TaskScript(kind="image", url_ttl=0.5))
-    chat = await draw_and_wait(tg, "/draw 一只猫")
+    chat = await draw_and_wait(tg, bot, "/draw 一只猫")
     assert len(photos(tg, chat["id"])) == 1
 
 
@@ -303,7 +305,7 @@ async def test_size_mismatch_is_noted_under_the_result(
     tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot
 ) -> None:
     grsai.script_task(TaskScript(kind="image", width=1024, height=1024))
-    chat = await draw_and_wait(tg, "/draw 16:9 风景")
+    chat = await draw_and_wait(tg, bot, "/draw 16:9 风景")
     caption = photos(tg, chat["id"])[0]["caption"]
     assert "1024×1024" in caption and "16:9" in caption
 
@@ -342,7 +344,7 @@ async def test_settings_change_the_defaults(
     four_k_vip = next(b for b in buttons if b["text"] == "4K 会员版")
     tg.press_button(menu, four_k_vip["callback_data"], USER)
     await tg.wait_for(lambda: "模型 4K 会员版" in tg.bot_messages(chat["id"])[0]["text"])
-    await draw_and_wait(tg, "/draw 城市夜景", chat)
+    await draw_and_wait(tg, bot, "/draw 城市夜景", chat)
     sent = grsai.submissions("image")[-1]
     assert (sent["aspectRatio"], sent["imageSize"], sent["model"]) == (
         "21:9", "4K", "nano-banana-pro-4k-vip"
@@ -362,7 +364,7 @@ async def test_restart_mid_job_delivers_once_and_submits_once(
     assert photos(tg, chat["id"]) == []
     await bot.start()
     await tg.wait_for(lambda: len(photos(tg, chat["id"])) == 1, timeout=20)
-    await tg.wait_idle(quiet=0.5)
+    await jobs_shown(bot, tg)
     assert len(grsai.submissions("image")) == 1
     assert grsai.poll_count(grsai.task_ids("image")[0]) > polls_before
     assert len(photos(tg, chat["id"])) == 1
@@ -376,7 +378,7 @@ async def test_job_interrupted_while_submitting_is_not_resent(
     chat = tg.private_chat(USER)
     svc = bot.services
     status = tg.send_text(chat, USER, "占位")  # a message to attach the job to
-    await tg.wait_idle(quiet=0.3)
+    await updates_handled(bot, tg)  # its chat answer given
     job = await svc.jobs.create(
         request=GenerationRequest("image", "断电时正在提交", {"model": "nano-banana-pro",
                                   "aspect_ratio": "auto", "image_size": "1K"}),

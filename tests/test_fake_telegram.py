@@ -457,7 +457,8 @@ async def test_application_polling_roundtrip(tg: FakeTelegram) -> None:
         await asyncio.sleep(tg.flood_private_interval)
         tg.send_photo(chat, USER, png)
         await tg.wait_for(lambda: len(tg.bot_messages(USER)) == 2, timeout=5)
-        await tg.wait_idle(quiet=0.2, timeout=5)
+        await tg.wait_for(lambda: not tg.pending_updates, timeout=5)  # both taken
+        await asyncio.wait_for(app.update_queue.join(), 5)  # and both handlers returned
         await app.updater.stop()
         await app.stop()
     first, second = tg.bot_messages(USER)

@@ -7,7 +7,7 @@ import pytest
 from bot.core import texts
 from tests.fakes.grsai import CHAT_PATH, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import RunningBot
+from tests.harness import RunningBot, at_rest, updates_handled
 
 ADMIN = 9001
 FRIEND = 1001
@@ -40,7 +40,7 @@ class TestLimitsUnderConcurrency:
         for n in range(6):
             tg.send_text(chat, FRIEND, f"/draw 第{n}只猫")
         await tg.wait_for(lambda: any(m.get("photo") for m in tg.bot_messages(FRIEND)))
-        await tg.wait_idle(quiet=0.8)
+        await at_rest(bot, tg)
         assert len(grsai.submissions("image")) == 1
         refusals = [t for t in texts_of(tg, FRIEND) if t.startswith("⏳") or "额度" in t
                     or "同时" in t]  # fmt: skip
@@ -57,7 +57,7 @@ class TestLimitsUnderConcurrency:
         for n in range(8):
             tg.send_text(chat, FRIEND, f"问题{n}")
         await tg.wait_for(lambda: len(tg.bot_messages(FRIEND)) >= 8, timeout=15)
-        await tg.wait_idle(quiet=1.0)
+        await updates_handled(bot, tg)
         assert len(grsai.requests_to(CHAT_PATH)) == 2
         refusal = texts.QUOTA_EXCEEDED_DAILY.format(name="对话", used=2, limit=2, zone="北京时间")
         assert texts_of(tg, FRIEND).count(refusal) == 6
@@ -69,12 +69,12 @@ class TestLimitsUnderConcurrency:
         grsai.fail_next(CHAT_PATH, 401, times=2)
         tg.send_text(chat, FRIEND, "会失败的问题")
         await tg.wait_for(lambda: len(tg.bot_messages(FRIEND)) >= 1)
-        await tg.wait_idle(quiet=0.8)
+        await updates_handled(bot, tg)
         grsai._failures[CHAT_PATH].clear()
         for n in range(2):
             tg.send_text(chat, FRIEND, f"问题{n}")
             await tg.wait_for(lambda n=n: len(tg.bot_messages(FRIEND)) >= 2 + n)
-            await tg.wait_idle(quiet=0.8)
+            await updates_handled(bot, tg)
         refusal = texts.QUOTA_EXCEEDED_DAILY.format(name="对话", used=2, limit=2, zone="北京时间")
         assert refusal not in texts_of(tg, FRIEND)
 
@@ -92,7 +92,7 @@ class TestSpendingButtonsActOnce:
         chat = tg.private_chat(FRIEND)
         tg.send_text(chat, FRIEND, "/draw 一只猫")
         await tg.wait_for(lambda: any(m.get("photo") for m in tg.bot_messages(FRIEND)))
-        await tg.wait_idle(quiet=0.5)
+        await at_rest(bot, tg)
         result = next(m for m in tg.bot_messages(FRIEND) if m.get("photo"))
         again = next(
             b["callback_data"]
@@ -104,7 +104,7 @@ class TestSpendingButtonsActOnce:
         second = tg.press_button(result, again, FRIEND)
         await tg.wait_for(lambda: first in tg.callback_answers and second in tg.callback_answers)
         await tg.wait_for(lambda: sum(1 for m in tg.bot_messages(FRIEND) if m.get("photo")) >= 2)
-        await tg.wait_idle(quiet=0.8)
+        await at_rest(bot, tg)
         assert len(grsai.submissions("image")) == 2  # the first /draw and one "again"
         answers = {tg.callback_answers[first]["text"], tg.callback_answers[second]["text"]}
         assert texts.BUTTON_ALREADY_HANDLED in answers

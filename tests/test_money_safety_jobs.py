@@ -26,7 +26,7 @@ from tests.fakes.juhe import FakeJuhe
 from tests.fakes.reshi import FakeReshi
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.unified import FakeUnified
-from tests.harness import RunningBot
+from tests.harness import RunningBot, at_rest, updates_handled
 from tests.waiting import job_in_state, settled_job
 
 USER = 1001
@@ -85,7 +85,7 @@ async def test_telegram_outage_right_after_draw_delays_the_image_but_delivers_it
     tg.end_outage()
     await tg.wait_for(lambda: len(media(tg, chat["id"], "photo")) == 1, timeout=15)
     await tg.wait_for(lambda: first_text(tg, chat["id"]).splitlines()[-1].startswith("✅"))
-    await tg.wait_idle(quiet=0.6)
+    await at_rest(bot, tg)
     assert len(media(tg, chat["id"], "photo")) == 1
     assert len(grsai.submissions("image")) == 1
     job = await settled_job(bot.services, 1)
@@ -139,7 +139,7 @@ async def test_partly_delivered_image_resumes_after_restart_with_the_original_fi
     tg.end_outage()
     await bot.start()
     await tg.wait_for(lambda: len(media(tg, chat["id"], "document")) == 1, timeout=15)
-    await tg.wait_idle(quiet=0.6)
+    await at_rest(bot, tg)
     assert len(media(tg, chat["id"], "photo")) == 1, "the photo is not sent again"
     assert len(media(tg, chat["id"], "document")) == 1
     [document] = media(tg, chat["id"], "document")
@@ -177,7 +177,7 @@ async def test_video_delivery_waits_out_a_telegram_outage(
     assert job is not None and job.state == "delivering"
     tg.end_outage()
     await tg.wait_for(lambda: len(media(tg, chat["id"], "video")) == 1, timeout=20)
-    await tg.wait_idle(quiet=0.6)
+    await at_rest(bot, tg)
     [video] = media(tg, chat["id"], "video")
     [task_id] = grsai.task_ids("video")
     assert len(tg.uploaded_file(video["video"]["file_id"])) == grsai.result_size(task_id)
@@ -257,7 +257,7 @@ async def test_ambiguous_submit_is_not_sent_to_the_other_host_and_the_user_decid
     chat = tg.private_chat(USER)
     tg.send_text(chat, USER, "/draw 一只猫")
     await tg.wait_for(lambda: texts.JOB_SUBMIT_UNCLEAR in first_text(tg, chat["id"]), timeout=15)
-    await tg.wait_idle(quiet=0.5)
+    await at_rest(bot, tg)
     assert posts(grsai, DRAW) == 1 and posts(backup, DRAW) == 0
     status = tg.bot_messages(chat["id"])[0]
     [[button]] = status["reply_markup"]["inline_keyboard"]
@@ -495,7 +495,7 @@ async def test_a_retry_button_pays_once_even_after_a_restart_when_it_could_not_b
     chat = tg.private_chat(USER)
     tg.send_text(chat, USER, "/draw 一只猫")
     await tg.wait_for(lambda: texts.JOB_SUBMIT_UNCLEAR in first_text(tg, chat["id"]), timeout=15)
-    await tg.wait_idle(quiet=0.5)
+    await at_rest(bot, tg)
     status = tg.bot_messages(chat["id"])[0]
     [[button]] = status["reply_markup"]["inline_keyboard"]
     tg.fail_next("editMessageReplyMarkup", 500, "Internal Server Error", times=5)
@@ -508,5 +508,5 @@ async def test_a_retry_button_pays_once_even_after_a_restart_when_it_could_not_b
     second = tg.press_button(shown, button["callback_data"], USER)
     await tg.wait_for(lambda: second in tg.callback_answers, timeout=15)
     assert tg.callback_answers[second]["text"] == texts.BUTTON_ALREADY_HANDLED
-    await tg.wait_idle(quiet=0.5)
+    await updates_handled(bot, tg)  # the press's handler, which would submit, has returned
     assert posts(grsai, DRAW) + posts(backup, DRAW) == 2

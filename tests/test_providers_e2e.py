@@ -19,7 +19,7 @@ from tests.fakes.openai_base import ChatReply, VideoScript
 from tests.fakes.reshi import FakeReshi
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.unified import FakeUnified
-from tests.harness import RunningBot, make_settings
+from tests.harness import RunningBot, at_rest, make_settings
 from tests.waiting import settled_job
 
 USER = 1001
@@ -57,20 +57,22 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-async def send_and_wait_for(tg: FakeTelegram, text: str, kind: str, wait_s: float = 20) -> dict:
+async def send_and_wait_for(
+    bot: RunningBot, tg: FakeTelegram, text: str, kind: str, wait_s: float = 20
+) -> dict:
     chat = tg.private_chat(USER)
     tg.send_text(chat, USER, text)
     await tg.wait_for(lambda: len(media(tg, chat["id"], kind)) >= 1, timeout=wait_s)
-    await tg.wait_idle(quiet=0.5)
+    await at_rest(bot, tg)
     return chat
 
 
-async def ask(tg: FakeTelegram, text: str) -> str:
+async def ask(bot: RunningBot, tg: FakeTelegram, text: str) -> str:
     chat = tg.private_chat(USER)
     before = len(tg.bot_messages(chat["id"]))
     tg.send_text(chat, USER, text)
     await tg.wait_for(lambda: len(tg.bot_messages(chat["id"])) > before)
-    await tg.wait_idle(quiet=0.5)
+    await at_rest(bot, tg)
     return tg.bot_messages(chat["id"])[-1].get("text") or ""
 
 
@@ -82,21 +84,21 @@ async def test_chat_on_reshi_uses_its_own_default_model(
     tg: FakeTelegram, reshi: FakeReshi, bot: RunningBot
 ) -> None:
     reshi.script_chat(ChatReply(text="来自 reshi 的回答"))
-    assert await ask(tg, "你好") == "来自 reshi 的回答"
+    assert await ask(bot, tg, "你好") == "来自 reshi 的回答"
     assert reshi.requests_to("/chat/completions")[0].json["model"] == "gemini-pro"
 
 
 @routes(chat="unified")
 async def test_chat_on_unified(tg: FakeTelegram, unified: FakeUnified, bot: RunningBot) -> None:
     unified.script_chat(ChatReply(text="来自统一聚合的回答"))
-    assert await ask(tg, "你好") == "来自统一聚合的回答"
+    assert await ask(bot, tg, "你好") == "来自统一聚合的回答"
     assert unified.requests_to("/v1/chat/completions")[0].json["model"] == "gemini-2.5-flash"
 
 
 @routes(chat="juhe")
 async def test_chat_on_juhe(tg: FakeTelegram, juhe: FakeJuhe, bot: RunningBot) -> None:
     juhe.script_chat(ChatReply(text="来自聚合API的回答"))
-    assert await ask(tg, "你好") == "来自聚合API的回答"
+    assert await ask(bot, tg, "你好") == "来自聚合API的回答"
 
 
 @routes(chat="grsai,juhe")
@@ -105,7 +107,7 @@ async def test_chat_falls_back_when_the_first_provider_is_down(
 ) -> None:
     grsai.script_chat(ChatScript(status=503))
     juhe.script_chat(ChatReply(text="备用线路的回答"))
-    assert await ask(tg, "你好") == "备用线路的回答"
+    assert await ask(bot, tg, "你好") == "备用线路的回答"
     assert len(juhe.requests_to("/v1/chat/completions")) == 1
     # Usage is booked against the provider that actually answered.
     async with bot.services.db.conn.execute(
@@ -114,7 +116,7 @@ async def test_chat_falls_back_when_the_first_provider_is_down(
         assert [row[0] for row in await cur.fetchall()] == ["juhe"]
     # Told only when asked: /model names who answered.
     assert texts.MODEL_SERVED_BY.format(provider="聚合API", model="gemini-2.5-flash") in await ask(
-        tg, "/model"
+        bot, tg, "/model"
     )
 
 
@@ -122,7 +124,7 @@ async def test_chat_falls_back_when_the_first_provider_is_down(
 async def test_model_menu_groups_by_provider_and_pins_the_choice(
     tg: FakeTelegram, reshi: FakeReshi, bot: RunningBot
 ) -> None:
-    text = await ask(tg, "/model")
+    text = await ask(bot, tg, "/model")
     assert "GrsAI：4 个模型" in text and "reshi123：2 个模型" in text
     chat = tg.private_chat(USER)
     menu = tg.bot_messages(chat["id"])[-1]
@@ -136,7 +138,7 @@ async def test_model_menu_groups_by_provider_and_pins_the_choice(
     await tg.wait_for(lambda: len(tg.calls_to("answerCallbackQuery")) == 1)
     assert await bot.services.chat.model_for(USER) == "reshi:gemini-pro"
     reshi.script_chat(ChatReply(text="reshi 在此"))
-    assert await ask(tg, "你好") == "reshi 在此"
+    assert await ask(bot, tg, "你好") == "reshi 在此"
 
 
 # -- images --------------------------------------------------------------------------------------
@@ -146,7 +148,7 @@ async def test_model_menu_groups_by_provider_and_pins_the_choice(
 async def test_draw_on_reshi_delivers_the_synchronous_image(
     tg: FakeTelegram, reshi: FakeReshi, bot: RunningBot
 ) -> None:
-    chat = await send_and_wait_for(tg, "/draw 一只橘猫", "photo")
+    chat = await send_and_wait_for(bot, tg, "/draw 一只橘猫", "photo")
     [photo] = media(tg, chat["id"], "photo")
     assert sha(tg.uploaded_file(photo["photo"][-1]["file_id"])) == sha(reshi.image_bytes(0))
     assert reshi.images == [{"prompt": "一只橘猫"}]
@@ -159,12 +161,12 @@ async def test_draw_moves_to_the_next_provider_when_refused_and_delivers_once(
     # A 429 refuses the request outright (nothing paid): the next provider may take it.
     # A 5xx would be ambiguous and never moved on (tests/test_money_safety_jobs.py).
     grsai.fail_next("/v1/draw/nano-banana", 429, times=2)
-    chat = await send_and_wait_for(tg, "/draw 一只橘猫", "photo")
+    chat = await send_and_wait_for(bot, tg, "/draw 一只橘猫", "photo")
     assert len(media(tg, chat["id"], "photo")) == 1
     assert grsai.task_ids("image") == [] and len(reshi.images) == 1
     job = await settled_job(bot.services, 1)
     assert job is not None and job.provider == "reshi" and job.state == "done"
-    assert "reshi123" in await ask(tg, "/settings")
+    assert "reshi123" in await ask(bot, tg, "/settings")
 
 
 @routes(image="grsai,reshi")
@@ -183,7 +185,7 @@ async def test_no_fallback_when_the_provider_refuses_the_request(
 
 @routes(video="reshi")
 async def test_video_on_reshi(tg: FakeTelegram, reshi: FakeReshi, bot: RunningBot) -> None:
-    chat = await send_and_wait_for(tg, "/video 16:9 海边日落", "video")
+    chat = await send_and_wait_for(bot, tg, "/video 16:9 海边日落", "video")
     [task] = reshi.videos.values()
     [video] = media(tg, chat["id"], "video")
     assert tg.uploaded_file(video["video"]["file_id"]) == reshi.file_bytes(task.url or "")
@@ -192,7 +194,7 @@ async def test_video_on_reshi(tg: FakeTelegram, reshi: FakeReshi, bot: RunningBo
 
 @routes(video="unified")
 async def test_video_on_unified(tg: FakeTelegram, unified: FakeUnified, bot: RunningBot) -> None:
-    chat = await send_and_wait_for(tg, "/video 15s 雪山日出", "video")
+    chat = await send_and_wait_for(bot, tg, "/video 15s 雪山日出", "video")
     [task] = unified.tasks.values()
     [video] = media(tg, chat["id"], "video")
     assert tg.uploaded_file(video["video"]["file_id"]) == unified.file_bytes(task.url or "")
@@ -203,7 +205,7 @@ async def test_video_on_unified(tg: FakeTelegram, unified: FakeUnified, bot: Run
 async def test_video_on_juhe_is_parsed_from_the_chat_answer(
     tg: FakeTelegram, juhe: FakeJuhe, bot: RunningBot
 ) -> None:
-    chat = await send_and_wait_for(tg, "/video 16:9 高清 城市夜景", "video")
+    chat = await send_and_wait_for(bot, tg, "/video 16:9 高清 城市夜景", "video")
     [video] = media(tg, chat["id"], "video")
     assert tg.uploaded_file(video["video"]["file_id"]) == juhe.file_bytes(juhe.video_urls[0])
     assert juhe.sora_requests[0]["model"] == "sora_video2-landscape-hd"
@@ -217,7 +219,7 @@ async def test_juhe_answer_without_link_ends_in_a_chinese_failure(
     chat = tg.private_chat(USER)
     tg.send_text(chat, USER, "/video 城市夜景")
     await tg.wait_for(lambda: "❌" in first_text(tg, chat["id"]))
-    await tg.wait_idle(quiet=0.3)
+    await at_rest(bot, tg)
     status = tg.bot_messages(chat["id"])[0]["text"]
     assert texts.ERR_NO_RESULT in status and media(tg, chat["id"], "video") == []
     assert len(juhe.sora_requests) == 1  # not resubmitted
@@ -230,7 +232,7 @@ async def test_video_moves_on_when_credits_run_out(
     from tests.fakes.unified import QUOTA_BODY
 
     unified.fail_next("/v2/videos/generations", 403, body=QUOTA_BODY)
-    chat = await send_and_wait_for(tg, "/video 城市夜景", "video")
+    chat = await send_and_wait_for(bot, tg, "/video 城市夜景", "video")
     assert len(media(tg, chat["id"], "video")) == 1
     assert unified.tasks == {} and len(juhe.sora_requests) == 1
 
@@ -243,7 +245,7 @@ async def test_story_runs_on_the_provider_that_knows_storyboards(
     tg: FakeTelegram, grsai: FakeGrsAI, unified: FakeUnified, bot: RunningBot
 ) -> None:
     unified.script_video(VideoScript(polls=1))
-    await send_and_wait_for(tg, "/story 16:9\n7.5秒 清晨的城市街道\n7.5秒 主角推门走进咖啡馆",
+    await send_and_wait_for(bot, tg, "/story 16:9\n7.5秒 清晨的城市街道\n7.5秒 主角推门走进咖啡馆",
                             "video")  # fmt: skip
     [task] = unified.tasks.values()
     assert task.body["prompt"] == (
@@ -258,11 +260,11 @@ async def test_story_runs_on_the_provider_that_knows_storyboards(
 async def test_story_without_a_storyboard_provider_says_so(
     tg: FakeTelegram, bot: RunningBot
 ) -> None:
-    assert await ask(tg, "/story\n5秒 a\n5秒 b") == texts.STORY_UNAVAILABLE
+    assert await ask(bot, tg, "/story\n5秒 a\n5秒 b") == texts.STORY_UNAVAILABLE
 
 
 async def test_story_bad_input_gets_a_chinese_answer(tg: FakeTelegram, bot: RunningBot) -> None:
-    answer = await ask(tg, "/story 16:9\n5秒 街道\n主角走进咖啡馆")
+    answer = await ask(bot, tg, "/story 16:9\n5秒 街道\n主角走进咖啡馆")
     assert answer == texts.STORY_BAD_LINE.format(number=2, line="主角走进咖啡馆")
 
 

@@ -14,7 +14,7 @@ from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.onebot import FakeNapCat, SentMessage
 from tests.media import make_png
 from tests.qq_harness import FAST_RETRY, RunningQQ, qq_settings, ws_url
-from tests.waiting import eventually, settles
+from tests.waiting import settles
 
 USER = 555
 
@@ -121,10 +121,13 @@ async def test_qq_draw_resumes_after_restart_without_resubmitting(
         try:
             await qq.private_message(USER, "/画图 小船")
             await qq.wait_sent(1)
-            # Mid-job means submitted and being polled: a restart during the submit itself
-            # rightly parks the job (it may have reached the provider; test_money_safety_jobs).
-            await eventually(lambda: any("result" in r.path for r in grsai.requests), 30,
-                             "the task polled")  # fmt: skip
+            # Mid-job means submitted (polling): stopped while the submit is still on its way,
+            # the job would rightly wait for the user (it may have been paid), not resume.
+            jobs = running.services.jobs if running.services else None
+            assert jobs is not None
+            job = await settles(lambda: jobs.get(1), lambda j: j is not None and j.state
+                                not in ("created", "submitting"), timeout=30)  # fmt: skip
+            assert job is not None and job.task_id, job
             await running.stop()  # the bot restarts mid-job
             running = RunningQQ(settings)
             await running.start()

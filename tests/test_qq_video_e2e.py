@@ -78,7 +78,8 @@ async def make_role(qq: FakeNapCat, message: str | list[dict[str, Any]]) -> Sent
 
     before = len(created())
     await qq.private_message(USER, message)
-    await until(lambda: len(created()) > before, within=20)
+    # Generous (a busy machine: the clip is fetched through NapCat, sent, then polled).
+    await until(lambda: len(created()) > before, within=60)
     return created()[-1]
 
 
@@ -196,6 +197,8 @@ async def test_qq_new_character_waits_for_a_connection_that_comes_back_later(
     before = len(qq.sent)
     await qq.private_message(USER, reply_to(video.message_id, "/角色 0,2"))
     await qq.wait_sent(before + 1)  # "收到，正在生成…"
+    # The clip is fetched through NapCat before the character is asked for: gone only after.
+    await until(lambda: grsai.requests_to(CREATE_CHARACTER), within=30)
     await qq.disconnect()  # NapCat is gone while the character is made
     assert qq_bot.services is not None
     services = qq_bot.services
@@ -203,7 +206,7 @@ async def test_qq_new_character_waits_for_a_connection_that_comes_back_later(
     async def delivering() -> bool:
         return any(j.state == "delivering" for j in await services.jobs.active())
 
-    async with asyncio.timeout(15):
+    async with asyncio.timeout(30):
         while not await delivering():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
     await qq.connect()

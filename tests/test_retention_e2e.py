@@ -17,7 +17,7 @@ from bot.core.media import download
 from bot.core.providers.base import GenerationRequest
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import RunningBot
+from tests.harness import RunningBot, at_rest
 from tests.waiting import settled_job
 
 ADMIN = 9001
@@ -47,11 +47,11 @@ def age_everything(root: Path, days: float) -> list[Path]:
     return files
 
 
-async def draw(tg: FakeTelegram, text: str, **kw) -> None:
+async def draw(bot: RunningBot, tg: FakeTelegram, text: str, **kw) -> None:
     before = len(photos(tg, USER))
     tg.send_text(tg.private_chat(USER), USER, text, **kw)
     await tg.wait_for(lambda: len(photos(tg, USER)) > before, timeout=15)
-    await tg.wait_idle(quiet=0.6)
+    await at_rest(bot, tg)
 
 
 class TestRetention:
@@ -62,7 +62,7 @@ class TestRetention:
     async def test_old_results_are_deleted_and_replies_still_work_through_telegrams_copy(
         self, tg: FakeTelegram, grsai: FakeGrsAI, bot: RunningBot, tmp_path: Path
     ) -> None:
-        await draw(tg, "/draw 一座城堡")
+        await draw(bot, tg, "/draw 一座城堡")
         result = photos(tg, USER)[-1]
         result_bytes = tg.uploaded_file(result["photo"][-1]["file_id"])
         data = next(b["callback_data"] for row in result["reply_markup"]["inline_keyboard"]
@@ -80,9 +80,9 @@ class TestRetention:
         removed = await bot.runtime.upkeep.retention.sweep()
         assert removed >= 1 and not Path(job.files[0].path).exists()
 
-        await draw(tg, "/draw 背景换成海边", reply_to=result["message_id"])
+        await draw(bot, tg, "/draw 背景换成海边", reply_to=result["message_id"])
         assert sent_references(grsai) == [result_bytes]
-        await draw(tg, "加上烟花", reply_to=prompt["message_id"])
+        await draw(bot, tg, "加上烟花", reply_to=prompt["message_id"])
         assert sent_references(grsai) == [result_bytes]
 
     async def test_files_of_active_jobs_and_recent_files_are_kept(
@@ -162,7 +162,7 @@ class TestDiskFull:
         monkeypatch.setattr(JobRunner, "disk_full_retry", 0.2, raising=False)
         tg.private_chat(ADMIN)  # the admin has started the bot
         grsai.script_task(TaskScript(kind="image"))
-        await draw(tg, "/draw 一只猫")
+        await draw(bot, tg, "/draw 一只猫")
         job = await settled_job(bot.services, 1)
         assert job is not None and job.state == "done"
         assert failures["left"] == 0

@@ -9,7 +9,7 @@ from bot.core.logging_setup import setup_logging
 from bot.core.redact import scrub
 from tests.fakes.grsai import CHAT_PATH, DRAW_PATH, FakeGrsAI
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import RunningBot
+from tests.harness import RunningBot, updates_handled
 
 USER = 1001
 
@@ -32,7 +32,7 @@ async def test_draw_error_echoing_the_key_is_scrubbed_in_status_and_stored_detai
     await tg.wait_for(
         lambda: any("❌" in t or "⚠️" in t for t in everything_shown(tg, USER).splitlines())
     )
-    await tg.wait_idle(quiet=0.8)
+    await updates_handled(bot, tg)
     shown = everything_shown(tg, USER)
     assert grsai.api_key not in shown
     [job] = [j for j in await bot.services.jobs.active()] or [await bot.services.jobs.get(1)]
@@ -49,7 +49,7 @@ async def test_chat_error_echoing_the_key_is_scrubbed_in_the_answer(
     grsai.fail_next(CHAT_PATH, 400, times=4, body=echo)
     tg.send_text(tg.private_chat(USER), USER, "你好")
     await tg.wait_for(lambda: len(tg.bot_messages(USER)) >= 1)
-    await tg.wait_idle(quiet=0.8)
+    await updates_handled(bot, tg)
     assert grsai.api_key not in everything_shown(tg, USER)
 
 

@@ -9,7 +9,7 @@ from bot.core.media.mp4info import mp4_info
 from bot.tg.handlers.common import strip_bot_mention
 from tests.fakes.grsai import CHAT_PATH, FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import RunningBot
+from tests.harness import RunningBot, updates_handled
 from tests.media import make_png
 
 ADMIN = 9001
@@ -49,7 +49,7 @@ async def test_caption_command_for_another_bot_is_left_alone(
 ) -> None:
     chat = tg.group_chat(GROUP) if chat_kind == "group" else tg.private_chat(USER)
     tg.send_photo(chat, USER, make_png(64, 64), caption="/draw@OtherBot 一只猫")
-    await tg.wait_idle(quiet=1.0)
+    await updates_handled(bot, tg)
     assert tg.bot_messages(chat["id"]) == []
     assert grsai.requests == []
 
@@ -63,7 +63,7 @@ async def test_group_question_keeps_its_line_breaks(
     last = messages[-1]["content"]
     text = last if isinstance(last, str) else " ".join(p.get("text", "") for p in last)
     assert "第一行\n第二行\n\n第三行" in text
-    await tg.wait_idle(quiet=0.5)
+    await updates_handled(bot, tg)
 
 
 def test_strip_bot_mention_removes_only_the_mention() -> None:

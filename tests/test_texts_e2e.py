@@ -21,19 +21,19 @@ from bot.core.zone_names import zone_label
 from tests.fakes.grsai import ChatScript, FakeGrsAI, TaskScript
 from tests.fakes.telegram import Call, FakeTelegram
 from tests.fakes.unified import FakeUnified
-from tests.harness import RunningBot, make_settings
+from tests.harness import RunningBot, at_rest, make_settings
 from tests.latin import foreign_in, foreign_words
 
 USER = 1001
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def ask(tg: FakeTelegram, text: str) -> list[dict]:
+async def ask(bot: RunningBot, tg: FakeTelegram, text: str) -> list[dict]:
     chat = tg.private_chat(USER)
     before = len(tg.bot_messages(chat["id"]))
     tg.send_text(chat, USER, text)
     await tg.wait_for(lambda: len(tg.bot_messages(chat["id"])) > before)
-    await tg.wait_idle(quiet=0.5)
+    await at_rest(bot, tg)
     return tg.bot_messages(chat["id"])[before:]
 
 
@@ -72,7 +72,7 @@ async def test_chat_refusal_hides_the_providers_words_from_the_user(
     caplog.set_level(logging.INFO)
     body = {"error": {"message": "Invalid value for temperature", "type": "invalid_request"}}
     grsai.script_chat(ChatScript(status=400, error_body=body))
-    [answer] = await ask(tg, "你好")
+    [answer] = await ask(bot, tg, "你好")
     assert answer["text"] == texts.ERR_BAD_REQUEST
     assert "Invalid value for temperature" in caplog.text
 
@@ -123,9 +123,9 @@ async def test_stats_names_failure_reasons_in_chinese(
         grsai.script_task(
             TaskScript(kind="image", outcome="failed", failure_reason="output_moderation")
         )
-        await ask(tg, "/draw 一只猫")
+        await ask(running, tg, "/draw 一只猫")
         await tg.wait_for(lambda: "🚫" in first_text(tg))
-        [stats] = await ask(tg, "/stats")
+        [stats] = await ask(running, tg, "/stats")
     finally:
         await running.stop()
     assert "output_moderation" not in stats["text"]
@@ -135,7 +135,7 @@ async def test_stats_names_failure_reasons_in_chinese(
 async def test_draw_help_gives_every_option_a_chinese_name(
     tg: FakeTelegram, bot: RunningBot
 ) -> None:
-    [help_text] = await ask(tg, "/draw")
+    [help_text] = await ask(bot, tg, "/draw")
     for expected in ("自动（auto）", "专业版（pro）", "极速版（fast）", "会员版（vip）",
                      "4K 会员版（4kvip）", "（vt）", "（cl）"):  # fmt: skip
         assert expected in help_text["text"]
@@ -144,7 +144,7 @@ async def test_draw_help_gives_every_option_a_chinese_name(
 async def test_settings_label_each_row_and_name_options_in_chinese(
     tg: FakeTelegram, bot: RunningBot
 ) -> None:
-    [menu] = await ask(tg, "/settings")
+    [menu] = await ask(bot, tg, "/settings")
     labels = buttons(menu)
     for section in ("— 绘图比例 —", "— 绘图清晰度 —", "— 绘图模型 —", "— 视频比例与时长 —",
                     "— 视频清晰度 —"):  # fmt: skip
@@ -177,7 +177,7 @@ async def test_usage_names_the_configured_time_zone(
                                        quota_timezone="Europe/Berlin"))  # fmt: skip
     await running.start()
     try:
-        [usage] = await ask(tg, "/usage")
+        [usage] = await ask(running, tg, "/usage")
     finally:
         await running.stop()
     assert "北京时间" not in usage["text"]
@@ -191,7 +191,7 @@ async def test_story_is_offered_only_with_a_storyboard_provider(
     await running.start()
     try:
         await tg.wait_for(lambda: tg.commands)
-        [help_text] = await ask(tg, "/help")
+        [help_text] = await ask(running, tg, "/help")
     finally:
         await running.stop()
     menus = list(tg.commands.values())
@@ -207,7 +207,7 @@ async def test_story_is_offered_only_with_a_storyboard_provider(
         await running.start()
         try:
             await tg.wait_for(lambda: tg.commands)
-            [help_text] = await ask(tg, "/help")
+            [help_text] = await ask(running, tg, "/help")
         finally:
             await running.stop()
     assert all("story" in {c["command"] for c in menu} for menu in tg.commands.values())
@@ -215,8 +215,8 @@ async def test_story_is_offered_only_with_a_storyboard_provider(
 
 
 async def test_selected_marks_have_one_style(tg: FakeTelegram, bot: RunningBot) -> None:
-    [menu] = await ask(tg, "/model")
-    [settings] = await ask(tg, "/settings")
+    [menu] = await ask(bot, tg, "/model")
+    [settings] = await ask(bot, tg, "/settings")
     marked = [b for b in buttons(menu) + buttons(settings) if b.startswith("✅")]
     assert marked and all(b.startswith("✅ ") for b in marked)
 

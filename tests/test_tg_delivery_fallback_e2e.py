@@ -9,7 +9,7 @@ import pytest
 from bot.core import texts
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import RunningBot
+from tests.harness import RunningBot, at_rest
 
 USER = 1001
 ADMIN = 9001
@@ -41,7 +41,7 @@ async def test_a_photo_telegram_cannot_process_arrives_as_a_document(
     datas = [b["callback_data"] for row in document["reply_markup"]["inline_keyboard"]
              for b in row]  # fmt: skip
     assert any(d.startswith("job|again|") for d in datas)  # the photo's buttons came along
-    await tg.wait_idle(quiet=0.5)
+    await at_rest(bot, tg)
     assert photos(tg, USER) == [] and await job_state(bot) == ("done", None)
 
 
@@ -56,7 +56,7 @@ async def test_a_result_for_a_deleted_topic_goes_to_the_group_without_the_topic(
     await tg.wait_for(lambda: len(photos(tg, group["id"])) == 1, timeout=20)
     [photo] = photos(tg, group["id"])
     assert "message_thread_id" not in photo
-    await tg.wait_idle(quiet=0.5)
+    await at_rest(bot, tg)
     assert await job_state(bot) == ("done", None)
 
 
@@ -83,7 +83,7 @@ async def test_a_result_refused_in_every_form_is_explained_and_an_admin_can_rese
         lambda: any(texts.ADMIN_RESEND_STARTED.format(job_id=1) == m.get("text")
                     for m in tg.bot_messages(ADMIN)),
     )  # fmt: skip
-    await tg.wait_idle(quiet=0.5)
+    await at_rest(bot, tg)
     assert await job_state(bot) == ("done", None)
     assert len(grsai.submissions("image")) == 1  # resent, never paid again
 
@@ -100,5 +100,5 @@ async def test_a_video_telegram_refuses_to_play_arrives_as_a_file(
     datas = [b["callback_data"] for row in document["reply_markup"]["inline_keyboard"]
              for b in row]  # fmt: skip
     assert any(d.startswith("job|again|") for d in datas)
-    await tg.wait_idle(quiet=0.5)
+    await at_rest(bot, tg)
     assert await job_state(bot) == ("done", None)

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 
 from tests.fakes.grsai import FakeGrsAI, TaskScript
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import RunningBot
+from tests.harness import RunningBot, at_rest
 from tests.media import make_png
 from tests.waiting import settled_job
 
@@ -49,7 +49,7 @@ async def _draw_and_wait_for_the_end(tg: FakeTelegram, bot: RunningBot) -> None:
     while not await ended():
         assert time.monotonic() < deadline, "job did not end"
         await asyncio.sleep(0.05)
-    await tg.wait_idle(quiet=0.5)
+    await at_rest(bot, tg)
 
 
 async def test_file_url_outside_the_staging_folder_is_refused(

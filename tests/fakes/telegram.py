@@ -3,12 +3,20 @@
 It speaks real HTTP on 127.0.0.1 so the production code path (PTB's HTTPXRequest) is used
 unchanged, validates every call against the official Bot API spec and answers errors the way
 Telegram does, so bugs that only show up against the real server show up in tests too.
+
+It serves from its own thread with its own event loop: a call is stamped (``Call.at``, the
+flood limits) when it reaches the fake, not when the bot's event loop, busy with its own work
+on a loaded machine, gets round to the fake's handler. Tests act and read from their own loop;
+one lock guards the fake's state, and the records tests read (``calls``, ``flood_events``,
+``drafts``, ``callback_answers``, ``commands``) are only ever appended to or set item by item.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
+import functools
 import html
 import io
 import json
@@ -17,13 +25,14 @@ import mimetypes
 import re
 import secrets
 import socket
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import unquote, urlparse
 
 import imagesize
@@ -89,6 +98,37 @@ class Call:
     error_code: int | None = None
     description: str | None = None
     at: float = field(default_factory=time.monotonic)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _locked(method: _F) -> _F:
+    """Run a public method under the fake's lock (the server thread changes the same state)."""
+
+    @functools.wraps(method)
+    def run(self: FakeTelegram, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
+
+class _Records(dict):  # type: ignore[type-arg]
+    """A dict the server thread adds to while a test reads it: iterating it (keys, values,
+    items) walks a copy taken at once, so a key added meanwhile cannot break the loop."""
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(super().keys()))
+
+    def keys(self) -> list[Any]:  # type: ignore[override]
+        return list(super().keys())
+
+    def values(self) -> list[Any]:  # type: ignore[override]
+        return list(super().values())
+
+    def items(self) -> list[tuple[Any, Any]]:  # type: ignore[override]
+        return list(super().items())
 
 
 class ApiError(Exception):
@@ -645,11 +685,11 @@ class FakeTelegram:
         self.privacy_mode: bool = True
         self.calls: list[Call] = []
         self.flood_events: list[Call] = []
-        self.drafts: dict[int, list[Call]] = {}
+        self.drafts: dict[int, list[Call]] = _Records()
         self.webhook_url: str = ""
-        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = _Records()
         self.descriptions: dict[str, dict[str, str]] = {"description": {}, "short_description": {}}
-        self.callback_answers: dict[str, dict[str, Any]] = {}
+        self.callback_answers: dict[str, dict[str, Any]] = _Records()
         # Every text a user typed (messages, captions, edits): what a bot may echo back.
         self.user_inputs: list[str] = []
         self._spec = load_spec()
@@ -660,7 +700,12 @@ class FakeTelegram:
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 100_000
         self._allowed_updates: frozenset[str] | None = None
-        self._update_event = asyncio.Event()
+        # The server's own loop and thread (see the module docstring); the lock is held by
+        # every public method and by the server while it handles a call (never across a wait).
+        self._lock = threading.RLock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._update_event: asyncio.Event | None = None  # lives on the server's loop
         self._poll_generation = 0
         self._open_queries: set[str] = set()
         self._scripted: dict[str, deque[ApiError]] = {}
@@ -680,6 +725,17 @@ class FakeTelegram:
 
     async def start(self) -> None:
         self._stopping = False
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="fake-telegram", daemon=True)
+        thread.start()
+        self._loop, self._thread = loop, thread
+        port = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._serve(), loop))
+        self.base_url = f"http://127.0.0.1:{port}/bot"
+        self.base_file_url = f"http://127.0.0.1:{port}/file/bot"
+
+    async def _serve(self) -> int:
+        """On the server's loop: listen on a free port, return it."""
+        self._update_event = asyncio.Event()
         app = web.Application(client_max_size=200 * MB)  # let our own 413 logic decide
         app.router.add_route("*", "/file/{prefix}/{path:.+}", self._handle_file)
         app.router.add_route("*", "/{prefix}/{method}", self._handle_api)
@@ -689,16 +745,40 @@ class FakeTelegram:
         sock.bind(("127.0.0.1", 0))
         site = web.SockSite(self._runner, sock)
         await site.start()
-        port = sock.getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{port}/bot"
-        self.base_file_url = f"http://127.0.0.1:{port}/file/bot"
+        return int(sock.getsockname()[1])
 
-    async def stop(self) -> None:
-        self._stopping = True
-        self._update_event.set()  # release long polls so shutdown is quick
+    async def _close(self) -> None:
+        """On the server's loop: release long polls so shutdown is quick, then close."""
+        if self._update_event is not None:
+            self._update_event.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def stop(self) -> None:
+        self._stopping = True
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        try:
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._close(), loop))
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            await asyncio.to_thread(thread.join, 10)
+            self._loop = self._thread = None
+            if not thread.is_alive():
+                loop.close()
+
+    def _wake_polls(self) -> None:
+        """Wake the long polls waiting on the server's loop (from any thread)."""
+        loop, event = self._loop, self._update_event
+        if loop is None or event is None:
+            return
+        if threading.current_thread() is self._thread:
+            event.set()
+        else:
+            with contextlib.suppress(RuntimeError):  # the server has just stopped
+                loop.call_soon_threadsafe(event.set)
 
     async def __aenter__(self) -> FakeTelegram:
         await self.start()
@@ -720,6 +800,7 @@ class FakeTelegram:
             }
         return self._users[user_id]
 
+    @_locked
     def private_chat(self, user_id: int, first_name: str = "用户") -> dict[str, Any]:
         assert user_id > 0, "private chat ids are positive user ids"
         user = self._user(user_id, first_name)
@@ -733,6 +814,7 @@ class FakeTelegram:
             self._chats[user_id] = _Chat(info)
         return dict(self._chats[user_id].info)
 
+    @_locked
     def group_chat(self, chat_id: int, title: str = "群组") -> dict[str, Any]:
         assert chat_id < 0, "group chat ids are negative"
         if chat_id not in self._chats:
@@ -794,6 +876,7 @@ class FakeTelegram:
             content["entities" if key == "text" else "caption_entities"] = ents
         return content
 
+    @_locked
     def send_text(
         self,
         chat: dict[str, Any],
@@ -810,6 +893,7 @@ class FakeTelegram:
     def _caption_content(self, caption: str | None) -> dict[str, Any]:
         return self._text_content(caption, "caption") if caption else {}
 
+    @_locked
     def send_photo(
         self,
         chat: dict[str, Any],
@@ -828,6 +912,7 @@ class FakeTelegram:
             content["media_group_id"] = media_group_id
         return self._user_message(chat, user_id, content, reply_to)
 
+    @_locked
     def send_document(
         self,
         chat: dict[str, Any],
@@ -845,6 +930,7 @@ class FakeTelegram:
             chat, user_id, {"document": doc, **self._caption_content(caption)}, reply_to
         )
 
+    @_locked
     def send_video(
         self,
         chat: dict[str, Any],
@@ -869,6 +955,7 @@ class FakeTelegram:
             chat, user_id, {"video": video, **self._caption_content(caption)}, reply_to
         )
 
+    @_locked
     def send_sticker(self, chat: dict[str, Any], user_id: int) -> dict[str, Any]:
         f = self._new_file(b"RIFF\x00\x00\x00\x00WEBPVP8 ", "sticker", "sticker.webp")
         sticker = {
@@ -882,6 +969,7 @@ class FakeTelegram:
         }
         return self._user_message(chat, user_id, {"sticker": sticker}, None)
 
+    @_locked
     def send_voice(
         self, chat: dict[str, Any], user_id: int, data: bytes = b"OggS"
     ) -> dict[str, Any]:
@@ -889,6 +977,7 @@ class FakeTelegram:
         voice = {**self._file_ref(f), "duration": 1, "mime_type": "audio/ogg"}
         return self._user_message(chat, user_id, {"voice": voice}, None)
 
+    @_locked
     def edit_text(self, message: dict[str, Any], new_text: str) -> dict[str, Any]:
         st = self._chat_state(message["chat"]["id"])
         msg = st.messages.get(message["message_id"])
@@ -903,6 +992,7 @@ class FakeTelegram:
             self._push_update({"edited_message": copy.deepcopy(msg)})
         return copy.deepcopy(msg)
 
+    @_locked
     def press_button(self, message: dict[str, Any], callback_data: str, user_id: int) -> str:
         st = self._chat_state(message["chat"]["id"])
         msg = st.messages.get(message["message_id"])
@@ -927,6 +1017,7 @@ class FakeTelegram:
         )
         return query_id
 
+    @_locked
     def user_deletes(self, chat_id: int, message_id: int) -> None:
         st = self._chat_state(chat_id)
         assert message_id in st.messages, f"message {message_id} not visible in {chat_id}"
@@ -934,13 +1025,23 @@ class FakeTelegram:
 
     # ----------------------------------------------------------------------------- observing
 
+    @_locked
     def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
         st = self._chats.get(chat_id)
         return [copy.deepcopy(m) for m in st.messages.values()] if st else []
 
+    @_locked
+    def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        """The message as the chat shows it now (None if it is not there)."""
+        st = self._chats.get(chat_id)
+        msg = st.messages.get(message_id) if st else None
+        return copy.deepcopy(msg) if msg is not None else None
+
+    @_locked
     def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:
         return [m for m in self.chat_messages(chat_id) if m["from"]["id"] == self.bot_id]
 
+    @_locked
     def shown_texts(self) -> list[tuple[str, str]]:
         """(method, text) for every string the bot asked Telegram to show a user: message texts
         and drafts, captions, button labels, callback answers, menu and profile descriptions
@@ -967,6 +1068,7 @@ class FakeTelegram:
                             shown.append((call.method, str(label)))
         return shown
 
+    @_locked
     def visible_draft(self, chat_id: int, at: float | None = None) -> str | None:
         """The draft text the user sees at `at` (now): the last one sent within `draft_ttl`
         and not yet replaced by a real message of the bot in that chat."""
@@ -981,9 +1083,11 @@ class FakeTelegram:
         ]  # fmt: skip
         return None if sent else str(drafts[-1].params.get("text", ""))
 
+    @_locked
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
 
+    @_locked
     def uploaded_file(self, file_id: str) -> bytes:
         try:
             return self._files[file_id].data
@@ -992,8 +1096,10 @@ class FakeTelegram:
 
     @property
     def pending_updates(self) -> list[dict[str, Any]]:
-        return copy.deepcopy(self._updates)
+        with self._lock:
+            return copy.deepcopy(self._updates)
 
+    @_locked
     def dump_calls(self, last: int = 10) -> str:
         lines = []
         for c in self.calls[-last:]:
@@ -1021,6 +1127,9 @@ class FakeTelegram:
             await asyncio.sleep(0.02)
 
     async def wait_idle(self, quiet: float = 0.5, timeout: float = 15) -> None:  # noqa: ASYNC109
+        """Until no call was in flight for `quiet` seconds. Not for tests of the bot: a quiet
+        spell also comes while a busy machine has not run the bot yet. Wait for an event
+        instead (tests.harness: updates_handled, job_shown, at_rest; docs/testing.md)."""
         deadline = time.monotonic() + timeout
         while True:
             now = time.monotonic()
@@ -1034,6 +1143,7 @@ class FakeTelegram:
 
     # ----------------------------------------------------------------------------- knobs
 
+    @_locked
     def fail_next(
         self,
         method: str,
@@ -1048,16 +1158,19 @@ class FakeTelegram:
         for _ in range(times):
             queue.append(ApiError(error_code, description, retry_after))
 
+    @_locked
     def photo_processing_fails(self, times: int = 1) -> None:
         """The next `times` sendPhoto calls fail as Telegram answers for a picture its servers
         cannot turn into a photo (odd colour profile, corrupt metadata): 400
         IMAGE_PROCESS_FAILED. The same file sent as a document goes through."""
         self.fail_next("sendPhoto", 400, "Bad Request: IMAGE_PROCESS_FAILED", times=times)
 
+    @_locked
     def delete_topic(self, chat_id: int, thread_id: int) -> None:
         """The forum topic is deleted: sends into it answer 400 "message thread not found"."""
         self._deleted_topics.add((chat_id, thread_id))
 
+    @_locked
     def start_outage(self, *modes: str, methods: set[str] | None = None) -> None:
         """Until end_outage(): each call to `methods` (default: every method but getUpdates, so
         users can still talk to the bot) fails in turn with one of `modes`:
@@ -1069,9 +1182,11 @@ class FakeTelegram:
         if methods is not None:
             self._outage_methods = frozenset(self._spec.methods[m.lower()] for m in methods)
 
+    @_locked
     def end_outage(self) -> None:
         self._outage_modes = ()
 
+    @_locked
     def migrate_chat(self, old_id: int, new_id: int, title: str = "超级群组") -> dict[str, Any]:
         """The group `old_id` became the supergroup `new_id`: calls naming the old id answer
         400 with parameters.migrate_to_chat_id, as Telegram does."""
@@ -1092,13 +1207,12 @@ class FakeTelegram:
 
     async def _outage_answer(self, request: web.Request, call: Call, mode: str) -> web.Response:
         call.ok, call.error_code, call.description = False, 0, f"outage: {mode}"
+        call.error_code = {"502": 502, "504": 504}.get(mode, 0)
         self.calls.append(call)
         if mode == "502":
-            call.error_code = 502
             return web.Response(status=502, content_type="text/html",
                                 text="<html><body><h1>502 Bad Gateway</h1></body></html>")
         if mode == "504":
-            call.error_code = 504
             return web.json_response(
                 {"ok": False, "error_code": 504, "description": "Gateway Timeout"}, status=504
             )
@@ -1143,7 +1257,7 @@ class FakeTelegram:
             return
         self._updates.append({"update_id": self._next_update_id, **body})
         self._next_update_id += 1
-        self._update_event.set()
+        self._wake_polls()
 
     def _new_file(self, data: bytes, kind: str, name: str | None = None) -> _File:
         file_id = _FILE_PREFIX[kind] + secrets.token_urlsafe(40)
@@ -1215,7 +1329,8 @@ class FakeTelegram:
             return web.json_response(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
-        f = self._paths.get(request.match_info["path"])
+        with self._lock:
+            f = self._paths.get(request.match_info["path"])
         if f is None:
             return web.json_response(
                 {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
@@ -1223,50 +1338,71 @@ class FakeTelegram:
         return web.Response(body=f.data, content_type="application/octet-stream")
 
     async def _handle_api(self, request: web.Request) -> web.Response:
+        # Stamped as the request reaches the fake (its own thread and loop): the flood limits
+        # measure the bot's pace, not how late a busy event loop ran a handler.
         at = time.monotonic()
         raw_method = request.match_info["method"]
         call = Call(method=raw_method, params={}, at=at)
-        if request.match_info["prefix"] != f"bot{self.token}":
-            return self._respond(call, err=ApiError(401, "Unauthorized"))
         canonical = self._spec.methods.get(raw_method.lower())
-        if canonical is None or (canonical == "sendMessageDraft" and not self.drafts_supported):
-            return self._respond(call, err=ApiError(404, "Not Found"))
-        call.method = canonical
         busy = canonical != "getUpdates"  # long polls must not keep wait_idle from returning
         if busy:
             self._inflight += 1
             self._last_activity = at
         try:
-            if (mode := self._outage_hits(canonical)) is not None:
-                return await self._outage_answer(request, call, mode)
+            if request.match_info["prefix"] != f"bot{self.token}":
+                raise ApiError(401, "Unauthorized")
+            if canonical is None or (
+                canonical == "sendMessageDraft" and not self.drafts_supported
+            ):
+                raise ApiError(404, "Not Found")
+            call.method = canonical
+            with self._lock:
+                mode = self._outage_hits(canonical)
+            if mode is not None:
+                with self._lock:
+                    return await self._outage_answer(request, call, mode)
             req = await self._read_request(request, canonical)
             call.params = _with_files(req.params, req.uploads)
-            new_chat = self._migrated.get(req.params.get("chat_id"))  # type: ignore[arg-type]
-            if new_chat is not None:
-                return self._respond(call, err=ApiError(
-                    400, "Bad Request: group chat was upgraded to a supergroup chat",
-                    migrate_to_chat_id=new_chat))  # fmt: skip
-            scripted = self._scripted.get(canonical)
-            if scripted:
-                return self._respond(call, err=scripted.popleft())
-            chat_id = req.params.get("chat_id")
-            flood_chat = chat_id if canonical in self.flood_methods else None
-            if isinstance(flood_chat, int):
-                self._check_flood(flood_chat, at)
-            handler = getattr(self, f"_api_{canonical}", None)
-            result = await handler(req) if handler is not None else True
-            if isinstance(flood_chat, int):
-                self._flood_hist.setdefault(flood_chat, deque(maxlen=1000)).append(at)
-                self._global_hist.append(at)
-            if canonical == "sendMessageDraft":
-                self.drafts.setdefault(req.params["chat_id"], []).append(call)
-            return self._respond(call, result)
+            if canonical == "getUpdates":  # a long poll: waits without holding the lock
+                result = await self._get_updates(req)
+                with self._lock:
+                    return self._respond(call, result)
+            with self._lock:
+                return self._answer(call, req, at)
         except ApiError as err:
-            return self._respond(call, err=err)
+            with self._lock:
+                return self._respond(call, err=err)
         finally:
             if busy:
                 self._inflight -= 1
                 self._last_activity = time.monotonic()
+
+    def _answer(self, call: Call, req: _Req, at: float) -> web.Response:
+        """Everything after reading the request, under the lock (handlers never wait)."""
+        method = call.method
+        new_chat = self._migrated.get(req.params.get("chat_id"))  # type: ignore[arg-type]
+        if new_chat is not None:
+            return self._respond(call, err=ApiError(
+                400, "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=new_chat))  # fmt: skip
+        scripted = self._scripted.get(method)
+        if scripted:
+            return self._respond(call, err=scripted.popleft())
+        chat_id = req.params.get("chat_id")
+        flood_chat = chat_id if method in self.flood_methods else None
+        try:
+            if isinstance(flood_chat, int):
+                self._check_flood(flood_chat, at)
+            handler = getattr(self, f"_api_{method}", None)
+            result = handler(req) if handler is not None else True
+        except ApiError as err:
+            return self._respond(call, err=err)
+        if isinstance(flood_chat, int):
+            self._flood_hist.setdefault(flood_chat, deque(maxlen=1000)).append(at)
+            self._global_hist.append(at)
+        if method == "sendMessageDraft":
+            self.drafts.setdefault(req.params["chat_id"], []).append(call)
+        return self._respond(call, result)
 
     def _check_flood(self, chat_id: int, now: float) -> None:
         if self.flood_global_per_second > 0:
@@ -1642,7 +1778,7 @@ class FakeTelegram:
 
     # ----------------------------------------------------------------------------- methods
 
-    async def _api_getMe(self, req: _Req) -> Any:
+    def _api_getMe(self, req: _Req) -> Any:
         return {
             **self.bot_user,
             "can_join_groups": True,
@@ -1652,64 +1788,70 @@ class FakeTelegram:
             "has_main_web_app": False,
         }
 
-    async def _api_logOut(self, req: _Req) -> Any:
+    def _api_logOut(self, req: _Req) -> Any:
         return True
 
-    async def _api_close(self, req: _Req) -> Any:
+    def _api_close(self, req: _Req) -> Any:
         return True
 
-    async def _api_getUpdates(self, req: _Req) -> Any:
+    async def _get_updates(self, req: _Req) -> Any:
+        """getUpdates, on the server's loop; it holds the lock only while it reads or changes
+        state (a test pushing an update wakes it through `_wake_polls`)."""
         p = req.params
-        if self.webhook_url:
-            raise ApiError(
-                409,
-                "Conflict: can't use getUpdates method while webhook is active; "
-                "use deleteWebhook to delete the webhook first",
-            )
-        if "allowed_updates" in p:
-            allowed = p["allowed_updates"]
-            self._allowed_updates = frozenset(allowed) if allowed else None
-        offset = p.get("offset")
-        if isinstance(offset, int) and offset > 0:
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
-        elif isinstance(offset, int) and offset < 0:
-            self._updates = self._updates[offset:]
-        limit = min(max(int(p.get("limit") or 100), 1), 100)
-        self._poll_generation += 1
-        generation = self._poll_generation
-        self._update_event.set()  # a newer poll terminates older ones, like Telegram
-        deadline = time.monotonic() + max(0, int(p.get("timeout") or 0))
-        while True:
-            if generation != self._poll_generation:
+        event = self._update_event
+        assert event is not None
+        with self._lock:
+            if self.webhook_url:
                 raise ApiError(
                     409,
-                    "Conflict: terminated by other getUpdates request; make sure that only "
-                    "one bot instance is running",
+                    "Conflict: can't use getUpdates method while webhook is active; "
+                    "use deleteWebhook to delete the webhook first",
                 )
-            remaining = deadline - time.monotonic()
-            if self._updates or remaining <= 0 or self._stopping:
-                break
-            self._update_event.clear()
+            if "allowed_updates" in p:
+                allowed = p["allowed_updates"]
+                self._allowed_updates = frozenset(allowed) if allowed else None
+            offset = p.get("offset")
+            if isinstance(offset, int) and offset > 0:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            elif isinstance(offset, int) and offset < 0:
+                self._updates = self._updates[offset:]
+            self._poll_generation += 1
+            generation = self._poll_generation
+        limit = min(max(int(p.get("limit") or 100), 1), 100)
+        event.set()  # a newer poll terminates older ones, like Telegram
+        deadline = time.monotonic() + max(0, int(p.get("timeout") or 0))
+        while True:
+            with self._lock:
+                if generation != self._poll_generation:
+                    raise ApiError(
+                        409,
+                        "Conflict: terminated by other getUpdates request; make sure that only "
+                        "one bot instance is running",
+                    )
+                remaining = deadline - time.monotonic()
+                if self._updates or remaining <= 0 or self._stopping:
+                    return copy.deepcopy(self._updates[:limit])
+                # Cleared while the lock keeps updates out: one pushed after this sets it again.
+                event.clear()
             try:
-                await asyncio.wait_for(self._update_event.wait(), remaining)
+                await asyncio.wait_for(event.wait(), remaining)
             except TimeoutError:
                 pass
-        return copy.deepcopy(self._updates[:limit])
 
-    async def _api_setWebhook(self, req: _Req) -> Any:
+    def _api_setWebhook(self, req: _Req) -> Any:
         url = req.params["url"]
         if url and not url.startswith("https://"):
             raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
         self.webhook_url = url
         return True
 
-    async def _api_deleteWebhook(self, req: _Req) -> Any:
+    def _api_deleteWebhook(self, req: _Req) -> Any:
         self.webhook_url = ""
         if req.params.get("drop_pending_updates"):
             self._updates.clear()
         return True
 
-    async def _api_getWebhookInfo(self, req: _Req) -> Any:
+    def _api_getWebhookInfo(self, req: _Req) -> Any:
         return {
             "url": self.webhook_url,
             "has_custom_certificate": False,
@@ -1727,7 +1869,7 @@ class FakeTelegram:
             raise _bad("chat_id is empty")
         return json.dumps(scope, sort_keys=True), str(p.get("language_code") or "")
 
-    async def _api_setMyCommands(self, req: _Req) -> Any:
+    def _api_setMyCommands(self, req: _Req) -> Any:
         commands = req.params["commands"]
         if not isinstance(commands, list):
             raise _bad("can't parse commands JSON object")
@@ -1751,52 +1893,52 @@ class FakeTelegram:
         ]
         return True
 
-    async def _api_getMyCommands(self, req: _Req) -> Any:
+    def _api_getMyCommands(self, req: _Req) -> Any:
         return copy.deepcopy(self.commands.get(self._scope_key(req.params), []))
 
-    async def _api_deleteMyCommands(self, req: _Req) -> Any:
+    def _api_deleteMyCommands(self, req: _Req) -> Any:
         self.commands.pop(self._scope_key(req.params), None)
         return True
 
-    async def _set_description(self, req: _Req, key: str, limit: int) -> Any:
+    def _set_description(self, req: _Req, key: str, limit: int) -> Any:
         value = str(req.params.get(key) or "")
         if len(value) > limit:
             raise _bad(f"{key} is too long")
         self.descriptions[key][str(req.params.get("language_code") or "")] = value
         return True
 
-    async def _api_setMyDescription(self, req: _Req) -> Any:
-        return await self._set_description(req, "description", 512)
+    def _api_setMyDescription(self, req: _Req) -> Any:
+        return self._set_description(req, "description", 512)
 
-    async def _api_setMyShortDescription(self, req: _Req) -> Any:
-        return await self._set_description(req, "short_description", 120)
+    def _api_setMyShortDescription(self, req: _Req) -> Any:
+        return self._set_description(req, "short_description", 120)
 
-    async def _api_getMyDescription(self, req: _Req) -> Any:
+    def _api_getMyDescription(self, req: _Req) -> Any:
         lang = str(req.params.get("language_code") or "")
         return {"description": self.descriptions["description"].get(lang, "")}
 
-    async def _api_getMyShortDescription(self, req: _Req) -> Any:
+    def _api_getMyShortDescription(self, req: _Req) -> Any:
         lang = str(req.params.get("language_code") or "")
         return {"short_description": self.descriptions["short_description"].get(lang, "")}
 
-    async def _api_getChat(self, req: _Req) -> Any:
+    def _api_getChat(self, req: _Req) -> Any:
         st = self._chat(req.params["chat_id"])
         return {**st.info, "accent_color_id": 0, "max_reaction_count": 11}
 
-    async def _api_getChatMember(self, req: _Req) -> Any:
+    def _api_getChatMember(self, req: _Req) -> Any:
         self._chat(req.params["chat_id"])
         user = self._users.get(req.params["user_id"])
         if user is None:
             raise _bad("user not found")
         return {"status": "member", "user": user}
 
-    async def _api_sendChatAction(self, req: _Req) -> Any:
+    def _api_sendChatAction(self, req: _Req) -> Any:
         self._chat(req.params["chat_id"])
         if req.params["action"] not in CHAT_ACTIONS:
             raise _bad("wrong parameter action in request")
         return True
 
-    async def _api_answerCallbackQuery(self, req: _Req) -> Any:
+    def _api_answerCallbackQuery(self, req: _Req) -> Any:
         qid = req.params["callback_query_id"]
         if qid not in self._open_queries:
             raise _bad(QUERY_TOO_OLD)
@@ -1806,7 +1948,7 @@ class FakeTelegram:
         self.callback_answers[qid] = dict(req.params)
         return True
 
-    async def _api_sendMessage(self, req: _Req) -> Any:
+    def _api_sendMessage(self, req: _Req) -> Any:
         p = req.params
         st = self._chat(p["chat_id"])
         text, ents = self._text(p)
@@ -1817,7 +1959,7 @@ class FakeTelegram:
             content["link_preview_options"] = p["link_preview_options"]
         return self._bot_message(st, p, content)
 
-    async def _api_sendMessageDraft(self, req: _Req) -> Any:
+    def _api_sendMessageDraft(self, req: _Req) -> Any:
         p = req.params
         if not isinstance(p["chat_id"], int) or p["chat_id"] <= 0:
             raise _bad("TEXTDRAFT_PEER_INVALID")
@@ -1833,7 +1975,7 @@ class FakeTelegram:
         )
         return True
 
-    async def _api_editMessageText(self, req: _Req) -> Any:
+    def _api_editMessageText(self, req: _Req) -> Any:
         p = req.params
         text, ents = self._text(p)
         markup = self._markup(p.get("reply_markup"))
@@ -1859,7 +2001,7 @@ class FakeTelegram:
             msg["reply_markup"] = markup
         msg["edit_date"] = int(time.time())
 
-    async def _api_editMessageCaption(self, req: _Req) -> Any:
+    def _api_editMessageCaption(self, req: _Req) -> Any:
         p = req.params
         caption = self._caption(p)
         markup = self._markup(p.get("reply_markup"))
@@ -1877,7 +2019,7 @@ class FakeTelegram:
         self._set_markup(msg, markup)
         return copy.deepcopy(msg)
 
-    async def _api_editMessageReplyMarkup(self, req: _Req) -> Any:
+    def _api_editMessageReplyMarkup(self, req: _Req) -> Any:
         p = req.params
         markup = self._markup(p.get("reply_markup"))
         msg = self._editable(p)
@@ -1888,7 +2030,7 @@ class FakeTelegram:
         self._set_markup(msg, markup)
         return copy.deepcopy(msg)
 
-    async def _api_editMessageMedia(self, req: _Req) -> Any:
+    def _api_editMessageMedia(self, req: _Req) -> Any:
         p = req.params
         media = p["media"]
         if not isinstance(media, dict):
@@ -1907,13 +2049,13 @@ class FakeTelegram:
         self._set_markup(msg, markup)
         return copy.deepcopy(msg)
 
-    async def _api_deleteMessage(self, req: _Req) -> Any:
+    def _api_deleteMessage(self, req: _Req) -> Any:
         st = self._chat(req.params["chat_id"])
         if st.messages.pop(req.params["message_id"], None) is None:
             raise _bad("message to delete not found")
         return True
 
-    async def _api_deleteMessages(self, req: _Req) -> Any:
+    def _api_deleteMessages(self, req: _Req) -> Any:
         st = self._chat(req.params["chat_id"])
         ids = req.params["message_ids"]
         if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
@@ -1922,7 +2064,7 @@ class FakeTelegram:
             st.messages.pop(mid, None)
         return True
 
-    async def _api_sendPhoto(self, req: _Req) -> Any:
+    def _api_sendPhoto(self, req: _Req) -> Any:
         p = req.params
         st = self._chat(p["chat_id"])
         content = {"photo": self._photo(req, p["photo"], "photo"), **self._caption(p)}
@@ -1930,7 +2072,7 @@ class FakeTelegram:
             content["has_media_spoiler"] = True
         return self._bot_message(st, p, content)
 
-    async def _send_media(self, req: _Req, kind: str) -> Any:
+    def _send_media(self, req: _Req, kind: str) -> Any:
         p = req.params
         st = self._chat(p["chat_id"])
         content = {kind: self._media_file(req, p[kind], kind, kind, p), **self._caption(p)}
@@ -1938,22 +2080,22 @@ class FakeTelegram:
             content["document"] = dict(content["animation"])
         return self._bot_message(st, p, content)
 
-    async def _api_sendDocument(self, req: _Req) -> Any:
-        return await self._send_media(req, "document")
+    def _api_sendDocument(self, req: _Req) -> Any:
+        return self._send_media(req, "document")
 
-    async def _api_sendVideo(self, req: _Req) -> Any:
-        return await self._send_media(req, "video")
+    def _api_sendVideo(self, req: _Req) -> Any:
+        return self._send_media(req, "video")
 
-    async def _api_sendAnimation(self, req: _Req) -> Any:
-        return await self._send_media(req, "animation")
+    def _api_sendAnimation(self, req: _Req) -> Any:
+        return self._send_media(req, "animation")
 
-    async def _api_sendAudio(self, req: _Req) -> Any:
-        return await self._send_media(req, "audio")
+    def _api_sendAudio(self, req: _Req) -> Any:
+        return self._send_media(req, "audio")
 
-    async def _api_sendVoice(self, req: _Req) -> Any:
-        return await self._send_media(req, "voice")
+    def _api_sendVoice(self, req: _Req) -> Any:
+        return self._send_media(req, "voice")
 
-    async def _api_sendSticker(self, req: _Req) -> Any:
+    def _api_sendSticker(self, req: _Req) -> Any:
         p = req.params
         st = self._chat(p["chat_id"])
         existing, up = self._input_file(req, p["sticker"], "sticker", "sticker")
@@ -1983,7 +2125,7 @@ class FakeTelegram:
             content["has_media_spoiler"] = True
         return content
 
-    async def _api_sendMediaGroup(self, req: _Req) -> Any:
+    def _api_sendMediaGroup(self, req: _Req) -> Any:
         p = req.params
         st = self._chat(p["chat_id"])
         media = p["media"]
@@ -2009,7 +2151,7 @@ class FakeTelegram:
             out.append(copy.deepcopy(msg))
         return out
 
-    async def _api_getFile(self, req: _Req) -> Any:
+    def _api_getFile(self, req: _Req) -> Any:
         f = self._files.get(req.params["file_id"])
         if f is None:
             raise _bad("wrong file_id or the file is temporarily unavailable")
@@ -2023,7 +2165,7 @@ class FakeTelegram:
             raise _bad(f"message to {what} not found")
         return src
 
-    async def _api_copyMessage(self, req: _Req) -> Any:
+    def _api_copyMessage(self, req: _Req) -> Any:
         p = req.params
         st = self._chat(p["chat_id"])
         src = self._source(p, "copy")
@@ -2036,7 +2178,7 @@ class FakeTelegram:
         msg = self._bot_message(st, p, content)
         return {"message_id": msg["message_id"]}
 
-    async def _api_forwardMessage(self, req: _Req) -> Any:
+    def _api_forwardMessage(self, req: _Req) -> Any:
         p = req.params
         st = self._chat(p["chat_id"])
         src = self._source(p, "forward")

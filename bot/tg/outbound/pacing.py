@@ -241,6 +241,7 @@ class ChatBudgetRateLimiter(BaseRateLimiter[Any]):
         self._chats: dict[int | str, PriorityBucket] = {}
         self._paused_until: dict[int | str, float] = {}
         self._next_send: dict[int | str, float] = {}  # MIN_GAP, counted at the actual send
+        self._last_send: dict[int | str, float] = {}  # when each chat's last send really went
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -255,6 +256,9 @@ class ChatBudgetRateLimiter(BaseRateLimiter[Any]):
                 self._chats = {k: v for k, v in self._chats.items() if not v.idle()}
                 now = time.monotonic()
                 self._next_send = {k: v for k, v in self._next_send.items() if v > now}
+                self._last_send = {
+                    k: v for k, v in self._last_send.items() if v + MIN_GAP > now
+                }
             if isinstance(chat_key, int) and chat_key > 0:
                 bucket = PriorityBucket(self._private_rate, self._private_burst, reserve=1)
             else:
@@ -265,12 +269,19 @@ class ChatBudgetRateLimiter(BaseRateLimiter[Any]):
     async def _keep_gap(self, chat_key: int | str) -> None:
         """Two sends to one chat leave at least MIN_GAP between them (reserved, then slept, so
         concurrent calls line up); counted here, at the send, as a call may have waited for
-        the global budget or an upload slot after its chat's token."""
+        the global budget or an upload slot after its chat's token. A busy event loop wakes a
+        sleeper late: the next send is then counted from when this one really went, not from
+        its reserved time (else the two would reach Telegram closer than MIN_GAP)."""
         now = time.monotonic()
         at = max(now, self._next_send.get(chat_key, 0.0))
         self._next_send[chat_key] = at + MIN_GAP
         if at > now:
             await asyncio.sleep(at - now)
+        # Checked again after each sleep: another late sender of this chat may have gone.
+        while (wait := self._last_send.get(chat_key, 0.0) + MIN_GAP - time.monotonic()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(wait)
+        sent = self._last_send[chat_key] = time.monotonic()
+        self._next_send[chat_key] = max(self._next_send[chat_key], sent + MIN_GAP)
 
     async def _keep_window(self) -> None:
         """At most `overall_per_second` sends in any WINDOW (+ guard), counted at the send."""
