@@ -438,6 +438,8 @@ async def test_retry_submits_a_failed_job_once_and_only_for_its_owner(
         assert refused.status_code == 404
         first = await mine.post(f"/chat/job/{job.id}/retry", headers={"X-CSRF-Token": csrf})
         again = await mine.post(f"/chat/job/{job.id}/retry", headers={"X-CSRF-Token": csrf})
+        reloaded = (await mine.get("/chat")).text
+    assert f'data-retry="{job.id}"' not in reloaded  # used: a reload offers it no more
     started = first.json()["job"]
     assert started["id"] != job.id and started["kind"] == "image"
     assert again.json() == {"notice": texts.WEB_CHAT_ALREADY_RETRIED}

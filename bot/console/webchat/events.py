@@ -46,8 +46,9 @@ def job_view(job: Job, queue_ahead: int = 0) -> dict[str, Any]:
         status = status.split("\n", 1)[0] + "\n" + texts.WEB_CHAT_JOB_DONE
     return {"id": job.id, "kind": job.kind, "state": job.state, "prompt": shown_prompt(job.request),
             "status": status, "files": files, "updated": job.updated_at,
-            # It ended in a way the user may knowingly submit again (the text says how).
-            "retry": retry_offered(job)}  # fmt: skip
+            # It ended in a way the user may knowingly submit again (the text says how), and
+            # nobody has yet: the server would refuse a second time anyway.
+            "retry": retry_offered(job) and job.relaunched_at is None}  # fmt: skip
 
 
 class WebJobEvents:
