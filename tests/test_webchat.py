@@ -498,3 +498,19 @@ async def test_turns_of_one_conversation_are_answered_in_order_and_a_waiting_one
     assert "".join(e[1]["text"] for e in second if e[0] == "piece") == "第二个回答"
     asked = [r.json["messages"][-1]["content"] for r in grsai.requests_to("/v1/chat/completions")]
     assert asked == ["第一个问题", "第二个问题"]
+
+
+async def test_the_transcript_keeps_each_identitys_newest_rows_only(
+    console: RunningConsole, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.core.store import webchat as transcript
+
+    monkeypatch.setattr(transcript, "KEEP", 5)
+    log = WebChatLog(console.services.db)
+    mine, theirs = identity.web_user(USER), identity.web_user(OTHER)
+    await log.add(theirs, "user", "别人的话")
+    for n in range(8):
+        await log.add(mine, "user", f"第 {n} 句")
+    kept = await log.recent(mine, limit=100)
+    assert [e.text for e in kept] == [f"第 {n} 句" for n in range(3, 8)]
+    assert [e.text for e in await log.recent(theirs)] == ["别人的话"]

@@ -2,7 +2,9 @@
 
 Rules: one row per question, answer, notice (a refusal, a quota) or job started from the page;
 a job row holds only its id (its state and results are read from the jobs table); a picture is
-a path relative to BOT_DATA_DIR/media. Bounded per page read (the newest LIMIT rows).
+a path relative to BOT_DATA_DIR/media. Bounded per page read (the newest LIMIT rows) and in
+the table: each identity keeps its newest KEEP rows, older ones go as new ones come (the
+conversation's memory for the model is the chat store's, not this).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from bot.core.store.db import Database
 
 LIMIT = 200
+KEEP = 2000  # ten pages' worth per identity: the table cannot grow without end
 ROLES = ("user", "assistant", "notice", "job")
 
 
@@ -40,6 +43,11 @@ class WebChatLog:
             "INSERT INTO web_chat_log (chat_id, role, text, picture, job_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (chat_id, role, text, picture, job_id, time.time()),
+        )
+        await self._db.conn.execute(  # along web_chat_log_chat (chat_id, id)
+            "DELETE FROM web_chat_log WHERE chat_id = ? AND id <= (SELECT id FROM web_chat_log "
+            "WHERE chat_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+            (chat_id, chat_id, KEEP),
         )
         await self._db.conn.commit()
         return int(cur.lastrowid or 0)
