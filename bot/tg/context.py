@@ -21,7 +21,6 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 if TYPE_CHECKING:
     from bot.core.access import AccessControl
     from bot.core.config import Settings
-    from bot.core.provider_status import StatusCheck
     from bot.core.services import Services
     from bot.core.usecases.gate import Gate
     from bot.tg.outbound.job_events import TelegramJobEvents
@@ -35,7 +34,6 @@ class BotData:
     services: Services = field(init=False)  # from the runtime, when the platform starts
     gate: Gate = field(init=False)  # the access gate and cooldown (bot/core/usecases/gate.py)
     job_events: TelegramJobEvents | None = None  # status pacing for the jobs started here
-    provider_checks: list[StatusCheck] = field(default_factory=list)  # /providers' probes
     albums: dict[str, list[Message]] = field(default_factory=dict)  # media group id → parts
 
     @property

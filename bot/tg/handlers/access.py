@@ -20,7 +20,7 @@ from bot.core.access_texts import usage_report
 from bot.core.admin_texts import providers_text, stats_text
 from bot.core.console_auth import console_link_text
 from bot.core.logging_setup import bind_log_context
-from bot.core.provider_status import StatusCheck, status_checks
+from bot.core.provider_status import status_checks
 from bot.core.services import Services
 from bot.core.usecases.gate import Gate, Knock, Verdict
 from bot.tg.context import Context
@@ -41,9 +41,6 @@ def setup(app: Application, services: Services) -> None:
     every platform)."""
     app.bot_data.gate = Gate(services.access, services.settings.group_user_cooldown,
                                 REFUSAL_INTERVAL)  # fmt: skip
-    # Other providers append their own probe here (name → check).
-    checks = app.bot_data.provider_checks
-    checks[:0] = status_checks(services)  # GrsAI is optional when no routing list names it
 
 
 def register(app: Application) -> None:
@@ -262,5 +259,6 @@ async def on_console(update: Update, context: Context) -> None:
 async def on_providers(update: Update, context: Context) -> None:
     """Probe every provider's key (nothing is generated, nothing is paid)."""
     assert update.effective_message is not None
-    checks: list[StatusCheck] = context.bot_data.provider_checks
+    # The same probes as QQ's /服务商 (GrsAI is optional when no routing list names it).
+    checks = status_checks(context.bot_data.services)
     await update.effective_message.reply_text(await providers_text(checks))
