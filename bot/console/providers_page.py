@@ -17,7 +17,7 @@ from aiohttp import web
 from bot.console import queries
 from bot.console.render import CONSOLE, SESSION, Console, render
 from bot.core import texts
-from bot.core.provider_status import ProviderStatus, probe
+from bot.core.provider_status import ProviderStatus, probe_all
 from bot.core.providers.registry import CAPABILITY_SETTINGS, PROVIDERS
 from bot.core.redact import scrub
 from bot.core.store.chat_turns import ChatFigures, ChatTurns
@@ -26,7 +26,6 @@ from bot.core.store.db import Database
 log = logging.getLogger(__name__)
 
 DAY, MONTH = 86400.0, 30 * 86400.0
-CHECK_TIMEOUT = 30.0  # like `check`: a probe that hangs is "unreachable", not a hung page
 ERRORS_SHOWN = 20
 
 
@@ -146,20 +145,13 @@ async def _renew(cache: FiguresCache, db: Database, now: float) -> None:
         cache.renewing = None
 
 
-async def _probe(name: str, client: object) -> ProviderStatus:
-    try:
-        return await asyncio.wait_for(probe(name, client), CHECK_TIMEOUT)
-    except TimeoutError:
-        return ProviderStatus(name, "unreachable", detail="Timeout")
-
-
 async def run_check(request: web.Request) -> web.StreamResponse:
     """The operator pressed 检查: probe every configured key once (free calls), keep the
     answers for the page, and record who asked."""
     console = request.app[CONSOLE]
     session = request[SESSION]
     clients = console.services.providers.clients
-    statuses = list(await asyncio.gather(*(_probe(n, c) for n, c in clients.items())))
+    statuses = await probe_all(clients)
     request.app[LAST_CHECK].run = CheckRun(time.time(), session.identity, statuses)
     bad = sum(1 for s in statuses if s.state != "ok")
     await console.auth.audit(session.identity, "provider_check", "providers:keys",

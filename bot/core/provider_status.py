@@ -3,7 +3,8 @@ check` and the console's 服务商 page): an unknown task id, or the model list;
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,8 @@ class ProviderStatus:
 
 
 StatusCheck = Callable[[], Awaitable[ProviderStatus]]
+
+PROBE_TIMEOUT = 30.0  # a probe that hangs is "unreachable", not a hung page or upkeep task
 
 # A task id that cannot exist: GrsAI answers code -22 ("no such task") to a valid key.
 PROBE_TASK_ID = "status-check-0"
@@ -68,3 +71,18 @@ async def probe(name: str, client: object) -> ProviderStatus:
     except errors.ProviderError as exc:
         return ProviderStatus(name, state_of(exc), detail=type(exc).__name__)
     return ProviderStatus(name, "ok")
+
+
+async def probe_all(clients: Mapping[str, object]) -> list[ProviderStatus]:
+    """Every configured client probed at once (the console's 检查 and upkeep's watch), each
+    within PROBE_TIMEOUT; a probe that breaks is that provider's "error", never the caller's."""
+
+    async def bounded(name: str, client: object) -> ProviderStatus:
+        try:
+            return await asyncio.wait_for(probe(name, client), PROBE_TIMEOUT)
+        except TimeoutError:
+            return ProviderStatus(name, "unreachable", detail="Timeout")
+        except Exception as exc:
+            return ProviderStatus(name, "error", detail=type(exc).__name__)
+
+    return list(await asyncio.gather(*(bounded(n, c) for n, c in clients.items())))

@@ -28,7 +28,7 @@ from typing import Any
 
 from bot.core import texts
 from bot.core.config import Settings
-from bot.core.provider_status import ProviderStatus, probe
+from bot.core.provider_status import ProviderStatus, probe_all
 from bot.core.retention import SWEEP_INTERVAL, MediaRetention
 from bot.core.store.jobs import JobStore
 
@@ -41,7 +41,6 @@ FIRST_SWEEP_AFTER = 60.0  # seconds after start: let resumed jobs get going firs
 # Free probes every ten minutes find a dead key before many users meet it, at no cost.
 PROVIDER_CHECK_INTERVAL = 600.0
 FIRST_PROVIDER_CHECK_AFTER = 30.0
-PROVIDER_CHECK_TIMEOUT = 30.0  # a probe that hangs counts as unreachable
 UNREACHABLE_CHECKS = 3  # a network blip is not news: half an hour of failures is
 KEY_PROBLEMS = ("bad_key", "no_credits", "forbidden")
 
@@ -153,23 +152,14 @@ class Upkeep:
 
     async def check_providers(self, clients: Mapping[str, Any]) -> list[ProviderStatus]:
         """Probe every provider once and tell admins what changed (see the Rules)."""
-        names = list(clients)
-        statuses = await asyncio.gather(*(self._probe(n, clients[n]) for n in names))
-        for name, status in zip(names, statuses, strict=True):
+        statuses = await probe_all(clients)
+        for name, status in zip(clients, statuses, strict=True):
             self.provider_states[name] = status
             news = self._news(name, status.state)
             if news is not None:
                 log.warning(texts.LOG_PROVIDER_STATE_CHANGED, name, status.state, status.detail)
                 await self.notify_admins(news)
-        return list(statuses)
-
-    async def _probe(self, name: str, client: Any) -> ProviderStatus:
-        try:
-            return await asyncio.wait_for(probe(name, client), PROVIDER_CHECK_TIMEOUT)
-        except TimeoutError:
-            return ProviderStatus(name, "unreachable", detail="timeout")
-        except Exception as exc:  # a probe must never end the watch
-            return ProviderStatus(name, "error", detail=type(exc).__name__)
+        return statuses
 
     def _news(self, name: str, state: str) -> str | None:
         """The admin text for a change worth telling, or None."""
